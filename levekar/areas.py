@@ -1,0 +1,200 @@
+"""Area layers: validation, CRS normalisation, repair, and lokalsamfunn from catchments.
+
+An area layer is a GeoDataFrame with columns ``code``, ``name``, ``level`` and a
+geometry in EPSG:25833 (UTM 33N, SSB's national standard). Functions here are
+pure: they take and return (Geo)DataFrames and report what they changed instead
+of printing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+
+from .errors import CRSError, DataError, GeometryError
+
+__all__ = [
+    "ACCEPTED_EPSG",
+    "CRS",
+    "LayerReport",
+    "lokalsamfunn_from_catchments",
+    "standardise_layer",
+]
+
+CRS = 25833
+ACCEPTED_EPSG = (25832, 25833, 25835, 4258, 4326)
+# Mainland Norway with a generous margin, in EPSG:25833 (metres).
+_NORWAY_BOUNDS_25833 = (-150_000.0, 6_350_000.0, 1_200_000.0, 8_000_000.0)
+
+
+@dataclass
+class LayerReport:
+    """What :func:`standardise_layer` found and did to a layer."""
+
+    source: str
+    n_features: int
+    crs_in: str
+    repaired: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+    def as_dict(self) -> dict:
+        return {
+            "source": self.source,
+            "n_features": self.n_features,
+            "crs_in": self.crs_in,
+            "repaired": list(self.repaired),
+            "notes": list(self.notes),
+        }
+
+
+def _check_crs(gdf: gpd.GeoDataFrame, source: str) -> str:
+    if gdf.crs is None:
+        raise CRSError(
+            f"{source}: the layer has no CRS. Set the one it was made in, e.g. "
+            "gdf.set_crs(25833) in Python, or add a .prj / CRS to the file "
+            f"(accepted: {', '.join(f'EPSG:{e}' for e in ACCEPTED_EPSG)})."
+        )
+    epsg = gdf.crs.to_epsg()
+    if epsg not in ACCEPTED_EPSG:
+        raise CRSError(
+            f"{source}: CRS {gdf.crs.name!r} (EPSG:{epsg}) is not supported. Reproject to "
+            "EPSG:25833 first, e.g. gdf.to_crs(25833) or ogr2ogr -t_srs EPSG:25833."
+        )
+    return f"EPSG:{epsg}"
+
+
+def _check_inside_norway(gdf: gpd.GeoDataFrame, source: str) -> None:
+    if gdf.empty:
+        return
+    minx, miny, maxx, maxy = gdf.total_bounds
+    bx0, by0, bx1, by1 = _NORWAY_BOUNDS_25833
+    if minx < bx0 or maxx > bx1 or miny < by0 or maxy > by1:
+        raise CRSError(
+            f"{source}: coordinates ({minx:.0f}, {miny:.0f}) – ({maxx:.0f}, {maxy:.0f}) in EPSG:25833 "
+            "lie outside Norway. The declared CRS is probably wrong (for example lon/lat "
+            "declared as UTM, or x and y swapped): declare the CRS the data were made in."
+        )
+
+
+def standardise_layer(
+    gdf: gpd.GeoDataFrame,
+    *,
+    level: str,
+    code_column: str = "code",
+    name_column: str | None = "name",
+    code_width: int | None = None,
+    source: str = "layer",
+) -> tuple[gpd.GeoDataFrame, LayerReport]:
+    """Validate an area layer and return it as ``code, name, level, geometry`` in EPSG:25833.
+
+    Invalid geometries are repaired with :func:`shapely.make_valid` (keeping only
+    polygonal parts) and listed in the report; empty geometries, missing codes and
+    duplicate codes are errors that name the codes.
+    """
+    if code_column not in gdf.columns:
+        raise DataError(
+            f"{source}: no column {code_column!r} with area codes; columns are {list(gdf.columns)}. "
+            "Name the code column in the study configuration (code_column = ...)."
+        )
+    if name_column is not None and name_column not in gdf.columns:
+        raise DataError(f"{source}: no column {name_column!r} with area names; columns are {list(gdf.columns)}.")
+    crs_in = _check_crs(gdf, source)
+    report = LayerReport(source=source, n_features=len(gdf), crs_in=crs_in)
+    codes = gdf[code_column]
+    if codes.isna().any():
+        raise DataError(f"{source}: column {code_column!r} has {int(codes.isna().sum())} empty code(s).")
+    if code_width is not None:
+        from .codes import normalise_codes
+
+        codes = normalise_codes(codes, width=code_width, source=source, column=code_column)
+    else:
+        codes = codes.astype(str).str.strip()
+    dup = codes[codes.duplicated(keep=False)]
+    if len(dup):
+        raise DataError(
+            f"{source}: duplicate code(s) in column {code_column!r}: {sorted(set(dup))[:5]}. "
+            "Each area must appear once; dissolve multi-part areas first."
+        )
+    names = gdf[name_column].astype(str).str.strip() if name_column else codes
+    out = gpd.GeoDataFrame(
+        {"code": codes.to_numpy(), "name": names.to_numpy(), "level": level},
+        geometry=gdf.geometry.to_numpy(),
+        crs=gdf.crs,
+    )
+    empty = out.geometry.isna() | out.geometry.is_empty
+    if empty.any():
+        raise GeometryError(
+            f"{source}: {int(empty.sum())} area(s) have no geometry: {out.loc[empty, 'code'].tolist()[:5]}."
+        )
+    if out.crs.to_epsg() != CRS:
+        out = out.to_crs(CRS)
+    _check_inside_norway(out, source)
+    invalid = ~out.geometry.is_valid
+    if invalid.any():
+        reasons = shapely.is_valid_reason(out.geometry[invalid].to_numpy())
+        fixed = shapely.make_valid(out.geometry[invalid].to_numpy())
+        fixed = np.array([_polygonal_part(g) for g in fixed], dtype=object)
+        for code, why in zip(out.loc[invalid, "code"], reasons, strict=True):
+            report.repaired.append(f"{code}: {why}")
+        out.loc[invalid, "geometry"] = fixed
+        if (out.geometry.is_empty | out.geometry.isna()).any():
+            raise GeometryError(f"{source}: make_valid left an empty geometry; check the input polygons.")
+    area = out.geometry.area
+    if (area <= 0).any():
+        raise GeometryError(f"{source}: area(s) with zero area: {out.loc[area <= 0, 'code'].tolist()[:5]}.")
+    return out.reset_index(drop=True), report
+
+
+def _polygonal_part(geom):
+    """Keep the polygonal part of a (possibly mixed) geometry from make_valid."""
+    if geom.geom_type in ("Polygon", "MultiPolygon"):
+        return geom
+    parts = [g for g in shapely.get_parts(geom) if g.geom_type in ("Polygon", "MultiPolygon")]
+    return shapely.union_all(parts) if parts else shapely.Polygon()
+
+
+def lokalsamfunn_from_catchments(
+    catchments: gpd.GeoDataFrame,
+    mapping: pd.DataFrame,
+    *,
+    source: str = "catchment table",
+) -> gpd.GeoDataFrame:
+    """Dissolve school catchments into lokalsamfunn.
+
+    ``mapping`` has columns ``catchment`` (catchment code), ``lokalsamfunn`` (code)
+    and optionally ``lokalsamfunn_name``. A catchment in no lokalsamfunn, in two,
+    or a mapped catchment missing from the layer is an error.
+    """
+    for col in ("catchment", "lokalsamfunn"):
+        if col not in mapping.columns:
+            raise DataError(f"{source}: missing column {col!r}; columns are {list(mapping.columns)}.")
+    m = mapping.astype({"catchment": str, "lokalsamfunn": str})
+    twice = m[m["catchment"].duplicated(keep=False)]
+    if len(twice):
+        c = twice["catchment"].iloc[0]
+        ls = sorted(twice.loc[twice["catchment"] == c, "lokalsamfunn"])
+        raise DataError(f"{source}: catchment {c!r} is mapped to more than one lokalsamfunn: {ls}.")
+    unmapped = sorted(set(catchments["code"]) - set(m["catchment"]))
+    if unmapped:
+        raise DataError(f"{source}: catchment(s) {unmapped[:5]} belong to no lokalsamfunn; add them to the table.")
+    unknown = sorted(set(m["catchment"]) - set(catchments["code"]))
+    if unknown:
+        raise DataError(f"{source}: catchment code(s) {unknown[:5]} are not in the catchment layer.")
+    joined = catchments[["code", "geometry"]].merge(m, left_on="code", right_on="catchment")
+    if "lokalsamfunn_name" not in joined.columns:
+        joined["lokalsamfunn_name"] = joined["lokalsamfunn"]
+    dissolved = joined.dissolve(by="lokalsamfunn", aggfunc={"lokalsamfunn_name": "first"}, sort=True)
+    out = gpd.GeoDataFrame(
+        {
+            "code": dissolved.index.astype(str),
+            "name": dissolved["lokalsamfunn_name"].astype(str).to_numpy(),
+            "level": "lokalsamfunn",
+        },
+        geometry=dissolved.geometry.to_numpy(),
+        crs=catchments.crs,
+    )
+    return out.reset_index(drop=True)

@@ -1,0 +1,105 @@
+"""The indicator catalogue: what each living-conditions indicator means and how it is shown.
+
+The package ships the standard levekår indicators in ``levekar/data/indicators.toml``;
+a study can add its own or override fields. Definitions are validated with pydantic.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from functools import lru_cache
+from importlib import resources
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from .errors import ConfigError
+
+__all__ = ["DOMAINS", "Catalogue", "Indicator", "load_catalogue"]
+
+Kind = Literal["share", "rate_per_1000", "mean", "median"]
+Direction = Literal["higher_is_worse", "higher_is_better", "descriptive"]
+DomainId = Literal["oppvekst", "sysselsetting", "bomiljo", "inntekt", "helse"]
+
+DOMAINS: dict[str, str] = {
+    "oppvekst": "Oppvekst og utdanning",
+    "sysselsetting": "Sysselsetting",
+    "bomiljo": "Bo- og nærmiljø",
+    "inntekt": "Inntekt",
+    "helse": "Helse",
+}
+
+
+class Indicator(BaseModel):
+    """One indicator definition."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    id: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
+    label: str
+    short_label: str
+    domain: DomainId
+    direction: Direction
+    kind: Kind
+    numerator: str
+    denominator: str
+    source: str
+    min_denominator: int = Field(default=30, ge=0)
+    suppressed_max: int = Field(default=4, ge=0)
+
+    @property
+    def scale(self) -> float:
+        """Multiplier from numerator/denominator to the published value."""
+        return 1000.0 if self.kind == "rate_per_1000" else 1.0
+
+    @property
+    def summable(self) -> bool:
+        """Whether numerators can be summed across areas (shares and rates)."""
+        return self.kind in ("share", "rate_per_1000")
+
+    @property
+    def higher_is_worse(self) -> bool:
+        return self.direction == "higher_is_worse"
+
+
+class Catalogue(dict[str, Indicator]):
+    """Indicators by id, in catalogue order."""
+
+    def get_indicator(self, indicator_id: str, *, source: str = "study") -> Indicator:
+        try:
+            return self[indicator_id]
+        except KeyError:
+            raise ConfigError(
+                f"{source}: unknown indicator {indicator_id!r}; known: {', '.join(self)}. "
+                "Add it under [indicators.<id>] in the study configuration."
+            ) from None
+
+
+def _build(entries: dict, source: str) -> dict[str, Indicator]:
+    out = {}
+    for key, fields in entries.items():
+        try:
+            out[key] = Indicator(id=key, **fields)
+        except ValidationError as exc:
+            err = exc.errors()[0]
+            loc = ".".join(str(p) for p in err["loc"])
+            raise ConfigError(f"{source}: indicators.{key}.{loc}: {err['msg']}") from None
+    return out
+
+
+@lru_cache(maxsize=1)
+def _packaged() -> tuple[Indicator, ...]:
+    text = resources.files("levekar").joinpath("data/indicators.toml").read_text(encoding="utf-8")
+    return tuple(_build(tomllib.loads(text)["indicators"], "levekar/data/indicators.toml").values())
+
+
+def load_catalogue(extra: dict | None = None, *, source: str = "study") -> Catalogue:
+    """The packaged catalogue, with ``extra`` indicators added or overriding fields.
+
+    ``extra`` maps an id to its fields; for an existing id only the given fields change.
+    """
+    cat = Catalogue((ind.id, ind) for ind in _packaged())
+    for key, fields in (extra or {}).items():
+        base = cat[key].model_dump(exclude={"id"}) if key in cat else {}
+        cat.update(_build({key: {**base, **fields}}, source))
+    return cat

@@ -1,0 +1,134 @@
+"""Command-line interface: ``levekar run``, ``levekar demo``, ``levekar index``.
+
+Errors from levekar are one line on stderr and exit code 2; ``--debug`` shows
+the traceback. Heavy modules are imported inside the commands so that
+``levekar --help`` is instant.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from ._version import __version__
+from .errors import LevekarError
+
+app = typer.Typer(
+    name="levekar",
+    help="Levekår (living conditions) analysis for Norwegian municipalities.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+_state = {"debug": False}
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"levekar {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _main(
+    version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True,
+                                          help="Show the version and exit.")] = False,
+    debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks for errors.")] = False,
+) -> None:
+    _state["debug"] = debug
+
+
+def _progress():
+    from rich.console import Console
+
+    console = Console(stderr=True)
+    start = time.perf_counter()
+
+    def say(msg: str) -> None:
+        console.print(f"[dim]{time.perf_counter() - start:5.1f} s[/dim]  {msg}")
+
+    return console, say
+
+
+@app.command()
+def run(
+    config: Annotated[Path | None, typer.Option("--config", "-c", help="Study TOML file. Without it: the demo study.")] = None,
+    out: Annotated[Path, typer.Option("--out", "-o", help="Output folder.")] = Path("."),
+) -> None:
+    """Run the whole analysis and write data/processed/, maps/ and reports/ under OUT."""
+    from .config import load_study
+    from .pipeline import run as run_study
+    from .pipeline import write
+
+    console, say = _progress()
+    say("Leser studien" + ("" if config else " (innebygd demo: syntetiske demodata)"))
+    study = load_study(config)
+    results = run_study(study, progress=say)
+    paths = write(results, out, progress=say)
+    sel = results.selection
+    console.print(f"[bold]Valgt av regelen:[/bold] {', '.join(sel.loc[sel['selected'], 'name'])}")
+    console.print(f"[bold]I satsingen:[/bold] {', '.join(sel.loc[sel['in_initiative'], 'name'])}")
+    if results.synthetic:
+        console.print(f"[bold red]{results.label}[/bold red]")
+    say(f"Ferdig: {len(paths)} filer under {out.resolve()}")
+
+
+@app.command()
+def demo(
+    out: Annotated[Path, typer.Option("--out", "-o", help="Folder for the demo's input files and study.toml.")] = Path("levekar-demo"),
+    seed: Annotated[int, typer.Option(help="Seed for the synthetic data.")] = 2023,
+) -> None:
+    """Write the synthetic demo study's input files and its study.toml, to copy and edit."""
+    from .io import write_demo_inputs
+
+    paths = write_demo_inputs(out, seed=seed)
+    typer.echo(f"Skrev {len(paths)} filer til {out} (syntetiske demodata). "
+               f"Kjør: levekar run --config {out / 'study.toml'} --out <mappe>")
+
+
+@app.command("index")
+def index_cmd(
+    input: Annotated[Path, typer.Argument(help="CSV, Parquet or GeoPackage with one row per area.")],
+    spec: Annotated[Path, typer.Option("--spec", "-s", help="Index specification (TOML).")],
+    out: Annotated[Path, typer.Option("--out", "-o", help="Output CSV.")] = Path("index.csv"),
+) -> None:
+    """Compute a composite index from a table and an index specification."""
+    from .index import index_from_spec, load_index_spec
+    from .indexio import read_index_input, write_index_output
+
+    s = load_index_spec(spec)
+    data = read_index_input(input)
+    result = index_from_spec(data, s, source=str(input))
+    write_index_output(result, out)
+    typer.echo(f"Skrev {len(result)} rader til {out}")
+
+
+def main() -> None:
+    """Entry point: run the app, turning levekar errors into one line and exit code 2."""
+    try:
+        app(standalone_mode=False)
+    except LevekarError as exc:
+        if _state["debug"]:
+            raise
+        print(f"levekar: error: {exc}", file=sys.stderr)
+        sys.exit(2)
+    except typer.Exit as exc:
+        sys.exit(exc.exit_code)
+    except typer.Abort:
+        print("levekar: aborted", file=sys.stderr)
+        sys.exit(1)
+    except Exception as exc:  # click usage errors
+        import click
+
+        if isinstance(exc, click.ClickException):
+            exc.show()
+            sys.exit(exc.exit_code)
+        raise
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

@@ -1,0 +1,143 @@
+"""Area codes: normalisation, validation and code changes over time.
+
+Codes are zero-padded strings: kommune 4 digits (``3107``), grunnkrets 8 digits
+(``31071203``). Codes change when a kommune is renumbered (Fredrikstad was
+``0106`` until 2019, ``3004`` in 2020–2023 and ``3107`` from 2024) and when SSB
+splits or merges grunnkretser. Joining years therefore goes through a change
+table in the style of SSB KLASS (``old_code, new_code, date`` and, for splits,
+``share``), never through string surgery alone.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from .errors import DataError
+
+__all__ = [
+    "CHANGE_TABLE_COLUMNS",
+    "apply_code_changes",
+    "kommune_renumbering",
+    "normalise_codes",
+]
+
+CHANGE_TABLE_COLUMNS = ("old_code", "new_code", "date", "share")
+
+
+def normalise_codes(values: pd.Series, *, width: int, source: str = "input", column: str = "code") -> pd.Series:
+    """Return ``values`` as zero-padded strings of ``width`` digits.
+
+    Integers (``3107``), floats read from spreadsheets (``3107.0``) and strings
+    with surrounding spaces are accepted. Anything else raises a
+    :class:`~levekar.errors.DataError` naming the first bad value.
+
+    >>> normalise_codes(pd.Series([106, "3004", " 3107 "]), width=4).tolist()
+    ['0106', '3004', '3107']
+    """
+    text = values.astype("string").str.strip()
+    text = text.str.replace(r"\.0$", "", regex=True)
+    bad = text.isna() | ~text.str.fullmatch(rf"\d{{1,{width}}}").fillna(False)
+    if bad.any():
+        first = values[bad.to_numpy()].iloc[0]
+        n_bad = int(bad.sum())
+        raise DataError(
+            f"{source}: column '{column}' has {n_bad} value(s) that are not codes of at most "
+            f"{width} digits, first {first!r}. Codes must be digits only (e.g. '3107', '31071203')."
+        )
+    return text.str.zfill(width).astype(object)
+
+
+def kommune_renumbering(codes: pd.Series, history: list[tuple[str, str, str]]) -> pd.DataFrame:
+    """Build a change table for codes whose only change is the kommune prefix.
+
+    ``history`` lists ``(old_kommune, new_kommune, date)``, e.g.
+    ``[("0106", "3004", "2020-01-01"), ("3004", "3107", "2024-01-01")]``.
+    ``codes`` are the suffix-bearing codes valid before the first change (8 digits
+    for grunnkretser). The result is a change table for :func:`apply_code_changes`.
+    """
+    rows = []
+    suffixes = codes.astype(str).str[4:].unique()
+    for old_k, new_k, date in history:
+        for suffix in suffixes:
+            rows.append((old_k + suffix, new_k + suffix, date, 1.0))
+    return pd.DataFrame(rows, columns=list(CHANGE_TABLE_COLUMNS))
+
+
+def _validate_changes(changes: pd.DataFrame, source: str) -> pd.DataFrame:
+    missing = [c for c in ("old_code", "new_code", "date") if c not in changes.columns]
+    if missing:
+        raise DataError(
+            f"{source}: change table lacks column(s) {missing}; expected {list(CHANGE_TABLE_COLUMNS)}."
+        )
+    out = changes.copy()
+    out["old_code"] = out["old_code"].astype(str).str.strip()
+    out["new_code"] = out["new_code"].astype(str).str.strip()
+    out["date"] = pd.to_datetime(out["date"], errors="coerce")
+    if out["date"].isna().any():
+        bad = changes.loc[out["date"].isna().to_numpy(), "date"].iloc[0]
+        raise DataError(f"{source}: column 'date' has a value that is not a date: {bad!r}.")
+    if "share" not in out.columns:
+        out["share"] = 1.0
+    out["share"] = pd.to_numeric(out["share"], errors="coerce")
+    if out["share"].isna().any() or (out["share"] <= 0).any() or (out["share"] > 1).any():
+        raise DataError(f"{source}: column 'share' must be numbers in (0, 1].")
+    sums = out.groupby(["old_code", "date"])["share"].sum()
+    off = sums[(sums - 1).abs() > 1e-9]
+    if len(off):
+        (code, date), total = off.index[0], off.iloc[0]
+        raise DataError(
+            f"{source}: shares for old code {code!r} on {date.date()} sum to {total:.6g}, not 1. "
+            "Each old code's shares (a split) must sum to 1."
+        )
+    return out.sort_values(["date", "old_code", "new_code"], kind="stable").reset_index(drop=True)
+
+
+def apply_code_changes(
+    counts: pd.DataFrame,
+    changes: pd.DataFrame,
+    *,
+    valid_codes: set[str] | None = None,
+    code_column: str = "area",
+    year_column: str = "year",
+    value_columns: tuple[str, ...] = ("numerator", "denominator"),
+    source: str = "change table",
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Carry ``counts`` forward through code changes onto today's codes.
+
+    Each row is valid for 31 December of its year. A change dated later than that
+    applies to it; changes apply in date order, so a chain ``0106xxxx → 3004xxxx →
+    3107xxxx`` is followed to its end. A split divides the value columns by
+    ``share``. Returns ``(carried, unmatched)``: ``unmatched`` holds the rows whose
+    final code is not in ``valid_codes`` (when given), with their counts, so that
+    nothing is dropped silently.
+    """
+    table = _validate_changes(changes, source)
+    out = counts.copy()
+    out[code_column] = out[code_column].astype(str)
+    ref_date = pd.to_datetime(out[year_column].astype(int).astype(str) + "-12-31")
+    out["_weight"] = 1.0
+    for date, step in table.groupby("date", sort=True):
+        applies = (ref_date < date).to_numpy() & out[code_column].isin(step["old_code"]).to_numpy()
+        if not applies.any():
+            continue
+        moving = out[applies].merge(step[["old_code", "new_code", "share"]], left_on=code_column,
+                                    right_on="old_code", how="left")
+        moving[code_column] = moving["new_code"]
+        moving["_weight"] = moving["_weight"] * moving["share"]
+        moving = moving.drop(columns=["old_code", "new_code", "share"])
+        out = pd.concat([out[~applies], moving], ignore_index=True)
+        ref_date = pd.to_datetime(out[year_column].astype(int).astype(str) + "-12-31")
+    for col in value_columns:
+        if col in out.columns:
+            out[col] = out[col] * out["_weight"]
+    out = out.rename(columns={"_weight": "code_change_share"})
+    if valid_codes is None:
+        return out.reset_index(drop=True), out.iloc[0:0]
+    known = out[code_column].isin(valid_codes).to_numpy()
+    return out[known].reset_index(drop=True), out[~known].reset_index(drop=True)
+
+
+def is_code(values: pd.Series, width: int) -> np.ndarray:
+    """Boolean mask: which values are strings of exactly ``width`` digits."""
+    return values.astype(str).str.fullmatch(rf"\d{{{width}}}").to_numpy()

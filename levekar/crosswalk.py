@@ -1,0 +1,331 @@
+"""Crosswalks: from any source layer to any target layer, weighted by area or population.
+
+A crosswalk is a table ``source, target, weight`` with the area and population
+shares each weight came from. Each source's weights sum to 1, or to less with the
+remainder listed in ``unassigned`` with a reason, so that summing any count over
+the targets gives the source total minus what is reported as unassigned.
+
+The overlay is computed on candidate pairs from an STR-tree with shapely's
+vectorised ``intersection`` and ``area``; nothing is overlaid that does not touch.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+
+from .errors import DataError
+
+__all__ = [
+    "Crosswalk",
+    "apply_crosswalk",
+    "crosswalk_from_overlay",
+    "overlay_pairs",
+    "total_crosswalk",
+]
+
+WEIGHTINGS = ("area", "population")
+
+
+@dataclass
+class Crosswalk:
+    """A source → target allocation with its quality report.
+
+    Attributes
+    ----------
+    table
+        One row per (source, target) with ``weight`` (the share of the source's
+        counts that goes to the target), ``area_share``, ``population_share`` and
+        ``population`` (people in the piece, when population-weighted).
+    unassigned
+        One row per source with a share that goes to no target: ``source``,
+        ``share``, ``population``, ``reason``.
+    quality
+        Summary figures: population and area assigned, split sources, slivers.
+    """
+
+    table: pd.DataFrame
+    unassigned: pd.DataFrame
+    quality: dict = field(default_factory=dict)
+    source_level: str = "source"
+    target_level: str = "target"
+    weighting: str = "area"
+
+    def weights_by_source(self) -> pd.Series:
+        """Sum of weights per source (1 unless part is unassigned)."""
+        return self.table.groupby("source")["weight"].sum()
+
+
+def overlay_pairs(source: gpd.GeoDataFrame, target: gpd.GeoDataFrame) -> pd.DataFrame:
+    """Intersections of every touching (source, target) pair, as integer positions and area.
+
+    Returns columns ``i`` (source position), ``j`` (target position),
+    ``area`` (m² of the intersection); pairs that meet only along an edge are dropped.
+    """
+    s_geom = source.geometry.to_numpy()
+    t_geom = target.geometry.to_numpy()
+    tree = shapely.STRtree(t_geom)
+    i, j = tree.query(s_geom, predicate="intersects")
+    if len(i) == 0:
+        return pd.DataFrame({"i": np.array([], dtype=np.int64), "j": np.array([], dtype=np.int64), "area": []})
+    # Pairs where the source lies wholly inside the target need no intersection.
+    inside = shapely.contains_properly(t_geom[j], s_geom[i])
+    area = np.empty(len(i))
+    area[inside] = shapely.area(s_geom[i[inside]])
+    rest = ~inside
+    area[rest] = shapely.area(shapely.intersection(s_geom[i[rest]], t_geom[j[rest]]))
+    keep = area > 0
+    return pd.DataFrame({"i": i[keep].astype(np.int64), "j": j[keep].astype(np.int64), "area": area[keep]})
+
+
+def _check_pair(source: gpd.GeoDataFrame, target: gpd.GeoDataFrame) -> None:
+    for name, layer in (("source", source), ("target", target)):
+        if "code" not in layer.columns:
+            raise DataError(f"crosswalk: the {name} layer has no 'code' column; standardise it first.")
+        if layer.crs is None:
+            raise DataError(f"crosswalk: the {name} layer has no CRS.")
+        if layer["code"].duplicated().any():
+            dup = layer.loc[layer["code"].duplicated(), "code"].iloc[0]
+            raise DataError(f"crosswalk: the {name} layer has duplicate code {dup!r}.")
+    if not source.crs.equals(target.crs):
+        raise DataError(
+            f"crosswalk: source CRS {source.crs.to_string()} differs from target CRS "
+            f"{target.crs.to_string()}; use target.to_crs(source.crs) (levekar works in EPSG:25833)."
+        )
+
+
+def _population_pieces(source, target, population, population_column):
+    """People per (source, target) piece from points, and per source in total."""
+    if population_column not in population.columns:
+        raise DataError(f"crosswalk: the population layer has no column {population_column!r}.")
+    if not population.crs.equals(source.crs):
+        population = population.to_crs(source.crs)
+    geom = population.geometry
+    if not (geom.geom_type == "Point").all():
+        # Grid cells or buildings: place each at a point inside it (documented approximation).
+        geom = geom.representative_point()
+    pts = geom.to_numpy()
+    counts = pd.to_numeric(population[population_column], errors="coerce").to_numpy(dtype=float)
+    if np.isnan(counts).any() or (counts < 0).any():
+        raise DataError(f"crosswalk: population column {population_column!r} has missing or negative values.")
+    src = _first_hit(pts, source.geometry.to_numpy())
+    tgt = _first_hit(pts, target.geometry.to_numpy())
+    frame = pd.DataFrame({"i": src, "j": tgt, "pop": counts})
+    outside_source = float(frame.loc[frame["i"] < 0, "pop"].sum())
+    frame = frame[frame["i"] >= 0]
+    by_source = frame.groupby("i")["pop"].sum()
+    pieces = frame[frame["j"] >= 0].groupby(["i", "j"], as_index=False)["pop"].sum()
+    return pieces, by_source, outside_source
+
+
+def _first_hit(points: np.ndarray, polygons: np.ndarray) -> np.ndarray:
+    """Position of the first polygon that each point intersects, or -1 (points on an edge count once)."""
+    tree = shapely.STRtree(polygons)
+    p, q = tree.query(points, predicate="intersects")
+    hit = np.full(len(points), -1, dtype=np.int64)
+    order = np.lexsort((q, p))
+    p, q = p[order], q[order]
+    first = np.ones(len(p), dtype=bool)
+    first[1:] = p[1:] != p[:-1]
+    hit[p[first]] = q[first]
+    return hit
+
+
+def crosswalk_from_overlay(
+    source: gpd.GeoDataFrame,
+    target: gpd.GeoDataFrame,
+    *,
+    weighting: str = "area",
+    population: gpd.GeoDataFrame | None = None,
+    population_column: str = "population",
+    sliver_tolerance: float = 0.0,
+) -> Crosswalk:
+    """Build a crosswalk from ``source`` areas to ``target`` areas.
+
+    Parameters
+    ----------
+    source, target
+        Standardised area layers (``code``, ``geometry``) in the same CRS.
+    weighting
+        ``"area"``: a source's counts go to targets in proportion to the area they
+        share (as :func:`tobler.area_weighted.area_interpolate` does).
+        ``"population"``: in proportion to the people living in each piece, from
+        ``population`` (address or building points with counts, or grid cells,
+        which are placed at a point inside each cell). A source with nobody in it
+        falls back to area weights, and the quality report says so.
+    sliver_tolerance
+        Pieces whose share of the source (area or population) is below this are
+        treated as digitising noise: dropped and their share given to the source's
+        other pieces in proportion. They are listed in the quality report.
+    """
+    if weighting not in WEIGHTINGS:
+        raise DataError(f"crosswalk: weighting must be one of {WEIGHTINGS}, got {weighting!r}.")
+    if weighting == "population" and population is None:
+        raise DataError("crosswalk: weighting='population' needs a population layer (points or grid cells).")
+    _check_pair(source, target)
+    source = source.reset_index(drop=True)
+    target = target.reset_index(drop=True)
+    pairs = overlay_pairs(source, target)
+    s_area = source.geometry.area.to_numpy()
+    pairs["area_share"] = pairs["area"].to_numpy() / s_area[pairs["i"].to_numpy()]
+    n = len(source)
+    pop_total = np.zeros(n)
+    outside_source_pop = 0.0
+    if weighting == "population":
+        pieces, by_source, outside_source_pop = _population_pieces(source, target, population, population_column)
+        pop_total[by_source.index.to_numpy()] = by_source.to_numpy()
+        pairs = pairs.merge(pieces, on=["i", "j"], how="outer").fillna({"area": 0.0, "area_share": 0.0, "pop": 0.0})
+        has_pop = pop_total[pairs["i"].to_numpy()] > 0
+        pairs["population_share"] = np.where(has_pop, pairs["pop"] / np.where(has_pop, pop_total[pairs["i"]], 1), np.nan)
+        pairs["weight"] = np.where(has_pop, pairs["population_share"], pairs["area_share"])
+        no_pop_sources = np.flatnonzero(pop_total == 0)
+    else:
+        pairs["pop"] = np.nan
+        pairs["population_share"] = np.nan
+        pairs["weight"] = pairs["area_share"]
+        no_pop_sources = np.array([], dtype=np.int64)
+
+    slivers = pairs[(pairs["weight"] > 0) & (pairs["weight"] < sliver_tolerance)]
+    if len(slivers):
+        pairs = pairs.drop(index=slivers.index)
+        kept = pairs.groupby("i")["weight"].transform("sum")
+        lost = slivers.groupby("i")["weight"].sum()
+        scale = 1 + pairs["i"].map(lost).fillna(0.0) / kept
+        pairs["weight"] = pairs["weight"] * scale
+    pairs = pairs[pairs["weight"] > 0]
+
+    codes_s = source["code"].to_numpy()
+    codes_t = target["code"].to_numpy()
+    table = pd.DataFrame(
+        {
+            "source": codes_s[pairs["i"].to_numpy()],
+            "target": codes_t[pairs["j"].to_numpy()],
+            "weight": pairs["weight"].to_numpy(),
+            "area_share": pairs["area_share"].to_numpy(),
+            "population_share": pairs["population_share"].to_numpy(),
+            "population": pairs["pop"].to_numpy(),
+            "area_m2": pairs["area"].to_numpy(),
+        }
+    ).sort_values(["source", "target"], kind="stable").reset_index(drop=True)
+
+    assigned = table.groupby("source")["weight"].sum().reindex(codes_s, fill_value=0.0)
+    remainder = (1.0 - assigned).clip(lower=0.0)
+    remainder[remainder < 1e-12] = 0.0
+    un = remainder[remainder > 0]
+    pop_by_code = pd.Series(pop_total, index=codes_s)
+    unassigned = pd.DataFrame(
+        {
+            "source": un.index.to_numpy(),
+            "share": un.to_numpy(),
+            "population": (un * pop_by_code.reindex(un.index)).to_numpy() if weighting == "population" else np.nan,
+            "reason": np.where(un.to_numpy() >= 1 - 1e-12, "outside every target area",
+                               "partly outside every target area"),
+        }
+    )
+    quality = _quality(source, target, table, unassigned, slivers, codes_s, pop_total, weighting,
+                       no_pop_sources, outside_source_pop, sliver_tolerance)
+    return Crosswalk(
+        table=table,
+        unassigned=unassigned.reset_index(drop=True),
+        quality=quality,
+        source_level=str(source["level"].iloc[0]) if "level" in source and len(source) else "source",
+        target_level=str(target["level"].iloc[0]) if "level" in target and len(target) else "target",
+        weighting=weighting,
+    )
+
+
+def _quality(source, target, table, unassigned, slivers, codes_s, pop_total, weighting,
+             no_pop_sources, outside_source_pop, tol) -> dict:
+    n_targets = table.groupby("source")["target"].nunique()
+    split = n_targets[n_targets > 1]
+    split_detail = (
+        table[table["source"].isin(split.index)]
+        .groupby("source")
+        .apply(lambda g: {t: round(float(w), 6) for t, w in zip(g["target"], g["weight"], strict=True)},
+               include_groups=False)
+        .to_dict()
+    )
+    total_area = float(source.geometry.area.sum())
+    q = {
+        "weighting": weighting,
+        "n_sources": len(source),
+        "n_targets": len(target),
+        "n_sources_split": len(split),
+        "sources_split": split_detail,
+        "n_slivers": len(slivers),
+        "sliver_tolerance": tol,
+        "area_assigned_share": float(table["area_m2"].sum() / total_area) if total_area else float("nan"),
+        "n_unassigned_sources": len(unassigned),
+        "targets_without_source": sorted(set(target["code"]) - set(table["target"])),
+    }
+    if weighting == "population":
+        total_pop = float(pop_total.sum())
+        pop_assigned = float((table["weight"] * table["source"].map(pd.Series(pop_total, index=codes_s))).sum())
+        q.update(
+            {
+                "population_total": total_pop,
+                "population_assigned": pop_assigned,
+                "population_assigned_share": pop_assigned / total_pop if total_pop else float("nan"),
+                "population_outside_source_layer": outside_source_pop,
+                "sources_without_population": [str(codes_s[k]) for k in no_pop_sources],
+            }
+        )
+    return q
+
+
+def apply_crosswalk(
+    values: pd.DataFrame,
+    crosswalk: Crosswalk,
+    *,
+    value_columns: tuple[str, ...] | list[str],
+    area_column: str = "area",
+    by: tuple[str, ...] | list[str] = (),
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Move extensive values (counts) from source areas to target areas.
+
+    Values are multiplied by the weights and summed per target (and per ``by``
+    columns such as year and indicator). Missing values stay missing: a target
+    that receives a missing value from any source gets a missing sum (never 0).
+
+    Returns ``(by_target, lost)``: ``lost`` lists, per source code (and ``by``
+    keys), the counts that reach no target, and why: ``unknown code`` for
+    sources not in the crosswalk, or the unassigned reason.
+    """
+    by = list(by)
+    missing = [c for c in [area_column, *value_columns, *by] if c not in values.columns]
+    if missing:
+        raise DataError(f"apply_crosswalk: missing column(s) {missing}.")
+    table = crosswalk.table[["source", "target", "weight"]]
+    vals = values[[area_column, *by, *value_columns]].copy()
+    vals[area_column] = vals[area_column].astype(str)
+    known = vals[area_column].isin(set(table["source"]))
+    unknown = vals[~known].assign(share=1.0, reason="unknown code")
+    merged = vals[known].merge(table, left_on=area_column, right_on="source", how="inner")
+    for col in value_columns:
+        merged[col] = merged[col] * merged["weight"]
+    grouped = merged.groupby(["target", *by], sort=True, dropna=False)[list(value_columns)]
+    summed = grouped.sum(min_count=1)
+    # A single missing contribution makes the whole sum missing.
+    has_na = merged[list(value_columns)].isna().groupby([merged["target"], *[merged[b] for b in by]]).any()
+    summed = summed.mask(has_na.reindex(summed.index))
+    by_target = summed.reset_index()
+    un = crosswalk.unassigned
+    lost_un = vals[known].merge(un[["source", "share", "reason"]], left_on=area_column, right_on="source")
+    for col in value_columns:
+        lost_un[col] = lost_un[col] * lost_un["share"]
+    lost = pd.concat([unknown, lost_un.drop(columns=["source"])], ignore_index=True)
+    return by_target, lost
+
+
+def total_crosswalk(codes, target: str, *, source_level: str = "source", target_level: str = "total") -> Crosswalk:
+    """A crosswalk that sends every source wholly to one target (e.g. all grunnkretser → the kommune)."""
+    codes = pd.Index(codes).astype(str).unique()
+    table = pd.DataFrame({"source": codes, "target": target, "weight": 1.0, "area_share": 1.0,
+                          "population_share": np.nan, "population": np.nan, "area_m2": np.nan})
+    unassigned = pd.DataFrame({"source": [], "share": [], "population": [], "reason": []})
+    return Crosswalk(table=table, unassigned=unassigned, quality={"n_sources": len(codes)},
+                     source_level=source_level, target_level=target_level, weighting="total")

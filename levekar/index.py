@@ -1,0 +1,383 @@
+"""Composite index: normalise → weight → aggregate (indicators → domains → total).
+
+The specification is a documented TOML contract (see ``docs/index-spec.md``)::
+
+    [index]
+    id = "code"
+    normalisation = "exponential"
+    aggregation = "weighted_sum"
+
+    [[index.indicators]]
+    column = "income_rank"
+    higher_is_worse = false
+    weight = 0.225
+
+Every normalisation turns an indicator into a score where **higher means more
+deprived**; ranks are 1 = most deprived. Ties in rank-based normalisations get
+the average of the ranks they span (``method="average"``), so equal inputs give
+equal scores and row order never matters.
+"""
+
+from __future__ import annotations
+
+import math
+import tomllib
+import warnings
+from pathlib import Path
+from typing import Literal
+
+import numpy as np
+import pandas as pd
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from scipy import stats
+
+from .errors import DataError, SpecError
+
+__all__ = [
+    "AGGREGATIONS",
+    "NORMALISATIONS",
+    "IndexSpec",
+    "IndicatorSpec",
+    "aggregate",
+    "aggregate_array",
+    "exponential_transform",
+    "index_from_spec",
+    "load_index_spec",
+    "normalise",
+    "normalise_array",
+    "rank_worst_first",
+    "scores_from_array",
+]
+
+Normalisation = Literal[
+    "z", "minmax", "rank", "percentile", "decile", "score10", "distance_to_reference", "exponential", "none"
+]
+Aggregation = Literal["weighted_sum", "weighted_mean", "geometric", "rank_sum"]
+NORMALISATIONS = Normalisation.__args__
+AGGREGATIONS = Aggregation.__args__
+
+
+class IndicatorSpec(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    column: str
+    higher_is_worse: bool = True
+    weight: float = Field(default=1.0, ge=0)
+    domain: str | None = None
+    reference: float | None = None
+    label: str | None = None
+
+
+class DomainStep(BaseModel):
+    """How domain scores are combined into the total (e.g. the English IoD's exponential step)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    normalisation: Normalisation = "none"
+    aggregation: Aggregation = "weighted_mean"
+    weights: dict[str, float] = Field(default_factory=dict)
+
+
+class IndexSpec(BaseModel):
+    """A composite index specification."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    id: str = "code"
+    name: str | None = None
+    normalisation: Normalisation = "z"
+    aggregation: Aggregation = "weighted_mean"
+    missing: Literal["error", "reweight"] = "error"
+    rescale_weights: bool = False
+    reference: Literal["mean", "median", "given"] = "mean"
+    indicators: list[IndicatorSpec] = Field(min_length=1)
+    domains: DomainStep | None = None
+
+    @model_validator(mode="after")
+    def _check(self) -> IndexSpec:
+        cols = [i.column for i in self.indicators]
+        dup = sorted({c for c in cols if cols.count(c) > 1})
+        if dup:
+            raise ValueError(f"indicator column(s) listed twice: {dup}")
+        if sum(i.weight for i in self.indicators) <= 0:
+            raise ValueError("all indicator weights are 0")
+        has_domain = [i.domain is not None for i in self.indicators]
+        if self.domains is not None and not all(has_domain):
+            missing = [i.column for i in self.indicators if i.domain is None]
+            raise ValueError(f"[index.domains] is given, so every indicator needs a domain; missing for {missing}")
+        if self.domains is not None:
+            unknown = sorted(set(self.domains.weights) - {i.domain for i in self.indicators})
+            if unknown:
+                raise ValueError(f"domain weight(s) for domain(s) with no indicator: {unknown}")
+        if self.reference == "given":
+            nogiven = [i.column for i in self.indicators if i.reference is None]
+            if nogiven and self.normalisation == "distance_to_reference":
+                raise ValueError(f"reference = 'given' needs a reference value for {nogiven}")
+        return self
+
+
+def _format_validation(exc: ValidationError, source: str) -> str:
+    err = exc.errors()[0]
+    loc = ".".join(str(p) for p in err["loc"])
+    where = f"index.{loc}" if loc else "index"
+    got = err.get("input")
+    got_text = "" if isinstance(got, dict | list) else f" (got {got!r})"
+    return f"{source}: {where}: {err['msg']}{got_text}"
+
+
+def load_index_spec(spec: str | Path | dict, *, source: str | None = None) -> IndexSpec:
+    """Read an index specification from a TOML file, TOML text or a dict (the ``[index]`` table)."""
+    if isinstance(spec, dict):
+        data, src = spec, source or "index specification"
+    else:
+        path = Path(spec)
+        src = source or str(path)
+        try:
+            data = tomllib.loads(path.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            raise SpecError(f"{src}: file not found.") from None
+        except tomllib.TOMLDecodeError as exc:
+            raise SpecError(f"{src}: not valid TOML: {exc}.") from None
+        if "index" not in data:
+            raise SpecError(f"{src}: no [index] table.")
+        data = data["index"]
+    try:
+        return IndexSpec.model_validate(data)
+    except ValidationError as exc:
+        raise SpecError(_format_validation(exc, src)) from None
+
+
+def _deprivation_rank(o: np.ndarray) -> np.ndarray:
+    """Ranks along the last axis where the most deprived (highest value) gets rank N; ties averaged,
+    missing values stay missing."""
+    return stats.rankdata(o, method="average", axis=-1, nan_policy="omit")
+
+
+def exponential_transform(rank: np.ndarray | pd.Series, n) -> np.ndarray:
+    """The English Indices of Deprivation's exponential transformation.
+
+    With R = rank / N (most deprived has rank N), X = −23 ln(1 − R (1 − e^(−100/23))),
+    so the least deprived is near 0 and the most deprived is exactly 100.
+
+    >>> round(float(exponential_transform(np.array([10]), 10)[0]), 10)
+    100.0
+    """
+    r = np.asarray(rank, dtype=float) / n
+    return -23.0 * np.log(1.0 - r * (1.0 - math.exp(-100.0 / 23.0)))
+
+
+def normalise_array(x: np.ndarray, method: str, *, higher_is_worse: bool = True,
+                    reference: float | np.ndarray | None = None) -> np.ndarray:
+    """Normalise along the last axis (areas) so that higher means more deprived.
+
+    ``x`` may carry leading axes (e.g. Monte Carlo draws); each slice along the last
+    axis is normalised on its own. Missing values stay missing and are left out of
+    every statistic.
+    """
+    if method not in NORMALISATIONS:
+        raise SpecError(f"unknown normalisation {method!r}; use one of {', '.join(NORMALISATIONS)}.")
+    x = np.asarray(x, dtype=float)
+    o = x if higher_is_worse else -x
+    n = np.sum(~np.isnan(o), axis=-1, keepdims=True)
+    with np.errstate(invalid="ignore", divide="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        if method == "none":
+            return o
+        if method == "z":
+            sd = np.nanstd(o, axis=-1, ddof=1, keepdims=True)
+            return np.where(sd > 0, (o - np.nanmean(o, axis=-1, keepdims=True)) / sd, 0.0 * o)
+        if method in ("minmax", "score10"):
+            lo = np.nanmin(o, axis=-1, keepdims=True)
+            span = np.nanmax(o, axis=-1, keepdims=True) - lo
+            mm = np.where(span > 0, (o - lo) / span, 0.0 * o)
+            return mm if method == "minmax" else np.minimum(np.floor(1 + 9 * mm), 10)
+        if method == "distance_to_reference":
+            ref = np.nanmean(x, axis=-1, keepdims=True) if reference is None else np.asarray(reference, dtype=float)
+            if np.any(ref == 0):
+                raise SpecError("distance_to_reference needs a non-zero reference value.")
+            return (x / ref - 1.0) * (1.0 if higher_is_worse else -1.0)
+    rank = _deprivation_rank(o)
+    if method == "rank":
+        return rank
+    if method == "percentile":
+        return 100.0 * rank / n
+    if method == "decile":
+        return 11 - np.ceil(10 * (n + 1 - rank) / n)
+    return exponential_transform(rank, n)
+
+
+def normalise(x: pd.Series, method: str, *, higher_is_worse: bool = True, reference: float | None = None) -> pd.Series:
+    """Normalise one indicator (a Series over areas) so that higher means more deprived."""
+    values = pd.to_numeric(x, errors="raise").to_numpy(dtype=float)
+    return pd.Series(normalise_array(values, method, higher_is_worse=higher_is_worse, reference=reference),
+                     index=x.index)
+
+
+def aggregate_array(scores: np.ndarray, weights: np.ndarray, method: str, *, missing: str = "error",
+                    names: list[str] | None = None) -> np.ndarray:
+    """Combine scores along the last axis (indicators) with ``weights``; leading axes are kept.
+
+    ``weights`` has the shape of the last axis, or of ``scores`` (per-draw weights).
+    With missing = "reweight", each area uses the indicators it has, weights rescaled.
+    """
+    if method not in AGGREGATIONS:
+        raise SpecError(f"unknown aggregation {method!r}; use one of {', '.join(AGGREGATIONS)}.")
+    s = np.asarray(scores, dtype=float)
+    w = np.broadcast_to(np.asarray(weights, dtype=float), s.shape)
+    if method == "rank_sum":
+        s = np.moveaxis(stats.rankdata(np.moveaxis(s, -1, -2), method="average", axis=-1, nan_policy="omit"), -1, -2)
+    avail = ~np.isnan(s)
+    if missing == "error" and not avail.all():
+        col = int(np.flatnonzero((~avail).reshape(-1, s.shape[-1]).any(axis=0))[0])
+        name = names[col] if names else col
+        raise DataError(f"index: indicator {name!r} has missing values; set missing = 'reweight' to use the "
+                        "indicators that are available for each area.")
+    wmat = np.where(avail, w, 0.0)
+    wsum = wmat.sum(axis=-1)
+    values = np.where(avail, s, 0.0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        if method == "geometric":
+            if np.any(values[avail] <= 0):
+                raise DataError("index: geometric aggregation needs positive scores; use minmax, percentile "
+                                "or rank normalisation, or an arithmetic aggregation.")
+            out = np.exp((wmat * np.log(np.where(avail, values, 1.0))).sum(axis=-1) / wsum)
+        elif method == "weighted_mean":
+            out = (wmat * values).sum(axis=-1) / wsum
+        else:  # weighted_sum, rank_sum: rescaled so that a missing indicator does not lower the sum
+            out = (wmat * values).sum(axis=-1) * (w.sum(axis=-1) / wsum)
+    return np.where(wsum > 0, out, np.nan)
+
+
+def aggregate(scores: pd.DataFrame, weights: pd.Series, method: str, *, missing: str = "error") -> pd.Series:
+    """Combine normalised scores (columns) with ``weights`` into one score per row."""
+    w = weights.reindex(scores.columns).astype(float).to_numpy()
+    out = aggregate_array(scores.to_numpy(dtype=float), w, method, missing=missing, names=list(scores.columns))
+    return pd.Series(out, index=scores.index)
+
+
+def _check_input(data: pd.DataFrame, spec: IndexSpec, source: str) -> None:
+    if spec.id not in data.columns:
+        raise DataError(f"{source}: id column {spec.id!r} not found; columns are {list(data.columns)}.")
+    dup = data[spec.id][data[spec.id].duplicated()]
+    if len(dup):
+        raise DataError(f"{source}: duplicate id {dup.iloc[0]!r} in column {spec.id!r}.")
+    missing = [i.column for i in spec.indicators if i.column not in data.columns]
+    if missing:
+        raise DataError(f"{source}: indicator column(s) {missing} not found; columns are {list(data.columns)}.")
+    for ind in spec.indicators:
+        col = data[ind.column]
+        if not pd.api.types.is_numeric_dtype(col):
+            num = pd.to_numeric(col, errors="coerce")
+            bad = num.isna() & col.notna()
+            if bad.any():
+                row = int(np.flatnonzero(bad)[0])
+                raise DataError(f"{source}: column {ind.column!r}, row {row} (id {data[spec.id].iloc[row]!r}): "
+                                f"{col.iloc[row]!r} is not a number.")
+
+
+def _weights(spec: IndexSpec, source: str) -> pd.Series:
+    w = pd.Series({i.column: i.weight for i in spec.indicators}, dtype=float)
+    if spec.aggregation == "weighted_sum" and spec.domains is None and not math.isclose(w.sum(), 1.0, abs_tol=1e-6):
+        if spec.rescale_weights:
+            return w / w.sum()
+        warnings.warn(f"{source}: indicator weights sum to {w.sum():.6g}, not 1; scores are on that scale. "
+                      "Set rescale_weights = true to rescale them.", UserWarning, stacklevel=3)
+    return w
+
+
+def _references(data: pd.DataFrame | None, spec: IndexSpec, values: np.ndarray) -> list[float | None]:
+    refs = []
+    for k, ind in enumerate(spec.indicators):
+        if spec.reference == "given":
+            refs.append(ind.reference)
+        elif spec.reference == "median":
+            refs.append(float(np.nanmedian(values[..., k])))
+        else:
+            refs.append(None)
+    return refs
+
+
+def scores_from_array(
+    values: np.ndarray,
+    spec: IndexSpec,
+    *,
+    weights: np.ndarray | None = None,
+    references: list[float | None] | None = None,
+) -> tuple[dict[str, np.ndarray], np.ndarray]:
+    """Domain scores and total score from raw indicator values.
+
+    ``values`` has shape ``(..., areas, indicators)`` in the spec's indicator order;
+    leading axes (Monte Carlo draws) are carried through. ``weights`` overrides the
+    spec's indicator weights (same shape as the last axis, or per draw). Returns
+    ``({domain: (..., areas)}, total (..., areas))``.
+    """
+    values = np.asarray(values, dtype=float)
+    refs = references if references is not None else [i.reference if spec.reference == "given" else None
+                                                      for i in spec.indicators]
+    norm = np.stack(
+        [normalise_array(values[..., k], spec.normalisation, higher_is_worse=ind.higher_is_worse,
+                         reference=refs[k]) for k, ind in enumerate(spec.indicators)],
+        axis=-1,
+    )
+    w = np.array([i.weight for i in spec.indicators], dtype=float) if weights is None else np.asarray(weights)
+    names = [i.column for i in spec.indicators]
+    if spec.domains is None:
+        return {}, aggregate_array(norm, w, spec.aggregation, missing=spec.missing, names=names)
+    domains = list(dict.fromkeys(i.domain for i in spec.indicators))
+    dscores: dict[str, np.ndarray] = {}
+    for d in domains:
+        idx = [k for k, i in enumerate(spec.indicators) if i.domain == d]
+        wd = w[..., idx]
+        wd = wd / wd.sum(axis=-1, keepdims=True)
+        dscores[d] = aggregate_array(norm[..., idx], wd, spec.aggregation, missing=spec.missing,
+                                     names=[names[k] for k in idx])
+    step = spec.domains
+    dn = np.stack([normalise_array(dscores[d], step.normalisation) for d in domains], axis=-1)
+    dw = np.array([step.weights.get(d, 0.0) if step.weights else 1.0 for d in domains], dtype=float)
+    if step.aggregation == "weighted_sum" and not math.isclose(dw.sum(), 1.0, abs_tol=1e-6):
+        if spec.rescale_weights or not step.weights:
+            dw = dw / dw.sum()
+    total = aggregate_array(dn, dw, step.aggregation, missing=spec.missing, names=domains)
+    return dscores, total
+
+
+def rank_worst_first(score: np.ndarray) -> np.ndarray:
+    """Ranks along the last axis, 1 = highest score (most deprived); ties share the best rank."""
+    s = np.where(np.isnan(score), -np.inf, score)
+    return stats.rankdata(-s, method="min", axis=-1)
+
+
+def index_from_spec(data: pd.DataFrame, spec: IndexSpec | dict | str | Path, *,
+                    source: str = "index input") -> pd.DataFrame:
+    """Compute a composite index from a wide table (one row per area, one column per indicator).
+
+    Returns a table with the id, one ``domain_<name>`` column per domain (when the
+    spec has domains), ``score`` (higher = more deprived), ``rank`` (1 = most
+    deprived, ties share the best rank) and ``decile`` (``ceil(10·rank/N)``, 1 =
+    most deprived tenth), in the input's row order.
+
+    Examples
+    --------
+    >>> table = pd.DataFrame({"code": ["a", "b", "c"], "low_income": [0.1, 0.3, 0.2]})
+    >>> spec = {"id": "code", "normalisation": "rank", "aggregation": "weighted_sum",
+    ...         "indicators": [{"column": "low_income", "weight": 1.0}]}
+    >>> index_from_spec(table, spec)[["code", "score", "rank"]].to_dict("list")
+    {'code': ['a', 'b', 'c'], 'score': [1.0, 3.0, 2.0], 'rank': [3, 1, 2]}
+    """
+    if not isinstance(spec, IndexSpec):
+        spec = load_index_spec(spec)
+    _check_input(data, spec, source)
+    values = np.column_stack([pd.to_numeric(data[i.column], errors="coerce").to_numpy(dtype=float)
+                              for i in spec.indicators])
+    w = _weights(spec, source).to_numpy()
+    dscores, total = scores_from_array(values, spec, weights=w, references=_references(data, spec, values))
+    out = pd.DataFrame({spec.id: data[spec.id].to_numpy()}, index=data.index)
+    for d, sc in dscores.items():
+        out[f"domain_{d}"] = sc
+    out["score"] = total
+    n = int(np.sum(~np.isnan(total)))
+    rank = rank_worst_first(total).astype(float)
+    rank[np.isnan(total)] = np.nan
+    out["rank"] = pd.array(rank, dtype="Int64")
+    out["decile"] = pd.array(np.ceil(10 * rank / n), dtype="Int64")
+    return out

@@ -1,0 +1,254 @@
+"""Living-conditions indicators: tidy observations, aggregation through crosswalks, honest rates.
+
+Observations are tidy, one row per ``area, year, indicator`` with ``numerator``,
+``denominator`` and ``status``. ``status`` keeps SSB's symbols apart:
+
+========  =====================================================================
+``""``    a value
+``-``     zero (nil): numerator 0
+``..``    not available: numerator missing
+``:``     suppressed for confidentiality: numerator missing, known to lie in
+          ``[0, suppressed_max]`` (from the indicator definition)
+``.``     cannot occur: numerator missing
+========  =====================================================================
+
+Counts, not rates, travel through aggregation. A suppressed source cell never
+becomes 0: the aggregated numerator carries bounds (``numerator_low``,
+``numerator_high``); the point value is their midpoint and is flagged
+``partly_suppressed``. Means and medians (kind ``mean``/``median``) are carried as
+``value × denominator`` so that aggregation gives a denominator-weighted mean of
+the area values: an approximation for medians, flagged ``approximate``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from .catalogue import Catalogue
+from .crosswalk import Crosswalk, apply_crosswalk
+from .errors import DataError
+
+__all__ = [
+    "OBS_COLUMNS",
+    "STATUS_SYMBOLS",
+    "aggregate_observations",
+    "poisson_interval",
+    "rates_from_counts",
+    "validate_observations",
+    "wilson_interval",
+]
+
+OBS_COLUMNS = ("area", "year", "indicator", "numerator", "denominator", "status")
+STATUS_SYMBOLS = ("", "-", "..", ":", ".")
+
+
+def validate_observations(
+    obs: pd.DataFrame,
+    catalogue: Catalogue,
+    *,
+    years: tuple[int, int] | None = None,
+    source: str = "observations",
+) -> pd.DataFrame:
+    """Check a tidy observation table and return it with normalised types.
+
+    Raises :class:`~levekar.errors.DataError` naming ``source``, the row (as the
+    0-based position in the table), the column and the value for: missing
+    columns, unknown indicators, years outside ``years``, negative counts,
+    numerators above denominators (shares), and duplicate rows.
+    """
+    missing = [c for c in OBS_COLUMNS if c not in obs.columns and c != "status"]
+    if missing:
+        raise DataError(f"{source}: missing column(s) {missing}; expected {list(OBS_COLUMNS)}.")
+    out = obs.copy()
+    if "status" not in out.columns:
+        out["status"] = ""
+    out["status"] = out["status"].fillna("").astype(str).str.strip()
+    out["area"] = out["area"].astype(str).str.strip()
+    out["indicator"] = out["indicator"].astype(str).str.strip()
+    bad_status = ~out["status"].isin(STATUS_SYMBOLS)
+    if bad_status.any():
+        row = int(np.flatnonzero(bad_status)[0])
+        raise DataError(f"{source}: row {row}, column 'status': unknown symbol {out['status'].iloc[row]!r}; "
+                        f"expected one of {list(STATUS_SYMBOLS)}.")
+    unknown = ~out["indicator"].isin(list(catalogue))
+    if unknown.any():
+        row = int(np.flatnonzero(unknown)[0])
+        raise DataError(f"{source}: row {row}, column 'indicator': unknown indicator "
+                        f"{out['indicator'].iloc[row]!r}. Define it in the study's [indicators] table.")
+    year = pd.to_numeric(out["year"], errors="coerce")
+    if year.isna().any() or (year % 1 != 0).any():
+        row = int(np.flatnonzero(year.isna() | (year % 1 != 0))[0])
+        raise DataError(f"{source}: row {row}, column 'year': {obs['year'].iloc[row]!r} is not a year.")
+    out["year"] = year.astype(int)
+    if years is not None:
+        outside = (out["year"] < years[0]) | (out["year"] > years[1])
+        if outside.any():
+            row = int(np.flatnonzero(outside)[0])
+            raise DataError(f"{source}: row {row}, column 'year': {out['year'].iloc[row]} is outside the "
+                            f"study's years {years[0]}–{years[1]}.")
+    for col in ("numerator", "denominator"):
+        raw = out[col]
+        num = pd.to_numeric(raw, errors="coerce")
+        bad = num.isna() & raw.notna()
+        if bad.any():
+            row = int(np.flatnonzero(bad)[0])
+            raise DataError(f"{source}: row {row}, column {col!r}: {raw.iloc[row]!r} is not a number.")
+        out[col] = num.astype(float)
+        neg = out[col] < 0
+        if neg.any():
+            row = int(np.flatnonzero(neg)[0])
+            raise DataError(f"{source}: row {row}, column {col!r}: negative count {out[col].iloc[row]:g}.")
+    # Status symbols decide the numerator.
+    out.loc[out["status"] == "-", "numerator"] = 0.0
+    out.loc[out["status"].isin(["..", ":", "."]), "numerator"] = np.nan
+    no_value = (out["status"] == "") & out["numerator"].isna()
+    out.loc[no_value, "status"] = ".."
+    kinds = out["indicator"].map({k: v.kind for k, v in catalogue.items()})
+    over = (kinds == "share") & (out["numerator"] > out["denominator"] + 1e-9)
+    if over.any():
+        row = int(np.flatnonzero(over)[0])
+        r = out.iloc[row]
+        raise DataError(f"{source}: row {row}: numerator {r['numerator']:g} is above denominator "
+                        f"{r['denominator']:g} for share indicator {r['indicator']!r} (area {r['area']}, "
+                        f"year {r['year']}).")
+    dup = out.duplicated(["area", "year", "indicator"], keep=False)
+    if dup.any():
+        row = int(np.flatnonzero(dup)[0])
+        r = out.iloc[row]
+        raise DataError(f"{source}: duplicate rows for area {r['area']!r}, year {r['year']}, indicator "
+                        f"{r['indicator']!r} (first at row {row}).")
+    return out[list(OBS_COLUMNS)].reset_index(drop=True)
+
+
+def _bounds(obs: pd.DataFrame, catalogue: Catalogue) -> pd.DataFrame:
+    """Add numerator bounds, flags and, for means/medians, value × denominator."""
+    out = obs.copy()
+    kind = out["indicator"].map({k: v.kind for k, v in catalogue.items()})
+    smax = out["indicator"].map({k: float(v.suppressed_max) for k, v in catalogue.items()})
+    supp = out["status"] == ":"
+    out["numerator_low"] = out["numerator"]
+    out["numerator_high"] = out["numerator"]
+    out.loc[supp, "numerator_low"] = 0.0
+    out.loc[supp, "numerator_high"] = np.minimum(smax[supp], out.loc[supp, "denominator"].fillna(np.inf))
+    avg = kind.isin(["mean", "median"])
+    for col in ("numerator", "numerator_low", "numerator_high"):
+        out.loc[avg, col] = out.loc[avg, col] * out.loc[avg, "denominator"]
+    out["n_suppressed"] = supp.astype(float)
+    out["n_missing"] = out["status"].isin(["..", "."]).astype(float)
+    out["n_sources"] = 1.0
+    return out
+
+
+def aggregate_observations(
+    obs: pd.DataFrame,
+    crosswalk: Crosswalk,
+    catalogue: Catalogue,
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Sum counts from source areas to the crosswalk's targets, per year and indicator.
+
+    Returns ``(counts, lost)``. ``counts`` has ``area, year, indicator, numerator,
+    numerator_low, numerator_high, denominator, status, n_sources, n_suppressed``.
+    ``lost`` lists the counts that reached no target and why.
+    """
+    b = _bounds(obs, catalogue)
+    cols = ("numerator_low", "numerator_high", "denominator")
+    summed, lost = apply_crosswalk(b, crosswalk, value_columns=cols, by=("year", "indicator"))
+    # Flags travel unweighted: a source that reaches a target counts once there.
+    flags = b[["area", "year", "indicator", "n_suppressed", "n_missing", "n_sources"]].merge(
+        crosswalk.table[["source", "target"]], left_on="area", right_on="source")
+    flags = flags.groupby(["target", "year", "indicator"], as_index=False)[
+        ["n_suppressed", "n_missing", "n_sources"]].sum()
+    out = summed.merge(flags, on=["target", "year", "indicator"], how="left").rename(columns={"target": "area"})
+    partly = (out["n_suppressed"] > 0) & (out["n_missing"] == 0)
+    out["numerator"] = np.where(partly, (out["numerator_low"] + out["numerator_high"]) / 2, out["numerator_low"])
+    out["status"] = np.select([out["n_missing"] > 0, partly], ["..", "partly_suppressed"], default="")
+    out.loc[out["n_missing"] > 0, ["numerator", "numerator_low", "numerator_high"]] = np.nan
+    order = ["area", "year", "indicator", "numerator", "numerator_low", "numerator_high", "denominator",
+             "status", "n_sources", "n_suppressed"]
+    return out[order].sort_values(["indicator", "year", "area"]).reset_index(drop=True), lost
+
+
+def wilson_interval(x, n, *, conf: float = 0.95) -> tuple[np.ndarray, np.ndarray]:
+    """Wilson score interval for a binomial share ``x / n``.
+
+    >>> lo, hi = wilson_interval(10, 100)
+    >>> round(float(lo), 4), round(float(hi), 4)
+    (0.0552, 0.1744)
+    """
+    x = np.asarray(x, dtype=float)
+    n = np.asarray(n, dtype=float)
+    z = stats.norm.ppf(0.5 + conf / 2)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        p = x / n
+        denom = 1 + z**2 / n
+        centre = (p + z**2 / (2 * n)) / denom
+        half = z * np.sqrt(p * (1 - p) / n + z**2 / (4 * n**2)) / denom
+    return np.clip(centre - half, 0, 1), np.clip(centre + half, 0, 1)
+
+
+def poisson_interval(x, exposure, *, conf: float = 0.95) -> tuple[np.ndarray, np.ndarray]:
+    """Exact (Garwood) Poisson interval for a rate ``x / exposure``.
+
+    >>> lo, hi = poisson_interval(10, 1000)
+    >>> round(float(lo) * 1000, 3), round(float(hi) * 1000, 3)
+    (4.795, 18.39)
+    """
+    x = np.asarray(x, dtype=float)
+    e = np.asarray(exposure, dtype=float)
+    a = 1 - conf
+    with np.errstate(invalid="ignore", divide="ignore"):
+        lo = np.where(x > 0, stats.chi2.ppf(a / 2, 2 * x) / 2, 0.0) / e
+        hi = stats.chi2.ppf(1 - a / 2, 2 * (x + 1)) / 2 / e
+    return lo, hi
+
+
+def rates_from_counts(
+    counts: pd.DataFrame,
+    catalogue: Catalogue,
+    *,
+    conf: float = 0.95,
+    min_denominator: int | None = None,
+) -> pd.DataFrame:
+    """Rates with intervals from aggregated counts, with disclosure control.
+
+    Adds ``value`` (share 0–1, per 1,000, or the mean/median), ``ci_low``,
+    ``ci_high`` (Wilson for shares, exact Poisson for rates per 1,000; none for
+    means and medians), ``published`` and ``publish_status``. A value whose
+    denominator is below the indicator's ``min_denominator`` (or the study-wide
+    ``min_denominator`` when larger) is not published: ``value`` stays for analysis
+    but ``value_published`` is missing and ``publish_status`` is ``"suppressed"``.
+    """
+    out = counts.copy()
+    ind = out["indicator"]
+    kind = ind.map({k: v.kind for k, v in catalogue.items()})
+    scale = ind.map({k: v.scale for k, v in catalogue.items()}).astype(float)
+    min_den = ind.map({k: v.min_denominator for k, v in catalogue.items()}).astype(float)
+    if min_denominator is not None:
+        min_den = np.maximum(min_den, float(min_denominator))
+    den = out["denominator"].astype(float)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        out["value"] = np.where(den > 0, out["numerator"] / den, np.nan) * scale
+    lo = np.full(len(out), np.nan)
+    hi = np.full(len(out), np.nan)
+    share = (kind == "share").to_numpy()
+    lo[share] = wilson_interval(out.loc[share, "numerator_low"], den[share], conf=conf)[0]
+    hi[share] = wilson_interval(out.loc[share, "numerator_high"], den[share], conf=conf)[1]
+    rate = (kind == "rate_per_1000").to_numpy()
+    lo[rate] = poisson_interval(out.loc[rate, "numerator_low"], den[rate], conf=conf)[0] * 1000
+    hi[rate] = poisson_interval(out.loc[rate, "numerator_high"], den[rate], conf=conf)[1] * 1000
+    out["ci_low"] = lo
+    out["ci_high"] = hi
+    out["interval_method"] = np.select([share, rate], ["wilson", "poisson_exact"], default="")
+    out["approximate"] = kind.isin(["mean", "median"]).to_numpy()
+    small = (den < min_den) | den.isna() | (den == 0)
+    out["published"] = ~small & out["value"].notna()
+    out["publish_status"] = np.select(
+        [small, out["value"].isna(), out["status"] == "partly_suppressed"],
+        ["suppressed", "missing", "estimated"],
+        default="ok",
+    )
+    out["value_published"] = out["value"].where(out["published"])
+    out["min_denominator"] = min_den
+    return out

@@ -1,0 +1,298 @@
+"""Reading inputs and writing outputs (the edges of levekar).
+
+Readers validate as data come in and name the file, column and value in every
+error. Writers are atomic: everything is written to a staging folder first and
+moved into place only when all of it succeeded, so a failed run leaves the
+previous outputs intact.
+"""
+
+from __future__ import annotations
+
+import csv
+import io as _io
+import os
+import shutil
+import tempfile
+from collections.abc import Callable, Mapping
+from pathlib import Path
+
+import geopandas as gpd
+import pandas as pd
+
+from .areas import LayerReport, lokalsamfunn_from_catchments, standardise_layer
+from .catalogue import load_catalogue
+from .codes import normalise_codes
+from .config import Study, StudyConfig, default_demo_config, parse_config
+from .errors import DataError
+
+__all__ = [
+    "demo_as_study",
+    "read_layer",
+    "read_observations",
+    "read_table",
+    "read_study_inputs",
+    "write_atomic",
+    "write_demo_inputs",
+]
+
+
+def read_layer(path: Path, *, layer: str | None = None, source: str | None = None) -> gpd.GeoDataFrame:
+    """Read a vector layer (GeoPackage, GeoJSON, Shapefile, GML, FileGDB) with pyogrio."""
+    src = source or str(path)
+    if not Path(path).exists():
+        raise DataError(f"{src}: file not found.")
+    try:
+        return gpd.read_file(path, layer=layer, engine="pyogrio")
+    except Exception as exc:  # pyogrio raises several DataSourceError types
+        raise DataError(f"{src}: could not read as a vector layer ({type(exc).__name__}: {exc}).") from None
+
+
+def _decode(raw: bytes, src: str) -> tuple[str, str]:
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return raw.decode("utf-16"), "utf-16"
+    try:
+        return raw.decode("utf-8-sig"), "utf-8"
+    except UnicodeDecodeError:
+        pass
+    text = raw.decode("cp1252", errors="strict") if _is_cp1252(raw) else raw.decode("latin-1")
+    return text, "latin-1"
+
+
+def _is_cp1252(raw: bytes) -> bool:
+    try:
+        raw.decode("cp1252")
+        return True
+    except UnicodeDecodeError:
+        return False
+
+
+def read_table(path: Path, *, source: str | None = None) -> tuple[pd.DataFrame, dict]:
+    """Read a CSV (comma, semicolon or tab separated; UTF-8, UTF-8 with BOM, UTF-16 or latin-1).
+
+    All columns are read as text; callers convert and validate. Returns the table
+    and a dict saying how it was read (encoding, separator).
+    """
+    src = source or str(path)
+    p = Path(path)
+    if not p.exists():
+        raise DataError(f"{src}: file not found.")
+    if p.suffix.lower() in (".xlsx", ".xlsm"):
+        return pd.read_excel(p, dtype=str), {"format": "xlsx"}
+    text, encoding = _decode(p.read_bytes(), src)
+    lines = text.splitlines()
+    if lines and lines[0].lower().startswith("sep="):
+        sep = lines[0][4:] or ","
+        text = "\n".join(lines[1:])
+    else:
+        try:
+            sep = csv.Sniffer().sniff(text[:4096], delimiters=",;\t").delimiter
+        except csv.Error:
+            sep = ","
+    try:
+        table = pd.read_csv(_io.StringIO(text), sep=sep, dtype=str, keep_default_na=False)
+    except pd.errors.ParserError as exc:
+        raise DataError(f"{src}: could not parse as CSV with separator {sep!r}: {exc}.") from None
+    table.columns = [c.strip() for c in table.columns]
+    return table, {"encoding": encoding, "separator": sep}
+
+
+def _to_number(col: pd.Series, src: str, name: str) -> pd.Series:
+    """Numbers written either way: '1 234,5' (Norwegian) or '1234.5'; SSB symbols become missing."""
+    text = col.astype(str).str.strip().str.replace("\u00a0", "", regex=False).str.replace(" ", "", regex=False)
+    text = text.str.replace("\u2009", "", regex=False)
+    symbols = text.isin(["", "..", ":", ".", "-", "nan", "NaN"])
+    comma = text.str.contains(",", regex=False)
+    text = text.where(~comma, text.str.replace(".", "", regex=False).str.replace(",", ".", regex=False))
+    num = pd.to_numeric(text.where(~symbols), errors="coerce")
+    bad = num.isna() & ~symbols
+    if bad.any():
+        row = int(bad.to_numpy().nonzero()[0][0])
+        raise DataError(f"{src}: row {row + 2} (line in file), column {name!r}: {col.iloc[row]!r} is not a number.")
+    return num
+
+
+def read_observations(path: Path, *, source: str | None = None) -> pd.DataFrame:
+    """Read a tidy observation CSV: ``area, year, indicator, numerator, denominator[, status]``.
+
+    Decimal commas and thin-space or space thousands separators are accepted; an
+    SSB symbol in a count column (``..``, ``:``, ``.``, ``-``) becomes the row's
+    status when no status is given.
+    """
+    src = source or str(path)
+    table, _ = read_table(path, source=src)
+    need = ["area", "year", "indicator", "numerator", "denominator"]
+    missing = [c for c in need if c not in table.columns]
+    if missing:
+        raise DataError(f"{src}: missing column(s) {missing}; the file has {list(table.columns)}. "
+                        "Expected a tidy table: area, year, indicator, numerator, denominator, status.")
+    out = table.copy()
+    if "status" not in out.columns:
+        raw = out["numerator"].astype(str).str.strip()
+        out["status"] = raw.where(raw.isin(["..", ":", ".", "-"]), "")
+    out["status"] = out["status"].fillna("").astype(str).str.strip()
+    for col in ("numerator", "denominator"):
+        out[col] = _to_number(out[col], src, col)
+    return out[need + ["status"]]
+
+
+def _layer(ai, level: str, width: int | None, src: str, reports: list[LayerReport]) -> gpd.GeoDataFrame:
+    raw = read_layer(ai.path, layer=ai.layer, source=str(ai.path))
+    gdf, rep = standardise_layer(raw, level=level, code_column=ai.code_column, name_column=ai.name_column,
+                                 code_width=width, source=str(ai.path))
+    reports.append(rep)
+    return gdf
+
+
+def read_study_inputs(cfg: StudyConfig, *, source: str) -> Study:
+    """Read and validate every input a configuration names."""
+    if cfg.areas is None or cfg.indicators is None:
+        raise DataError(f"{source}: a study needs [areas] and [indicators] sections (see `levekar demo`).")
+    reports: list[LayerReport] = []
+    gk = _layer(cfg.areas.grunnkretser, "grunnkrets", 8, source, reports)
+    sk = None
+    if cfg.areas.skolekretser is not None:
+        sk = _layer(cfg.areas.skolekretser, "skolekrets", None, source, reports)
+    ls_in = cfg.areas.lokalsamfunn
+    if ls_in.path is not None:
+        ls = _layer(ls_in, "lokalsamfunn", None, source, reports)
+    else:
+        table, _ = read_table(ls_in.catchment_table)
+        ls = lokalsamfunn_from_catchments(sk, table, source=str(ls_in.catchment_table))
+    population = None
+    if cfg.population is not None:
+        population = read_layer(cfg.population.path, layer=cfg.population.layer)
+        if population.crs is None:
+            raise DataError(f"{cfg.population.path}: the population layer has no CRS.")
+        population = population.to_crs(25833)
+    obs = read_observations(cfg.indicators.path)
+    reference = None
+    if cfg.indicators.reference is not None:
+        ref, _ = read_table(cfg.indicators.reference)
+        for col in ("area", "year", "indicator", "value"):
+            if col not in ref.columns:
+                raise DataError(f"{cfg.indicators.reference}: missing column {col!r}.")
+        ref["value"] = _to_number(ref["value"], str(cfg.indicators.reference), "value")
+        ref["year"] = pd.to_numeric(ref["year"], errors="coerce").astype("Int64")
+        reference = ref
+    changes = None
+    if cfg.indicators.code_changes is not None:
+        changes, _ = read_table(cfg.indicators.code_changes)
+    catalogue = load_catalogue(cfg.indicators.custom, source=source)
+    return Study(config=cfg, grunnkretser=gk, lokalsamfunn=ls, skolekretser=sk, population=population,
+                 observations=obs, reference=reference, code_changes=changes, catalogue=catalogue,
+                 source=source, reports=reports)
+
+
+def demo_as_study(seed: int = 2023) -> Study:
+    """The embedded synthetic demo study, in memory (what ``levekar run`` uses with no config)."""
+    from .demo import make_demo_study
+
+    demo = make_demo_study(seed)
+    cfg = parse_config(default_demo_config(), source="demo study")
+    cfg.study.seed = seed
+    gk, rep = standardise_layer(demo.grunnkretser, level="grunnkrets", code_column="grunnkretsnummer",
+                                name_column="grunnkretsnavn", code_width=8, source="demo grunnkretser")
+    sk, _ = standardise_layer(demo.skolekretser, level="skolekrets", source="demo skolekretser")
+    ls = lokalsamfunn_from_catchments(sk, demo.catchment_table, source="demo catchment table")
+    obs = demo.observations.copy()
+    return Study(config=cfg, grunnkretser=gk, lokalsamfunn=ls, skolekretser=sk, population=demo.population,
+                 observations=obs, reference=demo.reference, code_changes=demo.code_changes,
+                 catalogue=load_catalogue(), points={"Skoler": demo.schools, "Møteplasser": demo.places},
+                 source="demo study", reports=[rep])
+
+
+def write_demo_inputs(out_dir: Path, *, seed: int = 2023) -> list[Path]:
+    """Write the demo study's input files and its ``study.toml`` into ``out_dir``."""
+    from .demo import make_demo_study
+
+    demo = make_demo_study(seed)
+    cfg = default_demo_config()
+    cfg["study"]["seed"] = seed
+
+    def gpkg(gdf: gpd.GeoDataFrame, layer: str) -> Callable[[Path], None]:
+        return lambda p: gdf.to_file(p, layer=layer, driver="GPKG", engine="pyogrio")
+
+    def csv_(df: pd.DataFrame) -> Callable[[Path], None]:
+        return lambda p: df.to_csv(p, index=False, lineterminator="\n")
+
+    files: dict[str, Callable[[Path], None] | bytes | str] = {
+        "grunnkretser.gpkg": gpkg(demo.grunnkretser, "grunnkretser"),
+        "skolekretser.gpkg": gpkg(demo.skolekretser, "skolekretser"),
+        "befolkning_250m.gpkg": gpkg(demo.population, "befolkning_250m"),
+        "skoler_og_moteplasser.gpkg": gpkg(pd.concat([demo.schools, demo.places], ignore_index=True), "steder"),
+        "skolekrets_lokalsamfunn.csv": csv_(demo.catchment_table),
+        "indikatorer_grunnkrets.csv": csv_(demo.observations),
+        "referanse_norge.csv": csv_(demo.reference),
+        "kodeendringer.csv": csv_(demo.code_changes),
+        "study.toml": _to_toml(cfg),
+        "LESMEG.txt": (
+            "Syntetiske demodata\n\nDisse filene er laget av levekar (levekar demo) og er IKKE ekte data.\n"
+            "Geografien ligner Fredrikstad, men grensene og tallene er syntetiske.\n"
+            "Kjør: levekar run --config study.toml --out <mappe>\n"
+        ),
+    }
+    return write_atomic(files, Path(out_dir))
+
+
+def _toml_value(v) -> str:
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    if isinstance(v, int | float):
+        return repr(v)
+    if isinstance(v, str):
+        return '"' + v.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    if isinstance(v, list | tuple):
+        return "[" + ", ".join(_toml_value(x) for x in v) + "]"
+    raise TypeError(type(v))
+
+
+def _to_toml(data: Mapping, prefix: str = "") -> str:
+    """A small TOML writer for nested tables of scalars and lists (enough for study files)."""
+    scalars = [(k, v) for k, v in data.items() if not isinstance(v, Mapping)]
+    tables = [(k, v) for k, v in data.items() if isinstance(v, Mapping)]
+    out = []
+    if prefix and scalars:
+        out.append(f"[{prefix}]")
+    out += [f"{k} = {_toml_value(v)}" for k, v in scalars]
+    if scalars:
+        out.append("")
+    for k, v in tables:
+        out.append(_to_toml(v, f"{prefix}.{k}" if prefix else k))
+    return "\n".join(out)
+
+
+def write_atomic(files: Mapping[str, Callable[[Path], None] | bytes | str], out_dir: Path) -> list[Path]:
+    """Write ``files`` (relative path → bytes, text, or a function that writes to a path) atomically.
+
+    Everything is first written into a staging folder inside ``out_dir``; only
+    when every file succeeded are they moved into place with :func:`os.replace`
+    (atomic per file on one file system). If anything fails, the staging folder
+    is removed and the existing outputs are untouched.
+    """
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=".levekar-staging-", dir=out_dir))
+    try:
+        for rel, content in files.items():
+            target = staging / rel
+            target.parent.mkdir(parents=True, exist_ok=True)
+            if isinstance(content, bytes):
+                target.write_bytes(content)
+            elif isinstance(content, str):
+                target.write_text(content, encoding="utf-8", newline="\n")
+            else:
+                content(target)
+        written = []
+        for rel in files:
+            final = out_dir / rel
+            final.parent.mkdir(parents=True, exist_ok=True)
+            os.replace(staging / rel, final)
+            written.append(final)
+        return written
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+
+
+def normalise_grunnkrets_codes(values: pd.Series, source: str) -> pd.Series:
+    """Grunnkrets codes as 8-digit strings (thin wrapper for readers)."""
+    return normalise_codes(values, width=8, source=source, column="area")

@@ -1,0 +1,153 @@
+"""Reports in bokmål (jinja2 → HTML) and static figures (matplotlib).
+
+The HTML report is self-contained: figures are embedded as PNG data URIs, so
+it can be e-mailed or printed to PDF from a browser. Jinja2 autoescaping is on,
+so names from data appear as text, never as markup.
+"""
+
+from __future__ import annotations
+
+import base64
+import io
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from .catalogue import DOMAINS
+from .fmt import format_number, format_percent, format_value
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .pipeline import Results
+
+__all__ = ["index_figure", "render_report", "report_files"]
+
+
+def _env():
+    import jinja2
+
+    env = jinja2.Environment(
+        loader=jinja2.PackageLoader("levekar", "templates"),
+        autoescape=jinja2.select_autoescape(default=True, default_for_string=True),
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.filters["num"] = lambda x, d=0: format_number(x, decimals=d)
+    env.filters["pct"] = lambda x, d=0: format_percent(x, decimals=d)
+    env.filters["val"] = format_value
+    return env
+
+
+def _scale_bar(ax, length_m: float = 5000) -> None:
+    x0, x1 = ax.get_xlim()
+    y0, y1 = ax.get_ylim()
+    x = x0 + 0.05 * (x1 - x0)
+    y = y0 + 0.05 * (y1 - y0)
+    ax.plot([x, x + length_m], [y, y], color="black", lw=3, solid_capstyle="butt")
+    ax.text(x + length_m / 2, y + 0.015 * (y1 - y0), f"{format_number(length_m / 1000)} km", ha="center",
+            va="bottom", fontsize=8)
+
+
+def _north_arrow(ax) -> None:
+    ax.annotate("N", xy=(0.95, 0.93), xytext=(0.95, 0.83), xycoords="axes fraction", ha="center", va="center",
+                fontsize=11, fontweight="bold", arrowprops={"facecolor": "black", "width": 3, "headwidth": 9})
+
+
+def index_figure(results: Results) -> bytes:
+    """A static choropleth of the index, initiative areas outlined, with scale bar and north arrow (PNG)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    from matplotlib.patches import Patch
+
+    from .maps import NO_DATA, PALETTE, class_breaks, legend_labels
+
+    ls = results.study.lokalsamfunn.merge(results.index[["code", "score"]], on="code", how="left")
+    breaks = class_breaks(ls["score"])
+    offset = len(PALETTE) - len(breaks)
+    cls = [int(min(np.searchsorted(breaks, v), len(breaks) - 1)) if np.isfinite(v) else -1 for v in ls["score"]]
+    colours = [PALETTE[offset + c] if c >= 0 else NO_DATA for c in cls]
+    fig, ax = plt.subplots(figsize=(7, 7), dpi=110)
+    ls.plot(ax=ax, color=colours, edgecolor="#555", linewidth=0.5)
+    init = ls[ls["code"].isin(results.selection.loc[results.selection["in_initiative"], "code"])]
+    init.boundary.plot(ax=ax, color="#1f3a93", linewidth=2.2, linestyle="--")
+    for _, r in ls.iterrows():
+        p = r.geometry.representative_point()
+        ax.text(p.x, p.y, r["name"], fontsize=6, ha="center", va="center")
+    ax.set_axis_off()
+    _scale_bar(ax)
+    _north_arrow(ax)
+    handles = [Patch(facecolor=PALETTE[offset + i], edgecolor="#555", label=lab)
+               for i, lab in enumerate(legend_labels(breaks))]
+    handles.append(Patch(facecolor="none", edgecolor="#1f3a93", linestyle="--", label="Områdesatsing"))
+    ax.legend(handles=handles, loc="lower right", fontsize=7, title="Levekårsindeks", title_fontsize=8)
+    ax.set_title(f"Levekårsindeks {results.year} etter lokalsamfunn", fontsize=11)
+    fig.text(0.5, 0.02, f"{results.label}. Kilde: levekar.", ha="center", fontsize=8,
+             color="#b30000" if results.synthetic else "#333")
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", metadata={"Software": None})
+    plt.close(fig)
+    return buf.getvalue()
+
+
+def _context(results: Results, figure_png: bytes) -> dict:
+    cat = results.study.catalogue
+    sel = results.selection
+    rates = results.rates[results.rates["year"] == results.year]
+    profiles = []
+    for _, area in sel[sel["in_initiative"] | sel["selected"]].iterrows():
+        rows = []
+        for _, r in rates[rates["area"] == area["code"]].iterrows():
+            ind = cat[r["indicator"]]
+            rows.append({
+                "label": ind.short_label, "domain": DOMAINS[ind.domain],
+                "value": format_value(r["value_published"], ind.kind) if r["published"] else "ikke publisert",
+                "interval": (f"{format_value(r['ci_low'], ind.kind)}–{format_value(r['ci_high'], ind.kind)}"
+                             if r["published"] and np.isfinite(r["ci_low"]) else ""),
+                "kommune": format_value(r["kommune_value"], ind.kind),
+                "norway": format_value(r["norway_value"], ind.kind),
+                "worse": bool(r["significantly_worse"] and r["published"]),
+                "descriptive": ind.direction == "descriptive",
+            })
+        profiles.append({"name": area["name"], "rows": rows, "selected": bool(area["selected"]),
+                         "in_initiative": bool(area["in_initiative"])})
+    t = results.targets.copy()
+    year_cols = [c for c in t.columns if c.startswith("target_")]
+    targets = []
+    for _, r in t.iterrows():
+        ind = cat[r["indicator"]]
+        targets.append({
+            "focus": DOMAINS[r["focus_area"]], "area": r["name"], "label": ind.short_label,
+            "baseline": format_value(r["baseline"], ind.kind), "reference": format_value(r["reference"], ind.kind),
+            "years": [format_value(r[c], ind.kind) for c in year_cols],
+            "measurable": bool(r["measurable"]),
+        })
+    cfg = results.study.config
+    chosen = sel[sel["selected"]]["name"].tolist()
+    initiative = sel[sel["in_initiative"]]["name"].tolist()
+    return {
+        "title": cfg.study.name, "label": results.label, "synthetic": results.synthetic,
+        "kommune": cfg.study.kommune_name, "year": results.year, "k": cfg.selection.k,
+        "rule": cfg.selection.rule, "min_population": cfg.selection.min_population,
+        "initiative_name": cfg.initiative.name, "initiative": initiative, "chosen": chosen,
+        "agree": sorted(chosen) == sorted(initiative), "selection": sel.to_dict("records"),
+        "has_uncertainty": "p_top_k" in sel.columns, "draws": cfg.selection.draws,
+        "profiles": profiles, "targets": targets, "target_years": [c[7:] for c in year_cols],
+        "figure": base64.b64encode(figure_png).decode("ascii"),
+        "n_indicators": len(results.index_spec.indicators),
+        "accounting": results.accounting, "spec": results.index_spec,
+    }
+
+
+def render_report(results: Results, figure_png: bytes | None = None) -> str:
+    """The selection report as one self-contained HTML page in bokmål."""
+    png = figure_png if figure_png is not None else index_figure(results)
+    return _env().get_template("report.html.j2").render(**_context(results, png))
+
+
+def report_files(results: Results) -> dict[str, bytes]:
+    png = index_figure(results)
+    return {
+        "reports/levekar_rapport.html": render_report(results, png).encode("utf-8"),
+        "reports/figurer/indeks_kart.png": png,
+    }

@@ -73,10 +73,11 @@ def _validate_changes(changes: pd.DataFrame, source: str) -> pd.DataFrame:
     out = changes.copy()
     out["old_code"] = out["old_code"].astype(str).str.strip()
     out["new_code"] = out["new_code"].astype(str).str.strip()
-    out["date"] = pd.to_datetime(out["date"], errors="coerce")
+    out["date"] = pd.to_datetime(out["date"].astype(str).str.strip(), format="ISO8601", errors="coerce")
     if out["date"].isna().any():
         bad = changes.loc[out["date"].isna().to_numpy(), "date"].iloc[0]
-        raise DataError(f"{source}: column 'date' has a value that is not a date: {bad!r}.")
+        raise DataError(f"{source}: column 'date' has a value that is not a date: {bad!r}; "
+                        "write dates as YYYY-MM-DD, as SSB KLASS does.")
     if "share" not in out.columns:
         out["share"] = 1.0
     out["share"] = pd.to_numeric(out["share"], errors="coerce")

@@ -99,26 +99,54 @@ def _check_pair(source: gpd.GeoDataFrame, target: gpd.GeoDataFrame) -> None:
 
 
 def _population_pieces(source, target, population, population_column):
-    """People per (source, target) piece from points, and per source in total."""
+    """People per (source, target) piece, and per source, from points or from polygons (grid cells).
+
+    Points count wholly where they lie (a point on a shared edge counts once).
+    A polygon's people are spread over the part of it that lies in the source
+    layer, in proportion to area, so a 250 m cell half in the river puts all its
+    people on the land half.
+    """
     if population_column not in population.columns:
-        raise DataError(f"crosswalk: the population layer has no column {population_column!r}.")
+        raise DataError(f"crosswalk: the population layer has no column {population_column!r}; "
+                        f"columns are {list(population.columns)}.")
+    if population.crs is None:
+        raise DataError("crosswalk: the population layer has no CRS.")
     if not population.crs.equals(source.crs):
         population = population.to_crs(source.crs)
-    geom = population.geometry
-    if not (geom.geom_type == "Point").all():
-        # Grid cells or buildings: place each at a point inside it (documented approximation).
-        geom = geom.representative_point()
-    pts = geom.to_numpy()
     counts = pd.to_numeric(population[population_column], errors="coerce").to_numpy(dtype=float)
     if np.isnan(counts).any() or (counts < 0).any():
         raise DataError(f"crosswalk: population column {population_column!r} has missing or negative values.")
-    src = _first_hit(pts, source.geometry.to_numpy())
-    tgt = _first_hit(pts, target.geometry.to_numpy())
-    frame = pd.DataFrame({"i": src, "j": tgt, "pop": counts})
-    outside_source = float(frame.loc[frame["i"] < 0, "pop"].sum())
-    frame = frame[frame["i"] >= 0]
-    by_source = frame.groupby("i")["pop"].sum()
-    pieces = frame[frame["j"] >= 0].groupby(["i", "j"], as_index=False)["pop"].sum()
+    geom = population.geometry.to_numpy()
+    if (shapely.get_type_id(geom) == 0).all():  # points
+        src = _first_hit(geom, source.geometry.to_numpy())
+        tgt = _first_hit(geom, target.geometry.to_numpy())
+        frame = pd.DataFrame({"i": src, "j": tgt, "pop": counts})
+        outside_source = float(frame.loc[frame["i"] < 0, "pop"].sum())
+        frame = frame[frame["i"] >= 0]
+        by_source = frame.groupby("i")["pop"].sum()
+        pieces = frame[frame["j"] >= 0].groupby(["i", "j"], as_index=False)["pop"].sum()
+        return pieces, by_source, outside_source
+    return _polygon_population(source, target, geom, counts)
+
+
+def _polygon_population(source, target, cells, counts):
+    s_geom = source.geometry.to_numpy()
+    # Each cell's people go to the land part of it that the source layer covers.
+    c_idx, s_idx = shapely.STRtree(s_geom).query(cells, predicate="intersects")
+    a_cs = shapely.area(shapely.intersection(cells[c_idx], s_geom[s_idx]))
+    covered = np.bincount(c_idx, weights=a_cs, minlength=len(cells))
+    density = np.divide(counts, covered, out=np.zeros_like(counts), where=covered > 0)
+    outside_source = float(counts[covered <= 0].sum())
+    by_source = pd.Series(density[c_idx] * a_cs).groupby(s_idx).sum()
+    # Pieces source ∩ target, then cells ∩ pieces.
+    pairs = overlay_pairs(source, target)
+    piece_geom = shapely.intersection(s_geom[pairs["i"].to_numpy()], target.geometry.to_numpy()[pairs["j"].to_numpy()])
+    p_idx, c2 = shapely.STRtree(piece_geom).query(cells, predicate="intersects")
+    # query returns (input index, tree index): here input = cells, tree = pieces
+    c2, p_idx = p_idx, c2
+    a_cp = shapely.area(shapely.intersection(cells[c2], piece_geom[p_idx]))
+    pop = pd.Series(density[c2] * a_cp).groupby(p_idx).sum()
+    pieces = pairs.iloc[pop.index.to_numpy()][["i", "j"]].assign(pop=pop.to_numpy()).reset_index(drop=True)
     return pieces, by_source, outside_source
 
 
@@ -154,13 +182,15 @@ def crosswalk_from_overlay(
         ``"area"``: a source's counts go to targets in proportion to the area they
         share (as :func:`tobler.area_weighted.area_interpolate` does).
         ``"population"``: in proportion to the people living in each piece, from
-        ``population`` (address or building points with counts, or grid cells,
-        which are placed at a point inside each cell). A source with nobody in it
-        falls back to area weights, and the quality report says so.
+        ``population``: address or building points with counts (each counted where
+        it lies), or polygons such as SSB's 250 m grid cells (each cell's people
+        spread by area over the part of the cell inside the source layer). A source
+        with nobody in it falls back to area weights, and the quality report says so.
     sliver_tolerance
         Pieces whose share of the source (area or population) is below this are
         treated as digitising noise: dropped and their share given to the source's
-        other pieces in proportion. They are listed in the quality report.
+        other pieces in proportion. Likewise a share below this that falls in a gap
+        between target areas. Both are counted in the quality report.
     """
     if weighting not in WEIGHTINGS:
         raise DataError(f"crosswalk: weighting must be one of {WEIGHTINGS}, got {weighting!r}.")
@@ -213,6 +243,16 @@ def crosswalk_from_overlay(
     ).sort_values(["source", "target"], kind="stable").reset_index(drop=True)
 
     assigned = table.groupby("source")["weight"].sum().reindex(codes_s, fill_value=0.0)
+    # Overlapping targets claim more than the whole source: share it out in proportion, and say so.
+    over = assigned > 1.0 + 1e-9
+    if over.any():
+        table["weight"] = table["weight"] / table["source"].map(assigned.where(over, 1.0))
+        assigned[over] = 1.0
+    # A remainder below the tolerance is a gap sliver between layers: give it to the source's pieces.
+    gap = (assigned > 0) & (1.0 - assigned > 1e-12) & (1.0 - assigned < sliver_tolerance)
+    if gap.any():
+        table["weight"] = table["weight"] / table["source"].map(assigned.where(gap, 1.0))
+        assigned[gap] = 1.0
     remainder = (1.0 - assigned).clip(lower=0.0)
     remainder[remainder < 1e-12] = 0.0
     un = remainder[remainder > 0]
@@ -228,6 +268,8 @@ def crosswalk_from_overlay(
     )
     quality = _quality(source, target, table, unassigned, slivers, codes_s, pop_total, weighting,
                        no_pop_sources, outside_source_pop, sliver_tolerance)
+    quality["n_gap_slivers"] = int(gap.sum())
+    quality["sources_in_overlapping_targets"] = sorted(map(str, assigned.index[over]))
     return Crosswalk(
         table=table,
         unassigned=unassigned.reset_index(drop=True),

@@ -299,7 +299,7 @@ def _catchments(gk: gpd.GeoDataFrame, pieces, n_islands, rng):
     parts = [gk.set_index("gk").loc[whole.index].assign(k=whole["k"]).reset_index()[["k", "geometry"]],
              pieces_gk[~pieces_gk["gk"].isin(whole.index)][["k", "geometry"]]]
     joined = pd.concat(parts, ignore_index=True)
-    joined["geometry"] = shapely.make_valid(shapely.set_precision(joined.geometry.to_numpy(), 0.01))
+    joined["geometry"] = shapely.make_valid(joined.geometry.to_numpy())
     dissolved = gpd.GeoDataFrame(joined, crs=CRS).dissolve(by="k").sort_index()
     codes = [f"SK{k + 1:02d}" for k in dissolved.index]
     skolekretser = gpd.GeoDataFrame(

@@ -23,7 +23,7 @@ if TYPE_CHECKING:  # pragma: no cover
 
     from .pipeline import Results
 
-__all__ = ["class_breaks", "index_map", "legend_labels"]
+__all__ = ["class_breaks", "index_map", "legend_labels", "make_self_contained"]
 
 PALETTE = ["#fef0d9", "#fdcc8a", "#fc8d59", "#e34a33", "#b30000"]
 NO_DATA = "#bdbdbd"
@@ -79,6 +79,36 @@ def _banner_html(text: str) -> str:
             f'font:bold 14px sans-serif">{html.escape(text)}</div>')
 
 
+def _leaflet_assets() -> tuple[str, str]:
+    """Leaflet's JS and CSS (from the django-js-lib-leaflet package), icons inlined as data URIs."""
+    import base64
+    from importlib import resources
+
+    base = resources.files("js_lib_leaflet").joinpath("static", "js_lib_leaflet")
+    js = base.joinpath("leaflet.js").read_text(encoding="utf-8")
+    css = base.joinpath("leaflet.css").read_text(encoding="utf-8")
+    for img in ("layers.png", "layers-2x.png", "marker-icon.png"):
+        data = base64.b64encode(base.joinpath("images", img).read_bytes()).decode("ascii")
+        css = css.replace(f"images/{img}", f"data:image/png;base64,{data}")
+    return js, css
+
+
+def make_self_contained(m: folium.Map) -> folium.Map:
+    """Inline Leaflet's JS and CSS so the page opens with no network.
+
+    folium's other default assets (jQuery, Bootstrap, Font Awesome, awesome-markers)
+    are dropped: levekar's maps use only Leaflet.
+    """
+    import folium
+
+    js, css = _leaflet_assets()
+    m.default_js = []
+    m.default_css = []
+    m.get_root().header.add_child(folium.Element(f"<style>{css}</style>"), name="leaflet_css_inline", index=0)
+    m.get_root().header.add_child(folium.Element(f"<script>{js}</script>"), name="leaflet_js_inline", index=1)
+    return m
+
+
 def _tooltip(row: pd.Series, results: Results) -> str:
     e = html.escape
     parts = [f"<b>{e(str(row['name']))}</b>"]
@@ -94,8 +124,14 @@ def _tooltip(row: pd.Series, results: Results) -> str:
     return "<br>".join(parts)
 
 
-def index_map(results: Results, *, tiles: str | None = None, scheme: str = "quantiles") -> folium.Map:
-    """A folium map of the index by lokalsamfunn, one switchable layer per domain, initiative outlined."""
+def index_map(results: Results, *, tiles: str | None = None, scheme: str = "quantiles",
+              self_contained: bool = True) -> folium.Map:
+    """A folium map of the index by lokalsamfunn, one switchable layer per domain, initiative outlined.
+
+    With ``self_contained`` (the default) the page carries Leaflet itself and opens
+    with no network. Background tiles are off for synthetic studies (their
+    geography is not real) and OpenStreetMap otherwise; tiles need a network.
+    """
     import folium
 
     study = results.study
@@ -109,9 +145,11 @@ def index_map(results: Results, *, tiles: str | None = None, scheme: str = "quan
     if tiles is None:
         tiles = None if results.synthetic else "OpenStreetMap"
     minx, miny, maxx, maxy = data.total_bounds
-    m = folium.Map(tiles=tiles, control_scale=True, prefer_canvas=False,
+    m = folium.Map(tiles=tiles, control_scale=False, prefer_canvas=False,
                    attr=f"{results.label}; levekar" if tiles else None)
     m.fit_bounds([[miny, minx], [maxy, maxx]])
+    if self_contained:
+        make_self_contained(m)
     layers = [("score", study.config.index.get("name", "Levekårsindeks") if study.config.index else "Levekårsindeks")]
     layers += [(c, f"Domene: {DOMAINS.get(c[7:], c[7:])}") for c in results.index.columns if c.startswith("domain_")]
     for k, (col, title) in enumerate(layers):
@@ -145,6 +183,8 @@ def index_map(results: Results, *, tiles: str | None = None, scheme: str = "quan
                                 tooltip=html.escape(str(p["name"]))).add_to(fg)
         fg.add_to(m)
     folium.LayerControl(collapsed=False).add_to(m)
+    m.get_root().script.add_child(folium.Element(
+        f"L.control.scale({{imperial: false, position: 'bottomright'}}).addTo({m.get_name()});"))
     m.get_root().html.add_child(folium.Element(legend))
     if results.synthetic:
         m.get_root().html.add_child(folium.Element(_banner_html(f"{results.label} – ikke ekte tall")))

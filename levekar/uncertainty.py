@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 from .catalogue import Catalogue
-from .index import IndexSpec, rank_worst_first, scores_from_array
+from .index import IndexSpec, scores_from_array
 
 __all__ = ["RankUncertainty", "rank_uncertainty"]
 
@@ -100,7 +100,7 @@ def rank_uncertainty(
     if weight_concentration is not None:
         weights = rng.dirichlet(weight_concentration * w / w.sum(), size=(draws,))[:, None, :]
     _, total = scores_from_array(values, spec, weights=weights)
-    ranks = rank_worst_first(total)
+    ranks = _ranks_random_ties(total, rng)
     top = ranks <= k
     summary = pd.DataFrame({
         "area": areas,
@@ -110,6 +110,16 @@ def rank_uncertainty(
         "p_top_k": top.mean(axis=0),
     })
     return RankUncertainty(summary=summary, ranks=ranks, draws=draws, seed=seed)
+
+
+def _ranks_random_ties(total: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """Ranks per draw (1 = highest score), ties broken at random so every draw has exactly k in the top k."""
+    score = np.where(np.isnan(total), -np.inf, total)
+    tie_break = rng.random(score.shape)
+    order = np.lexsort((tie_break, -score), axis=-1)
+    ranks = np.empty_like(order)
+    np.put_along_axis(ranks, order, np.arange(1, score.shape[-1] + 1)[None, :].repeat(score.shape[0], 0), axis=-1)
+    return ranks
 
 
 def _observed(counts: pd.DataFrame, spec: IndexSpec, catalogue: Catalogue, areas: list[str]) -> np.ndarray:

@@ -1,0 +1,65 @@
+"""The command line, run as a user would: through the installed entry point."""
+
+import subprocess
+import sys
+import tomllib
+
+import pytest
+
+from levekar import __version__
+
+
+def levekar(*args, cwd=None):
+    return subprocess.run([sys.executable, "-m", "levekar.cli", *args], capture_output=True, text=True, cwd=cwd,
+                          timeout=300)
+
+
+def test_version_and_help():
+    r = levekar("--version")
+    assert r.returncode == 0 and r.stdout.strip() == f"levekar {__version__}"
+    r = levekar("--help")
+    assert r.returncode == 0 and "run" in r.stdout and "demo" in r.stdout
+
+
+def test_demo_files_then_run_with_config(tmp_path):
+    r = levekar("demo", "--out", str(tmp_path / "demo"))
+    assert r.returncode == 0, r.stderr
+    cfg = tomllib.loads((tmp_path / "demo" / "study.toml").read_text(encoding="utf-8"))
+    assert cfg["study"]["data_label"] == "Syntetiske demodata"
+    for name in ("grunnkretser.gpkg", "skolekretser.gpkg", "befolkning_250m.gpkg", "indikatorer_grunnkrets.csv",
+                 "kodeendringer.csv", "skolekrets_lokalsamfunn.csv"):
+        assert (tmp_path / "demo" / name).exists(), name
+    r = levekar("run", "--config", str(tmp_path / "demo" / "study.toml"), "--out", str(tmp_path / "out"))
+    assert r.returncode == 0, r.stderr
+    assert (tmp_path / "out" / "maps" / "levekar_kart.html").exists()
+    # The same results as the embedded demo.
+    r2 = levekar("run", "--out", str(tmp_path / "out2"))
+    assert r2.returncode == 0, r2.stderr
+    for rel in ("data/processed/index_lokalsamfunn.csv", "data/processed/selection.csv"):
+        assert (tmp_path / "out" / rel).read_bytes() == (tmp_path / "out2" / rel).read_bytes(), rel
+
+
+@pytest.mark.parametrize(
+    ("edit", "message"),
+    [
+        (lambda t: t.replace('k = 3', 'k = 0'), "selection.k: Input should be greater than or equal to 1 (got 0)"),
+        (lambda t: t.replace('areas = ["Sentrum"', 'areas = ["Atlantis"'), "initiative.areas: 'Atlantis'"),
+        (lambda t: t.replace('"indikatorer_grunnkrets.csv"', '"mangler.csv"'), "mangler.csv: file not found."),
+        (lambda t: t + "\n[uventet]\nx = 1\n", "uventet: Extra inputs are not permitted"),
+    ],
+)
+def test_errors_are_one_line_and_exit_2(tmp_path, edit, message):
+    assert levekar("demo", "--out", str(tmp_path)).returncode == 0
+    cfg = tmp_path / "study.toml"
+    cfg.write_text(edit(cfg.read_text(encoding="utf-8")), encoding="utf-8")
+    r = levekar("run", "--config", str(cfg), "--out", str(tmp_path / "out"))
+    assert r.returncode == 2
+    lines = r.stderr.strip().splitlines()
+    assert lines[-1].startswith("levekar: error: ") and message in lines[-1]
+    assert "Traceback" not in r.stderr
+    assert not (tmp_path / "out" / "maps").exists()
+
+
+def test_missing_config_file():
+    r = levekar("run", "--config", "finnes-ikke.toml")
+    assert r.returncode == 2 and "finnes-ikke.toml: configuration file not found." in r.stderr

@@ -1,0 +1,21 @@
+import math
+
+from levekar.fmt import MISSING, format_number, format_percent, format_value
+
+
+def test_thousands_use_thin_space_and_decimal_comma():
+    assert format_number(85123) == "85\u2009123"
+    assert format_number(1234567.891, decimals=2) == "1\u2009234\u2009567,89"
+    assert format_number(-0.5, decimals=1) == "-0,5"
+
+
+def test_percent_and_kinds():
+    assert format_percent(0.248) == "24,8\u00a0%"
+    assert format_value(0.1, "share") == "10,0\u00a0%"
+    assert format_value(8.54, "rate_per_1000") == "8,5\u00a0‰"
+    assert format_value(375000, "median") == "375\u2009000"
+
+
+def test_missing_is_a_dash():
+    assert format_number(math.nan) == MISSING
+    assert format_percent(None) == MISSING

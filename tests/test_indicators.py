@@ -1,0 +1,152 @@
+import numpy as np
+import pandas as pd
+import pytest
+from conftest import box, layer
+
+from levekar.catalogue import load_catalogue
+from levekar.crosswalk import crosswalk_from_overlay
+from levekar.errors import ConfigError, DataError
+from levekar.indicators import (
+    aggregate_observations,
+    poisson_interval,
+    rates_from_counts,
+    validate_observations,
+    wilson_interval,
+)
+
+CAT = load_catalogue()
+
+
+def obs(rows):
+    return pd.DataFrame(rows, columns=["area", "year", "indicator", "numerator", "denominator", "status"])
+
+
+def test_catalogue_has_the_standard_indicators():
+    assert len(CAT) >= 19
+    assert {"lavinntekt", "barn_lavinntekt", "grunnskole", "arbeidsledighet", "ufore", "sosialhjelp", "leie",
+            "utflytting", "dodelighet"} <= set(CAT)
+    assert CAT["grunnskole"].domain == "oppvekst" and CAT["grunnskole"].kind == "share"
+    assert CAT["utflytting"].scale == 1000.0
+    assert CAT["inntekt_forbruksenhet"].direction == "higher_is_better"
+
+
+def test_custom_indicator_and_override():
+    cat = load_catalogue({"grunnskole": {"min_denominator": 80},
+                          "np_lesing": {"label": "Nasjonale prøver lesing", "short_label": "Lesing",
+                                        "domain": "oppvekst", "direction": "higher_is_better", "kind": "mean",
+                                        "numerator": "Skalapoeng", "denominator": "Elever", "source": "Udir"}})
+    assert cat["grunnskole"].min_denominator == 80
+    assert cat["np_lesing"].kind == "mean"
+    with pytest.raises(ConfigError, match=r"indicators.bad.domain"):
+        load_catalogue({"bad": {**cat["np_lesing"].model_dump(exclude={"id"}), "domain": "skole"}})
+
+
+def test_wilson_and_poisson_reference_values():
+    lo, hi = wilson_interval(10, 100)
+    assert (round(float(lo), 4), round(float(hi), 4)) == (0.0552, 0.1744)
+    lo, hi = wilson_interval(0, 20)
+    assert float(lo) == 0.0 and round(float(hi), 4) == 0.1611
+    lo, hi = poisson_interval(0, 1)
+    assert float(lo) == 0.0 and round(float(hi), 4) == 3.6889
+
+
+@pytest.mark.parametrize(
+    ("row", "message"),
+    [
+        (("g1", 2020, "ukjent", 1, 10, ""), r"row 0, column 'indicator': unknown indicator 'ukjent'"),
+        (("g1", 2020, "leie", -1, 10, ""), r"row 0, column 'numerator': negative count -1"),
+        (("g1", 2020, "leie", 11, 10, ""), r"row 0: numerator 11 is above denominator 10"),
+        (("g1", 2030, "leie", 1, 10, ""), r"row 0, column 'year': 2030 is outside the study's years 2018–2023"),
+        (("g1", "20x0", "leie", 1, 10, ""), r"row 0, column 'year': '20x0' is not a year"),
+        (("g1", 2020, "leie", 1, 10, "?"), r"row 0, column 'status': unknown symbol '\?'"),
+    ],
+)
+def test_bad_observations_name_file_row_and_value(row, message):
+    with pytest.raises(DataError, match=r"^ind\.csv: " + message):
+        validate_observations(obs([row]), CAT, years=(2018, 2023), source="ind.csv")
+
+
+def test_duplicate_rows_are_an_error():
+    rows = [("g1", 2020, "leie", 1, 10, ""), ("g1", 2020, "leie", 2, 10, "")]
+    with pytest.raises(DataError, match=r"duplicate rows for area 'g1', year 2020, indicator 'leie'"):
+        validate_observations(obs(rows), CAT, source="ind.csv")
+
+
+def test_status_symbols_set_the_numerator():
+    rows = [("g1", 2020, "leie", 5, 10, "-"), ("g2", 2020, "leie", 3, 10, ":"), ("g3", 2020, "leie", None, 10, "")]
+    out = validate_observations(obs(rows), CAT)
+    assert out["numerator"].iloc[0] == 0.0
+    assert np.isnan(out["numerator"].iloc[1])
+    assert out["status"].tolist() == ["-", ":", ".."]
+
+
+CW = crosswalk_from_overlay(layer(["g1", "g2", "g3"], [box(0, 0, 10, 10), box(10, 0, 20, 10), box(20, 0, 30, 10)]),
+                            layer(["A", "B"], [box(0, 0, 20, 10), box(20, 0, 30, 10)]))
+
+
+def test_counts_are_summed_then_rates_computed():
+    rows = [("g1", 2020, "leie", 10, 100, ""), ("g2", 2020, "leie", 30, 100, ""), ("g3", 2020, "leie", 5, 50, "")]
+    counts, lost = aggregate_observations(validate_observations(obs(rows), CAT), CW, CAT)
+    a = counts.set_index("area").loc["A"]
+    assert (a["numerator"], a["denominator"], a["status"]) == (40.0, 200.0, "")
+    rates = rates_from_counts(counts, CAT).set_index("area")
+    assert rates.loc["A", "value"] == 0.2  # (10 + 30) / 200, not the mean of 0.1 and 0.3 either way
+    assert rates.loc["A", "interval_method"] == "wilson"
+    assert lost.empty
+
+
+def test_suppressed_cell_never_becomes_zero():
+    rows = [("g1", 2020, "leie", 10, 100, ""), ("g2", 2020, "leie", None, 40, ":")]
+    counts, _ = aggregate_observations(validate_observations(obs(rows), CAT), CW, CAT)
+    a = counts.set_index("area").loc["A"]
+    assert (a["numerator_low"], a["numerator_high"]) == (10.0, 14.0)  # suppressed_max = 4
+    assert a["numerator"] == 12.0 and a["status"] == "partly_suppressed"
+    rates = rates_from_counts(counts, CAT).set_index("area")
+    assert rates.loc["A", "value"] == pytest.approx(12 / 140)
+    assert rates.loc["A", "publish_status"] == "estimated"
+    # The interval spans both bounds.
+    assert rates.loc["A", "ci_low"] == pytest.approx(float(wilson_interval(10, 140)[0]))
+    assert rates.loc["A", "ci_high"] == pytest.approx(float(wilson_interval(14, 140)[1]))
+
+
+def test_missing_source_makes_target_missing():
+    rows = [("g1", 2020, "leie", 10, 100, ""), ("g2", 2020, "leie", None, 40, "..")]
+    counts, _ = aggregate_observations(validate_observations(obs(rows), CAT), CW, CAT)
+    a = counts.set_index("area").loc["A"]
+    assert np.isnan(a["numerator"]) and a["status"] == ".."
+
+
+def test_small_denominators_are_not_published():
+    rows = [("g1", 2020, "leie", 1, 10, ""), ("g3", 2020, "leie", 5, 50, "")]
+    counts, _ = aggregate_observations(validate_observations(obs(rows), CAT), CW, CAT)
+    rates = rates_from_counts(counts, CAT, min_denominator=20).set_index("area")
+    assert not rates.loc["A", "published"] and np.isnan(rates.loc["A", "value_published"])
+    assert rates.loc["A", "publish_status"] == "suppressed"
+    assert rates.loc["B", "published"] and rates.loc["B", "value_published"] == 0.1
+
+
+def test_medians_are_denominator_weighted_and_flagged():
+    rows = [("g1", 2020, "inntekt_forbruksenhet", 300_000, 100, ""),
+            ("g2", 2020, "inntekt_forbruksenhet", 400_000, 300, "")]
+    counts, _ = aggregate_observations(validate_observations(obs(rows), CAT), CW, CAT)
+    rates = rates_from_counts(counts, CAT).set_index("area")
+    assert rates.loc["A", "value"] == 375_000.0
+    assert bool(rates.loc["A", "approximate"]) is True
+
+
+def test_wilson_interval_coverage_by_simulation():
+    rng = np.random.default_rng(1)
+    p, n = 0.12, 300
+    x = rng.binomial(n, p, 2000)
+    lo, hi = wilson_interval(x, n)
+    coverage = np.mean((lo <= p) & (p <= hi))
+    assert 0.93 <= coverage <= 0.97
+
+
+def test_poisson_interval_coverage_by_simulation():
+    rng = np.random.default_rng(2)
+    rate, exposure = 0.008, 2500
+    x = rng.poisson(rate * exposure, 2000)
+    lo, hi = poisson_interval(x, exposure)
+    coverage = np.mean((lo <= rate) & (rate <= hi))
+    assert 0.93 <= coverage <= 0.985  # exact intervals are conservative

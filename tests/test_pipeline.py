@@ -1,0 +1,103 @@
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from levekar.pipeline import processed_files, write
+
+
+def test_every_grunnkrets_and_lokalsamfunn_is_accounted_for(demo_results, demo_study):
+    cw = demo_results.crosswalk
+    gk = set(demo_study.grunnkretser["code"])
+    assert set(cw.table["source"]) | set(cw.unassigned["source"]) == gk
+    assert set(demo_results.index["code"]) == set(demo_study.lokalsamfunn["code"])
+    assert len(demo_results.index) == 21
+    acc = demo_results.accounting
+    assert acc["grunnkretser"] == len(gk) and acc["lokalsamfunn_with_data"] == 21
+    assert acc["observation_rows_unmatched"] == 0
+
+
+def test_population_is_conserved_from_grunnkretser_to_lokalsamfunn(demo_results, demo_study):
+    q = demo_results.crosswalk.quality
+    grid_total = demo_study.population["popTot"].sum()
+    assert q["population_total"] + q["population_outside_source_layer"] == pytest.approx(grid_total)
+    unassigned = demo_results.crosswalk.unassigned["population"].fillna(0).sum()
+    assert q["population_assigned"] + unassigned == pytest.approx(q["population_total"], abs=1e-6)
+    assert demo_results.index["population"].sum() == pytest.approx(q["population_assigned"], abs=21)
+
+
+def test_counts_are_conserved_through_the_crosswalk(demo_results):
+    obs = demo_results.observations
+    counts = demo_results.counts
+    lost = demo_results.unmatched
+    for ind in ("leie", "utflytting"):
+        for year in (2018, 2023):
+            o = obs[(obs["indicator"] == ind) & (obs["year"] == year)]
+            c = counts[(counts["indicator"] == ind) & (counts["year"] == year)]
+            gone = lost[(lost["indicator"] == ind) & (lost["year"] == year)]
+            assert c["denominator"].sum() + gone["denominator"].sum() == pytest.approx(
+                o["denominator"].sum(), rel=1e-12)
+
+
+def test_published_tables_hide_small_denominators(demo_results):
+    from levekar.pipeline import published_indicators
+
+    pub = published_indicators(demo_results)
+    small = pub["publish_status"] == "suppressed"
+    assert pub.loc[small, ["value", "numerator", "denominator"]].isna().all().all()
+    shown = pub[pub["value"].notna()]
+    assert (shown["denominator"] >= 30).all()
+
+
+def test_outputs_say_synthetic_and_are_deterministic(demo_results, demo_study, tmp_path):
+    from levekar.pipeline import run
+
+    files = processed_files(demo_results)
+    again = processed_files(run(demo_study))
+    assert files.keys() == again.keys()
+    for name, data in files.items():
+        assert data == again[name], name
+        if data.count(b"\n") > 1:  # an empty table has only its header
+            assert b"Syntetiske demodata" in data, name
+
+
+def test_write_creates_all_outputs(demo_results, tmp_path):
+    paths = write(demo_results, tmp_path)
+    rel = sorted(str(p.relative_to(tmp_path)) for p in paths)
+    assert "maps/levekar_kart.html" in rel and "reports/levekar_rapport.html" in rel
+    assert "data/processed/crosswalk_grunnkrets_lokalsamfunn.csv" in rel
+    html = (tmp_path / "maps/levekar_kart.html").read_text(encoding="utf-8")
+    assert "Syntetiske demodata" in html
+    assert "cdn.jsdelivr.net" not in html and "code.jquery.com" not in html  # opens offline
+    report = (tmp_path / "reports/levekar_rapport.html").read_text(encoding="utf-8")
+    for name in ("Sentrum", "Sellebakk", "Lisleby"):
+        assert name in report
+    assert "Syntetiske demodata" in report
+    sel = pd.read_csv(tmp_path / "data/processed/selection.csv")
+    assert len(sel) == 21 and sel["p_top_k"].sum() == pytest.approx(3.0)
+    meta = json.loads((tmp_path / "data/processed/run_report.json").read_text(encoding="utf-8"))
+    assert meta["synthetic"] is True
+
+
+def test_failed_write_leaves_previous_outputs_intact(demo_results, tmp_path, monkeypatch):
+    write(demo_results, tmp_path)
+    before = {p: p.read_bytes() for p in tmp_path.rglob("*") if p.is_file()}
+    import levekar.report
+
+    def boom(results):
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(levekar.report, "report_files", boom)
+    with pytest.raises(RuntimeError, match="disk full"):
+        write(demo_results, tmp_path)
+    after = {p: p.read_bytes() for p in tmp_path.rglob("*") if p.is_file()}
+    assert after == before
+    assert not list(tmp_path.glob(".levekar-staging-*"))
+
+
+def test_targets_cover_three_focus_areas_for_each_initiative_area(demo_results):
+    t = demo_results.targets
+    assert set(t["focus_area"]) == {"oppvekst", "sysselsetting", "bomiljo"}
+    assert set(t["name"]) == {"Sentrum", "Sellebakk", "Lisleby"}
+    assert np.isfinite(t["target_2028"]).all()

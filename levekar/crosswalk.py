@@ -60,26 +60,29 @@ class Crosswalk:
         return self.table.groupby("source")["weight"].sum()
 
 
+def _pair_areas(a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Positions ``(i, j)`` and intersection areas of every pair of geometries from ``a`` and ``b``
+    that overlap with positive area. Pairs where ``a[i]`` lies wholly inside ``b[j]`` need no
+    intersection: their area is ``a[i]``'s."""
+    i, j = shapely.STRtree(b).query(a, predicate="intersects")
+    area = np.empty(len(i))
+    if len(i):
+        inside = shapely.contains_properly(b[j], a[i])
+        area[inside] = shapely.area(a[i[inside]])
+        rest = ~inside
+        area[rest] = shapely.area(shapely.intersection(a[i[rest]], b[j[rest]]))
+    keep = area > 0
+    return i[keep].astype(np.int64), j[keep].astype(np.int64), area[keep]
+
+
 def overlay_pairs(source: gpd.GeoDataFrame, target: gpd.GeoDataFrame) -> pd.DataFrame:
     """Intersections of every touching (source, target) pair, as integer positions and area.
 
     Returns columns ``i`` (source position), ``j`` (target position),
     ``area`` (m² of the intersection); pairs that meet only along an edge are dropped.
     """
-    s_geom = source.geometry.to_numpy()
-    t_geom = target.geometry.to_numpy()
-    tree = shapely.STRtree(t_geom)
-    i, j = tree.query(s_geom, predicate="intersects")
-    if len(i) == 0:
-        return pd.DataFrame({"i": np.array([], dtype=np.int64), "j": np.array([], dtype=np.int64), "area": []})
-    # Pairs where the source lies wholly inside the target need no intersection.
-    inside = shapely.contains_properly(t_geom[j], s_geom[i])
-    area = np.empty(len(i))
-    area[inside] = shapely.area(s_geom[i[inside]])
-    rest = ~inside
-    area[rest] = shapely.area(shapely.intersection(s_geom[i[rest]], t_geom[j[rest]]))
-    keep = area > 0
-    return pd.DataFrame({"i": i[keep].astype(np.int64), "j": j[keep].astype(np.int64), "area": area[keep]})
+    i, j, area = _pair_areas(source.geometry.to_numpy(), target.geometry.to_numpy())
+    return pd.DataFrame({"i": i, "j": j, "area": area})
 
 
 def _check_pair(source: gpd.GeoDataFrame, target: gpd.GeoDataFrame) -> None:
@@ -132,8 +135,7 @@ def _population_pieces(source, target, population, population_column):
 def _polygon_population(source, target, cells, counts):
     s_geom = source.geometry.to_numpy()
     # Each cell's people go to the land part of it that the source layer covers.
-    c_idx, s_idx = shapely.STRtree(s_geom).query(cells, predicate="intersects")
-    a_cs = shapely.area(shapely.intersection(cells[c_idx], s_geom[s_idx]))
+    c_idx, s_idx, a_cs = _pair_areas(cells, s_geom)
     covered = np.bincount(c_idx, weights=a_cs, minlength=len(cells))
     density = np.divide(counts, covered, out=np.zeros_like(counts), where=covered > 0)
     outside_source = float(counts[covered <= 0].sum())
@@ -141,10 +143,7 @@ def _polygon_population(source, target, cells, counts):
     # Pieces source ∩ target, then cells ∩ pieces.
     pairs = overlay_pairs(source, target)
     piece_geom = shapely.intersection(s_geom[pairs["i"].to_numpy()], target.geometry.to_numpy()[pairs["j"].to_numpy()])
-    p_idx, c2 = shapely.STRtree(piece_geom).query(cells, predicate="intersects")
-    # query returns (input index, tree index): here input = cells, tree = pieces
-    c2, p_idx = p_idx, c2
-    a_cp = shapely.area(shapely.intersection(cells[c2], piece_geom[p_idx]))
+    c2, p_idx, a_cp = _pair_areas(cells, piece_geom)
     pop = pd.Series(density[c2] * a_cp).groupby(p_idx).sum()
     pieces = pairs.iloc[pop.index.to_numpy()][["i", "j"]].assign(pop=pop.to_numpy()).reset_index(drop=True)
     return pieces, by_source, outside_source

@@ -26,19 +26,15 @@ def read_index_input(path: Path) -> pd.DataFrame:
         import pyogrio
 
         return pyogrio.read_dataframe(p, read_geometry=False)
-    from .io import read_table
+    from ._files import read_table
 
-    table, _ = read_table(p)
-    for col in table.columns:
-        num = pd.to_numeric(table[col].str.replace(",", ".", regex=False), errors="coerce")
-        if num.notna().sum() == table[col].replace("", pd.NA).notna().sum() and num.notna().any():
-            table[col] = num
+    table, _ = read_table(p, numeric=True)
     return table
 
 
 def write_index_output(result: pd.DataFrame, path: Path) -> None:
     """Write the index table atomically."""
-    from .io import write_atomic
+    from ._files import write_atomic
 
     p = Path(path)
     data = result.to_csv(index=False, lineterminator="\n", float_format="%.10g").encode("utf-8")

@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from scipy import stats
+from scipy import special
 
 from .catalogue import Catalogue
 from .crosswalk import Crosswalk, apply_crosswalk
@@ -179,7 +179,7 @@ def wilson_interval(x, n, *, conf: float = 0.95) -> tuple[np.ndarray, np.ndarray
     """
     x = np.asarray(x, dtype=float)
     n = np.asarray(n, dtype=float)
-    z = stats.norm.ppf(0.5 + conf / 2)
+    z = special.ndtri(0.5 + conf / 2)
     with np.errstate(invalid="ignore", divide="ignore"):
         p = x / n
         denom = 1 + z**2 / n
@@ -199,8 +199,9 @@ def poisson_interval(x, exposure, *, conf: float = 0.95) -> tuple[np.ndarray, np
     e = np.asarray(exposure, dtype=float)
     a = 1 - conf
     with np.errstate(invalid="ignore", divide="ignore"):
-        lo = np.where(x > 0, stats.chi2.ppf(a / 2, 2 * x) / 2, 0.0) / e
-        hi = stats.chi2.ppf(1 - a / 2, 2 * (x + 1)) / 2 / e
+        # chi2.ppf(q, 2k) / 2 == gammaincinv(k, q)
+        lo = np.where(x > 0, special.gammaincinv(np.where(x > 0, x, 1.0), a / 2), 0.0) / e
+        hi = special.gammaincinv(x + 1, 1 - a / 2) / e
     return lo, hi
 
 

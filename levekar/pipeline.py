@@ -281,7 +281,7 @@ def _json_default(o):
 
 def write(results: Results, out_dir: str | Path = ".", *, progress: Progress | None = None) -> list[Path]:
     """Write processed data, the interactive map and the report under ``out_dir``, atomically."""
-    from .io import write_atomic
+    from ._files import write_atomic
 
     say = progress or (lambda _msg: None)
     files: dict = dict(processed_files(results))

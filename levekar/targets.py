@@ -18,8 +18,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from scipy import stats
-from scipy.special import expit, logit
+from scipy.special import expit, logit, ndtri
 
 from .catalogue import Catalogue
 from .errors import ConfigError
@@ -49,7 +48,7 @@ def detectable_change(p: float, n: float, *, kind: str = "share", alpha: float =
     """
     if not np.isfinite(p) or not np.isfinite(n) or n <= 0:
         return float("nan")
-    z = stats.norm.ppf(1 - alpha / 2) + stats.norm.ppf(power)
+    z = ndtri(1 - alpha / 2) + ndtri(power)
     if kind == "share":
         return float(z * np.sqrt(2 * p * (1 - p) / n))
     if kind == "rate_per_1000":

@@ -63,3 +63,21 @@ def test_errors_are_one_line_and_exit_2(tmp_path, edit, message):
 def test_missing_config_file():
     r = levekar("run", "--config", "finnes-ikke.toml")
     assert r.returncode == 2 and "finnes-ikke.toml: configuration file not found." in r.stderr
+
+
+def test_index_command(tmp_path):
+    table = tmp_path / "areas.csv"
+    table.write_text("code;lavinntekt;sysselsetting\nA;0,10;0,80\nB;0,30;0,70\nC;0,20;0,75\n", encoding="latin-1")
+    spec = tmp_path / "spec.toml"
+    spec.write_text('[index]\nid = "code"\nnormalisation = "rank"\naggregation = "weighted_mean"\n'
+                    '[[index.indicators]]\ncolumn = "lavinntekt"\n'
+                    '[[index.indicators]]\ncolumn = "sysselsetting"\nhigher_is_worse = false\n', encoding="utf-8")
+    out = tmp_path / "out" / "index.csv"
+    r = levekar("index", str(table), "--spec", str(spec), "--out", str(out))
+    assert r.returncode == 0, r.stderr
+    assert out.read_text(encoding="utf-8").splitlines() == [
+        "code,score,rank,decile", "A,1,3,10", "B,3,1,4", "C,2,2,7"]
+    bad = tmp_path / "bad.toml"
+    bad.write_text(spec.read_text(encoding="utf-8").replace('"rank"', '"ranks"'), encoding="utf-8")
+    r = levekar("index", str(table), "--spec", str(bad), "--out", str(out))
+    assert r.returncode == 2 and "index.normalisation" in r.stderr and "Traceback" not in r.stderr

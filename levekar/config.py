@@ -125,6 +125,13 @@ class TargetsConfig(_Strict):
         })
 
 
+class ComparisonConfig(_Strict):
+    """Peer methods run side by side with the study's index (see docs/index-spec.md)."""
+
+    presets: list[Literal["ssb_score10", "rank_sum", "imd", "oecd_z_mean"]] = Field(
+        default_factory=lambda: ["ssb_score10", "rank_sum", "imd", "oecd_z_mean"])
+
+
 class OutputConfig(_Strict):
     map: bool = True
     report: bool = True
@@ -137,6 +144,7 @@ class StudyConfig(_Strict):
     crosswalk: CrosswalkConfig = CrosswalkConfig()
     indicators: IndicatorInputs | None = None
     index: dict[str, Any] | None = None
+    index_comparison: ComparisonConfig = ComparisonConfig()
     selection: SelectionConfig = SelectionConfig()
     initiative: InitiativeConfig
     targets: TargetsConfig = TargetsConfig()

@@ -45,6 +45,8 @@ class Results:
     index: pd.DataFrame
     selection: pd.DataFrame
     targets: pd.DataFrame
+    comparison: pd.DataFrame
+    agreement: pd.DataFrame
     year: int
     unmatched: pd.DataFrame
     accounting: dict = field(default_factory=dict)
@@ -149,6 +151,7 @@ def run(study: Study, *, progress: Progress | None = None) -> Results:
         columns={"area": "code"})
     pop_by_ls = _population_by_target(cw, study)
     index = index_from_spec(wide, spec, source=f"{study.source}: index")
+    comparison, agreement = _compare(wide, spec, index, cfg)
     index.insert(1, "name", index["code"].map(names))
     index.insert(2, "population", index["code"].map(pop_by_ls).round().astype("Int64"))
     eligible = index.loc[index["population"].fillna(0) >= cfg.selection.min_population, "code"].tolist()
@@ -170,9 +173,30 @@ def run(study: Study, *, progress: Progress | None = None) -> Results:
     targets.insert(2, "name", targets["area"].map(names))
     acc.update(_accounting(cw, study, lost, counts))
     return Results(study=study, crosswalk=cw, observations=obs, counts=counts, rates=rates, kommune=kommune,
-                   index_spec=spec, index=index, selection=selection, targets=targets, year=year,
+                   index_spec=spec, index=index, selection=selection, targets=targets, comparison=comparison,
+                   agreement=agreement, year=year,
                    unmatched=pd.concat([unmatched, lost.assign(year=lost.get("year"))], ignore_index=True),
                    accounting=acc)
+
+
+def _compare(wide: pd.DataFrame, spec: IndexSpec, index: pd.DataFrame, cfg) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The study's index beside the peer methods' presets, with their agreement."""
+    from .presets import compare_presets
+
+    presets = list(cfg.index_comparison.presets)
+    if not presets:
+        return pd.DataFrame(), pd.DataFrame()
+    ranks, _ = compare_presets(wide, spec, presets, k=cfg.selection.k)
+    ranks.insert(1, "study_index", index["rank"].to_numpy(dtype=float))
+    rows = []
+    for p in presets:
+        rho = ranks[["study_index", p]].corr(method="spearman").iloc[0, 1]
+        top_a = set(ranks.loc[ranks["study_index"] <= cfg.selection.k, "code"])
+        top_b = set(ranks.loc[ranks[p] <= cfg.selection.k, "code"])
+        rows.append({"preset": p, "spearman_with_study_index": float(rho),
+                     "overlap_top_k": len(top_a & top_b), "k": cfg.selection.k,
+                     "top_k": ", ".join(sorted(top_b))})
+    return ranks, pd.DataFrame(rows)
 
 
 def _resolve_areas(wanted: list[str], layer, source: str) -> list[str]:
@@ -257,6 +281,8 @@ def processed_files(results: Results) -> dict[str, bytes]:
         "data/processed/index_lokalsamfunn.csv": _csv(results.index, label),
         "data/processed/selection.csv": _csv(results.selection, label),
         "data/processed/targets.csv": _csv(results.targets, label),
+        "data/processed/index_comparison.csv": _csv(results.comparison, label),
+        "data/processed/index_agreement.csv": _csv(results.agreement, label),
         "data/processed/unmatched_observations.csv": _csv(results.unmatched, label),
     }
     meta = {

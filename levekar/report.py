@@ -136,7 +136,27 @@ def _context(results: Results, figure_png: bytes) -> dict:
         "figure": base64.b64encode(figure_png).decode("ascii"),
         "n_indicators": len(results.index_spec.indicators),
         "accounting": results.accounting, "spec": results.index_spec,
+        "agreement": _agreement_rows(results),
     }
+
+
+PRESET_LABELS = {
+    "ssb_score10": "SSBs metode (1–10 per indikator, gjennomsnitt)",
+    "rank_sum": "Rangsum (som i kommunale levekårskartlegginger)",
+    "imd": "Engelsk deprivasjonsindeks (eksponentiell domenevekting)",
+    "oecd_z_mean": "OECD (z-skår, gjennomsnitt)",
+}
+
+
+def _agreement_rows(results: Results) -> list[dict]:
+    names = results.index.set_index("code")["name"]
+    rows = []
+    for _, r in results.agreement.iterrows():
+        top = [names.get(c, c) for c in r["top_k"].split(", ")] if r["top_k"] else []
+        rows.append({"method": PRESET_LABELS.get(r["preset"], r["preset"]),
+                     "spearman": format_number(r["spearman_with_study_index"], decimals=2),
+                     "overlap": int(r["overlap_top_k"]), "top": ", ".join(top)})
+    return rows
 
 
 def render_report(results: Results, figure_png: bytes | None = None) -> str:

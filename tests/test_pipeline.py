@@ -101,3 +101,11 @@ def test_targets_cover_three_focus_areas_for_each_initiative_area(demo_results):
     assert set(t["focus_area"]) == {"oppvekst", "sysselsetting", "bomiljo"}
     assert set(t["name"]) == {"Sentrum", "Sellebakk", "Lisleby"}
     assert np.isfinite(t["target_2028"]).all()
+
+
+def test_peer_methods_run_side_by_side(demo_results):
+    agreement = demo_results.agreement.set_index("preset")
+    assert set(agreement.index) == {"ssb_score10", "rank_sum", "imd", "oecd_z_mean"}
+    assert agreement["spearman_with_study_index"].between(0.5, 1.0).all()
+    assert (agreement["overlap_top_k"] >= 1).all()
+    assert len(demo_results.comparison) == 21

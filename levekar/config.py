@@ -107,6 +107,36 @@ class InitiativeConfig(_Strict):
     areas: list[str] = Field(min_length=1)
     start: int = 2023
     years: int = Field(default=5, ge=1, le=20)
+    end: int | None = None
+
+    @model_validator(mode="after")
+    def _end(self) -> InitiativeConfig:
+        if self.end is not None and self.end <= self.start:
+            raise ValueError(f"end ({self.end}) must be after start ({self.start})")
+        return self
+
+    @property
+    def end_year(self) -> int:
+        """The last year of the plan: ``end``, or ``start + years`` (2023 + 5 → 2028)."""
+        return self.end if self.end is not None else self.start + self.years
+
+
+class TargetRule(_Strict):
+    """The target rule for one indicator (overrides the study-wide rule)."""
+
+    rule: Literal["close_gap", "reach_value", "relative_change", "manual"]
+    gap_share: float | None = Field(default=None, gt=0, le=1)
+    reference: Literal["kommune", "norway"] | None = None
+    value: float | None = None
+    relative_change: float | None = None
+    values: dict[str, float] | None = None
+
+    @model_validator(mode="after")
+    def _needs(self) -> TargetRule:
+        need = {"reach_value": "value", "relative_change": "relative_change", "manual": "values"}.get(self.rule)
+        if need and getattr(self, need) is None:
+            raise ValueError(f"rule '{self.rule}' needs '{need}'")
+        return self
 
 
 class TargetsConfig(_Strict):
@@ -117,6 +147,7 @@ class TargetsConfig(_Strict):
     relative_change: float = -0.1
     reference: Literal["kommune", "norway"] = "kommune"
     trajectory: Literal["linear", "logit"] = "linear"
+    rules: dict[str, TargetRule] = Field(default_factory=dict)
     focus_areas: dict[Literal["oppvekst", "sysselsetting", "bomiljo"], list[str]] = Field(
         default_factory=lambda: {
             "oppvekst": ["barn_lavinntekt", "grunnskole"],

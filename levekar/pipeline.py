@@ -23,6 +23,7 @@ from .errors import ConfigError, DataError
 from .index import IndexSpec, index_from_spec, load_index_spec
 from .indicators import aggregate_observations, rates_from_counts, validate_observations
 from .selection import select_areas, worse_than_reference
+from .targets import progress as target_progress
 from .targets import targets_for_initiative
 from .uncertainty import rank_uncertainty
 
@@ -168,9 +169,11 @@ def run(study: Study, *, progress: Progress | None = None) -> Results:
     t = cfg.targets
     targets = targets_for_initiative(
         rates, study.catalogue, areas=initiative_codes, focus_areas=t.focus_areas, start=cfg.initiative.start,
-        years=cfg.initiative.years, baseline=t.baseline, baseline_years=t.baseline_years, rule=t.rule,
-        gap_share=t.gap_share, relative_change=t.relative_change, reference=t.reference, scale=t.trajectory)
+        years=cfg.initiative.end_year - cfg.initiative.start, baseline=t.baseline, baseline_years=t.baseline_years, rule=t.rule,
+        gap_share=t.gap_share, relative_change=t.relative_change, reference=t.reference, scale=t.trajectory,
+        rules={k: v.model_dump(exclude_none=True) for k, v in t.rules.items()}, area_names=names.to_dict())
     targets.insert(2, "name", targets["area"].map(names))
+    targets = target_progress(targets, rates, study.catalogue)
     acc.update(_accounting(cw, study, lost, counts))
     return Results(study=study, crosswalk=cw, observations=obs, counts=counts, rates=rates, kommune=kommune,
                    index_spec=spec, index=index, selection=selection, targets=targets, comparison=comparison,

@@ -121,6 +121,9 @@ def _context(results: Results, figure_png: bytes) -> dict:
             "baseline": format_value(r["baseline"], ind.kind), "reference": format_value(r["reference"], ind.kind),
             "years": [format_value(r[c], ind.kind) for c in year_cols],
             "measurable": bool(r["measurable"]),
+            "status": r.get("status_label", ""),
+            "latest": (format_value(r["latest_value"], ind.kind) + f" ({int(r['latest_year'])})"
+                       if np.isfinite(r.get("latest_value", np.nan)) else ""),
         })
     cfg = results.study.config
     chosen = sel[sel["selected"]]["name"].tolist()
@@ -159,15 +162,31 @@ def _agreement_rows(results: Results) -> list[dict]:
     return rows
 
 
-def render_report(results: Results, figure_png: bytes | None = None) -> str:
+def render_report(results: Results, figure_png: bytes | None = None, charts: dict[str, bytes] | None = None) -> str:
     """The selection report as one self-contained HTML page in bokmål."""
     png = figure_png if figure_png is not None else index_figure(results)
-    return _env().get_template("report.html.j2").render(**_context(results, png))
+    ctx = _context(results, png)
+    ctx["charts"] = [{"focus": DOMAINS[f], "png": base64.b64encode(b).decode("ascii")}
+                     for f, b in (charts or {}).items()]
+    return _env().get_template("report.html.j2").render(**ctx)
 
 
 def report_files(results: Results) -> dict[str, bytes]:
+    """The report, its figures and the handlingsplan (XLSX and CSV), by path under the output folder."""
+    from .handlingsplan import focus_area_charts, handlingsplan_table, handlingsplan_xlsx
+
     png = index_figure(results)
-    return {
-        "reports/levekar_rapport.html": render_report(results, png).encode("utf-8"),
+    charts = focus_area_charts(results)
+    table = handlingsplan_table(results)
+    cfg = results.study.config
+    files = {
+        "reports/levekar_rapport.html": render_report(results, png, charts).encode("utf-8"),
         "reports/figurer/indeks_kart.png": png,
+        "reports/handlingsplan.xlsx": handlingsplan_xlsx(
+            table, title=f"{cfg.initiative.name}: handlingsplan {cfg.initiative.start}–{cfg.initiative.end_year}",
+            label=results.label),
+        "reports/handlingsplan.csv": table.to_csv(index=False, sep=";", lineterminator="\n").encode("utf-8-sig"),
     }
+    for focus, data in charts.items():
+        files[f"reports/figurer/mal_{focus}.png"] = data
+    return files

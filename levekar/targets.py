@@ -23,7 +23,15 @@ from scipy.special import expit, logit, ndtri
 from .catalogue import Catalogue
 from .errors import ConfigError
 
-__all__ = ["detectable_change", "targets_for_initiative", "trajectory"]
+__all__ = ["STATUS_LABELS", "detectable_change", "progress", "targets_for_initiative", "trajectory"]
+
+STATUS_LABELS = {
+    "reached": "nådd",
+    "on_track": "på sporet",
+    "behind": "bak skjema",
+    "not_measurable": "ikke målbart",
+    "no_data": "ingen nye tall",
+}
 
 
 def trajectory(baseline: float, target: float, years: list[int], *, scale: str = "linear") -> np.ndarray:
@@ -71,18 +79,23 @@ def targets_for_initiative(
     relative_change: float = -0.1,
     reference: str = "kommune",
     scale: str = "linear",
+    rules: dict[str, dict] | None = None,
+    area_names: dict[str, str] | None = None,
 ) -> pd.DataFrame:
     """One row per (area, indicator) with baseline, end target, detectability and yearly targets.
 
     ``rates`` has ``area, year, indicator, value, denominator`` and the reference
-    columns ``kommune_value`` and ``norway_value``.
+    columns ``kommune_value`` and ``norway_value``. ``rules`` overrides the rule per
+    indicator: ``{"rule": "close_gap", "gap_share": .., "reference": ..}``,
+    ``{"rule": "reach_value", "value": ..}``, ``{"rule": "relative_change",
+    "relative_change": ..}`` or ``{"rule": "manual", "values": {area: end target}}``
+    (areas by code or, with ``area_names``, by name).
     """
     known = set(rates["indicator"])
     for focus, inds in focus_areas.items():
         for ind in inds:
             if ind not in catalogue or ind not in known:
                 raise ConfigError(f"targets.focus_areas.{focus}: indicator {ind!r} is not in the study's data.")
-    ref_col = "kommune_value" if reference == "kommune" else "norway_value"
     base_years = [start - 1] if baseline == "last_year" else list(range(start - baseline_years, start))
     have = set(rates["year"])
     missing_years = [y for y in base_years if y not in have]
@@ -101,14 +114,11 @@ def targets_for_initiative(
                 if a.empty:
                     raise ConfigError(f"targets: no data for area {area!r}, indicator {ind_id!r}.")
                 base = float(a["value"].mean())
-                ref = float(a[ref_col].mean())
                 den = float(a["denominator"].mean())
-                worse = (base > ref) if ind.direction == "higher_is_worse" else (base < ref)
-                if rule == "close_gap":
-                    target = base - gap_share * (base - ref) if worse else base
-                else:
-                    sign = 1.0 if ind.direction == "higher_is_better" else -1.0
-                    target = base * (1 + sign * abs(relative_change))
+                r = {"rule": rule, "gap_share": gap_share, "relative_change": relative_change,
+                     "reference": reference, **(rules or {}).get(ind_id, {})}
+                ref = float(a["kommune_value" if r["reference"] == "kommune" else "norway_value"].mean())
+                target = _end_target(r, base, ref, ind, area, area_names or {}, focus)
                 use_scale = scale if (ind.kind == "share" and 0 < base < 1 and 0 < target < 1) else "linear"
                 path = trajectory(base, target, plan_years, scale=use_scale)
                 mdc = detectable_change(base, den, kind=ind.kind)
@@ -117,9 +127,93 @@ def targets_for_initiative(
                     + (f"–{base_years[-1]}" if len(base_years) > 1 else ""),
                     "baseline": base, "reference": ref, "target": target, "end_year": end,
                     "change": target - base, "detectable_change": mdc,
-                    "measurable": bool(np.isfinite(mdc) and abs(target - base) >= mdc),
+                    # A target to hold the level asks for no change, so there is nothing to detect.
+                    "measurable": bool(abs(target - base) < 1e-12 or (np.isfinite(mdc) and abs(target - base) >= mdc)),
                     "denominator": den,
                 }
                 row.update({f"target_{y}": v for y, v in zip(plan_years, path, strict=True)})
                 rows.append(row)
     return pd.DataFrame(rows)
+
+
+def _end_target(r: dict, base: float, ref: float, ind, area: str, names: dict[str, str], focus: str) -> float:
+    """The end-year target for one area and indicator under rule ``r``."""
+    where = f"targets.rules.{ind.id}"
+    kind = r["rule"]
+    if kind == "close_gap":
+        worse = (base > ref) if ind.direction == "higher_is_worse" else (base < ref)
+        if not np.isfinite(ref):
+            raise ConfigError(f"{where}: no {r['reference']} value to close the gap to.")
+        return base - float(r["gap_share"]) * (base - ref) if worse else base
+    if kind == "reach_value":
+        if "value" not in r:
+            raise ConfigError(f"{where}: rule 'reach_value' needs 'value'.")
+        return float(r["value"])
+    if kind == "relative_change":
+        sign = 1.0 if ind.direction == "higher_is_better" else -1.0
+        return base * (1 + sign * abs(float(r["relative_change"])))
+    if kind == "manual":
+        values = r.get("values", {})
+        for key in (area, names.get(area)):
+            if key in values:
+                return float(values[key])
+        raise ConfigError(f"{where}: rule 'manual' has no value for area {names.get(area, area)!r}.")
+    raise ConfigError(f"{where}: unknown rule {kind!r}; use close_gap, reach_value, relative_change or manual.")
+
+
+def _at_least_as_good(a: float, b: float, lower_is_better: bool) -> bool:
+    return a <= b + 1e-12 if lower_is_better else a >= b - 1e-12
+
+
+def progress(targets: pd.DataFrame, rates: pd.DataFrame, catalogue: Catalogue, *, year: int | None = None) -> pd.DataFrame:
+    """Status of each target against the latest actual value.
+
+    For each target the latest year with data (up to ``year``) and within the
+    plan's years is compared with that year's trajectory value:
+
+    * ``reached``: the value is at or better than the end target (and the target asks for a change);
+    * ``on_track``: at or better than the trajectory, or the trajectory lies inside the value's
+      95 % interval (the difference cannot be told from noise);
+    * ``behind``: worse than the trajectory, with the whole interval on the worse side;
+    * ``not_measurable``: the target is smaller than the change the area's numbers can show;
+    * ``no_data``: no value yet in the plan's years.
+
+    Returns ``targets`` with ``latest_year``, ``latest_value``, ``latest_ci_low``,
+    ``latest_ci_high``, ``expected`` (the trajectory value that year), ``status`` and
+    ``status_label`` (bokmål).
+    """
+    out = targets.copy()
+    plan_years = sorted(int(c[7:]) for c in targets.columns if c.startswith("target_"))
+    cols = {"latest_year": [], "latest_value": [], "latest_ci_low": [], "latest_ci_high": [], "expected": [],
+            "status": []}
+    for _, t in targets.iterrows():
+        ind = catalogue[t["indicator"]]
+        better_low = ind.direction != "higher_is_better"
+        r = rates[(rates["area"] == t["area"]) & (rates["indicator"] == t["indicator"])
+                  & rates["year"].isin(plan_years) & rates["value"].notna()]
+        if year is not None:
+            r = r[r["year"] <= year]
+        if r.empty:
+            vals = (np.nan, np.nan, np.nan, np.nan, np.nan, "no_data")
+        else:
+            last = r.sort_values("year").iloc[-1]
+            y = int(last["year"])
+            expected = float(t[f"target_{y}"])
+            v, lo, hi = float(last["value"]), float(last["ci_low"]), float(last["ci_high"])
+
+            wants_change = abs(t["target"] - t["baseline"]) > 1e-12
+            if not t["measurable"]:
+                status = "not_measurable"
+            elif wants_change and _at_least_as_good(v, t["target"], better_low):
+                status = "reached"
+            elif _at_least_as_good(v, expected, better_low) or (np.isfinite(lo) and lo <= expected <= hi):
+                status = "on_track"
+            else:
+                status = "behind"
+            vals = (y, v, lo, hi, expected, status)
+        for key, val in zip(cols, vals, strict=True):
+            cols[key].append(val)
+    for key, val in cols.items():
+        out[key] = val
+    out["status_label"] = out["status"].map(STATUS_LABELS)
+    return out

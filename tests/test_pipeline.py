@@ -109,3 +109,25 @@ def test_peer_methods_run_side_by_side(demo_results):
     assert agreement["spearman_with_study_index"].between(0.5, 1.0).all()
     assert (agreement["overlap_top_k"] >= 1).all()
     assert len(demo_results.comparison) == 21
+
+
+def test_handlingsplan_xlsx_has_all_focus_areas(demo_results, tmp_path):
+    from openpyxl import load_workbook
+
+    write(demo_results, tmp_path)
+    wb = load_workbook(tmp_path / "reports" / "handlingsplan.xlsx")
+    ws = wb["Handlingsplan"]
+    assert "Syntetiske demodata" in ws["A2"].value
+    header = [c.value for c in ws[4]]
+    for col in ("Innsatsområde", "Mål", "Indikator", "Utgangsverdi", "Mål 2024", "Mål 2028", "Siste verdi",
+                "Status"):
+        assert col in header, col
+    rows = list(ws.iter_rows(min_row=5, values_only=True))
+    focus = {r[header.index("Innsatsområde")] for r in rows}
+    assert focus == {"Oppvekst og utdanning", "Sysselsetting", "Bo- og nærmiljø"}
+    assert {r[header.index("Status")] for r in rows} <= {"nådd", "på sporet", "bak skjema", "ikke målbart",
+                                                          "ingen nye tall"}
+    csv = (tmp_path / "reports" / "handlingsplan.csv").read_text(encoding="utf-8-sig")
+    assert csv.splitlines()[0].startswith("Datagrunnlag;Innsatsområde;Mål;")
+    for focus_id in ("oppvekst", "sysselsetting", "bomiljo"):
+        assert (tmp_path / "reports" / "figurer" / f"mal_{focus_id}.png").stat().st_size > 10_000

@@ -63,3 +63,78 @@ def test_bad_target_inputs():
     with pytest.raises(ConfigError, match=r"baseline year\(s\) \[2029\] have no data"):
         targets_for_initiative(rates({2022: 0.3}), CAT, areas=["A"], focus_areas={"oppvekst": ["grunnskole"]},
                                start=2030, years=5)
+
+
+def _target_row(**kw):
+    base = {"area": "A", "indicator": "grunnskole", "baseline": 0.40, "target": 0.30, "measurable": True,
+            **{f"target_{y}": 0.40 - 0.02 * (y - 2023) for y in range(2023, 2029)}}
+    base.update(kw)
+    return pd.DataFrame([base])
+
+
+def _actual(year, value, lo, hi):
+    return pd.DataFrame([{"area": "A", "indicator": "grunnskole", "year": year, "value": value, "ci_low": lo,
+                          "ci_high": hi}])
+
+
+@pytest.mark.parametrize(
+    ("actual", "measurable", "status", "label"),
+    [
+        ((2025, 0.29, 0.25, 0.33), True, "reached", "nådd"),
+        ((2025, 0.35, 0.33, 0.37), True, "on_track", "på sporet"),       # expected 0.36: better
+        ((2025, 0.37, 0.35, 0.39), True, "on_track", "på sporet"),       # worse, but 0.36 inside the interval
+        ((2025, 0.39, 0.37, 0.41), True, "behind", "bak skjema"),        # whole interval above 0.36
+        ((2025, 0.39, 0.37, 0.41), False, "not_measurable", "ikke målbart"),
+        ((2021, 0.39, 0.37, 0.41), True, "no_data", "ingen nye tall"),   # before the plan's years
+    ],
+)
+def test_progress_status(actual, measurable, status, label):
+    from levekar.targets import progress
+
+    out = progress(_target_row(measurable=measurable), _actual(*actual), CAT).iloc[0]
+    assert out["status"] == status and out["status_label"] == label
+    if status != "no_data":
+        assert out["expected"] == pytest.approx(0.36) and out["latest_year"] == 2025
+        assert (out["latest_ci_low"], out["latest_ci_high"]) == (actual[2], actual[3])
+
+
+def test_progress_for_an_indicator_where_higher_is_better():
+    from levekar.targets import progress
+
+    row = _target_row(indicator="sysselsetting", baseline=0.70, target=0.75,
+                      **{f"target_{y}": 0.70 + 0.01 * (y - 2023) for y in range(2023, 2029)})
+    actual = _actual(2026, 0.74, 0.73, 0.75).assign(indicator="sysselsetting")
+    assert progress(row, actual, CAT).iloc[0]["status"] == "on_track"  # expected 0.73
+    actual = _actual(2026, 0.71, 0.70, 0.72).assign(indicator="sysselsetting")
+    assert progress(row, actual, CAT).iloc[0]["status"] == "behind"
+
+
+def test_initiative_end_before_start_is_an_error():
+    from levekar.config import default_demo_config, parse_config
+
+    cfg = default_demo_config()
+    cfg["initiative"]["end"] = 2022
+    with pytest.raises(ConfigError, match=r"initiative: Value error, end \(2022\) must be after start \(2023\)"):
+        parse_config(cfg, source="study.toml")
+
+
+@pytest.mark.parametrize(
+    ("rule", "target"),
+    [
+        ({"rule": "reach_value", "value": 0.28}, 0.28),
+        ({"rule": "relative_change", "relative_change": 0.2}, 0.28),
+        ({"rule": "manual", "values": {"Sentrum": 0.31}}, 0.31),
+        ({"rule": "close_gap", "gap_share": 1.0, "reference": "norway"}, 0.20),
+    ],
+)
+def test_rules_per_indicator(rule, target):
+    t = targets_for_initiative(rates({2022: 0.35}), CAT, areas=["A"], focus_areas={"oppvekst": ["grunnskole"]},
+                               start=2023, years=5, rules={"grunnskole": rule}, area_names={"A": "Sentrum"})
+    assert t.iloc[0]["target"] == pytest.approx(target)
+
+
+def test_manual_rule_without_the_area_is_an_error():
+    with pytest.raises(ConfigError, match=r"targets.rules.grunnskole: rule 'manual' has no value for area 'Sentrum'"):
+        targets_for_initiative(rates({2022: 0.35}), CAT, areas=["A"], focus_areas={"oppvekst": ["grunnskole"]},
+                               start=2023, years=5, rules={"grunnskole": {"rule": "manual", "values": {"X": 1}}},
+                               area_names={"A": "Sentrum"})

@@ -21,6 +21,7 @@ __all__ = [
     "ACCEPTED_EPSG",
     "CRS",
     "LayerReport",
+    "layer_topology",
     "lokalsamfunn_from_catchments",
     "standardise_layer",
 ]
@@ -87,13 +88,16 @@ def standardise_layer(
     code_column: str = "code",
     name_column: str | None = "name",
     code_width: int | None = None,
+    on_duplicate: str = "error",
     source: str = "layer",
 ) -> tuple[gpd.GeoDataFrame, LayerReport]:
     """Validate an area layer and return it as ``code, name, level, geometry`` in EPSG:25833.
 
     Invalid geometries are repaired with :func:`shapely.make_valid` (keeping only
-    polygonal parts) and listed in the report; empty geometries, missing codes and
-    duplicate codes are errors that name the codes.
+    polygonal parts) and listed in the report; empty geometries and missing codes
+    are errors that name the codes. Duplicate codes are an error, or with
+    ``on_duplicate="dissolve"`` the features of one code are merged into one
+    (multi-part) area and the report says which.
     """
     if code_column not in gdf.columns:
         raise DataError(
@@ -114,10 +118,10 @@ def standardise_layer(
     else:
         codes = codes.astype(str).str.strip()
     dup = codes[codes.duplicated(keep=False)]
-    if len(dup):
+    if len(dup) and on_duplicate != "dissolve":
         raise DataError(
             f"{source}: duplicate code(s) in column {code_column!r}: {sorted(set(dup))[:5]}. "
-            "Each area must appear once; dissolve multi-part areas first."
+            "Each area must appear once; dissolve multi-part areas first (on_duplicate='dissolve')."
         )
     names = gdf[name_column].astype(str).str.strip() if name_column else codes
     out = gpd.GeoDataFrame(
@@ -143,6 +147,11 @@ def standardise_layer(
         out.loc[invalid, "geometry"] = fixed
         if (out.geometry.is_empty | out.geometry.isna()).any():
             raise GeometryError(f"{source}: make_valid left an empty geometry; check the input polygons.")
+    if len(dup):
+        merged = sorted(set(dup))
+        out = out.dissolve(by="code", aggfunc={"name": "first", "level": "first"}, sort=True).reset_index()
+        out = out[["code", "name", "level", "geometry"]]
+        report.notes.append(f"{len(merged)} code(s) had several features and were dissolved: {merged[:10]}")
     area = out.geometry.area
     if (area <= 0).any():
         raise GeometryError(f"{source}: area(s) with zero area: {out.loc[area <= 0, 'code'].tolist()[:5]}.")
@@ -198,3 +207,53 @@ def lokalsamfunn_from_catchments(
         crs=catchments.crs,
     )
     return out.reset_index(drop=True)
+
+
+def layer_topology(
+    layer: gpd.GeoDataFrame,
+    *,
+    population: gpd.GeoDataFrame | None = None,
+    population_column: str = "popTot",
+    min_area: float = 1.0,
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Overlaps and gaps between the areas of one layer, with their area and population.
+
+    Returns ``(overlaps, gaps)``. ``overlaps`` has ``code_a, code_b, area_m2,
+    population`` for pairs that share more than ``min_area`` m² (two catchments
+    claiming the same houses). ``gaps`` has ``gap, area_m2, population`` for holes
+    inside the layer's outline that no area covers. Population comes from points or
+    polygons (spread by area) when ``population`` is given, else it is missing.
+    """
+    geom = layer.geometry.to_numpy()
+    codes = layer["code"].to_numpy()
+    i, j = shapely.STRtree(geom).query(geom, predicate="intersects")
+    keep = i < j
+    i, j = i[keep], j[keep]
+    inter = shapely.intersection(geom[i], geom[j])
+    area = shapely.area(inter)
+    big = area > min_area
+    overlaps = pd.DataFrame({"code_a": codes[i[big]], "code_b": codes[j[big]], "area_m2": area[big]})
+    overlaps["population"] = _people_in(inter[big], population, population_column)
+    outline = shapely.union_all(geom)
+    holes = []
+    for poly in shapely.get_parts(outline):
+        holes.extend(shapely.Polygon(ring) for ring in poly.interiors)
+    holes = np.array([h for h in holes if h.area > min_area], dtype=object)
+    gaps = pd.DataFrame({"gap": np.arange(1, len(holes) + 1), "area_m2": shapely.area(holes) if len(holes) else []})
+    gaps["population"] = _people_in(holes, population, population_column)
+    return overlaps, gaps
+
+
+def _people_in(areas: np.ndarray, population: gpd.GeoDataFrame | None, column: str) -> np.ndarray:
+    """People inside each polygon: points counted where they lie, polygons spread by area."""
+    if population is None or len(areas) == 0:
+        return np.full(len(areas), np.nan)
+    pop = population.to_crs(CRS) if population.crs is not None and population.crs.to_epsg() != CRS else population
+    g = pop.geometry.to_numpy()
+    counts = pd.to_numeric(pop[column], errors="coerce").fillna(0).to_numpy(dtype=float)
+    a_idx, p_idx = shapely.STRtree(g).query(areas, predicate="intersects")
+    if (shapely.get_type_id(g) == 0).all():
+        share = np.ones(len(a_idx))
+    else:
+        share = shapely.area(shapely.intersection(areas[a_idx], g[p_idx])) / shapely.area(g[p_idx])
+    return np.bincount(a_idx, weights=share * counts[p_idx], minlength=len(areas))

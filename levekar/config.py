@@ -54,9 +54,10 @@ class StudyMeta(_Strict):
 class AreaInput(_Strict):
     path: Path | None = None
     layer: str | None = None
-    code_column: str = "code"
-    name_column: str | None = "name"
+    code_column: str | None = None
+    name_column: str | None = None
     catchment_table: Path | None = None
+    dissolve_duplicates: bool = False
 
 
 class Areas(_Strict):
@@ -77,7 +78,7 @@ class Areas(_Strict):
 class PopulationInput(_Strict):
     path: Path
     layer: str | None = None
-    column: str = "popTot"
+    column: str | None = None
 
 
 class CrosswalkConfig(_Strict):

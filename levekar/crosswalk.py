@@ -11,6 +11,8 @@ vectorised ``intersection`` and ``area``; nothing is overlaid that does not touc
 
 from __future__ import annotations
 
+import os
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 import geopandas as gpd
@@ -60,6 +62,22 @@ class Crosswalk:
         return self.table.groupby("source")["weight"].sum()
 
 
+_PARALLEL_MIN_PAIRS = 20_000
+
+
+def _intersection_areas(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Areas of ``a[k] ∩ b[k]``. Shapely releases the GIL, so large batches are split over threads."""
+    n = len(a)
+    workers = min(os.cpu_count() or 1, 8)
+    if n < _PARALLEL_MIN_PAIRS or workers == 1:
+        return shapely.area(shapely.intersection(a, b))
+    bounds = np.linspace(0, n, workers + 1).astype(int)
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        parts = pool.map(lambda k: shapely.area(shapely.intersection(a[bounds[k]:bounds[k + 1]],
+                                                                     b[bounds[k]:bounds[k + 1]])), range(workers))
+        return np.concatenate(list(parts))
+
+
 def _pair_areas(a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Positions ``(i, j)`` and intersection areas of every pair of geometries from ``a`` and ``b``
     that overlap with positive area. Pairs where ``a[i]`` lies wholly inside ``b[j]`` need no
@@ -70,7 +88,7 @@ def _pair_areas(a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray, n
         inside = shapely.contains_properly(b[j], a[i])
         area[inside] = shapely.area(a[i[inside]])
         rest = ~inside
-        area[rest] = shapely.area(shapely.intersection(a[i[rest]], b[j[rest]]))
+        area[rest] = _intersection_areas(a[i[rest]], b[j[rest]])
     keep = area > 0
     return i[keep].astype(np.int64), j[keep].astype(np.int64), area[keep]
 
@@ -283,13 +301,10 @@ def _quality(source, target, table, unassigned, slivers, codes_s, pop_total, wei
              no_pop_sources, outside_source_pop, tol) -> dict:
     n_targets = table.groupby("source")["target"].nunique()
     split = n_targets[n_targets > 1]
-    split_detail = (
-        table[table["source"].isin(split.index)]
-        .groupby("source")
-        .apply(lambda g: {t: round(float(w), 6) for t, w in zip(g["target"], g["weight"], strict=True)},
-               include_groups=False)
-        .to_dict()
-    )
+    sub = table[table["source"].isin(split.index)]
+    split_detail: dict[str, dict[str, float]] = {}
+    for s, t, w in zip(sub["source"].tolist(), sub["target"].tolist(), sub["weight"].tolist(), strict=True):
+        split_detail.setdefault(str(s), {})[str(t)] = round(w, 6)
     total_area = float(source.geometry.area.sum())
     q = {
         "weighting": weighting,
@@ -340,8 +355,19 @@ def apply_crosswalk(
     missing = [c for c in [area_column, *value_columns, *by] if c not in values.columns]
     if missing:
         raise DataError(f"apply_crosswalk: missing column(s) {missing}.")
+    for col in value_columns:
+        if not pd.api.types.is_numeric_dtype(values[col]):
+            num = pd.to_numeric(values[col], errors="coerce")
+            bad = num.isna() & values[col].notna()
+            if bad.any():
+                row = int(np.flatnonzero(bad.to_numpy())[0])
+                raise DataError(f"apply_crosswalk: column {col!r}, row {row} (area {values[area_column].iloc[row]!r}): "
+                                f"{values[col].iloc[row]!r} is not a number. Convert SSB symbols first "
+                                "(levekar.indicators.validate_observations does).")
     table = crosswalk.table[["source", "target", "weight"]]
     vals = values[[area_column, *by, *value_columns]].copy()
+    for col in value_columns:
+        vals[col] = pd.to_numeric(vals[col])
     vals[area_column] = vals[area_column].astype(str)
     known = vals[area_column].isin(set(table["source"]))
     unknown = vals[~known].assign(share=1.0, reason="unknown code")

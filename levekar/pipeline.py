@@ -123,7 +123,7 @@ def run(study: Study, *, progress: Progress | None = None) -> Results:
         study.grunnkretser, study.lokalsamfunn,
         weighting=cfg.crosswalk.weighting if study.population is not None else "area",
         population=study.population,
-        population_column=cfg.population.column if cfg.population is not None else "popTot",
+        population_column="popTot",
         sliver_tolerance=cfg.crosswalk.sliver_tolerance,
     )
     say("Indikatorer")
@@ -175,6 +175,7 @@ def run(study: Study, *, progress: Progress | None = None) -> Results:
     targets.insert(2, "name", targets["area"].map(names))
     targets = target_progress(targets, rates, study.catalogue)
     acc.update(_accounting(cw, study, lost, counts))
+    acc["topology"] = _topology(study)
     return Results(study=study, crosswalk=cw, observations=obs, counts=counts, rates=rates, kommune=kommune,
                    index_spec=spec, index=index, selection=selection, targets=targets, comparison=comparison,
                    agreement=agreement, year=year,
@@ -230,6 +231,27 @@ def _population_by_target(cw: Crosswalk, study: Study) -> pd.Series:
     last = pop[pop["year"] == pop["year"].max()].set_index("area")["denominator"]
     t = cw.table
     return (t["weight"] * t["source"].map(last).fillna(0)).groupby(t["target"]).sum()
+
+
+def _topology(study: Study) -> dict:
+    """Overlaps and gaps within each area layer, with area and population (nothing silent)."""
+    from .areas import layer_topology
+
+    out = {}
+    layers = {"grunnkretser": study.grunnkretser, "skolekretser": study.skolekretser,
+              "lokalsamfunn": study.lokalsamfunn}
+    for name, layer in layers.items():
+        if layer is None:
+            continue
+        overlaps, gaps = layer_topology(layer, population=study.population)
+        out[name] = {
+            "overlaps": int(len(overlaps)), "overlap_area_m2": float(overlaps["area_m2"].sum()),
+            "overlap_population": float(overlaps["population"].sum()) if study.population is not None else None,
+            "overlap_pairs": overlaps.head(20).to_dict("records"),
+            "gaps": int(len(gaps)), "gap_area_m2": float(gaps["area_m2"].sum()),
+            "gap_population": float(gaps["population"].sum()) if study.population is not None else None,
+        }
+    return out
 
 
 def _accounting(cw: Crosswalk, study: Study, lost: pd.DataFrame, counts: pd.DataFrame) -> dict:

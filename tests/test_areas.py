@@ -94,3 +94,20 @@ def test_lokalsamfunn_dissolves_catchments():
 def test_lokalsamfunn_table_errors(table, message):
     with pytest.raises(DataError, match=message):
         lokalsamfunn_from_catchments(CATCH, pd.DataFrame(table), source="tabell.csv")
+
+
+def test_topology_reports_overlaps_and_gaps_with_people():
+    from levekar.areas import layer_topology
+
+    # A ring of four catchments around a 100 x 100 hole; the first two overlap by 10 x 100.
+    layer_ = layer(["a", "b", "c", "d"], [box(0, 0, 160, 100), box(150, 0, 300, 300), box(0, 200, 300, 300),
+                                          box(0, 0, 100, 300)])
+    import geopandas as gpd
+
+    people = gpd.GeoDataFrame({"popTot": [5, 7, 11]}, geometry=shapely.points(
+        [(X0 + 155, Y0 + 50), (X0 + 120, Y0 + 150), (X0 + 290, Y0 + 290)]), crs=25833)
+    overlaps, gaps = layer_topology(layer_, population=people)
+    ab = overlaps[(overlaps["code_a"] == "a") & (overlaps["code_b"] == "b")].iloc[0]
+    assert ab["area_m2"] == pytest.approx(1000.0) and ab["population"] == 5
+    assert len(gaps) == 1
+    assert gaps["area_m2"].iloc[0] == pytest.approx(50 * 100) and gaps["population"].iloc[0] == 7

@@ -18,26 +18,32 @@ import pandas as pd
 
 from .errors import DataError
 
-__all__ = ["read_table", "write_atomic"]
+__all__ = ["decode_bytes", "read_table", "write_atomic"]
 
 
-def _decode(raw: bytes, src: str) -> tuple[str, str]:
+def decode_bytes(raw: bytes, src: str) -> tuple[str, str]:
+    """Decode a text file: UTF-16 (with a BOM, or without one as Udir writes it), UTF-8 (with or
+    without BOM), else Windows-1252/latin-1 (what Norwegian Excel and SSB's older downloads use)."""
     if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
         return raw.decode("utf-16"), "utf-16"
+    head = raw[:4000]
+    if len(head) >= 4 and head.count(b"\x00") > len(head) // 4:
+        # NUL in every other byte: UTF-16 without a BOM (little-endian if the NULs come second).
+        enc = "utf-16-le" if head[1:2] == b"\x00" else "utf-16-be"
+        try:
+            return raw.decode(enc), enc
+        except UnicodeDecodeError:
+            raise DataError(f"{src}: looks like UTF-16 but does not decode; save it as UTF-8.") from None
+    if b"\x00" in head:
+        raise DataError(f"{src}: a binary file, not text (NUL bytes); is it an Excel file saved as .csv?")
     try:
         return raw.decode("utf-8-sig"), "utf-8"
     except UnicodeDecodeError:
         pass
-    text = raw.decode("cp1252", errors="strict") if _is_cp1252(raw) else raw.decode("latin-1")
-    return text, "latin-1"
-
-
-def _is_cp1252(raw: bytes) -> bool:
     try:
-        raw.decode("cp1252")
-        return True
+        return raw.decode("cp1252"), "cp1252"
     except UnicodeDecodeError:
-        return False
+        return raw.decode("latin-1"), "latin-1"
 
 
 def read_table(path: Path, *, source: str | None = None, numeric: bool = False) -> tuple[pd.DataFrame, dict]:
@@ -54,7 +60,7 @@ def read_table(path: Path, *, source: str | None = None, numeric: bool = False) 
         raise DataError(f"{src}: file not found.")
     if p.suffix.lower() in (".xlsx", ".xlsm"):
         return pd.read_excel(p, dtype=str), {"format": "xlsx"}
-    text, encoding = _decode(p.read_bytes(), src)
+    text, encoding = decode_bytes(p.read_bytes(), src)
     first, _, rest = text.partition("\n")
     if first.lower().startswith("sep="):
         sep = first[4:].rstrip("\r") or ","

@@ -158,6 +158,17 @@ def standardise_layer(
     return out.reset_index(drop=True), report
 
 
+def _close_slits(geom, width: float = 0.1):
+    """Close slits narrower than ``width`` metres left between dissolved parts (a morphological
+    closing with mitred corners), and drop the holes under 1 m² that such slits leave."""
+    closed = shapely.make_valid(geom.buffer(width / 2, join_style="mitre").buffer(-width / 2, join_style="mitre"))
+    parts = []
+    for p in shapely.get_parts(_polygonal_part(closed)):
+        holes = [r for r in p.interiors if shapely.Polygon(r).area >= 1.0]
+        parts.append(shapely.Polygon(p.exterior, holes))
+    return shapely.union_all(parts) if len(parts) > 1 else parts[0]
+
+
 def _polygonal_part(geom):
     """Keep the polygonal part of a (possibly mixed) geometry from make_valid."""
     if geom.geom_type in ("Polygon", "MultiPolygon"):
@@ -203,7 +214,7 @@ def lokalsamfunn_from_catchments(
             "name": dissolved["lokalsamfunn_name"].astype(str).to_numpy(),
             "level": "lokalsamfunn",
         },
-        geometry=dissolved.geometry.to_numpy(),
+        geometry=[_close_slits(g) for g in dissolved.geometry.to_numpy()],
         crs=catchments.crs,
     )
     return out.reset_index(drop=True)

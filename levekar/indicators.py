@@ -34,6 +34,9 @@ __all__ = [
     "OBS_COLUMNS",
     "STATUS_SYMBOLS",
     "aggregate_observations",
+    "observations_from_rates",
+    "secondary_suppression",
+    "shrink_rates",
     "poisson_interval",
     "rates_from_counts",
     "validate_observations",
@@ -119,7 +122,47 @@ def validate_observations(
         r = out.iloc[row]
         raise DataError(f"{source}: duplicate rows for area {r['area']!r}, year {r['year']}, indicator "
                         f"{r['indicator']!r} (first at row {row}).")
-    return out[list(OBS_COLUMNS)].reset_index(drop=True)
+    cols = list(OBS_COLUMNS) + (["approximate"] if "approximate" in out.columns else [])
+    if "approximate" in out.columns:
+        out["approximate"] = out["approximate"].fillna(False).astype(bool)
+    return out[cols].reset_index(drop=True)
+
+
+def observations_from_rates(
+    table: pd.DataFrame,
+    *,
+    indicator: str,
+    area: str,
+    year: str,
+    rate: str,
+    population: pd.Series | float,
+    per: float = 100.0,
+    source: str = "rates table",
+) -> pd.DataFrame:
+    """Approximate counts from a table that gives only rates (e.g. per cent) and a population.
+
+    ``numerator = rate / per × population``; rows are flagged ``approximate`` and the
+    flag follows them to every published value. ``population`` is a Series indexed
+    by area code, or one number for all areas. Rates written with a decimal comma
+    ("7,53") are read; a missing population is an error naming the area.
+    """
+    for col in (area, year, rate):
+        if col not in table.columns:
+            raise DataError(f"{source}: no column {col!r}; columns are {list(table.columns)}.")
+    values = pd.to_numeric(table[rate].astype(str).str.replace(",", ".", regex=False).str.strip(), errors="coerce")
+    bad = values.isna() & table[rate].notna()
+    if bad.any():
+        row = int(np.flatnonzero(bad.to_numpy())[0])
+        raise DataError(f"{source}: row {row}, column {rate!r}: {table[rate].iloc[row]!r} is not a rate.")
+    codes = table[area].astype(str).str.strip()
+    pop = population if np.isscalar(population) else codes.map(population)
+    pop = pd.Series(pop, index=table.index, dtype=float) if np.isscalar(pop) else pop.astype(float)
+    if pop.isna().any():
+        first = codes[pop.isna()].iloc[0]
+        raise DataError(f"{source}: no population for area {first!r}; give one for every area.")
+    return pd.DataFrame({"area": codes, "year": table[year], "indicator": indicator,
+                         "numerator": values * pop / per, "denominator": pop,
+                         "status": np.where(values.isna(), "..", ""), "approximate": True})
 
 
 def _bounds(obs: pd.DataFrame, catalogue: Catalogue) -> pd.DataFrame:
@@ -133,11 +176,14 @@ def _bounds(obs: pd.DataFrame, catalogue: Catalogue) -> pd.DataFrame:
     out.loc[supp, "numerator_low"] = 0.0
     out.loc[supp, "numerator_high"] = np.minimum(smax[supp], out.loc[supp, "denominator"].fillna(np.inf))
     avg = kind.isin(["mean", "median"])
+    # A suppressed mean or median has no bounds to carry: it is simply missing.
+    out.loc[avg & supp, ["numerator_low", "numerator_high"]] = np.nan
     for col in ("numerator", "numerator_low", "numerator_high"):
         out.loc[avg, col] = out.loc[avg, col] * out.loc[avg, "denominator"]
     out["n_suppressed"] = supp.astype(float)
-    out["n_missing"] = out["status"].isin(["..", "."]).astype(float)
+    out["n_missing"] = (out["status"].isin(["..", "."]) | (avg & supp)).astype(float)
     out["n_sources"] = 1.0
+    out["n_approximate"] = out["approximate"].astype(float) if "approximate" in out.columns else 0.0
     return out
 
 
@@ -156,17 +202,17 @@ def aggregate_observations(
     cols = ("numerator_low", "numerator_high", "denominator")
     summed, lost = apply_crosswalk(b, crosswalk, value_columns=cols, by=("year", "indicator"))
     # Flags travel unweighted: a source that reaches a target counts once there.
-    flags = b[["area", "year", "indicator", "n_suppressed", "n_missing", "n_sources"]].merge(
+    flags = b[["area", "year", "indicator", "n_suppressed", "n_missing", "n_sources", "n_approximate"]].merge(
         crosswalk.table[["source", "target"]], left_on="area", right_on="source")
     flags = flags.groupby(["target", "year", "indicator"], as_index=False)[
-        ["n_suppressed", "n_missing", "n_sources"]].sum()
+        ["n_suppressed", "n_missing", "n_sources", "n_approximate"]].sum()
     out = summed.merge(flags, on=["target", "year", "indicator"], how="left").rename(columns={"target": "area"})
     partly = (out["n_suppressed"] > 0) & (out["n_missing"] == 0)
     out["numerator"] = np.where(partly, (out["numerator_low"] + out["numerator_high"]) / 2, out["numerator_low"])
     out["status"] = np.select([out["n_missing"] > 0, partly], ["..", "partly_suppressed"], default="")
     out.loc[out["n_missing"] > 0, ["numerator", "numerator_low", "numerator_high"]] = np.nan
     order = ["area", "year", "indicator", "numerator", "numerator_low", "numerator_high", "denominator",
-             "status", "n_sources", "n_suppressed"]
+             "status", "n_sources", "n_suppressed", "n_approximate"]
     return out[order].sort_values(["indicator", "year", "area"]).reset_index(drop=True), lost
 
 
@@ -242,7 +288,8 @@ def rates_from_counts(
     out["ci_low"] = lo
     out["ci_high"] = hi
     out["interval_method"] = np.select([share, rate], ["wilson", "poisson_exact"], default="")
-    out["approximate"] = kind.isin(["mean", "median"]).to_numpy()
+    from_rates = out["n_approximate"].fillna(0).to_numpy() > 0 if "n_approximate" in out.columns else False
+    out["approximate"] = kind.isin(["mean", "median"]).to_numpy() | from_rates
     small = (den < min_den) | den.isna() | (den == 0)
     out["published"] = ~small & out["value"].notna()
     out["publish_status"] = np.select(
@@ -252,4 +299,62 @@ def rates_from_counts(
     )
     out["value_published"] = out["value"].where(out["published"])
     out["min_denominator"] = min_den
+    return out
+
+
+def secondary_suppression(rates: pd.DataFrame, *, by: tuple[str, ...] = ("year", "indicator")) -> pd.DataFrame:
+    """Hide a second cell wherever one hidden cell could be re-derived from the total.
+
+    Within each group (year and indicator), the kommune's total is published. If
+    exactly one area is suppressed, its count is the total minus the others', so
+    the published area with the smallest denominator is suppressed too
+    (``publish_status = "suppressed_secondary"``).
+    """
+    out = rates.copy()
+    for _, g in out.groupby(list(by), sort=False):
+        primary = g["publish_status"] == "suppressed"
+        if primary.sum() != 1:
+            continue
+        shown = g[g["published"]]
+        if shown.empty:
+            continue
+        victim = shown["denominator"].astype(float).idxmin()
+        out.loc[victim, ["published", "publish_status"]] = [False, "suppressed_secondary"]
+        out.loc[victim, "value_published"] = np.nan
+    return out
+
+
+def shrink_rates(rates: pd.DataFrame, catalogue: Catalogue) -> pd.DataFrame:
+    """Empirical Bayes shrinkage of each area's rate toward the kommune's.
+
+    Per year and indicator (shares and rates per 1,000 only), the sampling variance
+    of area i is v_i = p₀(1 − p₀)/n_i (shares) or p₀/n_i (rates), p₀ the kommune's
+    value; the variance between areas τ² is estimated by the method of moments,
+    τ² = max(0, var(p_i) − mean(v_i)). The shrunk value is B_i·p₀ + (1 − B_i)·p_i with
+    B_i = v_i / (v_i + τ²): small areas move most. ``shrinkage`` = B_i is reported so
+    that smoothing cannot hide a deprived pocket unnoticed. Adds ``value_shrunk``
+    and ``shrinkage``.
+    """
+    out = rates.copy()
+    out["value_shrunk"] = out["value"]
+    out["shrinkage"] = 0.0
+    kinds = out["indicator"].map({k: v.kind for k, v in catalogue.items()})
+    for (_year, ind), g in out.groupby(["year", "indicator"], sort=False):
+        kind = catalogue[ind].kind
+        if kind not in ("share", "rate_per_1000"):
+            continue
+        ok = g["value"].notna() & (g["denominator"] > 0)
+        if ok.sum() < 3:
+            continue
+        scale = catalogue[ind].scale
+        p = g.loc[ok, "value"].to_numpy(dtype=float) / scale
+        n = g.loc[ok, "denominator"].to_numpy(dtype=float)
+        p0 = float(g["kommune_value"].iloc[0]) / scale if "kommune_value" in g else float(np.average(p, weights=n))
+        v = p0 * (1 - p0) / n if kind == "share" else p0 / n
+        tau2 = max(0.0, float(np.var(p, ddof=1)) - float(np.mean(v)))
+        b = v / (v + tau2) if tau2 > 0 else np.ones_like(v)
+        idx = g.index[ok.to_numpy()]
+        out.loc[idx, "value_shrunk"] = scale * (b * p0 + (1 - b) * p)
+        out.loc[idx, "shrinkage"] = b
+    out.loc[~kinds.isin(["share", "rate_per_1000"]), "shrinkage"] = np.nan
     return out

@@ -20,6 +20,7 @@ from .fmt import format_number, format_value
 
 if TYPE_CHECKING:  # pragma: no cover
     import folium
+    import geopandas as gpd
 
     from .pipeline import Results
 
@@ -68,16 +69,19 @@ def _class_of(v: float, breaks: list[float]) -> int:
     return int(min(np.searchsorted(breaks, v, side="left"), len(breaks) - 1))
 
 
-def _legend_html(title: str, breaks: list[float], labels: list[str], note: str) -> str:
+def _legend_html(title: str, breaks: list[float], labels: list[str], note: str, *, legend_id: str = "",
+                 visible: bool = True, palette: list[str] = PALETTE) -> str:
     rows = "".join(
-        f'<div><span style="background:{PALETTE[i + len(PALETTE) - len(breaks)]};display:inline-block;'
+        f'<div><span style="background:{palette[i + len(palette) - len(breaks)]};display:inline-block;'
         f'width:14px;height:14px;margin-right:6px;border:1px solid #777"></span>{html.escape(lab)}</div>'
         for i, lab in enumerate(labels)
     )
     rows += (f'<div><span style="background:{NO_DATA};display:inline-block;width:14px;height:14px;'
              f'margin-right:6px;border:1px solid #777"></span>ikke publisert / mangler</div>')
-    return (f'<div class="levekar-legend" style="position:fixed;bottom:24px;left:12px;z-index:9999;'
-            f'background:white;padding:8px 10px;border:1px solid #999;border-radius:4px;font:12px sans-serif">'
+    display = "block" if visible else "none"
+    return (f'<div class="levekar-legend" id="{legend_id}" style="display:{display};position:fixed;bottom:24px;'
+            f'left:12px;z-index:9999;background:white;padding:8px 10px;border:1px solid #999;border-radius:4px;'
+            f'font:12px sans-serif;max-width:22rem">'
             f"<b>{html.escape(title)}</b>{rows}<div style='margin-top:4px;color:#555'>{html.escape(note)}</div></div>")
 
 
@@ -132,40 +136,115 @@ def _tooltip(row: pd.Series, results: Results) -> str:
     return "<br>".join(parts)
 
 
-def index_map(results: Results, *, tiles: str | None = None, scheme: str = "quantiles",
-              self_contained: bool = True) -> folium.Map:
-    """A folium map of the index by lokalsamfunn, one switchable layer per domain, initiative outlined.
+def _MapScript(code: str):
+    """A script element rendered after the map it belongs to (so the map variable exists)."""
+    from branca.element import MacroElement
+    from jinja2 import Template
 
-    With ``self_contained`` (the default) the page carries Leaflet itself and opens
-    with no network. Background tiles are off for synthetic studies (their
-    geography is not real) and OpenStreetMap otherwise; tiles need a network.
+    class MapScript(MacroElement):
+        _template = Template("{% macro script(this, kwargs) %}{{ this.code }}{% endmacro %}")
+
+        def __init__(self, code: str):
+            super().__init__()
+            self._name = "LevekarScript"
+            self.code = code
+
+    return MapScript(code)
+
+
+def _indicator_tooltip(name: str, row: pd.Series | None, ind, kommune: float, year: int) -> str:
+    e = html.escape
+    head = f"<b>{e(name)}</b><br>{e(ind.short_label)} {year}: "
+    if row is None or not bool(row["published"]):
+        why = "for få personer i grunnlaget" if row is not None and str(row["publish_status"]).startswith(
+            "suppressed") else "mangler"
+        return head + f"<i>ikke publisert</i> ({why})<br>Kommunen: {e(format_value(kommune, ind.kind))}"
+    text = head + e(format_value(row["value_published"], ind.kind))
+    if np.isfinite(row["ci_low"]):
+        text += (f" (95 % intervall {e(format_value(row['ci_low'], ind.kind))}–"
+                 f"{e(format_value(row['ci_high'], ind.kind))})")
+    if row["publish_status"] == "estimated":
+        text += "<br><i>anslått: noen grunnkretser er skjult av SSB</i>"
+    text += f"<br>Kommunen: {e(format_value(kommune, ind.kind))}"
+    if np.isfinite(row.get("norway_value", np.nan)):
+        text += f"; Norge: {e(format_value(row['norway_value'], ind.kind))}"
+    return text
+
+
+def _thematic_layers(results: Results, data: gpd.GeoDataFrame) -> list[dict]:
+    """Index, domains and every indicator as layers: values (published only), colours, tooltips."""
+    study = results.study
+    cat = study.catalogue
+    index_name = (study.config.index or {}).get("name", "Levekårsindeks")
+    layers = [{"title": index_name, "values": data["score"], "tooltips": data["tooltip"],
+               "note": "høyere = svakere levekår", "fmt": lambda x: format_number(x, decimals=2), "reverse": False}]
+    for col in [c for c in results.index.columns if c.startswith("domain_")]:
+        layers.append({"title": f"Domene: {DOMAINS.get(col[7:], col[7:])}", "values": data[col],
+                       "tooltips": data["tooltip"], "note": "høyere = svakere levekår",
+                       "fmt": lambda x: format_number(x, decimals=2), "reverse": False})
+    rates = results.rates[results.rates["year"] == results.year].set_index("area")
+    for ind_id in dict.fromkeys(rates["indicator"]):
+        ind = cat[ind_id]
+        r = rates[rates["indicator"] == ind_id]
+        kommune = float(r["kommune_value"].iloc[0])
+        values = data["code"].map(r["value_published"]).astype(float)
+        tips = [_indicator_tooltip(n, r.loc[c] if c in r.index else None, ind, kommune, results.year)
+                for c, n in zip(data["code"], data["name"], strict=True)]
+        note = {"higher_is_worse": "høyere = svakere", "higher_is_better": "høyere = bedre",
+                "descriptive": "beskrivende"}[ind.direction]
+        layers.append({"title": f"{ind.short_label}", "values": values, "tooltips": pd.Series(tips, index=data.index),
+                       "note": note, "fmt": lambda x, k=ind.kind: format_value(x, k),
+                       "reverse": ind.direction == "higher_is_better"})
+    return layers
+
+
+def index_map(results: Results, *, tiles: str | None = None, scheme: str = "quantiles",
+              self_contained: bool = True, simplify_m: float = 15.0) -> folium.Map:
+    """An interactive map of the index, its domains and every indicator by lokalsamfunn.
+
+    One theme shows at a time (a radio list) with its own legend; the initiative
+    areas are outlined, and schools and meeting places are optional point layers.
+    Values that may not be published are grey, "ikke publisert". With
+    ``self_contained`` (the default) the page carries Leaflet itself and opens with
+    no network. Background tiles are off for synthetic studies (their geography is
+    not real) and OpenStreetMap otherwise; tiles need a network. Boundaries are
+    simplified by ``simplify_m`` metres for the web (topology kept).
     """
+    import json
+
     import folium
 
     study = results.study
-    ls = study.lokalsamfunn.to_crs(4326)
+    ls = study.lokalsamfunn.copy()
+    if simplify_m:
+        ls["geometry"] = ls.geometry.simplify(simplify_m, preserve_topology=True)
+    ls = ls.to_crs(4326)
     sel = results.selection.set_index("code")
+    unc_cols = [c for c in ("p_top_k", "rank_p05", "rank_p95") if c in sel.columns]
     data = ls[["code", "name", "geometry"]].merge(
         results.index.drop(columns=["name"]), on="code", how="left").merge(
-        sel[["p_top_k", "rank_p05", "rank_p95", "selected", "in_initiative"]]
-        if "p_top_k" in sel else sel[["selected", "in_initiative"]], left_on="code", right_index=True, how="left")
+        sel[[*unc_cols, "selected", "in_initiative"]], left_on="code", right_index=True, how="left")
     data["tooltip"] = [_tooltip(r, results) for _, r in data.iterrows()]
     if tiles is None:
         tiles = None if results.synthetic else "OpenStreetMap"
     minx, miny, maxx, maxy = data.total_bounds
     m = folium.Map(tiles=tiles, control_scale=False, prefer_canvas=False,
-                   attr=f"{results.label}; levekar" if tiles else None)
+                   attr=f"{html.escape(results.label)}; levekar" if tiles else None)
     m.fit_bounds([[miny, minx], [maxy, maxx]])
     if self_contained:
         make_self_contained(m)
-    layers = [("score", study.config.index.get("name", "Levekårsindeks") if study.config.index else "Levekårsindeks")]
-    layers += [(c, f"Domene: {DOMAINS.get(c[7:], c[7:])}") for c in results.index.columns if c.startswith("domain_")]
-    for k, (col, title) in enumerate(layers):
-        breaks = class_breaks(data[col], scheme=scheme)
-        colours = [PALETTE[len(PALETTE) - len(breaks) + _class_of(v, breaks)] if _class_of(v, breaks) >= 0
-                   else NO_DATA for v in data[col]]
-        gj = data[["code", "tooltip", "geometry"]].assign(fill=colours)
-        fg = folium.FeatureGroup(name=html.escape(title), show=(k == 0))
+    legends, legend_ids = [], {}
+    for k, layer in enumerate(_thematic_layers(results, data)):
+        vals = layer["values"]
+        breaks = class_breaks(vals, scheme=scheme) if vals.notna().any() else []
+        palette = PALETTE[::-1] if layer["reverse"] else PALETTE
+        colours = []
+        for v in vals:
+            c = _class_of(v, breaks) if breaks else -1
+            colours.append(palette[len(palette) - len(breaks) + c] if c >= 0 else NO_DATA)
+        gj = data[["code", "geometry"]].assign(fill=colours, tooltip=layer["tooltips"].to_numpy())
+        name = html.escape(layer["title"])
+        fg = folium.FeatureGroup(name=name, overlay=False, show=(k == 0))
         folium.GeoJson(
             gj.to_json(),
             style_function=lambda f: {"fillColor": f["properties"]["fill"], "color": "#555", "weight": 0.8,
@@ -174,15 +253,18 @@ def index_map(results: Results, *, tiles: str | None = None, scheme: str = "quan
             tooltip=folium.GeoJsonTooltip(fields=["tooltip"], labels=False, sticky=True),
         ).add_to(fg)
         fg.add_to(m)
-        if k == 0:
-            legend = _legend_html(title + " (høyere = svakere levekår)", breaks, legend_labels(breaks),
-                                  f"{results.year}. {results.label}. Grå: ikke publisert.")
+        legend_id = f"levekar-legend-{k}"
+        legend_ids[name] = legend_id
+        labels = legend_labels(breaks, fmt=layer["fmt"]) if breaks else []
+        legends.append(_legend_html(f"{layer['title']} ({layer['note']})", breaks, labels,
+                                    f"{results.year}. {results.label}. Kilde: {study.config.study.name}.",
+                                    legend_id=legend_id, visible=(k == 0), palette=palette))
     init = data[data["in_initiative"].fillna(False).astype(bool)]
     if len(init):
         fg = folium.FeatureGroup(name=html.escape(study.config.initiative.name), show=True)
-        folium.GeoJson(init[["code", "tooltip", "geometry"]].to_json(),
+        folium.GeoJson(init[["code", "geometry"]].to_json(), interactive=False,
                        style_function=lambda f: {"fill": False, "color": "#1f3a93", "weight": 4, "dashArray": "6 4"},
-                       tooltip=folium.GeoJsonTooltip(fields=["tooltip"], labels=False, sticky=True)).add_to(fg)
+                       ).add_to(fg)
         fg.add_to(m)
     for name, pts in study.points.items():
         fg = folium.FeatureGroup(name=html.escape(name), show=False)
@@ -191,16 +273,17 @@ def index_map(results: Results, *, tiles: str | None = None, scheme: str = "quan
                                 tooltip=html.escape(str(p["name"]))).add_to(fg)
         fg.add_to(m)
     folium.LayerControl(collapsed=False).add_to(m)
-    m.get_root().script.add_child(folium.Element(
-        f"L.control.scale({{imperial: false, position: 'bottomright'}}).addTo({m.get_name()});"))
-    m.get_root().html.add_child(folium.Element(legend))
+    m.add_child(_MapScript(
+        f"L.control.scale({{imperial: false, position: 'bottomright'}}).addTo({m.get_name()});\n"
+        f"var levekarLegends = {json.dumps(legend_ids)};\n"
+        f"{m.get_name()}.on('baselayerchange', function (e) {{\n"
+        "  document.querySelectorAll('.levekar-legend').forEach(function (el) { el.style.display = 'none'; });\n"
+        "  var id = levekarLegends[e.name]; if (id) { document.getElementById(id).style.display = 'block'; }\n"
+        "});"))
+    for legend in legends:
+        m.get_root().html.add_child(folium.Element(legend))
     if results.synthetic:
         m.get_root().html.add_child(folium.Element(_banner_html(f"{results.label} – ikke ekte tall")))
-    title = html.escape(f"{study.config.study.name}: levekårsindeks {results.year}")
+    title = html.escape(f"{study.config.study.name}: levekår {results.year}")
     m.get_root().header.add_child(folium.Element(f"<title>{title}</title>"))
     return m
-
-
-def indicator_value_text(value: float, kind: str) -> str:
-    """Tooltip text for an indicator value; missing values read "ikke publisert"."""
-    return format_value(value, kind) if np.isfinite(value) else "ikke publisert"

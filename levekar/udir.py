@@ -1,0 +1,135 @@
+"""Udir Skoleporten exports of the national tests (nasjonale prøver), per school.
+
+The files come as Skoleporten writes them: UTF-16LE without a BOM, a ``sep=\\t``
+first line, tab separated, decimal comma, a space as thousands separator
+(``56 833``), ``*`` for suppressed cells, trailing spaces in school names, and
+column names like ``2024-25.Lesing.5. årstrinn.Alle eierformer.Alle kjønn.Skalapoeng``.
+The kommune number follows the kommune reform (Fredrikstad ``3004`` in 2022-23
+and 2023-24, ``3107`` after), so kommune codes are carried forward to today's.
+
+Results join to schools (by organisation number), schools to catchments and so to
+lokalsamfunn: :func:`observations_from_udir` gives tidy observations of kind
+``mean`` (scale points × pupils over pupils) for an area layer.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+
+from ._files import read_table
+from .errors import DataError
+
+__all__ = ["observations_from_udir", "read_udir_national_tests"]
+
+_COLUMN = re.compile(r"^(?P<year>\d{4})-(?P<y2>\d{2})\.(?P<subject>[^.]+)\.(?P<grade>\d+)\. årstrinn\..*\."
+                     r"(?P<measure>Skalapoeng|Usikkerhet|Antall elever deltatt)$")
+_MEASURE = {"Skalapoeng": "scale_points", "Usikkerhet": "uncertainty", "Antall elever deltatt": "pupils"}
+_LEVEL = {"1": "national", "2": "fylke", "3": "kommune", "4": "school"}
+# Kommune numbers changed by the 2020 and 2024 reforms, for the kommuner levekar knows of (SSB KLASS).
+KOMMUNE_RENUMBERING = {"0106": "3004", "3004": "3107", "0111": "3011", "3011": "3110", "0105": "3003",
+                       "3003": "3105", "0135": "3017", "3017": "3112"}
+
+
+def _current_kommune(code: str) -> str:
+    seen = set()
+    while code in KOMMUNE_RENUMBERING and code not in seen:
+        seen.add(code)
+        code = KOMMUNE_RENUMBERING[code]
+    return code
+
+
+def _udir_number(col: pd.Series, src: str, name: str) -> tuple[pd.Series, pd.Series]:
+    text = col.astype(str).str.strip().str.replace(" ", "", regex=False).str.replace("\u00a0", "", regex=False)
+    status = pd.Series(np.where(text == "*", ":", np.where(text == "", "..", "")), index=col.index)
+    num = pd.to_numeric(text.where(status == "").str.replace(",", ".", regex=False), errors="coerce")
+    bad = num.isna() & (status == "")
+    if bad.any():
+        row = int(np.flatnonzero(bad.to_numpy())[0])
+        raise DataError(f"{src}: row {row + 3} (line in file), column {name!r}: {col.iloc[row]!r} is not a number.")
+    return num, status
+
+
+def read_udir_national_tests(path: str | Path) -> pd.DataFrame:
+    """Read one Skoleporten national-test export into a long table.
+
+    Columns: ``level`` (national/fylke/kommune/school), ``kommune`` (today's code),
+    ``kommune_as_published``, ``org_number``, ``school`` (stripped), ``school_year``
+    (``"2023-24"``), ``year`` (the autumn the test was taken, 2023), ``subject``,
+    ``grade``, ``scale_points``, ``uncertainty``, ``pupils`` and ``status`` (``:``
+    suppressed, ``..`` empty, ``""`` a value). Suppressed cells stay missing.
+    """
+    src = str(path)
+    table, info = read_table(Path(path), source=src)
+    need = ["EnhetNivaa", "Kommunekode", "Organisasjonsnummer", "EnhetNavn"]
+    missing = [c for c in need if c not in table.columns]
+    if missing:
+        raise DataError(f"{src}: not a Skoleporten export: missing column(s) {missing} (read as {info}).")
+    groups: dict[tuple, dict[str, str]] = {}
+    for col in table.columns:
+        m = _COLUMN.match(col)
+        if m:
+            key = (f"{m['year']}-{m['y2']}", int(m["year"]), m["subject"], int(m["grade"]))
+            groups.setdefault(key, {})[_MEASURE[m["measure"]]] = col
+    if not groups:
+        raise DataError(f"{src}: no result columns like '2024-25.Lesing.5. årstrinn....Skalapoeng'.")
+    base = pd.DataFrame({
+        "level": table["EnhetNivaa"].str.strip().map(_LEVEL).fillna(table["EnhetNivaa"]),
+        "kommune_as_published": table["Kommunekode"].str.strip(),
+        "org_number": table["Organisasjonsnummer"].str.strip(),
+        "school": table["EnhetNavn"].str.strip(),
+    })
+    base["kommune"] = base["kommune_as_published"].map(_current_kommune)
+    frames = []
+    for (school_year, year, subject, grade), cols in sorted(groups.items()):
+        part = base.copy()
+        part["school_year"], part["year"], part["subject"], part["grade"] = school_year, year, subject, grade
+        status = pd.Series("", index=table.index)
+        for measure in ("scale_points", "uncertainty", "pupils"):
+            if measure in cols:
+                part[measure], st = _udir_number(table[cols[measure]], src, cols[measure])
+                status = status.where(status != "", st.where(st != "", ""))
+        # A school with 0 pupils and empty results took no test that year: not available.
+        part["status"] = status.where(~((part.get("pupils", 1) == 0) & part["scale_points"].isna()), "..")
+        frames.append(part)
+    return pd.concat(frames, ignore_index=True)
+
+
+def observations_from_udir(
+    results: pd.DataFrame,
+    schools: gpd.GeoDataFrame,
+    areas: gpd.GeoDataFrame,
+    *,
+    org_column: str = "organisasjonsnummer",
+    source: str = "Udir",
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Tidy observations per area from school results: schools located in areas by their points.
+
+    Indicator ids are ``np{grade}_{subject}`` (e.g. ``np5_lesing``); ``numerator`` is
+    scale points × pupils and ``denominator`` pupils, so aggregation gives the
+    pupil-weighted mean (kind ``mean``). A suppressed school makes its area's value
+    missing for that year (status ``:``). Returns ``(observations, unplaced)``:
+    schools with results but no point, or a point in no area, are listed, never dropped.
+    """
+    res = results[results["level"] == "school"].copy()
+    pts = schools[[org_column, "geometry"]].copy()
+    pts[org_column] = pts[org_column].astype(str).str.strip()
+    located = gpd.sjoin(pts.to_crs(areas.crs), areas[["code", "geometry"]], how="left", predicate="within")
+    located = located.drop_duplicates(org_column)
+    res = res.merge(located[[org_column, "code"]], left_on="org_number", right_on=org_column, how="left")
+    unplaced = res[res["code"].isna()][["org_number", "school", "school_year"]].drop_duplicates()
+    res = res[res["code"].notna() & (res["pupils"].fillna(1) > 0)]  # 0 pupils: no test there that year
+    res["indicator"] = "np" + res["grade"].astype(str) + "_" + res["subject"].str.lower()
+    res["numerator"] = res["scale_points"] * res["pupils"]
+    res["denominator"] = res["pupils"]
+    grouped = res.groupby(["code", "year", "indicator"])
+    out = grouped.agg(numerator=("numerator", lambda s: s.sum(min_count=len(s))),
+                      denominator=("denominator", lambda s: s.sum(min_count=len(s))),
+                      status=("status", lambda s: ":" if (s == ":").any() else (".." if (s == "..").all() else "")))
+    out = out.reset_index().rename(columns={"code": "area"})
+    out.loc[out["status"] != "", "numerator"] = np.nan
+    return out, unplaced.reset_index(drop=True)

@@ -1,0 +1,141 @@
+"""SSB and Udir formats as they are downloaded."""
+
+import json
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pytest
+import shapely
+
+from levekar.catalogue import load_catalogue
+from levekar.errors import DataError
+from levekar.indicators import validate_observations
+from levekar.ssb import observations_from_long, read_jsonstat2, read_statbank_csv
+from levekar.udir import observations_from_udir, read_udir_national_tests
+
+CSV_LONG = (
+    '"12345: Privathusholdninger etter boforhold (grunnkrets) 2022-2023"\n'
+    "\n"
+    '"region";"år";"statistikkvariabel";"Husholdninger"\n'
+    '"31071203 Haugsten";"2022";"Leier";"1 234"\n'
+    '"31071203 Haugsten";"2022";"I alt";"4 001"\n'
+    '"31071204 Lisleby";"2022";"Leier";":"\n'
+    '"31071204 Lisleby";"2022";"I alt";"37"\n'
+    '"31071205 Råbekken";"2022";"Leier";"-"\n'
+    '"31071205 Råbekken";"2022";"I alt";"12,0"\n'
+)
+
+
+@pytest.mark.parametrize("encoding", ["latin-1", "utf-8-sig", "utf-8"])
+def test_statbank_csv_long(tmp_path, encoding):
+    p = tmp_path / "ssb.csv"
+    p.write_bytes(CSV_LONG.encode(encoding))
+    long = read_statbank_csv(p)
+    assert long["area"].unique().tolist() == ["31071203", "31071204", "31071205"]
+    assert long["area_name"].iloc[4] == "Råbekken"
+    rows = long.set_index(["area", "variable"])
+    assert rows.loc[("31071203", "Leier"), "value"] == 1234.0
+    assert rows.loc[("31071205", "I alt"), "value"] == 12.0
+    assert np.isnan(rows.loc[("31071204", "Leier"), "value"]) and rows.loc[("31071204", "Leier"), "status"] == ":"
+    assert rows.loc[("31071205", "Leier"), "value"] == 0.0 and rows.loc[("31071205", "Leier"), "status"] == "-"
+    obs = observations_from_long(long, {"leie": {"numerator": "Leier", "denominator": "I alt"}})
+    tidy = validate_observations(obs, load_catalogue(), source=str(p)).set_index("area")
+    assert tidy.loc["31071204", "status"] == ":" and np.isnan(tidy.loc["31071204", "numerator"])
+    assert tidy.loc["31071203", "numerator"] == 1234 and tidy.loc["31071203", "denominator"] == 4001
+
+
+def test_statbank_csv_wide(tmp_path):
+    p = tmp_path / "wide.csv"
+    p.write_bytes(('"region";"statistikkvariabel";"2021";"2022"\n'
+                   '"3107 Fredrikstad";"Personer";"83 761";"84 358"\n'
+                   '"3107 Fredrikstad";"Lavinntekt (prosent)";"11,9";".."\n').encode("latin-1"))
+    long = read_statbank_csv(p).set_index(["variable", "year"])
+    assert long.loc[("Personer", 2022), "value"] == 84358.0
+    assert long.loc[("Lavinntekt (prosent)", 2021), "value"] == 11.9
+    assert long.loc[("Lavinntekt (prosent)", 2022), "status"] == ".."
+
+
+def test_statbank_csv_bad_value_names_line_and_column(tmp_path):
+    p = tmp_path / "bad.csv"
+    p.write_bytes(CSV_LONG.replace('"1 234"', '"12x"').encode("latin-1"))
+    with pytest.raises(DataError, match=r"bad.csv: line 4, column 'Husholdninger': '12x' is neither a number"):
+        read_statbank_csv(p)
+
+
+JSONSTAT = {
+    "version": "2.0", "class": "dataset", "label": "Test",
+    "id": ["Region", "ContentsCode", "Tid"], "size": [2, 2, 2],
+    "dimension": {
+        "Region": {"category": {"index": {"31071203": 0, "31071204": 1},
+                                "label": {"31071203": "Haugsten", "31071204": "Lisleby"}}},
+        "ContentsCode": {"category": {"index": {"Leier": 0, "Alle": 1},
+                                      "label": {"Leier": "Leier", "Alle": "Husholdninger i alt"}}},
+        "Tid": {"category": {"index": {"2022": 0, "2023": 1}}},
+    },
+    "value": [10, 11, 100, 101, None, None, 30, 31],
+    "status": {"4": ":", "5": ".."},
+}
+
+
+def test_jsonstat2_values_and_status(tmp_path):
+    p = tmp_path / "px.json"
+    p.write_text(json.dumps(JSONSTAT), encoding="utf-8")
+    long = read_jsonstat2(p).set_index(["area", "variable", "year"])
+    assert long.loc[("31071203", "Leier", 2023), "value"] == 11.0
+    assert long.loc[("31071203", "Husholdninger i alt", 2022), "value"] == 100.0
+    assert long.loc[("31071204", "Leier", 2022), "status"] == ":"
+    assert long.loc[("31071204", "Leier", 2023), "status"] == ".."
+    assert long.loc[("31071204", "Husholdninger i alt", 2023), "value"] == 31.0
+    assert long.loc[("31071204", "Leier", 2022), "area_name"] == "Lisleby"
+
+
+def test_jsonstat2_wrong_size(tmp_path):
+    p = tmp_path / "px.json"
+    p.write_text(json.dumps({**JSONSTAT, "value": [1, 2, 3]}), encoding="utf-8")
+    with pytest.raises(DataError, match=r"3 values for dimensions of size \[2, 2, 2\]"):
+        read_jsonstat2(p)
+
+
+@pytest.mark.realdata
+def test_udir_files_read_with_hand_checked_numbers(real_data):
+    folder = real_data / "udir_nasjonale_prover"
+    t = read_udir_national_tests(folder / "2023-24_nasjonale_prover_fredrikstad_5._trinn.csv")
+    eng = t[t["subject"] == "Engelsk"].set_index("school")
+    nat = t[(t["level"] == "national") & (t["subject"] == "Engelsk")].iloc[0]
+    assert (nat["scale_points"], nat["uncertainty"], nat["pupils"]) == (50.0, 0.1, 56875.0)
+    kom = t[(t["level"] == "kommune") & (t["subject"] == "Engelsk")].iloc[0]
+    assert (kom["scale_points"], kom["uncertainty"], kom["pupils"]) == (50.0, 0.7, 853.0)
+    assert kom["kommune_as_published"] == "3004" and kom["kommune"] == "3107"
+    begby = eng.loc["Begby barne- og ungdomsskole"]
+    assert (begby["scale_points"], begby["uncertainty"], begby["pupils"]) == (50.0, 3.0, 40.0)
+    assert begby["school_year"] == "2023-24" and begby["year"] == 2023 and begby["grade"] == 5
+    for school in ("Borge skole", "Nylende skole"):  # fully suppressed that year
+        assert np.isnan(eng.loc[school, "scale_points"]) and eng.loc[school, "status"] == ":"
+    t26 = read_udir_national_tests(folder / "2025-26_nasjonale_prover_fredrikstad_5._trinn.csv")
+    amb = t26[(t26["school"] == "Ambjørnrød skole") & (t26["subject"] == "Engelsk")].iloc[0]  # trailing space gone
+    assert (amb["scale_points"], amb["pupils"], amb["kommune_as_published"]) == (51.0, 33.0, "3107")
+
+
+@pytest.mark.realdata
+def test_udir_results_join_schools_to_areas(real_data):
+    folder = real_data / "udir_nasjonale_prover"
+    t = read_udir_national_tests(folder / "2023-24_nasjonale_prover_fredrikstad_5._trinn.csv")
+    schools = gpd.read_file(real_data / "skoler_fredrikstad_geokodet.geojson").to_crs(25833)
+    # Two halves of the kommune as "areas": every school lands in one.
+    minx, miny, maxx, maxy = schools.total_bounds
+    mid = (minx + maxx) / 2
+    areas = gpd.GeoDataFrame({"code": ["vest", "ost"]}, geometry=[shapely.box(minx - 1, miny - 1, mid, maxy + 1),
+                                                                 shapely.box(mid, miny - 1, maxx + 1, maxy + 1)],
+                             crs=25833)
+    obs, unplaced = observations_from_udir(t, schools, areas)
+    assert set(obs["indicator"]) == {"np5_engelsk", "np5_lesing", "np5_regning"}
+    # Borge and Nylende were suppressed: the halves holding them are missing, never a wrong mean.
+    located = gpd.sjoin(schools, areas, predicate="within").set_index("navn_udir")["code"]
+    suppressed_areas = {located.get("Borge skole"), located.get("Nylende skole")} - {None}
+    eng = obs[obs["indicator"] == "np5_engelsk"].set_index("area")
+    for a in suppressed_areas:
+        assert eng.loc[a, "status"] == ":" and np.isnan(eng.loc[a, "numerator"])
+    tidy = validate_observations(obs, load_catalogue(), source="udir")
+    assert len(tidy) == len(obs)
+    assert isinstance(unplaced, pd.DataFrame)

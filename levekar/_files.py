@@ -27,9 +27,11 @@ def decode_bytes(raw: bytes, src: str) -> tuple[str, str]:
     if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
         return raw.decode("utf-16"), "utf-16"
     head = raw[:4000]
-    if len(head) >= 4 and head.count(b"\x00") > len(head) // 4:
-        # NUL in every other byte: UTF-16 without a BOM (little-endian if the NULs come second).
-        enc = "utf-16-le" if head[1:2] == b"\x00" else "utf-16-be"
+    odd_nul = head[1::2].count(0) / max(1, len(head[1::2]))
+    even_nul = head[0::2].count(0) / max(1, len(head[0::2]))
+    if len(head) >= 4 and max(odd_nul, even_nul) > 0.6 and min(odd_nul, even_nul) < 0.1:
+        # NUL in (nearly) every other byte: UTF-16 without a BOM (little-endian if the NULs come second).
+        enc = "utf-16-le" if odd_nul > even_nul else "utf-16-be"
         try:
             return raw.decode(enc), enc
         except UnicodeDecodeError:

@@ -92,6 +92,7 @@ class IndicatorInputs(_Strict):
     code_changes: Path | None = None
     use: list[str] | None = None
     custom: dict[str, dict[str, Any]] = Field(default_factory=dict)
+    shrinkage: bool = Field(default=False, description="Score the index on empirical-Bayes-smoothed values.")
 
 
 class SelectionConfig(_Strict):

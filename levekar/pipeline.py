@@ -21,7 +21,13 @@ from .config import Study
 from .crosswalk import Crosswalk, crosswalk_from_overlay, total_crosswalk
 from .errors import ConfigError, DataError
 from .index import IndexSpec, index_from_spec, load_index_spec
-from .indicators import aggregate_observations, rates_from_counts, validate_observations
+from .indicators import (
+    aggregate_observations,
+    rates_from_counts,
+    secondary_suppression,
+    shrink_rates,
+    validate_observations,
+)
 from .selection import select_areas, worse_than_reference
 from .targets import progress as target_progress
 from .targets import targets_for_initiative
@@ -137,6 +143,8 @@ def run(study: Study, *, progress: Progress | None = None) -> Results:
                         on=["year", "indicator"], how="left")
     rates = rates.merge(_norway(study), on=["year", "indicator"], how="left")
     rates["significantly_worse"] = worse_than_reference(rates, study.catalogue)
+    rates = shrink_rates(rates, study.catalogue)
+    rates = secondary_suppression(rates)
     names = study.lokalsamfunn.set_index("code")["name"]
     rates.insert(1, "name", rates["area"].map(names))
 
@@ -148,8 +156,9 @@ def run(study: Study, *, progress: Progress | None = None) -> Results:
     indicators = list(dict.fromkeys(i for i in study.catalogue if i in set(rates["indicator"])))
     spec = build_index_spec(study, indicators)
     this = rates[rates["year"] == year]
-    wide = this.pivot(index="area", columns="indicator", values="value").reset_index().rename(
-        columns={"area": "code"})
+    use_shrunk = cfg.indicators is not None and cfg.indicators.shrinkage
+    wide = this.pivot(index="area", columns="indicator", values="value_shrunk" if use_shrunk else "value")
+    wide = wide.reset_index().rename(columns={"area": "code"})
     pop_by_ls = _population_by_target(cw, study)
     index = index_from_spec(wide, spec, source=f"{study.source}: index")
     comparison, agreement = _compare(wide, spec, index, cfg)
@@ -287,10 +296,10 @@ def published_indicators(results: Results) -> pd.DataFrame:
     r = results.rates
     cols = ["area", "name", "year", "indicator", "value_published", "ci_low", "ci_high", "interval_method",
             "numerator", "denominator", "publish_status", "status", "n_suppressed", "approximate",
-            "kommune_value", "norway_value", "significantly_worse"]
+            "kommune_value", "norway_value", "significantly_worse", "value_shrunk", "shrinkage"]
     out = r[cols].rename(columns={"value_published": "value"}).copy()
     hidden = ~r["published"]
-    out.loc[hidden, ["ci_low", "ci_high", "numerator", "denominator"]] = np.nan
+    out.loc[hidden, ["ci_low", "ci_high", "numerator", "denominator", "value_shrunk"]] = np.nan
     out.loc[hidden, "significantly_worse"] = False
     return out.sort_values(["indicator", "year", "area"]).reset_index(drop=True)
 

@@ -140,7 +140,17 @@ def _context(results: Results, figure_png: bytes) -> dict:
         "n_indicators": len(results.index_spec.indicators),
         "accounting": results.accounting, "spec": results.index_spec,
         "agreement": _agreement_rows(results),
+        "shrinkage": bool(cfg.indicators is not None and cfg.indicators.shrinkage),
+        "heavily_smoothed": _heavily_smoothed(results),
     }
+
+
+def _heavily_smoothed(results: Results) -> list[str]:
+    """Bokmål lines for areas whose values moved more than halfway to the kommune's by smoothing."""
+    r = results.rates[(results.rates["year"] == results.year) & (results.rates["shrinkage"] > 0.5)]
+    cat = results.study.catalogue
+    return [f"{row['name']}: {cat[row['indicator']].short_label} ({format_percent(row['shrinkage'], decimals=0)} "
+            "mot kommunens nivå)" for _, row in r.sort_values(["name", "indicator"]).iterrows()]
 
 
 PRESET_LABELS = {

@@ -150,3 +150,71 @@ def test_poisson_interval_coverage_by_simulation():
     lo, hi = poisson_interval(x, exposure)
     coverage = np.mean((lo <= rate) & (rate <= hi))
     assert 0.93 <= coverage <= 0.985  # exact intervals are conservative
+
+
+def _published(rows):
+    df = pd.DataFrame(rows, columns=["area", "year", "indicator", "denominator", "value_published", "published",
+                                     "publish_status"])
+    return df
+
+
+def test_secondary_suppression_hides_the_smallest_sibling():
+    from levekar.indicators import secondary_suppression
+
+    rows = [("A", 2023, "leie", 12, np.nan, False, "suppressed"),
+            ("B", 2023, "leie", 300, 0.2, True, "ok"),
+            ("C", 2023, "leie", 80, 0.3, True, "ok"),
+            ("A", 2022, "leie", 12, np.nan, False, "suppressed"),
+            ("B", 2022, "leie", 10, np.nan, False, "suppressed"),
+            ("C", 2022, "leie", 80, 0.3, True, "ok")]
+    out = secondary_suppression(_published(rows)).set_index(["area", "year"])
+    assert out.loc[("C", 2023), "publish_status"] == "suppressed_secondary"
+    assert np.isnan(out.loc[("C", 2023), "value_published"])
+    assert out.loc[("B", 2023), "published"]
+    # Two hidden cells already protect each other.
+    assert out.loc[("C", 2022), "publish_status"] == "ok"
+
+
+def test_shrinkage_by_hand():
+    from levekar.indicators import shrink_rates
+
+    rates = pd.DataFrame({"area": list("ABC"), "year": 2023, "indicator": "leie", "value": [0.1, 0.2, 0.45],
+                          "denominator": [100.0, 400.0, 50.0], "kommune_value": 0.2})
+    out = shrink_rates(rates, CAT).set_index("area")
+    p, n = np.array([0.1, 0.2, 0.45]), np.array([100.0, 400.0, 50.0])
+    v = 0.2 * 0.8 / n
+    tau2 = np.var(p, ddof=1) - v.mean()
+    b = v / (v + tau2)
+    np.testing.assert_allclose(out["shrinkage"].to_numpy(), b)
+    np.testing.assert_allclose(out["value_shrunk"].to_numpy(), b * 0.2 + (1 - b) * p)
+    assert out.loc["C", "shrinkage"] > out.loc["B", "shrinkage"]  # the smallest area moves most
+
+
+def test_rates_only_table_is_marked_approximate():
+    from levekar.indicators import observations_from_rates
+
+    table = pd.DataFrame({"Ident": ["01", "02"], "År": [2016, 2016], "Variabel": ["7,5", 12.0]})
+    obs = observations_from_rates(table, indicator="grunnskole", area="Ident", year="År", rate="Variabel",
+                                  population=pd.Series({"01": 400.0, "02": 200.0}), source="stavanger.json")
+    assert obs["numerator"].tolist() == [30.0, 24.0] and obs["approximate"].all()
+    tidy = validate_observations(obs, CAT)
+    counts, _ = aggregate_observations(tidy, crosswalk_from_overlay(
+        layer(["01", "02"], [box(0, 0, 10, 10), box(10, 0, 20, 10)]), layer(["Z"], [box(0, 0, 20, 10)])), CAT)
+    rates = rates_from_counts(counts, CAT)
+    assert rates["value"].iloc[0] == pytest.approx(54 / 600) and bool(rates["approximate"].iloc[0])
+    with pytest.raises(DataError, match="stavanger.json: no population for area '02'"):
+        observations_from_rates(table, indicator="grunnskole", area="Ident", year="År", rate="Variabel",
+                                population=pd.Series({"01": 400.0}), source="stavanger.json")
+
+
+def test_wrong_encoding_and_binary_files(tmp_path):
+    from levekar.io import read_observations
+
+    good = "area;year;indicator;numerator;denominator\n31071203;2022;leie;12;100\n"
+    (tmp_path / "utf16.csv").write_bytes(good.encode("utf-16-le"))  # no BOM, as Udir writes
+    assert read_observations(tmp_path / "utf16.csv")["numerator"].tolist() == [12.0]
+    (tmp_path / "latin1.csv").write_bytes(good.replace("leie", "leie").encode("latin-1"))
+    assert read_observations(tmp_path / "latin1.csv")["area"].tolist() == ["31071203"]
+    (tmp_path / "book.csv").write_bytes(b"PK\x03\x04\x00\x00binary\x00\x00")
+    with pytest.raises(DataError, match=r"book.csv: a binary file, not text"):
+        read_observations(tmp_path / "book.csv")

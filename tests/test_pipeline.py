@@ -131,3 +131,24 @@ def test_handlingsplan_xlsx_has_all_focus_areas(demo_results, tmp_path):
     assert csv.splitlines()[0].startswith("Datagrunnlag;Innsatsområde;Mål;")
     for focus_id in ("oppvekst", "sysselsetting", "bomiljo"):
         assert (tmp_path / "reports" / "figurer" / f"mal_{focus_id}.png").stat().st_size > 10_000
+
+
+def test_shrinkage_switch_changes_the_index_and_says_so():
+    from levekar.config import default_demo_config, parse_config
+    from levekar.io import demo_as_study
+    from levekar.pipeline import run
+    from levekar.report import render_report
+
+    study = demo_as_study()
+    cfg = default_demo_config()
+    cfg["indicators"]["shrinkage"] = True
+    study.config = parse_config(cfg)
+    results = run(study)
+    r = results.rates
+    scored = r.dropna(subset=["shrinkage"])
+    assert len(scored) > 0 and scored["shrinkage"].between(0, 1).all()
+    assert r.loc[r["indicator"] == "inntekt_forbruksenhet", "shrinkage"].isna().all()  # medians are not smoothed
+    smoothed = results.index.set_index("code")["score"]
+    plain = run(demo_as_study()).index.set_index("code")["score"]
+    assert not np.allclose(smoothed.to_numpy(), plain.loc[smoothed.index].to_numpy())
+    assert "Utjevning av små tall" in render_report(results, b"")

@@ -88,6 +88,8 @@ class CrosswalkConfig(_Strict):
 
 class IndicatorInputs(_Strict):
     path: Path
+    columns: dict[Literal["area", "year", "indicator", "numerator", "denominator", "status"], str] = Field(
+        default_factory=dict, description="levekar's column name → the file's")
     reference: Path | None = None
     code_changes: Path | None = None
     use: list[str] | None = None

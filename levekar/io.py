@@ -133,15 +133,23 @@ def _to_number(col: pd.Series, src: str, name: str) -> pd.Series:
     return num
 
 
-def read_observations(path: Path, *, source: str | None = None) -> pd.DataFrame:
-    """Read a tidy observation CSV: ``area, year, indicator, numerator, denominator[, status]``.
+def read_observations(path: Path, *, columns: Mapping[str, str] | None = None,
+                      source: str | None = None) -> pd.DataFrame:
+    """Read a tidy observation table (CSV or XLSX): ``area, year, indicator, numerator, denominator[, status]``.
 
-    Decimal commas and thin-space or space thousands separators are accepted; an
-    SSB symbol in a count column (``..``, ``:``, ``.``, ``-``) becomes the row's
-    status when no status is given.
+    ``columns`` maps levekar's names to the file's, e.g. ``{"area": "grunnkrets",
+    "numerator": "antall"}``. Decimal commas and thin-space or space thousands
+    separators are accepted; an SSB symbol in a count column (``..``, ``:``, ``.``,
+    ``-``) becomes the row's status when no status is given.
     """
     src = source or str(path)
     table, _ = read_table(path, source=src)
+    if columns:
+        absent = [theirs for theirs in columns.values() if theirs not in table.columns]
+        if absent:
+            raise DataError(f"{src}: column(s) {absent} named in the configuration are not in the file; "
+                            f"the file has {list(table.columns)}.")
+        table = table.rename(columns={theirs: ours for ours, theirs in columns.items()})
     need = ["area", "year", "indicator", "numerator", "denominator"]
     missing = [c for c in need if c not in table.columns]
     if missing:
@@ -184,7 +192,7 @@ def read_study_inputs(cfg: StudyConfig, *, source: str) -> Study:
     if cfg.population is not None:
         population = read_population(cfg.population.path, layer=cfg.population.layer,
                                      column=cfg.population.column)
-    obs = read_observations(cfg.indicators.path)
+    obs = read_observations(cfg.indicators.path, columns=cfg.indicators.columns)
     reference = None
     if cfg.indicators.reference is not None:
         ref, _ = read_table(cfg.indicators.reference)

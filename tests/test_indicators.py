@@ -218,3 +218,18 @@ def test_wrong_encoding_and_binary_files(tmp_path):
     (tmp_path / "book.csv").write_bytes(b"PK\x03\x04\x00\x00binary\x00\x00")
     with pytest.raises(DataError, match=r"book.csv: a binary file, not text"):
         read_observations(tmp_path / "book.csv")
+
+
+def test_user_named_columns_in_csv_and_xlsx(tmp_path):
+    from levekar.io import read_observations
+
+    table = pd.DataFrame({"grunnkrets": ["31071203"], "aar": [2022], "ind": ["leie"], "antall": ["1 234,0"],
+                          "i_alt": [4001]})
+    cols = {"area": "grunnkrets", "year": "aar", "indicator": "ind", "numerator": "antall", "denominator": "i_alt"}
+    table.to_excel(tmp_path / "tabell.xlsx", index=False)
+    table.to_csv(tmp_path / "tabell.csv", sep=";", index=False)
+    for name in ("tabell.xlsx", "tabell.csv"):
+        obs = read_observations(tmp_path / name, columns=cols)
+        assert obs["numerator"].tolist() == [1234.0] and obs["area"].tolist() == ["31071203"], name
+    with pytest.raises(DataError, match=r"tabell.csv: column\(s\) \['teller'\] named in the configuration"):
+        read_observations(tmp_path / "tabell.csv", columns={**cols, "numerator": "teller"})

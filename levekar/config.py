@@ -104,6 +104,20 @@ class SelectionConfig(_Strict):
     min_population: int = Field(default=0, ge=0)
     year: int | None = None
     draws: int = Field(default=2000, ge=0, le=200_000)
+    weight_concentration: float | None = Field(default=None, gt=0)
+    methods: list[str] = Field(default_factory=list)
+    leave_one_out: bool = False
+    spatial: bool = False
+
+    @model_validator(mode="after")
+    def _methods(self) -> SelectionConfig:
+        from .index import AGGREGATIONS, NORMALISATIONS
+
+        for m in self.methods:
+            norm, _, agg = m.partition("/")
+            if norm not in NORMALISATIONS or (agg and agg not in AGGREGATIONS):
+                raise ValueError(f"method {m!r} is not 'normalisation/aggregation' (e.g. 'rank/weighted_mean')")
+        return self
 
 
 class InitiativeConfig(_Strict):
@@ -274,7 +288,9 @@ def default_demo_config() -> dict:
             "missing": "reweight",
             "domains": {"normalisation": "none", "aggregation": "weighted_mean"},
         },
-        "selection": {"rule": "top_k", "k": 3, "min_population": 1000, "draws": 2000},
+        "selection": {"rule": "top_k", "k": 3, "min_population": 1000, "draws": 2000,
+                      "weight_concentration": 40.0, "methods": ["z/weighted_mean", "minmax/weighted_mean",
+                                                                "rank/weighted_mean"], "leave_one_out": True},
         "initiative": {"name": "Områdesatsing Fredrikstad", "areas": ["Sentrum", "Sellebakk", "Lisleby"],
                        "start": 2023, "years": 5},
     }

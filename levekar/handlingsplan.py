@@ -110,7 +110,8 @@ def focus_area_charts(results: Results) -> dict[str, bytes]:
     out = {}
     for focus, group in t.groupby("focus_area", sort=False):
         inds = list(dict.fromkeys(group["indicator"]))
-        fig, axes = plt.subplots(1, len(inds), figsize=(4.2 * len(inds), 3.4), dpi=100, squeeze=False)
+        fig, axes = plt.subplots(1, len(inds), figsize=(4.2 * len(inds), 3.4), dpi=90, squeeze=False)
+        fig.subplots_adjust(left=0.07, right=0.98, top=0.82, bottom=0.12, wspace=0.3)
         for ax, ind_id in zip(axes[0], inds, strict=True):
             ind = cat[ind_id]
             scale = 100.0 if ind.kind == "share" else 1.0
@@ -128,7 +129,6 @@ def focus_area_charts(results: Results) -> dict[str, bytes]:
         axes[0][0].legend(fontsize=7, frameon=False)
         fig.suptitle(f"{DOMAINS[focus]}: faktiske verdier (heltrukket) og mål (stiplet). {results.label}",
                      fontsize=9)
-        fig.tight_layout()
         buf = io.BytesIO()
         fig.savefig(buf, format="png", metadata={"Software": None})
         plt.close(fig)

@@ -14,6 +14,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
+import shapely
+import shapely.geometry
 
 from .catalogue import DOMAINS
 from .fmt import format_number, format_value
@@ -234,6 +236,8 @@ def index_map(results: Results, *, tiles: str | None = None, scheme: str = "quan
     if self_contained:
         make_self_contained(m)
     legends, legend_ids = [], {}
+    # Geometry is serialised once and shared by every layer (about 5 decimals ≈ 1 m is plenty for a web map).
+    geometries = [shapely.geometry.mapping(shapely.set_precision(g, 1e-5)) for g in data.geometry]
     for k, layer in enumerate(_thematic_layers(results, data)):
         vals = layer["values"]
         breaks = class_breaks(vals, scheme=scheme) if vals.notna().any() else []
@@ -242,11 +246,12 @@ def index_map(results: Results, *, tiles: str | None = None, scheme: str = "quan
         for v in vals:
             c = _class_of(v, breaks) if breaks else -1
             colours.append(palette[len(palette) - len(breaks) + c] if c >= 0 else NO_DATA)
-        gj = data[["code", "geometry"]].assign(fill=colours, tooltip=layer["tooltips"].to_numpy())
+        features = [{"type": "Feature", "geometry": geom, "properties": {"code": code, "fill": fill, "tooltip": tip}}
+                    for geom, code, fill, tip in zip(geometries, data["code"], colours, layer["tooltips"], strict=True)]
         name = html.escape(layer["title"])
         fg = folium.FeatureGroup(name=name, overlay=False, show=(k == 0))
         folium.GeoJson(
-            gj.to_json(),
+            {"type": "FeatureCollection", "features": features},
             style_function=lambda f: {"fillColor": f["properties"]["fill"], "color": "#555", "weight": 0.8,
                                       "fillOpacity": 0.75},
             highlight_function=lambda f: {"weight": 2.5, "color": "#000"},

@@ -31,7 +31,7 @@ from .indicators import (
 from .selection import select_areas, worse_than_reference
 from .targets import progress as target_progress
 from .targets import targets_for_initiative
-from .uncertainty import rank_uncertainty
+from .uncertainty import rank_uncertainty, uncertainty_sources
 
 __all__ = ["Results", "build_index_spec", "run", "write"]
 
@@ -166,9 +166,16 @@ def run(study: Study, *, progress: Progress | None = None) -> Results:
     index.insert(2, "population", index["code"].map(pop_by_ls).round().astype("Int64"))
     eligible = index.loc[index["population"].fillna(0) >= cfg.selection.min_population, "code"].tolist()
     unc = None
-    if cfg.selection.draws > 0:
-        unc = rank_uncertainty(counts[counts["year"] == year], spec, study.catalogue, areas=eligible,
-                               k=cfg.selection.k, draws=cfg.selection.draws, seed=cfg.study.seed).summary
+    sc = cfg.selection
+    if sc.draws > 0:
+        this_counts = counts[counts["year"] == year]
+        opts = {"weight_concentration": sc.weight_concentration, "methods": sc.methods,
+                "leave_one_out": sc.leave_one_out}
+        unc = rank_uncertainty(this_counts, spec, study.catalogue, areas=eligible, k=sc.k, draws=sc.draws,
+                               seed=cfg.study.seed, **opts).summary
+        sources = uncertainty_sources(this_counts, spec, study.catalogue, areas=eligible,
+                                      draws=max(200, sc.draws // 4), seed=cfg.study.seed, **opts)
+        unc = unc.merge(sources, on="area", how="left")
     say("Utvelgelse og mål")
     initiative_codes = _resolve_areas(cfg.initiative.areas, study.lokalsamfunn, study.source)
     selection = select_areas(index, this, study.catalogue, rule=cfg.selection.rule, k=cfg.selection.k,
@@ -339,24 +346,60 @@ def _json_default(o):
     raise TypeError(type(o))
 
 
+_FORKED: Results | None = None
+
+
+def _report_job() -> dict[str, bytes]:
+    from .report import report_files
+
+    assert _FORKED is not None
+    return report_files(_FORKED)
+
+
+def _render(results: Results, say: Progress) -> dict[str, bytes]:
+    """The map (folium) and the report (matplotlib, jinja2), side by side in two processes where the
+    machine has more than one core and can fork; one after the other otherwise."""
+    import multiprocessing
+    import os
+
+    cfg = results.study.config.output
+    files: dict[str, bytes] = {}
+    pool = None
+    job = None
+    if cfg.report and cfg.map and (os.cpu_count() or 1) > 1 and "fork" in multiprocessing.get_all_start_methods():
+        global _FORKED
+        _FORKED = results
+        pool = multiprocessing.get_context("fork").Pool(1)
+        job = pool.apply_async(_report_job)
+    try:
+        if cfg.map:
+            say("Kart")
+            from .maps import index_map
+
+            files["maps/levekar_kart.html"] = index_map(results).get_root().render().encode("utf-8")
+        if cfg.report:
+            say("Rapport")
+            if job is not None:
+                files.update(job.get())
+            else:
+                from .report import report_files
+
+                files.update(report_files(results))
+    finally:
+        if pool is not None:
+            pool.terminate()
+            pool.join()
+            _FORKED = None
+    return files
+
+
 def write(results: Results, out_dir: str | Path = ".", *, progress: Progress | None = None) -> list[Path]:
     """Write processed data, the interactive map and the report under ``out_dir``, atomically."""
     from ._files import write_atomic
 
     say = progress or (lambda _msg: None)
     files: dict = dict(processed_files(results))
-    cfg = results.study.config.output
-    if cfg.map:
-        say("Kart")
-        from .maps import index_map
-
-        html = index_map(results).get_root().render()
-        files["maps/levekar_kart.html"] = html.encode("utf-8")
-    if cfg.report:
-        say("Rapport")
-        from .report import report_files
-
-        files.update(report_files(results))
+    files.update(_render(results, say))
     say("Skriver filer")
     try:
         return write_atomic(files, Path(out_dir))

@@ -19,7 +19,7 @@ import pandas as pd
 from .catalogue import Catalogue
 from .index import IndexSpec, scores_from_array
 
-__all__ = ["RankUncertainty", "rank_uncertainty"]
+__all__ = ["SOURCES", "RankUncertainty", "rank_uncertainty", "uncertainty_sources"]
 
 
 @dataclass
@@ -60,6 +60,47 @@ def _draw_values(counts: pd.DataFrame, spec: IndexSpec, catalogue: Catalogue, ar
     return out
 
 
+def _method_specs(spec: IndexSpec, methods: list[str]) -> list[IndexSpec]:
+    """Spec variants for "normalisation/aggregation" strings such as "rank/weighted_mean"."""
+    out = []
+    for m in methods:
+        norm, _, agg = m.partition("/")
+        out.append(IndexSpec.model_validate({**spec.model_dump(), "normalisation": norm,
+                                             "aggregation": agg or spec.aggregation}))
+    return out
+
+
+def _draw_weights(spec: IndexSpec, draws: int, rng: np.random.Generator, concentration: float | None,
+                  leave_one_out: bool) -> np.ndarray | None:
+    w = np.array([i.weight for i in spec.indicators], dtype=float)
+    if concentration is None and not leave_one_out:
+        return None
+    out = np.repeat((w / w.sum())[None, :], draws, axis=0)
+    if concentration is not None:
+        out = rng.dirichlet(concentration * w / w.sum(), size=draws)
+    if leave_one_out:
+        domains = [i.domain for i in spec.indicators]
+        # Only indicators whose domain keeps at least one other indicator can be left out.
+        can = np.array([domains.count(d) > 1 or d is None for d in domains])
+        if can.any():
+            drop = rng.choice(np.flatnonzero(can), size=draws)
+            out[np.arange(draws), drop] = 0.0
+    return out[:, None, :]
+
+
+def _scores(values: np.ndarray, spec: IndexSpec, weights: np.ndarray | None, variants: list[IndexSpec],
+            rng: np.random.Generator) -> np.ndarray:
+    if not variants:
+        return scores_from_array(values, spec, weights=weights)[1]
+    pick = rng.integers(0, len(variants), size=values.shape[0])
+    total = np.empty(values.shape[:2])
+    for m, variant in enumerate(variants):
+        sel = pick == m
+        if sel.any():
+            total[sel] = scores_from_array(values[sel], variant, weights=None if weights is None else weights[sel])[1]
+    return total
+
+
 def rank_uncertainty(
     counts: pd.DataFrame,
     spec: IndexSpec,
@@ -71,6 +112,8 @@ def rank_uncertainty(
     seed: int = 0,
     sampling: bool = True,
     weight_concentration: float | None = None,
+    methods: list[str] | None = None,
+    leave_one_out: bool = False,
 ) -> RankUncertainty:
     """Monte Carlo rank bands and P(top-k) for each area.
 
@@ -84,10 +127,15 @@ def rank_uncertainty(
     areas
         The areas to rank (e.g. those eligible for selection).
     sampling
-        Re-sample counts (binomial/Poisson). With ``False`` the observed values are used.
+        (a) Re-sample counts (binomial/Poisson). With ``False`` the observed values are used.
     weight_concentration
-        If given, draw indicator weights from a Dirichlet with mean equal to the
+        (b) If given, draw indicator weights from a Dirichlet with mean equal to the
         specified (normalised) weights and this concentration (larger = closer).
+    methods
+        (c) Normalisation/aggregation pairs such as ``"rank/weighted_mean"``; each draw
+        uses one of them, chosen uniformly.
+    leave_one_out
+        (d) Each draw leaves out one indicator at random (from domains that keep another).
     """
     rng = np.random.default_rng(seed)
     if sampling:
@@ -95,11 +143,8 @@ def rank_uncertainty(
     else:
         point = counts.assign(numerator_low=counts["numerator"], numerator_high=counts["numerator"])
         values = np.repeat(_observed(point, spec, catalogue, areas)[None], draws, axis=0)
-    w = np.array([i.weight for i in spec.indicators], dtype=float)
-    weights = None
-    if weight_concentration is not None:
-        weights = rng.dirichlet(weight_concentration * w / w.sum(), size=(draws,))[:, None, :]
-    _, total = scores_from_array(values, spec, weights=weights)
+    weights = _draw_weights(spec, draws, rng, weight_concentration, leave_one_out)
+    total = _scores(values, spec, weights, _method_specs(spec, methods or []), rng)
     ranks = _ranks_random_ties(total, rng)
     top = ranks <= k
     summary = pd.DataFrame({
@@ -110,6 +155,48 @@ def rank_uncertainty(
         "p_top_k": top.mean(axis=0),
     })
     return RankUncertainty(summary=summary, ranks=ranks, draws=draws, seed=seed)
+
+
+SOURCES = ("sampling", "weights", "methods", "leave_one_out")
+
+
+def uncertainty_sources(
+    counts: pd.DataFrame,
+    spec: IndexSpec,
+    catalogue: Catalogue,
+    *,
+    areas: list[str],
+    draws: int = 1000,
+    seed: int = 0,
+    weight_concentration: float | None = None,
+    methods: list[str] | None = None,
+    leave_one_out: bool = False,
+) -> pd.DataFrame:
+    """Which source of uncertainty moves the ranks most.
+
+    Each enabled source is run alone (the others held at their point values) and the
+    variance of each area's rank is taken; ``share_<source>`` is that variance over
+    the sum across sources (one-source-at-a-time variance shares, a first-order
+    screening rather than full Sobol indices). ``main_source`` names the largest.
+    """
+    enabled = {"sampling": True, "weights": weight_concentration is not None, "methods": bool(methods),
+               "leave_one_out": leave_one_out}
+    out = pd.DataFrame({"area": areas})
+    for k, src in enumerate(SOURCES):
+        if not enabled[src]:
+            continue
+        u = rank_uncertainty(counts, spec, catalogue, areas=areas, draws=draws, seed=seed + 101 * (k + 1),
+                             sampling=src == "sampling",
+                             weight_concentration=weight_concentration if src == "weights" else None,
+                             methods=methods if src == "methods" else None,
+                             leave_one_out=src == "leave_one_out")
+        out[f"var_{src}"] = u.ranks.var(axis=0)
+    var_cols = [c for c in out.columns if c.startswith("var_")]
+    total = out[var_cols].sum(axis=1)
+    for c in var_cols:
+        out["share_" + c[4:]] = np.where(total > 0, out[c] / total.where(total > 0, 1), np.nan)
+    out["main_source"] = np.where(total > 0, out[var_cols].idxmax(axis=1).str[4:], "")
+    return out
 
 
 def _ranks_random_ties(total: np.ndarray, rng: np.random.Generator) -> np.ndarray:

@@ -90,6 +90,50 @@ def demo(
                f"Kjør: levekar run --config {out / 'study.toml'} --out <mappe>")
 
 
+@app.command()
+def reselect(
+    config: Annotated[Path | None, typer.Option("--config", "-c", help="Study TOML file. Without it: the demo study.")] = None,
+    years: Annotated[str, typer.Option("--years", "-y", help="Years to re-run, e.g. 2018-2023 or 2021,2023.")] = "",
+    out: Annotated[Path, typer.Option("--out", "-o", help="Output folder.")] = Path("."),
+    spatial: Annotated[bool, typer.Option(help="Add Moran's I and LISA clusters (libpysal/esda).")] = True,
+) -> None:
+    """Re-run the selection rule on each year's data; write a table and a bokmål report section."""
+    from .config import load_study
+    from .errors import ConfigError
+    from .pipeline import reselection_files
+    from .pipeline import run as run_study
+
+    console, say = _progress()
+    study = load_study(config)
+    have = range(study.config.study.years[0], study.config.study.years[1] + 1)
+    wanted = _parse_years(years) if years else list(have)
+    outside = [y for y in wanted if y not in have]
+    if outside:
+        raise ConfigError(f"--years: {outside} are outside the study's years {have[0]}–{have[-1]}.")
+    study.config.selection.spatial = spatial
+    results = run_study(study, progress=say, reselect_years=wanted)
+    from ._files import write_atomic
+
+    paths = write_atomic(reselection_files(results), out)
+    for row in results.reselection.summary.itertuples():
+        console.print(f"{row.year}: {row.selected}" + (f"  (kom inn: {row.entered})" if row.entered else "")
+                      + (f"  (gikk ut: {row.left})" if row.left else ""))
+    say(f"Ferdig: {len(paths)} filer under {out.resolve()}")
+
+
+def _parse_years(text: str) -> list[int]:
+    from .errors import ConfigError
+
+    years: list[int] = []
+    try:
+        for part in text.split(","):
+            a, _, b = part.strip().partition("-")
+            years.extend(range(int(a), int(b or a) + 1))
+    except ValueError:
+        raise ConfigError(f"--years: {text!r} is not like 2018-2023 or 2021,2023.") from None
+    return sorted(set(years))
+
+
 @app.command("index")
 def index_cmd(
     input: Annotated[Path, typer.Argument(help="CSV, Parquet or GeoPackage with one row per area.")],

@@ -322,11 +322,17 @@ def scores_from_array(
     values = np.asarray(values, dtype=float)
     refs = references if references is not None else [i.reference if spec.reference == "given" else None
                                                       for i in spec.indicators]
-    norm = np.stack(
-        [normalise_array(values[..., k], spec.normalisation, higher_is_worse=ind.higher_is_worse,
-                         reference=refs[k]) for k, ind in enumerate(spec.indicators)],
-        axis=-1,
-    )
+    if spec.normalisation == "distance_to_reference":
+        norm = np.stack(
+            [normalise_array(values[..., k], spec.normalisation, higher_is_worse=ind.higher_is_worse,
+                             reference=refs[k]) for k, ind in enumerate(spec.indicators)],
+            axis=-1,
+        )
+    else:
+        # Every indicator at once: orient (higher = worse), put indicators before areas, normalise over areas.
+        sign = np.array([1.0 if i.higher_is_worse else -1.0 for i in spec.indicators])
+        oriented = np.moveaxis(values * sign, -1, -2)
+        norm = np.moveaxis(normalise_array(oriented, spec.normalisation), -2, -1)
     w = np.array([i.weight for i in spec.indicators], dtype=float) if weights is None else np.asarray(weights)
     names = [i.column for i in spec.indicators]
     if spec.domains is None:
@@ -336,7 +342,8 @@ def scores_from_array(
     for d in domains:
         idx = [k for k, i in enumerate(spec.indicators) if i.domain == d]
         wd = w[..., idx]
-        wd = wd / wd.sum(axis=-1, keepdims=True)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            wd = wd / wd.sum(axis=-1, keepdims=True)
         dscores[d] = aggregate_array(norm[..., idx], wd, spec.aggregation, missing=spec.missing,
                                      names=[names[k] for k in idx])
     step = spec.domains

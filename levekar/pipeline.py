@@ -18,6 +18,7 @@ import pandas as pd
 
 from .codes import apply_code_changes, normalise_codes
 from .config import Study
+from .counterfactual import counterfactuals
 from .crosswalk import Crosswalk, crosswalk_from_overlay, total_crosswalk
 from .errors import ConfigError, DataError
 from .index import IndexSpec, index_from_spec, load_index_spec
@@ -28,6 +29,7 @@ from .indicators import (
     shrink_rates,
     validate_observations,
 )
+from .reselection import Reselection, reselect
 from .selection import select_areas, worse_than_reference
 from .targets import progress as target_progress
 from .targets import targets_for_initiative
@@ -54,9 +56,12 @@ class Results:
     targets: pd.DataFrame
     comparison: pd.DataFrame
     agreement: pd.DataFrame
+    counterfactuals: pd.DataFrame
+    reselection: Reselection
     year: int
     unmatched: pd.DataFrame
     accounting: dict = field(default_factory=dict)
+    spatial: tuple[dict, pd.DataFrame] | None = None
 
     @property
     def label(self) -> str:
@@ -120,8 +125,11 @@ def _norway(study: Study) -> pd.DataFrame:
         {"year": int})
 
 
-def run(study: Study, *, progress: Progress | None = None) -> Results:
-    """Run the whole analysis on a loaded study and return the results in memory."""
+def run(study: Study, *, progress: Progress | None = None, reselect_years: list[int] | None = None) -> Results:
+    """Run the whole analysis on a loaded study and return the results in memory.
+
+    ``reselect_years`` limits the year-by-year reselection (default: every year with data).
+    """
     say = progress or (lambda _msg: None)
     cfg = study.config
     say("Krysstabell grunnkretser → lokalsamfunn")
@@ -182,6 +190,19 @@ def run(study: Study, *, progress: Progress | None = None) -> Results:
                              min_indicators_worse=cfg.selection.min_indicators_worse,
                              min_population=cfg.selection.min_population, initiative=initiative_codes,
                              uncertainty=unc)
+    boundary = _boundary_areas(selection, sc.k)
+    cf = counterfactuals(wide[wide["code"].isin(eligible)].reset_index(drop=True), spec, study.catalogue,
+                         areas=boundary, k=sc.k, names=names.to_dict())
+    say("Utvelgelse år for år")
+    years = reselect_years or sorted(int(y) for y in rates["year"].unique())
+    resel = reselect(rates, counts, spec, study.catalogue, years=years, areas=eligible, names=names.to_dict(),
+                     initiative=initiative_codes, k=sc.k, draws=min(sc.draws, 500) if sc.draws else 200,
+                     seed=cfg.study.seed, value_column="value_shrunk" if use_shrunk else "value")
+    spatial = None
+    if sc.spatial:
+        from .spatial import spatial_clusters
+
+        spatial = spatial_clusters(study.lokalsamfunn, index.set_index("code")["score"], seed=cfg.study.seed)
     t = cfg.targets
     targets = targets_for_initiative(
         rates, study.catalogue, areas=initiative_codes, focus_areas=t.focus_areas, start=cfg.initiative.start,
@@ -194,9 +215,18 @@ def run(study: Study, *, progress: Progress | None = None) -> Results:
     acc["topology"] = _topology(study)
     return Results(study=study, crosswalk=cw, observations=obs, counts=counts, rates=rates, kommune=kommune,
                    index_spec=spec, index=index, selection=selection, targets=targets, comparison=comparison,
-                   agreement=agreement, year=year,
+                   agreement=agreement, counterfactuals=cf, reselection=resel, spatial=spatial, year=year,
                    unmatched=pd.concat([unmatched, lost.assign(year=lost.get("year"))], ignore_index=True),
                    accounting=acc)
+
+
+def _boundary_areas(selection: pd.DataFrame, k: int) -> list[str]:
+    """Areas near the top-k boundary: uncertain membership, or ranked k-1 to k+2."""
+    if "p_top_k" in selection.columns:
+        near = selection[selection["p_top_k"].between(0.05, 0.95)]
+        if len(near):
+            return near["code"].tolist()
+    return selection[selection["rank"].between(k - 1, k + 2)]["code"].tolist()
 
 
 def _compare(wide: pd.DataFrame, spec: IndexSpec, index: pd.DataFrame, cfg) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -324,6 +354,9 @@ def processed_files(results: Results) -> dict[str, bytes]:
         "data/processed/targets.csv": _csv(results.targets, label),
         "data/processed/index_comparison.csv": _csv(results.comparison, label),
         "data/processed/index_agreement.csv": _csv(results.agreement, label),
+        "data/processed/counterfactuals.csv": _csv(results.counterfactuals, label),
+        "data/processed/reselection.csv": _csv(results.reselection.table, label),
+        "data/processed/reselection_summary.csv": _csv(results.reselection.summary, label),
         "data/processed/unmatched_observations.csv": _csv(results.unmatched, label),
     }
     meta = {
@@ -335,6 +368,9 @@ def processed_files(results: Results) -> dict[str, bytes]:
         "accounting": results.accounting,
         "layer_reports": [r.as_dict() for r in results.study.reports],
     }
+    if results.spatial is not None:
+        files["data/processed/spatial_clusters.csv"] = _csv(results.spatial[1], label)
+        meta["spatial"] = results.spatial[0]
     files["data/processed/run_report.json"] = (json.dumps(meta, ensure_ascii=False, indent=2, default=_json_default)
                                                + "\n").encode("utf-8")
     return files
@@ -344,6 +380,21 @@ def _json_default(o):
     if isinstance(o, np.integer | np.floating):
         return o.item()
     raise TypeError(type(o))
+
+
+def reselection_files(results: Results) -> dict[str, bytes]:
+    """The reselection table, its summary and a bokmål report section, for ``levekar reselect``."""
+    from .report import render_reselection
+
+    label = results.label
+    files = {
+        "data/processed/reselection.csv": _csv(results.reselection.table, label),
+        "data/processed/reselection_summary.csv": _csv(results.reselection.summary, label),
+        "reports/utvelgelse_over_tid.html": render_reselection(results).encode("utf-8"),
+    }
+    if results.spatial is not None:
+        files["data/processed/spatial_clusters.csv"] = _csv(results.spatial[1], label)
+    return files
 
 
 _FORKED: Results | None = None

@@ -19,7 +19,7 @@ from .fmt import format_number, format_percent, format_value
 if TYPE_CHECKING:  # pragma: no cover
     from .pipeline import Results
 
-__all__ = ["index_figure", "render_report", "report_files"]
+__all__ = ["index_figure", "rank_band_figure", "render_reselection", "render_report", "report_files"]
 
 
 def _env():
@@ -141,8 +141,27 @@ def _context(results: Results, figure_png: bytes) -> dict:
         "accounting": results.accounting, "spec": results.index_spec,
         "agreement": _agreement_rows(results),
         "shrinkage": bool(cfg.indicators is not None and cfg.indicators.shrinkage),
+        "counterfactuals": results.counterfactuals["text"].tolist(),
+        "reselection": results.reselection.summary.to_dict("records"),
+        "spatial": _spatial_context(results),
+        "source_labels": SOURCE_LABELS,
         "heavily_smoothed": _heavily_smoothed(results),
     }
+
+
+SOURCE_LABELS = {"sampling": "tilfeldig variasjon i små tall", "weights": "vektene",
+                 "methods": "metodevalget", "leave_one_out": "enkeltindikatorer", "": ""}
+
+
+def _spatial_context(results: Results) -> dict | None:
+    if results.spatial is None:
+        return None
+    glob, local = results.spatial
+    names = results.index.set_index("code")["name"]
+    clusters = local[local["cluster"] != "ikke signifikant"]
+    return {"moran_i": format_number(glob["moran_i"], decimals=2), "p": format_number(glob["p_value"], decimals=3),
+            "islands": [names.get(c, c) for c in glob["islands_joined"]],
+            "clusters": [f"{names.get(r.code, r.code)} ({r.cluster})" for r in clusters.itertuples()]}
 
 
 def _heavily_smoothed(results: Results) -> list[str]:
@@ -199,4 +218,50 @@ def report_files(results: Results) -> dict[str, bytes]:
     }
     for focus, data in charts.items():
         files[f"reports/figurer/mal_{focus}.png"] = data
+    files["reports/utvelgelse_over_tid.html"] = render_reselection(results).encode("utf-8")
     return files
+
+
+def rank_band_figure(results: Results) -> bytes:
+    """Rank over the years (1 = most deprived) with the 90 % band, for initiative and selected areas (PNG)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    t = results.reselection.table
+    keep = set(t.loc[t["selected"] | t["in_initiative"], "area"])
+    fig, ax = plt.subplots(figsize=(7, 3.6), dpi=100)
+    fig.subplots_adjust(left=0.08, right=0.78, top=0.92, bottom=0.14)
+    for n, (_area, g) in enumerate(t[t["area"].isin(keep)].groupby("area", sort=True)):
+        g = g.sort_values("year")
+        colour = f"C{n % 10}"
+        ax.fill_between(g["year"], g["rank_p05"], g["rank_p95"], color=colour, alpha=0.15)
+        style = "-" if bool(g["in_initiative"].iloc[0]) else "--"
+        ax.plot(g["year"], g["rank"], style, marker="o", ms=3, color=colour, label=str(g["name"].iloc[0]))
+    k = results.reselection.k
+    ax.axhline(k + 0.5, color="grey", lw=0.8)
+    ax.invert_yaxis()
+    ax.set_ylabel("Rang (1 = svakest)")
+    ax.set_title(f"Heltrukket: i satsingen. Grå linje: grensen for de {k} svakeste.", fontsize=8)
+    ax.legend(fontsize=7, frameon=False, loc="upper left", bbox_to_anchor=(1.01, 1))
+    ax.xaxis.set_major_locator(matplotlib.ticker.MaxNLocator(integer=True))
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", metadata={"Software": None})
+    plt.close(fig)
+    return buf.getvalue()
+
+
+def render_reselection(results: Results) -> str:
+    """The reselection across years as a self-contained bokmål HTML page."""
+    cfg = results.study.config
+    t = results.reselection.table
+    changes = t[t["change"] != ""][["year", "name", "change", "clear_change", "drivers"]].to_dict("records")
+    names = results.index.set_index("code")["name"]
+    return _env().get_template("reselection.html.j2").render(
+        title=cfg.study.name, label=results.label, synthetic=results.synthetic, k=results.reselection.k,
+        min_population=cfg.selection.min_population, initiative_name=cfg.initiative.name,
+        initiative=[names.get(a, a) for a in results.reselection.initiative],
+        summary=results.reselection.summary.to_dict("records"), changes=changes,
+        figure=base64.b64encode(rank_band_figure(results)).decode("ascii"), spatial=_spatial_context(results),
+        year=results.year)

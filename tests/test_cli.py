@@ -81,3 +81,15 @@ def test_index_command(tmp_path):
     bad.write_text(spec.read_text(encoding="utf-8").replace('"rank"', '"ranks"'), encoding="utf-8")
     r = levekar("index", str(table), "--spec", str(bad), "--out", str(out))
     assert r.returncode == 2 and "index.normalisation" in r.stderr and "Traceback" not in r.stderr
+
+
+def test_reselect_command(tmp_path):
+    r = levekar("reselect", "--years", "2021-2023", "--out", str(tmp_path), "--no-spatial")
+    assert r.returncode == 0, r.stderr
+    summary = (tmp_path / "data" / "processed" / "reselection_summary.csv").read_text(encoding="utf-8")
+    assert summary.splitlines()[0].startswith("data_label,year,selected")
+    assert len(summary.splitlines()) == 4 and "Syntetiske demodata" in summary
+    page = (tmp_path / "reports" / "utvelgelse_over_tid.html").read_text(encoding="utf-8")
+    assert "utvelgelse år for år" in page and "Syntetiske demodata" in page
+    bad = levekar("reselect", "--years", "2015-2016", "--out", str(tmp_path))
+    assert bad.returncode == 2 and "outside the study's years 2018–2023" in bad.stderr

@@ -152,3 +152,17 @@ def test_shrinkage_switch_changes_the_index_and_says_so():
     plain = run(demo_as_study()).index.set_index("code")["score"]
     assert not np.allclose(smoothed.to_numpy(), plain.loc[smoothed.index].to_numpy())
     assert "Utjevning av små tall" in render_report(results, b"")
+
+
+def test_report_gives_band_and_p_top_3_for_every_lokalsamfunn(demo_results, demo_study):
+    from levekar.pipeline import run
+    from levekar.report import render_report
+
+    sel = demo_results.selection
+    assert sel["p_top_k"].notna().all() and sel["rank_p05"].notna().all() and len(sel) == 21
+    page = render_report(demo_results, b"")
+    for row in sel.itertuples():
+        assert f"<td>{row.name}</td>" in page
+        assert f"{int(row.rank_p05)}–{int(row.rank_p95)}" in page
+    again = run(demo_study).selection
+    pd.testing.assert_frame_equal(sel, again)  # identical for the same seed

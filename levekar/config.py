@@ -108,6 +108,7 @@ class SelectionConfig(_Strict):
     methods: list[str] = Field(default_factory=list)
     leave_one_out: bool = False
     spatial: bool = False
+    contiguous: bool = False
 
     @model_validator(mode="after")
     def _methods(self) -> SelectionConfig:

@@ -30,7 +30,7 @@ from .indicators import (
     validate_observations,
 )
 from .reselection import Reselection, reselect
-from .selection import select_areas, worse_than_reference
+from .selection import neighbours_of, select_areas, worse_than_reference
 from .targets import progress as target_progress
 from .targets import targets_for_initiative
 from .uncertainty import rank_uncertainty, uncertainty_sources
@@ -189,7 +189,8 @@ def run(study: Study, *, progress: Progress | None = None, reselect_years: list[
     selection = select_areas(index, this, study.catalogue, rule=cfg.selection.rule, k=cfg.selection.k,
                              min_indicators_worse=cfg.selection.min_indicators_worse,
                              min_population=cfg.selection.min_population, initiative=initiative_codes,
-                             uncertainty=unc)
+                             uncertainty=unc,
+                             neighbours=neighbours_of(study.lokalsamfunn) if cfg.selection.contiguous else None)
     boundary = _boundary_areas(selection, sc.k)
     cf = counterfactuals(wide[wide["code"].isin(eligible)].reset_index(drop=True), spec, study.catalogue,
                          areas=boundary, k=sc.k, names=names.to_dict())

@@ -6,6 +6,8 @@ Rules:
   (population at least ``min_population``).
 * ``multiple_deprivation``: eligible areas significantly worse than the kommune
   on at least ``m`` indicators (the EU URBAN programme required 3 of 9 criteria).
+* with ``contiguous``: top-k as one connected region (the highest-scoring area, then
+  the highest-scoring neighbour of the chosen set, and so on).
 
 Each area gets the indicators that put it where it is: those where it is
 significantly worse than the kommune, with its value, the kommune's and Norway's.
@@ -19,7 +21,7 @@ import pandas as pd
 from .catalogue import Catalogue
 from .fmt import format_value
 
-__all__ = ["select_areas", "worse_than_reference"]
+__all__ = ["neighbours_of", "select_areas", "worse_than_reference"]
 
 
 def worse_than_reference(rates: pd.DataFrame, catalogue: Catalogue) -> pd.Series:
@@ -48,6 +50,36 @@ def _reasons(rates: pd.DataFrame, catalogue: Catalogue) -> pd.Series:
     return worse.groupby("area").apply(text, include_groups=False)
 
 
+def neighbours_of(layer, *, tolerance: float = 1.0) -> dict[str, set[str]]:
+    """Areas that share a border (within ``tolerance`` metres), by code."""
+    import shapely
+
+    geoms = layer.geometry.to_numpy()
+    codes = layer["code"].to_numpy()
+    i, j = shapely.STRtree(geoms).query(shapely.buffer(geoms, tolerance), predicate="intersects")
+    out: dict[str, set[str]] = {c: set() for c in codes}
+    for a, b in zip(i, j, strict=True):
+        if a != b:
+            out[codes[a]].add(codes[b])
+    return out
+
+
+def _contiguous_top_k(table: pd.DataFrame, k: int, neighbours: dict[str, set[str]]) -> set[str]:
+    """One connected set of k areas: start from the highest score, then add the highest-scoring
+    eligible neighbour of the set until there are k (fewer if the region runs out of neighbours)."""
+    elig = table[table["eligible"]].set_index("code")["score"].dropna()
+    if elig.empty:
+        return set()
+    chosen = {elig.sort_values(ascending=False).index[0]}
+    while len(chosen) < k:
+        frontier = {n for c in chosen for n in neighbours.get(c, set())} - chosen
+        candidates = elig[elig.index.isin(frontier)]
+        if candidates.empty:
+            break
+        chosen.add(candidates.sort_values(ascending=False).index[0])
+    return chosen
+
+
 def select_areas(
     index: pd.DataFrame,
     rates: pd.DataFrame,
@@ -59,6 +91,7 @@ def select_areas(
     min_population: int = 0,
     initiative: list[str] | tuple[str, ...] = (),
     uncertainty: pd.DataFrame | None = None,
+    neighbours: dict[str, set[str]] | None = None,
 ) -> pd.DataFrame:
     """Apply a selection rule and explain it for every area.
 
@@ -75,7 +108,9 @@ def select_areas(
     out["n_worse"] = out["code"].map(n_worse).fillna(0).astype(int)
     out["n_indicators"] = out["code"].map(n_scored).fillna(0).astype(int)
     out["eligible"] = out["population"] >= min_population
-    if rule == "top_k":
+    if rule == "top_k" and neighbours is not None:
+        out["selected"] = out["code"].isin(_contiguous_top_k(out, k, neighbours))
+    elif rule == "top_k":
         order = out[out["eligible"]].sort_values(["score", "code"], ascending=[False, True])
         chosen = set(order["code"].iloc[:k])
         out["selected"] = out["code"].isin(chosen)

@@ -70,3 +70,22 @@ def test_p_top_k_sums_to_k_and_is_seeded():
     pd.testing.assert_frame_equal(a.summary, b.summary)
     assert a.summary["rank_p95"].max() > a.summary["rank_p05"].min()  # small counts do move ranks
     assert np.all(a.summary["rank_p05"] <= a.summary["rank_median"])
+
+
+def test_contiguous_top_k_grows_one_region():
+    from conftest import box, layer
+
+    from levekar.selection import neighbours_of
+
+    # A row of five areas; the two best-scoring are far apart (a and e).
+    row = layer(list("abcde"), [box(100 * i, 0, 100 * (i + 1), 100) for i in range(5)])
+    nb = neighbours_of(row)
+    assert nb["a"] == {"b"} and nb["c"] == {"b", "d"}
+    index = pd.DataFrame({"code": list("abcde"), "name": list("abcde"), "population": 5000,
+                          "score": [3.0, 1.0, 0.5, 0.0, 2.5], "rank": [1, 3, 4, 5, 2]})
+    rates = pd.DataFrame({"area": list("abcde"), "indicator": "leie", "value": 0.2, "ci_low": 0.1, "ci_high": 0.3,
+                          "kommune_value": 0.2, "significantly_worse": False})
+    plain = select_areas(index, rates, CAT, k=2).set_index("code")["selected"]
+    assert set(plain[plain].index) == {"a", "e"}
+    joined = select_areas(index, rates, CAT, k=2, neighbours=nb).set_index("code")["selected"]
+    assert set(joined[joined].index) == {"a", "b"}

@@ -36,6 +36,8 @@ def worse_than_reference(rates: pd.DataFrame, catalogue: Catalogue) -> pd.Series
 def _reasons(rates: pd.DataFrame, catalogue: Catalogue) -> pd.Series:
     """A bokmål sentence per area listing the indicators where it is significantly worse."""
     worse = rates[rates["significantly_worse"]].copy()
+    if worse.empty:
+        return pd.Series(dtype=object)
     worse["gap"] = (worse["value"] - worse["kommune_value"]).abs() / worse["kommune_value"].abs()
     worse = worse.sort_values(["area", "gap"], ascending=[True, False])
 

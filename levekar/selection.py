@@ -37,7 +37,7 @@ def _reasons(rates: pd.DataFrame, catalogue: Catalogue) -> pd.Series:
     """A bokmål sentence per area listing the indicators where it is significantly worse."""
     worse = rates[rates["significantly_worse"]].copy()
     if worse.empty:
-        return pd.Series(dtype=object)
+        return pd.Series(dtype="object")
     worse["gap"] = (worse["value"] - worse["kommune_value"]).abs() / worse["kommune_value"].abs()
     worse = worse.sort_values(["area", "gap"], ascending=[True, False])
 
@@ -122,7 +122,7 @@ def select_areas(
         raise ValueError(f"unknown selection rule {rule!r}")
     init = set(initiative)
     out["in_initiative"] = out["code"].isin(init) | out["name"].isin(init)
-    out["reasons"] = out["code"].map(_reasons(scored, catalogue)).fillna("")
+    out["reasons"] = out["code"].map(_reasons(scored, catalogue)).astype("object").fillna("")
     if uncertainty is not None:
         out = out.merge(uncertainty.rename(columns={"area": "code"}), on="code", how="left")
     out["agreement"] = np.select(

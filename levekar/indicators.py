@@ -176,12 +176,14 @@ def _bounds(obs: pd.DataFrame, catalogue: Catalogue) -> pd.DataFrame:
     out.loc[supp, "numerator_low"] = 0.0
     out.loc[supp, "numerator_high"] = np.minimum(smax[supp], out.loc[supp, "denominator"].fillna(np.inf))
     avg = kind.isin(["mean", "median"])
-    # A suppressed mean or median has no bounds to carry: it is simply missing.
-    out.loc[avg & supp, ["numerator_low", "numerator_high"]] = np.nan
+    # A suppressed mean or median has no bounds to carry: it is left out of the weighted mean
+    # (weight 0) and counted in n_suppressed, so the area's value is flagged as an estimate.
+    out.loc[avg & supp, ["numerator_low", "numerator_high"]] = 0.0
+    out.loc[avg & supp, "denominator"] = 0.0
     for col in ("numerator", "numerator_low", "numerator_high"):
         out.loc[avg, col] = out.loc[avg, col] * out.loc[avg, "denominator"]
     out["n_suppressed"] = supp.astype(float)
-    out["n_missing"] = (out["status"].isin(["..", "."]) | (avg & supp)).astype(float)
+    out["n_missing"] = out["status"].isin(["..", "."]).astype(float)
     out["n_sources"] = 1.0
     out["n_approximate"] = out["approximate"].astype(float) if "approximate" in out.columns else 0.0
     return out
@@ -211,6 +213,8 @@ def aggregate_observations(
     out["numerator"] = np.where(partly, (out["numerator_low"] + out["numerator_high"]) / 2, out["numerator_low"])
     out["status"] = np.select([out["n_missing"] > 0, partly], ["..", "partly_suppressed"], default="")
     out.loc[out["n_missing"] > 0, ["numerator", "numerator_low", "numerator_high"]] = np.nan
+    # Every source suppressed (a mean with no weight left): nothing to estimate from.
+    out.loc[partly & (out["denominator"] == 0), "status"] = ":"
     order = ["area", "year", "indicator", "numerator", "numerator_low", "numerator_high", "denominator",
              "status", "n_sources", "n_suppressed", "n_approximate"]
     return out[order].sort_values(["indicator", "year", "area"]).reset_index(drop=True), lost

@@ -230,7 +230,7 @@ def index_map(results: Results, *, tiles: str | None = None, scheme: str = "quan
     if tiles is None:
         tiles = None if results.synthetic else "OpenStreetMap"
     minx, miny, maxx, maxy = data.total_bounds
-    m = folium.Map(tiles=tiles, control_scale=False, prefer_canvas=False,
+    m = folium.Map(tiles=tiles, control_scale=False, prefer_canvas=False, attribution_control=bool(tiles),
                    attr=f"{html.escape(results.label)}; levekar" if tiles else None)
     m.fit_bounds([[miny, minx], [maxy, maxx]])
     if self_contained:
@@ -278,8 +278,11 @@ def index_map(results: Results, *, tiles: str | None = None, scheme: str = "quan
                                 tooltip=html.escape(str(p["name"]))).add_to(fg)
         fg.add_to(m)
     folium.LayerControl(collapsed=False).add_to(m)
+    years = f"{study.config.study.years[0]}–{study.config.study.years[1]}"
+    attribution = html.escape(f"{results.label}. Data {years}, vist: {results.year}. Laget med levekar.")
     m.add_child(_MapScript(
         f"L.control.scale({{imperial: false, position: 'bottomright'}}).addTo({m.get_name()});\n"
+        f"L.control.attribution({{prefix: false}}).addAttribution({json.dumps(attribution)}).addTo({m.get_name()});\n"
         f"var levekarLegends = {json.dumps(legend_ids)};\n"
         f"{m.get_name()}.on('baselayerchange', function (e) {{\n"
         "  document.querySelectorAll('.levekar-legend').forEach(function (el) { el.style.display = 'none'; });\n"

@@ -19,7 +19,8 @@ from .fmt import format_number, format_percent, format_value
 if TYPE_CHECKING:  # pragma: no cover
     from .pipeline import Results
 
-__all__ = ["index_figure", "rank_band_figure", "render_reselection", "render_report", "report_files"]
+__all__ = ["fact_sheets", "index_figure", "profile_figure", "rank_band_figure", "rank_caterpillar_figure",
+           "render_reselection", "render_report", "report_files"]
 
 
 def _env():
@@ -195,6 +196,9 @@ def render_report(results: Results, figure_png: bytes | None = None, charts: dic
     """The selection report as one self-contained HTML page in bokmål."""
     png = figure_png if figure_png is not None else index_figure(results)
     ctx = _context(results, png)
+    ctx["caterpillar"] = (base64.b64encode(rank_caterpillar_figure(results)).decode("ascii")
+                          if "p_top_k" in results.selection.columns and figure_png else "")
+    ctx["fact_sheets"] = _fact_sheet_links(results)
     ctx["charts"] = [{"focus": DOMAINS[f], "png": base64.b64encode(b).decode("ascii")}
                      for f, b in (charts or {}).items()]
     return _env().get_template("report.html.j2").render(**ctx)
@@ -219,6 +223,7 @@ def report_files(results: Results) -> dict[str, bytes]:
     for focus, data in charts.items():
         files[f"reports/figurer/mal_{focus}.png"] = data
     files["reports/utvelgelse_over_tid.html"] = render_reselection(results).encode("utf-8")
+    files.update(fact_sheets(results))
     return files
 
 
@@ -265,3 +270,124 @@ def render_reselection(results: Results) -> str:
         summary=results.reselection.summary.to_dict("records"), changes=changes,
         figure=base64.b64encode(rank_band_figure(results)).decode("ascii"), spatial=_spatial_context(results),
         year=results.year)
+
+
+def rank_caterpillar_figure(results: Results) -> bytes:
+    """Median rank with the 5–95 % band for every area in the selection year, selected areas marked (PNG)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    sel = results.selection.dropna(subset=["rank_median"]).sort_values("rank_median")
+    n = len(sel)
+    fig, ax = plt.subplots(figsize=(7, 0.28 * n + 1.0), dpi=100)
+    fig.subplots_adjust(left=0.22, right=0.97, top=0.93, bottom=0.08)
+    y = np.arange(n)
+    colours = np.where(sel["selected"], "#b30000", "#555555")
+    ax.hlines(y, sel["rank_p05"], sel["rank_p95"], color=colours, lw=3, alpha=0.5)
+    ax.scatter(sel["rank_median"], y, color=colours, zorder=3, s=18)
+    labels = [f"{nm}{' *' if init else ''}" for nm, init in zip(sel["name"], sel["in_initiative"], strict=True)]
+    ax.set_yticks(y, labels, fontsize=8)
+    ax.invert_yaxis()
+    k = results.study.config.selection.k
+    ax.axvline(k + 0.5, color="grey", lw=0.8, ls="--")
+    ax.set_xlabel("Rang (1 = svakest): median og 90 % intervall", fontsize=8)
+    ax.set_title(f"Rødt: valgt av regelen. *: i satsingen. {results.label}", fontsize=8)
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", metadata={"Software": None})
+    plt.close(fig)
+    return buf.getvalue()
+
+
+def profile_figure(results: Results, area: str) -> bytes:
+    """An area's indicators against the kommune and Norway: deviation from the kommune in per cent (PNG)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    cat = results.study.catalogue
+    r = results.rates[(results.rates["year"] == results.year) & (results.rates["area"] == area)
+                      & results.rates["published"]]
+    r = r[r["indicator"].map(lambda i: cat[i].direction != "descriptive")]
+    dev = 100 * (r["value_published"] / r["kommune_value"] - 1)
+    nor = 100 * (r["norway_value"] / r["kommune_value"] - 1)
+    worse = np.where(r["indicator"].map(lambda i: cat[i].direction == "higher_is_worse"), dev > 0, dev < 0)
+    fig, ax = plt.subplots(figsize=(7, 0.3 * len(r) + 1.0), dpi=100)
+    fig.subplots_adjust(left=0.32, right=0.97, top=0.92, bottom=0.1)
+    y = np.arange(len(r))
+    ax.barh(y, dev, color=np.where(worse, "#d7301f", "#4a90c2"))
+    ax.scatter(nor, y, marker="|", color="black", s=80, label="Norge")
+    ax.axvline(0, color="black", lw=0.8)
+    ax.set_yticks(y, [cat[i].short_label for i in r["indicator"]], fontsize=7)
+    ax.invert_yaxis()
+    ax.set_xlabel("Avvik fra kommunen, prosent", fontsize=8)
+    name = results.index.set_index("code")["name"].get(area, area)
+    ax.set_title(f"{name} {results.year}: rødt = svakere enn kommunen. {results.label}", fontsize=8)
+    ax.legend(fontsize=7, frameon=False)
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", metadata={"Software": None})
+    plt.close(fig)
+    return buf.getvalue()
+
+
+def _fact_sheet_links(results: Results) -> list[dict]:
+    from .slug import unique_slugs
+
+    idx = results.index.sort_values("name")
+    slugs = unique_slugs(idx["name"].tolist(), idx["code"].tolist())
+    return [{"name": n, "href": f"faktaark/{s}.html"} for n, s in zip(idx["name"], slugs, strict=True)]
+
+
+def fact_sheets(results: Results) -> dict[str, bytes]:
+    """One bokmål HTML fact sheet per lokalsamfunn, named by a safe slug of its name."""
+    from .slug import unique_slugs
+    from .targets import STATUS_LABELS
+
+    cat = results.study.catalogue
+    cfg = results.study.config
+    env = _env()
+    template = env.get_template("faktaark.html.j2")
+    sel = results.selection.set_index("code")
+    idx = results.index.set_index("code")
+    rates = results.rates[results.rates["year"] == results.year]
+    slugs = dict(zip(idx.index, unique_slugs(idx["name"].tolist(), idx.index.tolist()), strict=True))
+    out = {}
+    for code, row in idx.iterrows():
+        rows = []
+        for _, r in rates[rates["area"] == code].iterrows():
+            ind = cat[r["indicator"]]
+            bar = None
+            if r["published"] and ind.direction != "descriptive" and r["kommune_value"]:
+                dev = float(np.clip(100 * (r["value_published"] / r["kommune_value"] - 1), -100, 100))
+                worse = dev > 0 if ind.direction == "higher_is_worse" else dev < 0
+                bar = dev
+                left, width = (50.0, dev / 2) if dev >= 0 else (50.0 + dev / 2, -dev / 2)
+            rows.append({
+                "label": ind.short_label,
+                "value": format_value(r["value_published"], ind.kind) if r["published"] else "ikke publisert",
+                "kommune": format_value(r["kommune_value"], ind.kind),
+                "norway": format_value(r["norway_value"], ind.kind),
+                "bar": bar, "bar_left": f"{left:.1f}" if bar is not None else "",
+                "bar_width": f"{width:.1f}" if bar is not None else "",
+                "bar_class": ("worse" if worse else "better") if bar is not None else "",
+                "bar_title": f"{format_number(bar, decimals=0)} % mot kommunen" if bar is not None else "",
+            })
+        s = sel.loc[code]
+        t = results.targets[results.targets["area"] == code]
+        targets = [{"label": cat[x["indicator"]].short_label,
+                    "baseline": format_value(x["baseline"], cat[x["indicator"]].kind),
+                    "target": format_value(x["target"], cat[x["indicator"]].kind),
+                    "status": STATUS_LABELS.get(x.get("status", ""), "")} for _, x in t.iterrows()]
+        page = template.render(
+            name=row["name"], year=results.year, kommune=cfg.study.kommune_name, label=results.label,
+            synthetic=results.synthetic, population=row["population"], rank=int(row["rank"]),
+            n_areas=int(idx["rank"].max()), k=cfg.selection.k,
+            band=(f"{int(s['rank_p05'])}–{int(s['rank_p95'])}" if "rank_p05" in s and np.isfinite(s["rank_p05"])
+                  else ""),
+            p_top=format_percent(s["p_top_k"], decimals=0) if "p_top_k" in s else "",
+            selected=bool(s["selected"]), in_initiative=bool(s["in_initiative"]), initiative_name=cfg.initiative.name,
+            rows=rows, targets=targets, end_year=cfg.initiative.end_year)
+        out[f"reports/faktaark/{slugs[code]}.html"] = page.encode("utf-8")
+    return out

@@ -233,3 +233,16 @@ def test_user_named_columns_in_csv_and_xlsx(tmp_path):
         assert obs["numerator"].tolist() == [1234.0] and obs["area"].tolist() == ["31071203"], name
     with pytest.raises(DataError, match=r"tabell.csv: column\(s\) \['teller'\] named in the configuration"):
         read_observations(tmp_path / "tabell.csv", columns={**cols, "numerator": "teller"})
+
+
+def test_suppressed_medians_are_left_out_of_the_weighted_mean():
+    rows = [("g1", 2020, "inntekt_forbruksenhet", 300_000, 100, ""),
+            ("g2", 2020, "inntekt_forbruksenhet", None, 15, ":")]
+    counts, _ = aggregate_observations(validate_observations(obs(rows), CAT), CW, CAT)
+    a = counts.set_index("area").loc["A"]
+    assert a["status"] == "partly_suppressed" and a["denominator"] == 100.0
+    rates = rates_from_counts(counts, CAT, min_denominator=0).set_index("area")
+    assert rates.loc["A", "value"] == 300_000.0 and rates.loc["A", "publish_status"] == "estimated"
+    only = [("g2", 2020, "inntekt_forbruksenhet", None, 15, ":")]
+    counts, _ = aggregate_observations(validate_observations(obs(only), CAT), CW, CAT)
+    assert counts.set_index("area").loc["A", "status"] == ":"

@@ -39,3 +39,39 @@ def test_map_escapes_names_and_shows_banner(demo_results):
     assert "\\u0026lt;script\\u0026gt;alert(1)" in page
     assert "Syntetiske demodata" in page
     assert "cdn.jsdelivr.net" not in page
+
+
+def test_reports_and_fact_sheets_escape_names_and_use_slugs(demo_results):
+    from levekar.report import fact_sheets, render_report, render_reselection
+    from levekar.slug import slugify
+
+    evil = "<script>alert(1)</script>"
+    study = demo_results.study
+    original_ls = study.lokalsamfunn
+    index, selection, resel = demo_results.index, demo_results.selection, demo_results.reselection.table
+    try:
+        demo_results.index = index.assign(name=index["name"].where(index["code"] != "LS01", evil))
+        demo_results.selection = selection.assign(name=selection["name"].where(selection["code"] != "LS01", evil))
+        demo_results.reselection.table = resel.assign(name=resel["name"].where(resel["area"] != "LS01", evil))
+        pages = {"report": render_report(demo_results, b""), "reselection": render_reselection(demo_results)}
+        sheets = fact_sheets(demo_results)
+    finally:
+        study.lokalsamfunn = original_ls
+        demo_results.index, demo_results.selection = index, selection
+        demo_results.reselection.table = resel
+    for name, page in pages.items():
+        assert evil not in page, name
+        assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page, name
+    evil_sheet = f"reports/faktaark/{slugify(evil)}.html"
+    assert evil_sheet == "reports/faktaark/script-alert-1-script.html" and evil_sheet in sheets
+    assert evil not in sheets[evil_sheet].decode("utf-8")
+    assert len(sheets) == 21 and all(b"Syntetiske demodata" in p for p in sheets.values())
+
+
+def test_slugs_are_safe_and_unique():
+    from levekar.slug import slugify, unique_slugs
+
+    assert slugify("Kråkerøy sør") == "kraakeroy-sor" and slugify("Østsiden") == "ostsiden"
+    assert slugify("../../etc/passwd") == "etc-passwd" and slugify("   ") == "omrade"
+    assert unique_slugs(["Rød", "Rød", "Seut"], ["31073301", "31074204", "LS11"]) == [
+        "rod-31073301", "rod-31074204", "seut"]

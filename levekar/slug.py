@@ -1,0 +1,33 @@
+"""Safe file names from area names.
+
+>>> slugify("Kråkerøy sør")
+'kraakeroy-sor'
+>>> slugify("<script>alert(1)</script>")
+'script-alert-1-script'
+>>> slugify("../../etc/passwd")
+'etc-passwd'
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+__all__ = ["slugify", "unique_slugs"]
+
+_NORDIC = {"æ": "ae", "ø": "o", "å": "aa", "Æ": "ae", "Ø": "o", "Å": "aa"}
+
+
+def slugify(text: str, *, max_length: int = 60) -> str:
+    """Lowercase ASCII letters, digits and single hyphens only; never empty (``"omrade"``)."""
+    t = "".join(_NORDIC.get(ch, ch) for ch in str(text))
+    t = unicodedata.normalize("NFKD", t).encode("ascii", "ignore").decode("ascii").lower()
+    t = re.sub(r"[^a-z0-9]+", "-", t).strip("-")
+    return t[:max_length].rstrip("-") or "omrade"
+
+
+def unique_slugs(names: list[str], codes: list[str]) -> list[str]:
+    """Slugs for ``names``; where two collide, the area code is added to each."""
+    base = [slugify(n) for n in names]
+    counts = {s: base.count(s) for s in base}
+    return [s if counts[s] == 1 else f"{s}-{slugify(c)}" for s, c in zip(base, codes, strict=True)]

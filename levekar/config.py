@@ -185,6 +185,9 @@ class ComparisonConfig(_Strict):
 class OutputConfig(_Strict):
     map: bool = True
     report: bool = True
+    classification: Literal["quantiles", "natural_breaks", "equal_interval", "fisher_jenks"] = "quantiles"
+    classes: int = Field(default=5, ge=2, le=5)
+    tiles: Literal["auto", "none", "OpenStreetMap", "CartoDB positron"] = "auto"
 
 
 class StudyConfig(_Strict):

@@ -200,7 +200,7 @@ def _thematic_layers(results: Results, data: gpd.GeoDataFrame) -> list[dict]:
     return layers
 
 
-def index_map(results: Results, *, tiles: str | None = None, scheme: str = "quantiles",
+def index_map(results: Results, *, tiles: str | None = None, scheme: str | None = None, k: int | None = None,
               self_contained: bool = True, simplify_m: float = 15.0) -> folium.Map:
     """An interactive map of the index, its domains and every indicator by lokalsamfunn.
 
@@ -227,8 +227,12 @@ def index_map(results: Results, *, tiles: str | None = None, scheme: str = "quan
         results.index.drop(columns=["name"]), on="code", how="left").merge(
         sel[[*unc_cols, "selected", "in_initiative"]], left_on="code", right_index=True, how="left")
     data["tooltip"] = [_tooltip(r, results) for _, r in data.iterrows()]
+    out_cfg = study.config.output
+    scheme = scheme or out_cfg.classification
+    n_classes = k or out_cfg.classes
     if tiles is None:
-        tiles = None if results.synthetic else "OpenStreetMap"
+        tiles = {"auto": None if results.synthetic else "OpenStreetMap", "none": None}.get(out_cfg.tiles,
+                                                                                            out_cfg.tiles)
     minx, miny, maxx, maxy = data.total_bounds
     m = folium.Map(tiles=tiles, control_scale=False, prefer_canvas=False, attribution_control=bool(tiles),
                    attr=f"{html.escape(results.label)}; levekar" if tiles else None)
@@ -240,7 +244,7 @@ def index_map(results: Results, *, tiles: str | None = None, scheme: str = "quan
     geometries = [shapely.geometry.mapping(shapely.set_precision(g, 1e-5)) for g in data.geometry]
     for k, layer in enumerate(_thematic_layers(results, data)):
         vals = layer["values"]
-        breaks = class_breaks(vals, scheme=scheme) if vals.notna().any() else []
+        breaks = class_breaks(vals, k=n_classes, scheme=scheme) if vals.notna().any() else []
         palette = PALETTE[::-1] if layer["reverse"] else PALETTE
         colours = []
         for v in vals:

@@ -75,3 +75,17 @@ def test_slugs_are_safe_and_unique():
     assert slugify("../../etc/passwd") == "etc-passwd" and slugify("   ") == "omrade"
     assert unique_slugs(["Rød", "Rød", "Seut"], ["31073301", "31074204", "LS11"]) == [
         "rod-31073301", "rod-31074204", "seut"]
+
+
+def test_natural_breaks_from_the_configuration_and_map_size(demo_results):
+    from levekar.maps import index_map
+
+    cfg = demo_results.study.config.output
+    before = cfg.classification
+    try:
+        cfg.classification = "natural_breaks"
+        page = index_map(demo_results).get_root().render()
+    finally:
+        cfg.classification = before
+    assert "til og med" in page
+    assert len(page.encode("utf-8")) < 5 * 2**20  # the self-contained map stays under 5 MB

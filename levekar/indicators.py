@@ -337,28 +337,27 @@ def shrink_rates(rates: pd.DataFrame, catalogue: Catalogue) -> pd.DataFrame:
     τ² = max(0, var(p_i) − mean(v_i)). The shrunk value is B_i·p₀ + (1 − B_i)·p_i with
     B_i = v_i / (v_i + τ²): small areas move most. ``shrinkage`` = B_i is reported so
     that smoothing cannot hide a deprived pocket unnoticed. Adds ``value_shrunk``
-    and ``shrinkage``.
+    and ``shrinkage``. Groups with fewer than three areas are left as they are.
     """
     out = rates.copy()
-    out["value_shrunk"] = out["value"]
-    out["shrinkage"] = 0.0
-    kinds = out["indicator"].map({k: v.kind for k, v in catalogue.items()})
-    for (_year, ind), g in out.groupby(["year", "indicator"], sort=False):
-        kind = catalogue[ind].kind
-        if kind not in ("share", "rate_per_1000"):
-            continue
-        ok = g["value"].notna() & (g["denominator"] > 0)
-        if ok.sum() < 3:
-            continue
-        scale = catalogue[ind].scale
-        p = g.loc[ok, "value"].to_numpy(dtype=float) / scale
-        n = g.loc[ok, "denominator"].to_numpy(dtype=float)
-        p0 = float(g["kommune_value"].iloc[0]) / scale if "kommune_value" in g else float(np.average(p, weights=n))
-        v = p0 * (1 - p0) / n if kind == "share" else p0 / n
-        tau2 = max(0.0, float(np.var(p, ddof=1)) - float(np.mean(v)))
-        b = v / (v + tau2) if tau2 > 0 else np.ones_like(v)
-        idx = g.index[ok.to_numpy()]
-        out.loc[idx, "value_shrunk"] = scale * (b * p0 + (1 - b) * p)
-        out.loc[idx, "shrinkage"] = b
-    out.loc[~kinds.isin(["share", "rate_per_1000"]), "shrinkage"] = np.nan
+    kind = out["indicator"].map({k: v.kind for k, v in catalogue.items()})
+    scale = out["indicator"].map({k: v.scale for k, v in catalogue.items()}).astype(float)
+    ok = kind.isin(["share", "rate_per_1000"]) & out["value"].notna() & (out["denominator"] > 0)
+    p = out["value"] / scale
+    n = out["denominator"].astype(float)
+    if "kommune_value" in out:
+        p0 = out["kommune_value"] / scale
+    else:
+        p0 = (p * n).where(ok).groupby([out["year"], out["indicator"]]).transform("sum") / n.where(ok).groupby(
+            [out["year"], out["indicator"]]).transform("sum")
+    v = np.where(kind == "share", p0 * (1 - p0) / n, p0 / n)
+    v = pd.Series(v, index=out.index).where(ok)
+    keys = [out["year"], out["indicator"]]
+    count = ok.groupby(keys).transform("sum")
+    var_between = p.where(ok).groupby(keys).transform(lambda x: x.var(ddof=1))
+    tau2 = (var_between - v.groupby(keys).transform("mean")).clip(lower=0.0)
+    b = pd.Series(np.where(tau2 > 0, v / (v + tau2), 1.0), index=out.index)
+    use = ok & (count >= 3)
+    out["value_shrunk"] = out["value"].where(~use, scale * (b * p0 + (1 - b) * p))
+    out["shrinkage"] = np.where(use, b, np.where(kind.isin(["share", "rate_per_1000"]), 0.0, np.nan))
     return out

@@ -197,7 +197,7 @@ def run(study: Study, *, progress: Progress | None = None, reselect_years: list[
     say("Utvelgelse år for år")
     years = reselect_years or sorted(int(y) for y in rates["year"].unique())
     resel = reselect(rates, counts, spec, study.catalogue, years=years, areas=eligible, names=names.to_dict(),
-                     initiative=initiative_codes, k=sc.k, draws=min(sc.draws, 500) if sc.draws else 200,
+                     initiative=initiative_codes, k=sc.k, draws=min(sc.draws, 300) if sc.draws else 200,
                      seed=cfg.study.seed, value_column="value_shrunk" if use_shrunk else "value")
     spatial = None
     if sc.spatial:
@@ -401,28 +401,29 @@ def reselection_files(results: Results) -> dict[str, bytes]:
 _FORKED: Results | None = None
 
 
-def _report_job() -> dict[str, bytes]:
+def _report_job(part: str) -> dict[str, bytes]:
     from .report import report_files
 
     assert _FORKED is not None
-    return report_files(_FORKED)
+    return report_files(_FORKED, part)
 
 
 def _render(results: Results, say: Progress) -> dict[str, bytes]:
-    """The map (folium) and the report (matplotlib, jinja2), side by side in two processes where the
-    machine has more than one core and can fork; one after the other otherwise."""
+    """The map (folium) and the report in two halves (matplotlib, jinja2), side by side in forked
+    processes where the machine has more than one core and can fork; one after the other otherwise."""
     import multiprocessing
     import os
 
+    global _FORKED
     cfg = results.study.config.output
     files: dict[str, bytes] = {}
     pool = None
-    job = None
-    if cfg.report and cfg.map and (os.cpu_count() or 1) > 1 and "fork" in multiprocessing.get_all_start_methods():
-        global _FORKED
+    jobs = []
+    if cfg.report and (os.cpu_count() or 1) > 1 and "fork" in multiprocessing.get_all_start_methods():
         _FORKED = results
+        # One helper process: with two cores, the map here and the report there.
         pool = multiprocessing.get_context("fork").Pool(1)
-        job = pool.apply_async(_report_job)
+        jobs = [pool.apply_async(_report_job, ("all",))]
     try:
         if cfg.map:
             say("Kart")
@@ -431,8 +432,9 @@ def _render(results: Results, say: Progress) -> dict[str, bytes]:
             files["maps/levekar_kart.html"] = index_map(results).get_root().render().encode("utf-8")
         if cfg.report:
             say("Rapport")
-            if job is not None:
-                files.update(job.get())
+            if jobs:
+                for job in jobs:
+                    files.update(job.get())
             else:
                 from .report import report_files
 

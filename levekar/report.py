@@ -204,26 +204,32 @@ def render_report(results: Results, figure_png: bytes | None = None, charts: dic
     return _env().get_template("report.html.j2").render(**ctx)
 
 
-def report_files(results: Results) -> dict[str, bytes]:
-    """The report, its figures and the handlingsplan (XLSX and CSV), by path under the output folder."""
+def report_files(results: Results, part: str = "all") -> dict[str, bytes]:
+    """The report, its figures, the reselection page, the fact sheets and the handlingsplan (XLSX, CSV).
+
+    ``part`` = ``"main"`` (the report and the figures it embeds) or ``"extra"`` (the rest) lets the
+    two be rendered in parallel; ``"all"`` gives both.
+    """
     from .handlingsplan import focus_area_charts, handlingsplan_table, handlingsplan_xlsx
 
-    png = index_figure(results)
-    charts = focus_area_charts(results)
-    table = handlingsplan_table(results)
-    cfg = results.study.config
-    files = {
-        "reports/levekar_rapport.html": render_report(results, png, charts).encode("utf-8"),
-        "reports/figurer/indeks_kart.png": png,
-        "reports/handlingsplan.xlsx": handlingsplan_xlsx(
+    files: dict[str, bytes] = {}
+    if part in ("all", "main"):
+        png = index_figure(results)
+        charts = focus_area_charts(results)
+        files["reports/levekar_rapport.html"] = render_report(results, png, charts).encode("utf-8")
+        files["reports/figurer/indeks_kart.png"] = png
+        for focus, data in charts.items():
+            files[f"reports/figurer/mal_{focus}.png"] = data
+    if part in ("all", "extra"):
+        table = handlingsplan_table(results)
+        cfg = results.study.config
+        files["reports/handlingsplan.xlsx"] = handlingsplan_xlsx(
             table, title=f"{cfg.initiative.name}: handlingsplan {cfg.initiative.start}–{cfg.initiative.end_year}",
-            label=results.label),
-        "reports/handlingsplan.csv": table.to_csv(index=False, sep=";", lineterminator="\n").encode("utf-8-sig"),
-    }
-    for focus, data in charts.items():
-        files[f"reports/figurer/mal_{focus}.png"] = data
-    files["reports/utvelgelse_over_tid.html"] = render_reselection(results).encode("utf-8")
-    files.update(fact_sheets(results))
+            label=results.label)
+        files["reports/handlingsplan.csv"] = table.to_csv(index=False, sep=";", lineterminator="\n").encode(
+            "utf-8-sig")
+        files["reports/utvelgelse_over_tid.html"] = render_reselection(results).encode("utf-8")
+        files.update(fact_sheets(results))
     return files
 
 

@@ -32,23 +32,31 @@ class RankUncertainty:
     seed: int
 
 
+def _wide_counts(counts: pd.DataFrame, spec: IndexSpec, areas: list[str]) -> dict[str, np.ndarray]:
+    """Counts as (areas, indicators) arrays in the spec's order."""
+    cols = [i.column for i in spec.indicators]
+    out = {}
+    for field in ("numerator", "numerator_low", "numerator_high", "denominator"):
+        wide = counts.pivot_table(index="area", columns="indicator", values=field, aggfunc="first", dropna=False)
+        out[field] = wide.reindex(index=areas, columns=cols).to_numpy(dtype=float)
+    return out
+
+
 def _draw_values(counts: pd.DataFrame, spec: IndexSpec, catalogue: Catalogue, areas: list[str],
                  draws: int, rng: np.random.Generator) -> np.ndarray:
     """Array (draws, areas, indicators) of indicator values re-sampled around the observed counts."""
+    w = _wide_counts(counts, spec, areas)
     out = np.empty((draws, len(areas), len(spec.indicators)))
     for k, ind in enumerate(spec.indicators):
-        c = counts[counts["indicator"] == ind.column].set_index("area").reindex(areas)
-        den = c["denominator"].to_numpy(dtype=float)
-        lo = c["numerator_low"].to_numpy(dtype=float)
-        hi = c["numerator_high"].to_numpy(dtype=float)
+        den, lo, hi = w["denominator"][:, k], w["numerator_low"][:, k], w["numerator_high"][:, k]
         kind = catalogue[ind.column].kind
         if kind in ("mean", "median"):
-            out[:, :, k] = (c["numerator"].to_numpy(dtype=float) / den)[None, :]
+            with np.errstate(invalid="ignore", divide="ignore"):
+                out[:, :, k] = (w["numerator"][:, k] / den)[None, :]
             continue
         centre = lo + (hi - lo) * rng.random((draws, len(areas)))
         ok = ~np.isnan(centre) & (den > 0)
-        n_int = np.where(ok[0], np.round(den), 0).astype(np.int64)
-        val = np.full((draws, len(areas)), np.nan)
+        n_int = np.where(ok[0], np.round(np.nan_to_num(den)), 0).astype(np.int64)
         if kind == "share":
             p = np.clip(np.where(ok, centre / np.where(den > 0, den, 1), 0.0), 0, 1)
             x = rng.binomial(np.broadcast_to(n_int, p.shape), p)
@@ -210,9 +218,7 @@ def _ranks_random_ties(total: np.ndarray, rng: np.random.Generator) -> np.ndarra
 
 
 def _observed(counts: pd.DataFrame, spec: IndexSpec, catalogue: Catalogue, areas: list[str]) -> np.ndarray:
-    cols = []
-    for ind in spec.indicators:
-        c = counts[counts["indicator"] == ind.column].set_index("area").reindex(areas)
-        scale = catalogue[ind.column].scale
-        cols.append(scale * c["numerator"].to_numpy(dtype=float) / c["denominator"].to_numpy(dtype=float))
-    return np.column_stack(cols)
+    w = _wide_counts(counts, spec, areas)
+    scale = np.array([catalogue[i.column].scale for i in spec.indicators])
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return scale * w["numerator"] / w["denominator"]

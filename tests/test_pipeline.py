@@ -85,7 +85,7 @@ def test_failed_write_leaves_previous_outputs_intact(demo_results, tmp_path, mon
     before = {p: p.read_bytes() for p in tmp_path.rglob("*") if p.is_file()}
     import levekar.report
 
-    def boom(results):
+    def boom(results, part="all"):
         raise RuntimeError("disk full")
 
     monkeypatch.setattr(levekar.report, "report_files", boom)

@@ -217,7 +217,7 @@ def run(study: Study, *, progress: Progress | None = None, reselect_years: list[
     return Results(study=study, crosswalk=cw, observations=obs, counts=counts, rates=rates, kommune=kommune,
                    index_spec=spec, index=index, selection=selection, targets=targets, comparison=comparison,
                    agreement=agreement, counterfactuals=cf, reselection=resel, spatial=spatial, year=year,
-                   unmatched=pd.concat([unmatched, lost.assign(year=lost.get("year"))], ignore_index=True),
+                   unmatched=pd.concat([unmatched, lost], ignore_index=True),
                    accounting=acc)
 
 
@@ -271,11 +271,13 @@ def _population_by_target(cw: Crosswalk, study: Study) -> pd.Series:
         t = cw.table
         pop_src = t.groupby("source")["population"].sum() / t.groupby("source")["population_share"].sum()
         return (t["weight"] * t["source"].map(pop_src).fillna(0)).groupby(t["target"]).sum()
+    # No population layer: use the largest "Folkemengde" denominator in the data (latest year).
     obs = study.observations
-    pop = obs[(obs["indicator"] == "utflytting")]
+    by_pop = [i for i, d in study.catalogue.items() if d.denominator.startswith("Folkemengde")]
+    pop = obs[obs["indicator"].isin(by_pop)]
     if pop.empty:
         return pd.Series(dtype=float)
-    last = pop[pop["year"] == pop["year"].max()].set_index("area")["denominator"]
+    last = pop[pop["year"] == pop["year"].max()].groupby("area")["denominator"].max()
     t = cw.table
     return (t["weight"] * t["source"].map(last).fillna(0)).groupby(t["target"]).sum()
 

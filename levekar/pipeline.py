@@ -182,7 +182,7 @@ def run(study: Study, *, progress: Progress | None = None, reselect_years: list[
         unc = rank_uncertainty(this_counts, spec, study.catalogue, areas=eligible, k=sc.k, draws=sc.draws,
                                seed=cfg.study.seed, **opts).summary
         sources = uncertainty_sources(this_counts, spec, study.catalogue, areas=eligible,
-                                      draws=max(200, sc.draws // 4), seed=cfg.study.seed, **opts)
+                                      draws=max(200, sc.draws // 8), seed=cfg.study.seed, **opts)
         unc = unc.merge(sources, on="area", how="left")
     say("Utvelgelse og mål")
     initiative_codes = _resolve_areas(cfg.initiative.areas, study.lokalsamfunn, study.source)
@@ -197,7 +197,7 @@ def run(study: Study, *, progress: Progress | None = None, reselect_years: list[
     say("Utvelgelse år for år")
     years = reselect_years or sorted(int(y) for y in rates["year"].unique())
     resel = reselect(rates, counts, spec, study.catalogue, years=years, areas=eligible, names=names.to_dict(),
-                     initiative=initiative_codes, k=sc.k, draws=min(sc.draws, 300) if sc.draws else 200,
+                     initiative=initiative_codes, k=sc.k, draws=min(sc.draws, 200) if sc.draws else 200,
                      seed=cfg.study.seed, value_column="value_shrunk" if use_shrunk else "value")
     spatial = None
     if sc.spatial:

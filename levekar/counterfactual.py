@@ -57,6 +57,7 @@ def counterfactuals(
     areas: list[str],
     k: int,
     names: dict[str, str] | None = None,
+    hidden: set[tuple[str, str]] | None = None,
 ) -> pd.DataFrame:
     """Smallest single changes that would move each of ``areas`` across the top-``k`` boundary.
 
@@ -64,7 +65,8 @@ def counterfactuals(
     index was computed from). Returns ``area, name, now, kind, indicator, from,
     to, change, text``: ``kind`` is ``value`` or ``weight``; ``change`` is the
     relative change (to / from − 1). Only the smallest change of each kind is kept
-    per area.
+    per area. ``hidden`` lists ``(area, indicator)`` pairs whose values may not be
+    published: no value counterfactual is given for them (it would reveal the value).
     """
     names = names or {}
     ids = wide[spec.id].astype(str).tolist()
@@ -79,7 +81,7 @@ def counterfactuals(
         best: dict[str, dict] = {}
         for j, ind in enumerate(spec.indicators):
             x0 = values[a, j]
-            if not np.isfinite(x0):
+            if not np.isfinite(x0) or (area, ind.column) in (hidden or set()):
                 continue
             # Moving the value in the "better" direction pushes an area out; "worse" pulls it in.
             sign = (-1.0 if ind.higher_is_worse else 1.0) * (1.0 if inside else -1.0)

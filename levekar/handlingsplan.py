@@ -38,6 +38,11 @@ def handlingsplan_table(results: Results) -> pd.DataFrame:
     rows = []
     for _, r in t.iterrows():
         ind = cat[r["indicator"]]
+        if not r["published"]:
+            # The baseline rests on too few people to publish: the row says so and shows no numbers.
+            rows.append({"Innsatsområde": DOMAINS[r["focus_area"]], "Mål": "ikke publisert (for få personer)",
+                         "Lokalsamfunn": r["name"], "Indikator": ind.label, "Status": "ikke publisert"})
+            continue
         row = {
             "Innsatsområde": DOMAINS[r["focus_area"]],
             "Mål": _goal(r, ind, int(r["end_year"])),

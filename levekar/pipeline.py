@@ -186,14 +186,16 @@ def run(study: Study, *, progress: Progress | None = None, reselect_years: list[
         unc = unc.merge(sources, on="area", how="left")
     say("Utvelgelse og mål")
     initiative_codes = _resolve_areas(cfg.initiative.areas, study.lokalsamfunn, study.source)
-    selection = select_areas(index, this, study.catalogue, rule=cfg.selection.rule, k=cfg.selection.k,
+    # Reasons and counts of "worse than the kommune" are published: they rest on published values only.
+    selection = select_areas(index, this[this["published"]], study.catalogue, rule=cfg.selection.rule, k=cfg.selection.k,
                              min_indicators_worse=cfg.selection.min_indicators_worse,
                              min_population=cfg.selection.min_population, initiative=initiative_codes,
                              uncertainty=unc,
                              neighbours=neighbours_of(study.lokalsamfunn) if cfg.selection.contiguous else None)
     boundary = _boundary_areas(selection, sc.k)
+    hidden = set(zip(this.loc[~this["published"], "area"], this.loc[~this["published"], "indicator"], strict=True))
     cf = counterfactuals(wide[wide["code"].isin(eligible)].reset_index(drop=True), spec, study.catalogue,
-                         areas=boundary, k=sc.k, names=names.to_dict())
+                         areas=boundary, k=sc.k, names=names.to_dict(), hidden=hidden)
     say("Utvelgelse år for år")
     years = reselect_years or sorted(int(y) for y in rates["year"].unique())
     resel = reselect(rates, counts, spec, study.catalogue, years=years, areas=eligible, names=names.to_dict(),
@@ -212,6 +214,8 @@ def run(study: Study, *, progress: Progress | None = None, reselect_years: list[
         rules={k: v.model_dump(exclude_none=True) for k, v in t.rules.items()}, area_names=names.to_dict())
     targets.insert(2, "name", targets["area"].map(names))
     targets = target_progress(targets, rates, study.catalogue)
+    min_den = targets["indicator"].map(lambda i: max(study.catalogue[i].min_denominator, cfg.study.min_denominator))
+    targets["published"] = targets["denominator"] >= min_den
     acc.update(_accounting(cw, study, lost, counts))
     acc["topology"] = _topology(study)
     return Results(study=study, crosswalk=cw, observations=obs, counts=counts, rates=rates, kommune=kommune,

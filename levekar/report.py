@@ -115,7 +115,7 @@ def _context(results: Results, figure_png: bytes) -> dict:
     t = results.targets.copy()
     year_cols = [c for c in t.columns if c.startswith("target_")]
     targets = []
-    for _, r in t.iterrows():
+    for _, r in t[t["published"]].iterrows():  # a baseline on too few people is not shown
         ind = cat[r["indicator"]]
         targets.append({
             "focus": DOMAINS[r["focus_area"]], "area": r["name"], "label": ind.short_label,
@@ -381,7 +381,7 @@ def fact_sheets(results: Results) -> dict[str, bytes]:
                 "bar_title": f"{format_number(bar, decimals=0)} % mot kommunen" if bar is not None else "",
             })
         s = sel.loc[code]
-        t = results.targets[results.targets["area"] == code]
+        t = results.targets[(results.targets["area"] == code) & results.targets["published"]]
         targets = [{"label": cat[x["indicator"]].short_label,
                     "baseline": format_value(x["baseline"], cat[x["indicator"]].kind),
                     "target": format_value(x["target"], cat[x["indicator"]].kind),

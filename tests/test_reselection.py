@@ -97,3 +97,12 @@ def test_spatial_clusters_join_islands():
     assert glob["moran_i"] > 0.3
     again, local2 = spatial_clusters(layer, values, permutations=199, seed=2)
     assert again == glob and local.equals(local2)
+
+
+def test_counterfactuals_never_reveal_hidden_values():
+    wide = pd.DataFrame({"code": list(P), **{ind: [P[a][k] for a in P]
+                                              for k, ind in enumerate(("leie", "trangbodd", "sosialhjelp"))}})
+    everything = counterfactuals(wide, SPEC, CAT, areas=["B"], k=2)
+    shown = everything[everything["kind"] == "value"]["indicator"].iloc[0]
+    hidden = counterfactuals(wide, SPEC, CAT, areas=["B"], k=2, hidden={("B", shown)})
+    assert shown not in hidden.loc[hidden["kind"] == "value", "indicator"].tolist()

@@ -138,3 +138,19 @@ def test_manual_rule_without_the_area_is_an_error():
         targets_for_initiative(rates({2022: 0.35}), CAT, areas=["A"], focus_areas={"oppvekst": ["grunnskole"]},
                                start=2023, years=5, rules={"grunnskole": {"rule": "manual", "values": {"X": 1}}},
                                area_names={"A": "Sentrum"})
+
+
+def test_targets_on_too_few_people_are_not_published(demo_results):
+    from levekar.handlingsplan import handlingsplan_table
+
+    t = demo_results.targets.copy()
+    assert t["published"].all()  # the demo's initiative areas are large enough
+    small = demo_results.targets.index[0]
+    demo_results.targets.loc[small, "published"] = False
+    try:
+        table = handlingsplan_table(demo_results)
+    finally:
+        demo_results.targets = t
+    row = table.iloc[0]
+    assert row["Status"] == "ikke publisert" and row["Mål"].startswith("ikke publisert")
+    assert pd.isna(row["Utgangsverdi"])

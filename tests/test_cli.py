@@ -93,3 +93,8 @@ def test_reselect_command(tmp_path):
     assert "utvelgelse år for år" in page and "Syntetiske demodata" in page
     bad = levekar("reselect", "--years", "2015-2016", "--out", str(tmp_path))
     assert bad.returncode == 2 and "outside the study's years 2018–2023" in bad.stderr
+
+
+def test_debug_shows_the_traceback():
+    r = levekar("--debug", "run", "--config", "finnes-ikke.toml")
+    assert r.returncode != 0 and "Traceback" in r.stderr and "ConfigError" in r.stderr

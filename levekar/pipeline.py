@@ -133,9 +133,12 @@ def run(study: Study, *, progress: Progress | None = None, reselect_years: list[
     say = progress or (lambda _msg: None)
     cfg = study.config
     say("Krysstabell grunnkretser → lokalsamfunn")
+    if cfg.crosswalk.weighting == "population" and study.population is None:
+        raise ConfigError(f"{study.source}: crosswalk.weighting = 'population' needs a [population] layer "
+                          "(SSB's population grid or address points); or set weighting = 'area'.")
     cw = crosswalk_from_overlay(
         study.grunnkretser, study.lokalsamfunn,
-        weighting=cfg.crosswalk.weighting if study.population is not None else "area",
+        weighting=cfg.crosswalk.weighting,
         population=study.population,
         population_column="popTot",
         sliver_tolerance=cfg.crosswalk.sliver_tolerance,
@@ -167,12 +170,16 @@ def run(study: Study, *, progress: Progress | None = None, reselect_years: list[
     use_shrunk = cfg.indicators is not None and cfg.indicators.shrinkage
     wide = this.pivot(index="area", columns="indicator", values="value_shrunk" if use_shrunk else "value")
     wide = wide.reset_index().rename(columns={"area": "code"})
-    pop_by_ls = _population_by_target(cw, study)
+    pop_by_ls = _population_by_target(cw, study, obs)
     index = index_from_spec(wide, spec, source=f"{study.source}: index")
     comparison, agreement = _compare(wide, spec, index, cfg)
     index.insert(1, "name", index["code"].map(names))
     index.insert(2, "population", index["code"].map(pop_by_ls).round().astype("Int64"))
     eligible = index.loc[index["population"].fillna(0) >= cfg.selection.min_population, "code"].tolist()
+    if len(eligible) <= cfg.selection.k:
+        raise ConfigError(f"{study.source}: selection.min_population = {cfg.selection.min_population} leaves "
+                          f"{len(eligible)} lokalsamfunn, not more than k = {cfg.selection.k}; lower it, or give a "
+                          "population layer ([population]).")
     unc = None
     sc = cfg.selection
     if sc.draws > 0:
@@ -269,14 +276,14 @@ def _resolve_areas(wanted: list[str], layer, source: str) -> list[str]:
     return out
 
 
-def _population_by_target(cw: Crosswalk, study: Study) -> pd.Series:
+def _population_by_target(cw: Crosswalk, study: Study, obs: pd.DataFrame) -> pd.Series:
     """People per lokalsamfunn: each grunnkrets's population split by the crosswalk's weights."""
     if cw.weighting == "population":
         t = cw.table
         pop_src = t.groupby("source")["population"].sum() / t.groupby("source")["population_share"].sum()
         return (t["weight"] * t["source"].map(pop_src).fillna(0)).groupby(t["target"]).sum()
-    # No population layer: use the largest "Folkemengde" denominator in the data (latest year).
-    obs = study.observations
+    # No population layer: use the largest "Folkemengde" denominator in the data (latest year),
+    # from the observations carried onto today's codes.
     by_pop = [i for i, d in study.catalogue.items() if d.denominator.startswith("Folkemengde")]
     pop = obs[obs["indicator"].isin(by_pop)]
     if pop.empty:

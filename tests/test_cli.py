@@ -98,3 +98,23 @@ def test_reselect_command(tmp_path):
 def test_debug_shows_the_traceback():
     r = levekar("--debug", "run", "--config", "finnes-ikke.toml")
     assert r.returncode != 0 and "Traceback" in r.stderr and "ConfigError" in r.stderr
+
+
+def test_study_without_population_or_reference(tmp_path):
+    assert levekar("demo", "--out", str(tmp_path)).returncode == 0
+    cfg = tmp_path / "study.toml"
+    text = cfg.read_text(encoding="utf-8")
+    text = text.replace('[population]\npath = "befolkning_250m.gpkg"\ncolumn = "popTot"\n', "")
+    text = text.replace('reference = "referanse_norge.csv"\n', "")
+    cfg.write_text(text, encoding="utf-8")
+    r = levekar("run", "--config", str(cfg), "--out", str(tmp_path / "o"))
+    assert r.returncode == 2 and "crosswalk.weighting = 'population' needs a [population] layer" in r.stderr
+    cfg.write_text(text.replace('weighting = "population"', 'weighting = "area"'), encoding="utf-8")
+    r = levekar("run", "--config", str(cfg), "--out", str(tmp_path / "o"))
+    assert r.returncode == 0, r.stderr
+    sel = (tmp_path / "o" / "data" / "processed" / "selection.csv").read_text(encoding="utf-8")
+    assert len(sel.splitlines()) == 22
+    cfg.write_text(text.replace('weighting = "population"', 'weighting = "area"').replace(
+        "min_population = 1000", "min_population = 100000"), encoding="utf-8")
+    r = levekar("run", "--config", str(cfg), "--out", str(tmp_path / "o"))
+    assert r.returncode == 2 and "selection.min_population = 100000 leaves 0 lokalsamfunn" in r.stderr

@@ -414,16 +414,20 @@ def reselection_files(results: Results) -> dict[str, bytes]:
 _FORKED: Results | None = None
 
 
-def _report_job(part: str) -> dict[str, bytes]:
-    from .report import report_files
+def _figures_job() -> dict[str, bytes]:
+    from .report import report_figures
 
     assert _FORKED is not None
-    return report_files(_FORKED, part)
+    return report_figures(_FORKED)
 
 
 def _render(results: Results, say: Progress) -> dict[str, bytes]:
-    """The map (folium) and the report in two halves (matplotlib, jinja2), side by side in forked
-    processes where the machine has more than one core and can fork; one after the other otherwise."""
+    """The map (folium), the report's figures (matplotlib) and pages (jinja2, openpyxl).
+
+    Where the machine has more than one core and can fork, the figures are drawn in a helper
+    process while this one builds the map, the fact sheets and the handlingsplan; otherwise
+    everything runs here, one after the other.
+    """
     import multiprocessing
     import os
 
@@ -431,12 +435,11 @@ def _render(results: Results, say: Progress) -> dict[str, bytes]:
     cfg = results.study.config.output
     files: dict[str, bytes] = {}
     pool = None
-    jobs = []
+    job = None
     if cfg.report and (os.cpu_count() or 1) > 1 and "fork" in multiprocessing.get_all_start_methods():
         _FORKED = results
-        # One helper process: with two cores, the map here and the report there.
         pool = multiprocessing.get_context("fork").Pool(1)
-        jobs = [pool.apply_async(_report_job, ("all",))]
+        job = pool.apply_async(_figures_job)
     try:
         if cfg.map:
             say("Kart")
@@ -445,13 +448,9 @@ def _render(results: Results, say: Progress) -> dict[str, bytes]:
             files["maps/levekar_kart.html"] = index_map(results).get_root().render().encode("utf-8")
         if cfg.report:
             say("Rapport")
-            if jobs:
-                for job in jobs:
-                    files.update(job.get())
-            else:
-                from .report import report_files
+            from .report import report_files
 
-                files.update(report_files(results))
+            files.update(report_files(results, figures=job.get if job is not None else None))
     finally:
         if pool is not None:
             pool.terminate()

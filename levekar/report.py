@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import io
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -19,7 +20,7 @@ from .fmt import format_number, format_percent, format_value
 if TYPE_CHECKING:  # pragma: no cover
     from .pipeline import Results
 
-__all__ = ["fact_sheets", "index_figure", "profile_figure", "rank_band_figure", "rank_caterpillar_figure",
+__all__ = ["fact_sheets", "index_figure", "report_figures", "profile_figure", "rank_band_figure", "rank_caterpillar_figure",
            "render_reselection", "render_report", "report_files"]
 
 
@@ -192,44 +193,63 @@ def _agreement_rows(results: Results) -> list[dict]:
     return rows
 
 
-def render_report(results: Results, figure_png: bytes | None = None, charts: dict[str, bytes] | None = None) -> str:
-    """The selection report as one self-contained HTML page in bokmål."""
+def render_report(results: Results, figure_png: bytes | None = None, charts: dict[str, bytes] | None = None,
+                  caterpillar: bytes | None = None) -> str:
+    """The selection report as one self-contained HTML page in bokmål.
+
+    Figures not given are drawn here (the index map always; the rank chart when the
+    index map is given, so that ``render_report(results, b"")`` renders text only).
+    """
     png = figure_png if figure_png is not None else index_figure(results)
     ctx = _context(results, png)
-    ctx["caterpillar"] = (base64.b64encode(rank_caterpillar_figure(results)).decode("ascii")
-                          if "p_top_k" in results.selection.columns and figure_png else "")
+    if caterpillar is None and figure_png and "p_top_k" in results.selection.columns:
+        caterpillar = rank_caterpillar_figure(results)
+    ctx["caterpillar"] = base64.b64encode(caterpillar).decode("ascii") if caterpillar else ""
     ctx["fact_sheets"] = _fact_sheet_links(results)
     ctx["charts"] = [{"focus": DOMAINS[f], "png": base64.b64encode(b).decode("ascii")}
                      for f, b in (charts or {}).items()]
     return _env().get_template("report.html.j2").render(**ctx)
 
 
-def report_files(results: Results, part: str = "all") -> dict[str, bytes]:
+def report_figures(results: Results) -> dict[str, bytes]:
+    """Every matplotlib figure of the reports, as PNG bytes by name (the slow part: run it in parallel)."""
+    from .handlingsplan import focus_area_charts
+
+    figures = {"indeks_kart": index_figure(results), "rang_over_tid": rank_band_figure(results)}
+    if "p_top_k" in results.selection.columns:
+        figures["rangering"] = rank_caterpillar_figure(results)
+    figures.update({f"mal_{focus}": png for focus, png in focus_area_charts(results).items()})
+    return figures
+
+
+def report_files(results: Results, figures: dict[str, bytes] | Callable[[], dict[str, bytes]] | None = None
+                 ) -> dict[str, bytes]:
     """The report, its figures, the reselection page, the fact sheets and the handlingsplan (XLSX, CSV).
 
-    ``part`` = ``"main"`` (the report and the figures it embeds) or ``"extra"`` (the rest) lets the
-    two be rendered in parallel; ``"all"`` gives both.
+    ``figures`` are the PNGs from :func:`report_figures`, or a function that returns them (called
+    only after the parts that need no figures are done, so they can be drawn meanwhile elsewhere).
     """
-    from .handlingsplan import focus_area_charts, handlingsplan_table, handlingsplan_xlsx
+    from .handlingsplan import handlingsplan_table, handlingsplan_xlsx
 
-    files: dict[str, bytes] = {}
-    if part in ("all", "main"):
-        png = index_figure(results)
-        charts = focus_area_charts(results)
-        files["reports/levekar_rapport.html"] = render_report(results, png, charts).encode("utf-8")
-        files["reports/figurer/indeks_kart.png"] = png
-        for focus, data in charts.items():
-            files[f"reports/figurer/mal_{focus}.png"] = data
-    if part in ("all", "extra"):
-        table = handlingsplan_table(results)
-        cfg = results.study.config
-        files["reports/handlingsplan.xlsx"] = handlingsplan_xlsx(
+    cfg = results.study.config
+    table = handlingsplan_table(results)
+    files: dict[str, bytes] = {
+        "reports/handlingsplan.xlsx": handlingsplan_xlsx(
             table, title=f"{cfg.initiative.name}: handlingsplan {cfg.initiative.start}–{cfg.initiative.end_year}",
-            label=results.label)
-        files["reports/handlingsplan.csv"] = table.to_csv(index=False, sep=";", lineterminator="\n").encode(
-            "utf-8-sig")
-        files["reports/utvelgelse_over_tid.html"] = render_reselection(results).encode("utf-8")
-        files.update(fact_sheets(results))
+            label=results.label),
+        "reports/handlingsplan.csv": table.to_csv(index=False, sep=";", lineterminator="\n").encode("utf-8-sig"),
+    }
+    files.update(fact_sheets(results))
+    if figures is None:
+        figs = report_figures(results)
+    else:
+        figs = figures() if callable(figures) else figures
+    charts = {name[4:]: png for name, png in figs.items() if name.startswith("mal_")}
+    files["reports/levekar_rapport.html"] = render_report(results, figs["indeks_kart"], charts,
+                                                          figs.get("rangering")).encode("utf-8")
+    files["reports/utvelgelse_over_tid.html"] = render_reselection(results, figs["rang_over_tid"]).encode("utf-8")
+    for name in ("indeks_kart", *[n for n in figs if n.startswith("mal_")]):
+        files[f"reports/figurer/{name}.png"] = figs[name]
     return files
 
 
@@ -263,7 +283,7 @@ def rank_band_figure(results: Results) -> bytes:
     return buf.getvalue()
 
 
-def render_reselection(results: Results) -> str:
+def render_reselection(results: Results, figure: bytes | None = None) -> str:
     """The reselection across years as a self-contained bokmål HTML page."""
     cfg = results.study.config
     t = results.reselection.table
@@ -274,7 +294,8 @@ def render_reselection(results: Results) -> str:
         min_population=cfg.selection.min_population, initiative_name=cfg.initiative.name,
         initiative=[names.get(a, a) for a in results.reselection.initiative],
         summary=results.reselection.summary.to_dict("records"), changes=changes,
-        figure=base64.b64encode(rank_band_figure(results)).decode("ascii"), spatial=_spatial_context(results),
+        figure=base64.b64encode(figure if figure is not None else rank_band_figure(results)).decode("ascii"),
+        spatial=_spatial_context(results),
         year=results.year)
 
 

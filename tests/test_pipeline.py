@@ -85,7 +85,7 @@ def test_failed_write_leaves_previous_outputs_intact(demo_results, tmp_path, mon
     before = {p: p.read_bytes() for p in tmp_path.rglob("*") if p.is_file()}
     import levekar.report
 
-    def boom(results, part="all"):
+    def boom(results, figures=None):
         raise RuntimeError("disk full")
 
     monkeypatch.setattr(levekar.report, "report_files", boom)

@@ -151,7 +151,7 @@ def _context(results: Results, figure_png: bytes) -> dict:
     }
 
 
-SOURCE_LABELS = {"sampling": "tilfeldig variasjon i små tall", "weights": "vektene",
+SOURCE_LABELS = {"sampling": "små tall", "weights": "vektene",
                  "methods": "metodevalget", "leave_one_out": "enkeltindikatorer", "": ""}
 
 
@@ -273,6 +273,7 @@ def rank_band_figure(results: Results) -> bytes:
     k = results.reselection.k
     ax.axhline(k + 0.5, color="grey", lw=0.8)
     ax.invert_yaxis()
+    ax.yaxis.set_major_locator(matplotlib.ticker.MaxNLocator(integer=True))
     ax.set_ylabel("Rang (1 = svakest)")
     ax.set_title(f"Heltrukket: i satsingen. Grå linje: grensen for de {k} svakeste.", fontsize=8)
     ax.legend(fontsize=7, frameon=False, loc="upper left", bbox_to_anchor=(1.01, 1))
@@ -320,6 +321,7 @@ def rank_caterpillar_figure(results: Results) -> bytes:
     k = results.study.config.selection.k
     ax.axvline(k + 0.5, color="grey", lw=0.8, ls="--")
     ax.set_xlabel("Rang (1 = svakest): median og 90 % intervall", fontsize=8)
+    ax.xaxis.set_major_locator(matplotlib.ticker.MaxNLocator(integer=True))
     ax.set_title(f"Rødt: valgt av regelen. *: i satsingen. {results.label}", fontsize=8)
     buf = io.BytesIO()
     fig.savefig(buf, format="png", metadata={"Software": None})
@@ -350,6 +352,7 @@ def profile_figure(results: Results, area: str) -> bytes:
     ax.set_yticks(y, [cat[i].short_label for i in r["indicator"]], fontsize=7)
     ax.invert_yaxis()
     ax.set_xlabel("Avvik fra kommunen, prosent", fontsize=8)
+    ax.xaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(lambda v, _p: f"{v:g}".replace(".", ",")))
     name = results.index.set_index("code")["name"].get(area, area)
     ax.set_title(f"{name} {results.year}: rødt = svakere enn kommunen. {results.label}", fontsize=8)
     ax.legend(fontsize=7, frameon=False)

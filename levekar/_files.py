@@ -14,11 +14,12 @@ import tempfile
 from collections.abc import Callable, Mapping
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from .errors import DataError
 
-__all__ = ["decode_bytes", "read_table", "write_atomic"]
+__all__ = ["SYMBOLS", "decode_bytes", "parse_numbers", "read_table", "write_atomic"]
 
 
 def decode_bytes(raw: bytes, src: str) -> tuple[str, str]:
@@ -81,6 +82,43 @@ def read_table(path: Path, *, source: str | None = None, numeric: bool = False) 
         raise DataError(f"{src}: could not parse as CSV with separator {sep!r}: {exc}.") from None
     table.columns = [c.strip() for c in table.columns]
     return table, {"encoding": encoding, "separator": sep}
+
+
+SYMBOLS = ("..", ":", ".", "-")
+# Cells that mean "no value" and the status they get: empty, SSB's symbols, Udir's "*" (suppressed).
+_NO_VALUE = {"": "..", "nan": "..", "NaN": "..", "..": "..", ":": ":", ".": ".", "*": ":"}
+
+
+def parse_numbers(col: pd.Series, *, source: str, column: str, first_line: int = 2
+                  ) -> tuple[pd.Series, pd.Series]:
+    """Numbers as Norwegian files write them, with SSB's and Udir's symbols kept apart.
+
+    Accepts ``1 234,5`` (space, no-break or thin space as thousands separator, decimal
+    comma; with a comma, dots are thousands separators) and ``1234.5``. Returns
+    ``(values, status)``: ``-`` is 0 with status ``-``; ``..``, ``:`` and ``.`` are
+    missing with that status; ``*`` (Udir) is ``:``; an empty cell is ``..``. Anything
+    else is an error naming ``source``, the line (data row 0 is ``first_line``), the
+    column and the value.
+
+    >>> v, s = parse_numbers(pd.Series(["1 234,5", "-", ":", "7"]), source="t.csv", column="n")
+    >>> v.tolist()[:2], s.tolist()
+    ([1234.5, 0.0], ['', '-', ':', ''])
+    """
+    text = col.astype(str).str.strip()
+    for space in (" ", "\u00a0", "\u2009"):
+        text = text.str.replace(space, "", regex=False)
+    status = text.map(_NO_VALUE).fillna("")
+    status = status.where(text != "-", "-")
+    comma = text.str.contains(",", regex=False)
+    text = text.where(~comma, text.str.replace(".", "", regex=False).str.replace(",", ".", regex=False))
+    values = pd.to_numeric(text.where(status == ""), errors="coerce")
+    bad = values.isna() & (status == "")
+    if bad.any():
+        row = int(np.flatnonzero(bad.to_numpy())[0])
+        raise DataError(f"{source}: line {row + first_line}, column {column!r}: {col.iloc[row]!r} is neither a "
+                        "number nor an SSB symbol (.. : . -).")
+    values = values.where(status != "-", 0.0)
+    return values.astype(float), status
 
 
 def write_atomic(files: Mapping[str, Callable[[Path], None] | bytes | str], out_dir: Path) -> list[Path]:

@@ -262,9 +262,12 @@ def _people_in(areas: np.ndarray, population: gpd.GeoDataFrame | None, column: s
     pop = population.to_crs(CRS) if population.crs is not None and population.crs.to_epsg() != CRS else population
     g = pop.geometry.to_numpy()
     counts = pd.to_numeric(pop[column], errors="coerce").fillna(0).to_numpy(dtype=float)
-    a_idx, p_idx = shapely.STRtree(g).query(areas, predicate="intersects")
     if (shapely.get_type_id(g) == 0).all():
+        a_idx, p_idx = shapely.STRtree(g).query(areas, predicate="intersects")
         share = np.ones(len(a_idx))
     else:
-        share = shapely.area(shapely.intersection(areas[a_idx], g[p_idx])) / shapely.area(g[p_idx])
+        from .crosswalk import _pair_areas
+
+        a_idx, p_idx, inter = _pair_areas(areas, g)
+        share = inter / shapely.area(g[p_idx])
     return np.bincount(a_idx, weights=share * counts[p_idx], minlength=len(areas))

@@ -10,19 +10,41 @@ table in the style of SSB KLASS (``old_code, new_code, date`` and, for splits,
 
 from __future__ import annotations
 
-import numpy as np
 import pandas as pd
 
 from .errors import DataError
 
 __all__ = [
     "CHANGE_TABLE_COLUMNS",
+    "FREDRIKSTAD_HISTORY",
+    "KOMMUNE_RENUMBERING",
     "apply_code_changes",
+    "current_kommune",
     "kommune_renumbering",
     "normalise_codes",
 ]
 
 CHANGE_TABLE_COLUMNS = ("old_code", "new_code", "date", "share")
+
+# Fredrikstad's kommune numbers (SSB KLASS): 0106 until 2019, 3004 in 2020–2023, 3107 from 2024.
+FREDRIKSTAD_HISTORY = [("0106", "3004", "2020-01-01"), ("3004", "3107", "2024-01-01")]
+# Kommune numbers changed by the 2020 and 2024 reforms for Fredrikstad and its neighbours
+# (Hvaler, Sarpsborg, Råde), old → new (SSB KLASS).
+KOMMUNE_RENUMBERING = {"0106": "3004", "3004": "3107", "0111": "3011", "3011": "3110", "0105": "3003",
+                       "3003": "3105", "0135": "3017", "3017": "3112"}
+
+
+def current_kommune(code: str) -> str:
+    """Today's number of a kommune, following :data:`KOMMUNE_RENUMBERING`.
+
+    >>> current_kommune("0106"), current_kommune("3004"), current_kommune("0301")
+    ('3107', '3107', '0301')
+    """
+    seen = set()
+    while code in KOMMUNE_RENUMBERING and code not in seen:
+        seen.add(code)
+        code = KOMMUNE_RENUMBERING[code]
+    return code
 
 
 def normalise_codes(values: pd.Series, *, width: int, source: str = "input", column: str = "code") -> pd.Series:
@@ -137,8 +159,3 @@ def apply_code_changes(
         return out.reset_index(drop=True), out.iloc[0:0]
     known = out[code_column].isin(valid_codes).to_numpy()
     return out[known].reset_index(drop=True), out[~known].reset_index(drop=True)
-
-
-def is_code(values: pd.Series, width: int) -> np.ndarray:
-    """Boolean mask: which values are strings of exactly ``width`` digits."""
-    return values.astype(str).str.fullmatch(rf"\d{{{width}}}").to_numpy()

@@ -40,6 +40,7 @@ import shapely
 from scipy.special import expit, logit
 
 from .areas import CRS
+from .codes import FREDRIKSTAD_HISTORY, kommune_renumbering
 
 __all__ = [
     "DEMO_LABEL",
@@ -50,7 +51,6 @@ __all__ = [
 
 DEMO_LABEL = "Syntetiske demodata"
 KOMMUNE = "3107"
-KOMMUNE_HISTORY = [("0106", "3004", "2020-01-01"), ("3004", "3107", "2024-01-01")]
 YEARS = tuple(range(2018, 2024))
 INITIATIVE_AREAS = ("Sentrum", "Sellebakk", "Lisleby")
 
@@ -486,16 +486,16 @@ def make_demo_study(seed: int = 2023) -> DemoStudy:
 
 def _change_table(gk: pd.DataFrame, pair: tuple[str, str], old_code: str) -> pd.DataFrame:
     """KLASS-style change table: kommune renumbering for every code, plus one split."""
-    suffixes = [c[4:] for c in gk["code"] if c not in pair]
-    rows = []
-    for s in suffixes:
-        rows.append(("0106" + s, "3004" + s, "2020-01-01", 1.0))
-        rows.append(("3004" + s, "3107" + s, "2024-01-01", 1.0))
+    others = gk.loc[~gk["code"].isin(pair), "code"]
+    renumbered = kommune_renumbering(others, FREDRIKSTAD_HISTORY)
+    rows = list(renumbered.itertuples(index=False, name=None))
+    # The two halves of the split were renumbered 3004 → 3107 like the rest.
+    rows += list(kommune_renumbering(pd.Series(list(pair)), FREDRIKSTAD_HISTORY[1:]).itertuples(index=False,
+                                                                                               name=None))
     pops = gk.set_index("code").loc[list(pair), "population"].astype(float)
     shares = (pops / pops.sum()).round(6)
     shares.iloc[-1] = 1.0 - shares.iloc[:-1].sum()
     for code, share in shares.items():
         rows.append((old_code, "3004" + code[4:], "2020-01-01", float(share)))
-        rows.append(("3004" + code[4:], code, "2024-01-01", 1.0))
     return pd.DataFrame(rows, columns=["old_code", "new_code", "date", "share"]).sort_values(
         ["date", "old_code", "new_code"]).reset_index(drop=True)

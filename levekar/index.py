@@ -37,7 +37,6 @@ __all__ = [
     "NORMALISATIONS",
     "IndexSpec",
     "IndicatorSpec",
-    "aggregate",
     "aggregate_array",
     "exponential_transform",
     "index_from_spec",
@@ -253,13 +252,6 @@ def aggregate_array(scores: np.ndarray, weights: np.ndarray, method: str, *, mis
         else:  # weighted_sum, rank_sum: rescaled so that a missing indicator does not lower the sum
             out = (wmat * values).sum(axis=-1) * (w.sum(axis=-1) / wsum)
     return np.where(wsum > 0, out, np.nan)
-
-
-def aggregate(scores: pd.DataFrame, weights: pd.Series, method: str, *, missing: str = "error") -> pd.Series:
-    """Combine normalised scores (columns) with ``weights`` into one score per row."""
-    w = weights.reindex(scores.columns).astype(float).to_numpy()
-    out = aggregate_array(scores.to_numpy(dtype=float), w, method, missing=missing, names=list(scores.columns))
-    return pd.Series(out, index=scores.index)
 
 
 def _check_input(data: pd.DataFrame, spec: IndexSpec, source: str) -> None:

@@ -14,7 +14,7 @@ from pathlib import Path
 import geopandas as gpd
 import pandas as pd
 
-from ._files import read_table, write_atomic
+from ._files import parse_numbers, read_table, write_atomic
 from .areas import LayerReport, lokalsamfunn_from_catchments, standardise_layer
 from .catalogue import load_catalogue
 from .config import Study, StudyConfig, default_demo_config, parse_config
@@ -118,21 +118,6 @@ def read_population(path: Path, *, layer: str | None = None, column: str | None 
     return out.to_crs(25833) if out.crs.to_epsg() != 25833 else out
 
 
-def _to_number(col: pd.Series, src: str, name: str) -> pd.Series:
-    """Numbers written either way: '1 234,5' (Norwegian) or '1234.5'; SSB symbols become missing."""
-    text = col.astype(str).str.strip().str.replace("\u00a0", "", regex=False).str.replace(" ", "", regex=False)
-    text = text.str.replace("\u2009", "", regex=False)
-    symbols = text.isin(["", "..", ":", ".", "-", "nan", "NaN"])
-    comma = text.str.contains(",", regex=False)
-    text = text.where(~comma, text.str.replace(".", "", regex=False).str.replace(",", ".", regex=False))
-    num = pd.to_numeric(text.where(~symbols), errors="coerce")
-    bad = num.isna() & ~symbols
-    if bad.any():
-        row = int(bad.to_numpy().nonzero()[0][0])
-        raise DataError(f"{src}: row {row + 2} (line in file), column {name!r}: {col.iloc[row]!r} is not a number.")
-    return num
-
-
 def read_observations(path: Path, *, columns: Mapping[str, str] | None = None,
                       source: str | None = None) -> pd.DataFrame:
     """Read a tidy observation table (CSV or XLSX): ``area, year, indicator, numerator, denominator[, status]``.
@@ -161,7 +146,7 @@ def read_observations(path: Path, *, columns: Mapping[str, str] | None = None,
         out["status"] = raw.where(raw.isin(["..", ":", ".", "-"]), "")
     out["status"] = out["status"].fillna("").astype(str).str.strip()
     for col in ("numerator", "denominator"):
-        out[col] = _to_number(out[col], src, col)
+        out[col], _ = parse_numbers(out[col], source=src, column=col)
     return out[need + ["status"]]
 
 
@@ -199,7 +184,7 @@ def read_study_inputs(cfg: StudyConfig, *, source: str) -> Study:
         for col in ("area", "year", "indicator", "value"):
             if col not in ref.columns:
                 raise DataError(f"{cfg.indicators.reference}: missing column {col!r}.")
-        ref["value"] = _to_number(ref["value"], str(cfg.indicators.reference), "value")
+        ref["value"], _ = parse_numbers(ref["value"], source=str(cfg.indicators.reference), column="value")
         ref["year"] = pd.to_numeric(ref["year"], errors="coerce").astype("Int64")
         reference = ref
     changes = None

@@ -19,28 +19,14 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ._files import decode_bytes
+from ._files import SYMBOLS, decode_bytes, parse_numbers
 from .errors import DataError
 
 __all__ = ["LONG_COLUMNS", "observations_from_long", "read_jsonstat2", "read_statbank_csv"]
 
 LONG_COLUMNS = ("area", "area_name", "year", "variable", "value", "status")
-SYMBOLS = ("..", ":", ".", "-")
 _REGION = re.compile(r"^\s*(?P<code>\d{1,8}|K-\d{4}|EAK)\s+(?P<name>.*)$")
 _YEAR_IN_HEADER = re.compile(r"(?P<label>.*?)\s*(?P<year>(?:19|20)\d{2})\s*$")
-
-
-def _number(text: str, src: str, where: str) -> tuple[float, str]:
-    t = str(text).strip().strip('"').replace("\u00a0", "").replace("\u2009", "").replace(" ", "")
-    if t in SYMBOLS:
-        return (0.0 if t == "-" else np.nan), t
-    if t == "":
-        return np.nan, ".."
-    t = t.replace(",", ".")
-    try:
-        return float(t), ""
-    except ValueError:
-        raise DataError(f"{src}: {where}: {text!r} is neither a number nor an SSB symbol (.. : . -).") from None
 
 
 def _split_region(values: pd.Series) -> tuple[pd.Series, pd.Series]:
@@ -83,25 +69,28 @@ def read_statbank_csv(path: str | Path) -> pd.DataFrame:
                    None)
     key_cols = [c for c in (region_col, year_col, var_col) if c is not None]
     dims = [h for h in header if h not in key_cols]
-    records = []
-    if year_col is not None:
-        # Long layout: the remaining columns are values (usually one, named after the measure).
-        for col in dims:
-            for k, r in body.iterrows():
-                value, status = _number(r[col], src, f"line {start + k + 2}, column {col!r}")
-                records.append((r[region_col], int(r[year_col]), r[var_col] if var_col else col, value, status))
-    else:
-        for col in dims:
+    frames = []
+    for col in dims:
+        if year_col is not None:
+            # Long layout: the remaining columns are values (usually one, named after the measure).
+            years = pd.to_numeric(body[year_col], errors="coerce")
+            variable = body[var_col] if var_col else col
+        else:
             m = _YEAR_IN_HEADER.match(col)
             if not m:
                 raise DataError(f"{src}: column {col!r} has no year; expected a year column (år) or columns "
                                 "headed by year, e.g. 'Personer 2022'.")
-            label = m.group("label").strip()
-            for k, r in body.iterrows():
-                value, status = _number(r[col], src, f"line {start + k + 2}, column {col!r}")
-                var = r[var_col] if var_col else (label or "value")
-                records.append((r[region_col], int(m.group("year")), var, value, status))
-    out = pd.DataFrame(records, columns=["region", "year", "variable", "value", "status"])
+            years = int(m.group("year"))
+            variable = body[var_col] if var_col else (m.group("label").strip() or "value")
+        values, status = parse_numbers(body[col], source=src, column=col, first_line=start + 2)
+        frames.append(pd.DataFrame({"region": body[region_col], "year": years, "variable": variable,
+                                    "value": values, "status": status}))
+    out = pd.concat(frames, ignore_index=True)
+    if out["year"].isna().any():
+        row = int(np.flatnonzero(out["year"].isna().to_numpy())[0]) % len(body)
+        raise DataError(f"{src}: line {row + start + 2}, column {year_col!r}: {body[year_col].iloc[row]!r} "
+                        "is not a year.")
+    out["year"] = out["year"].astype(int)
     out["area"], out["area_name"] = _split_region(out["region"])
     return out[list(LONG_COLUMNS)]
 

@@ -21,7 +21,8 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from ._files import read_table
+from ._files import parse_numbers, read_table
+from .codes import current_kommune
 from .errors import DataError
 
 __all__ = ["observations_from_udir", "read_udir_national_tests"]
@@ -30,30 +31,6 @@ _COLUMN = re.compile(r"^(?P<year>\d{4})-(?P<y2>\d{2})\.(?P<subject>[^.]+)\.(?P<g
                      r"(?P<measure>Skalapoeng|Usikkerhet|Antall elever deltatt)$")
 _MEASURE = {"Skalapoeng": "scale_points", "Usikkerhet": "uncertainty", "Antall elever deltatt": "pupils"}
 _LEVEL = {"1": "national", "2": "fylke", "3": "kommune", "4": "school"}
-# Kommune numbers changed by the 2020 and 2024 reforms, for the kommuner levekar knows of (SSB KLASS).
-KOMMUNE_RENUMBERING = {"0106": "3004", "3004": "3107", "0111": "3011", "3011": "3110", "0105": "3003",
-                       "3003": "3105", "0135": "3017", "3017": "3112"}
-
-
-def _current_kommune(code: str) -> str:
-    seen = set()
-    while code in KOMMUNE_RENUMBERING and code not in seen:
-        seen.add(code)
-        code = KOMMUNE_RENUMBERING[code]
-    return code
-
-
-def _udir_number(col: pd.Series, src: str, name: str) -> tuple[pd.Series, pd.Series]:
-    text = col.astype(str).str.strip().str.replace(" ", "", regex=False).str.replace("\u00a0", "", regex=False)
-    status = pd.Series(np.where(text == "*", ":", np.where(text == "", "..", "")), index=col.index)
-    num = pd.to_numeric(text.where(status == "").str.replace(",", ".", regex=False), errors="coerce")
-    bad = num.isna() & (status == "")
-    if bad.any():
-        row = int(np.flatnonzero(bad.to_numpy())[0])
-        raise DataError(f"{src}: row {row + 3} (line in file), column {name!r}: {col.iloc[row]!r} is not a number.")
-    return num, status
-
-
 def read_udir_national_tests(path: str | Path) -> pd.DataFrame:
     """Read one Skoleporten national-test export into a long table.
 
@@ -83,7 +60,7 @@ def read_udir_national_tests(path: str | Path) -> pd.DataFrame:
         "org_number": table["Organisasjonsnummer"].str.strip(),
         "school": table["EnhetNavn"].str.strip(),
     })
-    base["kommune"] = base["kommune_as_published"].map(_current_kommune)
+    base["kommune"] = base["kommune_as_published"].map(current_kommune)
     frames = []
     for (school_year, year, subject, grade), cols in sorted(groups.items()):
         part = base.copy()
@@ -91,7 +68,9 @@ def read_udir_national_tests(path: str | Path) -> pd.DataFrame:
         status = pd.Series("", index=table.index)
         for measure in ("scale_points", "uncertainty", "pupils"):
             if measure in cols:
-                part[measure], st = _udir_number(table[cols[measure]], src, cols[measure])
+                # Data start on line 3: a "sep=" line, then the header.
+                part[measure], st = parse_numbers(table[cols[measure]], source=src, column=cols[measure],
+                                                  first_line=3)
                 status = status.where(status != "", st.where(st != "", ""))
         # A school with 0 pupils and empty results took no test that year: not available.
         part["status"] = status.where(~((part.get("pupils", 1) == 0) & part["scale_points"].isna()), "..")

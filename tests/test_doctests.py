@@ -5,7 +5,7 @@ import importlib
 
 import pytest
 
-MODULES = ["levekar.fmt", "levekar.codes", "levekar.index", "levekar.indicators", "levekar.targets",
+MODULES = ["levekar._files", "levekar.fmt", "levekar.codes", "levekar.index", "levekar.indicators", "levekar.targets",
            "levekar.maps", "levekar.slug"]
 
 

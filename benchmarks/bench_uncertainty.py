@@ -10,30 +10,31 @@ import argparse
 import time
 import tracemalloc
 
-from levekar.io import demo_as_study
+from levekar.demo import demo_study
 from levekar.pipeline import run
-from levekar.uncertainty import rank_uncertainty
+from levekar.uncertainty import UncertaintyOptions, rank_uncertainty
 
 
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--draws", type=int, default=10_000)
     args = ap.parse_args()
-    results = run(demo_as_study())
-    counts = results.counts[results.counts["year"] == results.year]
+    results = run(demo_study())
+    data = results.data[results.year]
     areas = results.index["code"].tolist()
-    spec = results.index_spec
+    spec = results.spec
     variants = {
         "sampling only": {},
         "sampling + weights + 3 methods + leave-one-out": {
-            "weight_concentration": 40.0, "methods": ["z/weighted_mean", "minmax/weighted_mean", "rank/weighted_mean"],
+            "weight_concentration": 40.0, "methods": ("z/weighted_mean", "minmax/weighted_mean", "rank/weighted_mean"),
             "leave_one_out": True},
     }
     print(f"{len(areas)} areas x {len(spec.indicators)} indicators, {args.draws:,} draws")
     for label, opts in variants.items():
         tracemalloc.start()
         t0 = time.perf_counter()
-        rank_uncertainty(counts, spec, results.study.catalogue, areas=areas, draws=args.draws, seed=1, **opts)
+        options = UncertaintyOptions(draws=args.draws, seed=1, **opts)
+        rank_uncertainty(data, spec, results.study.catalogue, rule=results.rule, areas=areas, options=options)
         seconds = time.perf_counter() - t0
         _, peak = tracemalloc.get_traced_memory()
         tracemalloc.stop()

@@ -24,7 +24,6 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-_state = {"debug": False}
 
 
 def _version(value: bool) -> None:
@@ -39,7 +38,7 @@ def _main(
                                           help="Show the version and exit.")] = False,
     debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks for errors.")] = False,
 ) -> None:
-    _state["debug"] = debug
+    """Levekår (living conditions) analysis for Norwegian municipalities."""
 
 
 def _progress():
@@ -60,13 +59,12 @@ def run(
     out: Annotated[Path, typer.Option("--out", "-o", help="Output folder.")] = Path("."),
 ) -> None:
     """Run the whole analysis and write data/processed/, maps/ and reports/ under OUT."""
-    from .config import load_study
     from .pipeline import run as run_study
     from .pipeline import write
 
     console, say = _progress()
     say("Leser studien" + ("" if config else " (innebygd demo: syntetiske demodata)"))
-    study = load_study(config)
+    study = _load(config)
     results = run_study(study, progress=say)
     paths = write(results, out, progress=say)
     sel = results.selection
@@ -83,7 +81,7 @@ def demo(
     seed: Annotated[int, typer.Option(help="Seed for the synthetic data.")] = 2023,
 ) -> None:
     """Write the synthetic demo study's input files and its study.toml, to copy and edit."""
-    from .io import write_demo_inputs
+    from .demo import write_demo_inputs
 
     paths = write_demo_inputs(out, seed=seed)
     typer.echo(f"Skrev {len(paths)} filer til {out} (syntetiske demodata). "
@@ -98,13 +96,13 @@ def reselect(
     spatial: Annotated[bool, typer.Option(help="Add Moran's I and LISA clusters (libpysal/esda).")] = True,
 ) -> None:
     """Re-run the selection rule on each year's data; write a table and a bokmål report section."""
-    from .config import load_study
     from .errors import ConfigError
-    from .pipeline import reselection_files
+    from .io.atomic import write_atomic
     from .pipeline import run as run_study
+    from .publish import reselection_files
 
     console, say = _progress()
-    study = load_study(config)
+    study = _load(config)
     have = range(study.config.study.years[0], study.config.study.years[1] + 1)
     wanted = _parse_years(years) if years else list(have)
     outside = [y for y in wanted if y not in have]
@@ -112,13 +110,26 @@ def reselect(
         raise ConfigError(f"--years: {outside} are outside the study's years {have[0]}–{have[-1]}.")
     study.config.selection.spatial = spatial
     results = run_study(study, progress=say, reselect_years=wanted)
-    from ._files import write_atomic
-
     paths = write_atomic(reselection_files(results), out)
+    from .render.presentation import names_of
+
+    names = results.names
     for row in results.reselection.summary.itertuples():
-        console.print(f"{row.year}: {row.selected}" + (f"  (kom inn: {row.entered})" if row.entered else "")
-                      + (f"  (gikk ut: {row.left})" if row.left else ""))
+        entered, left = names_of(row.entered, names), names_of(row.left, names)
+        console.print(f"{row.year}: {names_of(row.selected, names)}" + (f"  (kom inn: {entered})" if entered else "")
+                      + (f"  (gikk ut: {left})" if left else ""))
     say(f"Ferdig: {len(paths)} filer under {out.resolve()}")
+
+
+def _load(config: Path | None):
+    """The study named by ``--config``, or the embedded demo study."""
+    if config is None:
+        from .demo import demo_study
+
+        return demo_study()
+    from .study import load_study
+
+    return load_study(config)
 
 
 def _parse_years(text: str) -> list[int]:
@@ -142,7 +153,7 @@ def index_cmd(
 ) -> None:
     """Compute a composite index from a table and an index specification."""
     from .index import index_from_spec, load_index_spec
-    from .indexio import read_index_input, write_index_output
+    from .io.index_table import read_index_input, write_index_output
 
     s = load_index_spec(spec)
     data = read_index_input(input)
@@ -151,12 +162,19 @@ def index_cmd(
     typer.echo(f"Skrev {len(result)} rader til {out}")
 
 
-def main() -> None:
-    """Entry point: run the app, turning levekar errors into one line and exit code 2."""
+def main(argv: list[str] | None = None) -> None:
+    """Entry point: run the app; levekar's errors become one line on stderr and exit code 2.
+
+    Usage errors (an unknown option) show typer's message and exit 2; bare ``levekar``
+    shows the help and exits 0; ``--debug`` re-raises with the original traceback.
+    Nothing here imports a package that is not a declared dependency.
+    """
+    args = sys.argv[1:] if argv is None else list(argv)
+    debug = "--debug" in args
     try:
-        app(standalone_mode=False)
+        app(args=args, prog_name="levekar", standalone_mode=False)
     except LevekarError as exc:
-        if _state["debug"]:
+        if debug:
             raise
         print(f"levekar: error: {exc}", file=sys.stderr)
         sys.exit(2)
@@ -165,13 +183,17 @@ def main() -> None:
     except typer.Abort:
         print("levekar: aborted", file=sys.stderr)
         sys.exit(1)
-    except Exception as exc:  # click usage errors
-        import click
-
-        if isinstance(exc, click.ClickException):
+    except typer.TyperException as exc:  # usage errors, raised by typer's own click
+        if type(exc).__name__ == "NoArgsIsHelpError":
             exc.show()
-            sys.exit(exc.exit_code)
-        raise
+            sys.exit(0)
+        if debug:
+            raise
+        exc.show()
+        sys.exit(getattr(exc, "exit_code", 2))
+    except KeyboardInterrupt:
+        print("levekar: interrupted", file=sys.stderr)
+        sys.exit(130)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -121,7 +121,7 @@ def apply_code_changes(
     changes: pd.DataFrame,
     *,
     valid_codes: set[str] | None = None,
-    code_column: str = "area",
+    code_column: str = "code",
     year_column: str = "year",
     value_columns: tuple[str, ...] = ("numerator", "denominator"),
     source: str = "change table",

@@ -27,6 +27,7 @@ __all__ = [
     "apply_crosswalk",
     "crosswalk_from_overlay",
     "overlay_pairs",
+    "population_by_target",
     "total_crosswalk",
 ]
 
@@ -40,11 +41,11 @@ class Crosswalk:
     Attributes
     ----------
     table
-        One row per (source, target) with ``weight`` (the share of the source's
+        One row per (``source_code``, ``target_code``) with ``weight`` (the share of the source's
         counts that goes to the target), ``area_share``, ``population_share`` and
         ``population`` (people in the piece, when population-weighted).
     unassigned
-        One row per source with a share that goes to no target: ``source``,
+        One row per source with a share that goes to no target: ``source_code``,
         ``share``, ``population``, ``reason``.
     quality
         Summary figures: population and area assigned, split sources, slivers.
@@ -59,7 +60,7 @@ class Crosswalk:
 
     def weights_by_source(self) -> pd.Series:
         """Sum of weights per source (1 unless part is unassigned)."""
-        return self.table.groupby("source")["weight"].sum()
+        return self.table.groupby("source_code")["weight"].sum()
 
 
 _PARALLEL_MIN_PAIRS = 20_000
@@ -249,26 +250,26 @@ def crosswalk_from_overlay(
     codes_t = target["code"].to_numpy()
     table = pd.DataFrame(
         {
-            "source": codes_s[pairs["i"].to_numpy()],
-            "target": codes_t[pairs["j"].to_numpy()],
+            "source_code": codes_s[pairs["i"].to_numpy()],
+            "target_code": codes_t[pairs["j"].to_numpy()],
             "weight": pairs["weight"].to_numpy(),
             "area_share": pairs["area_share"].to_numpy(),
             "population_share": pairs["population_share"].to_numpy(),
             "population": pairs["pop"].to_numpy(),
             "area_m2": pairs["area"].to_numpy(),
         }
-    ).sort_values(["source", "target"], kind="stable").reset_index(drop=True)
+    ).sort_values(["source_code", "target_code"], kind="stable").reset_index(drop=True)
 
-    assigned = table.groupby("source")["weight"].sum().reindex(codes_s, fill_value=0.0)
+    assigned = table.groupby("source_code")["weight"].sum().reindex(codes_s, fill_value=0.0)
     # Overlapping targets claim more than the whole source: share it out in proportion, and say so.
     over = assigned > 1.0 + 1e-9
     if over.any():
-        table["weight"] = table["weight"] / table["source"].map(assigned.where(over, 1.0))
+        table["weight"] = table["weight"] / table["source_code"].map(assigned.where(over, 1.0))
         assigned[over] = 1.0
     # A remainder below the tolerance is a gap sliver between layers: give it to the source's pieces.
     gap = (assigned > 0) & (1.0 - assigned > 1e-12) & (1.0 - assigned < sliver_tolerance)
     if gap.any():
-        table["weight"] = table["weight"] / table["source"].map(assigned.where(gap, 1.0))
+        table["weight"] = table["weight"] / table["source_code"].map(assigned.where(gap, 1.0))
         assigned[gap] = 1.0
     remainder = (1.0 - assigned).clip(lower=0.0)
     remainder[remainder < 1e-12] = 0.0
@@ -276,7 +277,7 @@ def crosswalk_from_overlay(
     pop_by_code = pd.Series(pop_total, index=codes_s)
     unassigned = pd.DataFrame(
         {
-            "source": un.index.to_numpy(),
+            "source_code": un.index.to_numpy(),
             "share": un.to_numpy(),
             "population": (un * pop_by_code.reindex(un.index)).to_numpy() if weighting == "population" else np.nan,
             "reason": np.where(un.to_numpy() >= 1 - 1e-12, "outside every target area",
@@ -299,11 +300,11 @@ def crosswalk_from_overlay(
 
 def _quality(source, target, table, unassigned, slivers, codes_s, pop_total, weighting,
              no_pop_sources, outside_source_pop, tol) -> dict:
-    n_targets = table.groupby("source")["target"].nunique()
+    n_targets = table.groupby("source_code")["target_code"].nunique()
     split = n_targets[n_targets > 1]
-    sub = table[table["source"].isin(split.index)]
+    sub = table[table["source_code"].isin(split.index)]
     split_detail: dict[str, dict[str, float]] = {}
-    for s, t, w in zip(sub["source"].tolist(), sub["target"].tolist(), sub["weight"].tolist(), strict=True):
+    for s, t, w in zip(sub["source_code"].tolist(), sub["target_code"].tolist(), sub["weight"].tolist(), strict=True):
         split_detail.setdefault(str(s), {})[str(t)] = round(w, 6)
     total_area = float(source.geometry.area.sum())
     q = {
@@ -316,11 +317,11 @@ def _quality(source, target, table, unassigned, slivers, codes_s, pop_total, wei
         "sliver_tolerance": tol,
         "area_assigned_share": float(table["area_m2"].sum() / total_area) if total_area else float("nan"),
         "n_unassigned_sources": len(unassigned),
-        "targets_without_source": sorted(set(target["code"]) - set(table["target"])),
+        "targets_without_source": sorted(set(target["code"]) - set(table["target_code"])),
     }
     if weighting == "population":
         total_pop = float(pop_total.sum())
-        pop_assigned = float((table["weight"] * table["source"].map(pd.Series(pop_total, index=codes_s))).sum())
+        pop_assigned = float((table["weight"] * table["source_code"].map(pd.Series(pop_total, index=codes_s))).sum())
         q.update(
             {
                 "population_total": total_pop,
@@ -338,7 +339,6 @@ def apply_crosswalk(
     crosswalk: Crosswalk,
     *,
     value_columns: tuple[str, ...] | list[str],
-    area_column: str = "area",
     by: tuple[str, ...] | list[str] = (),
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Move extensive values (counts) from source areas to target areas.
@@ -347,12 +347,28 @@ def apply_crosswalk(
     columns such as year and indicator). Missing values stay missing: a target
     that receives a missing value from any source gets a missing sum (never 0).
 
-    Returns ``(by_target, lost)``: ``lost`` lists, per source code (and ``by``
-    keys), the counts that reach no target, and why: ``unknown code`` for
-    sources not in the crosswalk, or the unassigned reason.
+    Parameters
+    ----------
+    values
+        One row per source area (column ``code``) and ``by`` keys, with the counts.
+    crosswalk
+        The allocation from the sources' codes to the targets'.
+    value_columns
+        The counts to move.
+    by
+        Keys kept apart while summing (e.g. ``("year", "indicator")``).
+
+    Returns
+    -------
+    by_target : pandas.DataFrame
+        ``code`` (the target's), the ``by`` keys and the summed counts.
+    lost : pandas.DataFrame
+        Per source ``code`` (and ``by`` keys), the counts that reach no target, with
+        ``share`` and ``reason``: ``unknown code`` for sources not in the crosswalk,
+        or the unassigned reason.
     """
     by = list(by)
-    missing = [c for c in [area_column, *value_columns, *by] if c not in values.columns]
+    missing = [c for c in ["code", *value_columns, *by] if c not in values.columns]
     if missing:
         raise DataError(f"apply_crosswalk: missing column(s) {missing}.")
     for col in value_columns:
@@ -361,38 +377,66 @@ def apply_crosswalk(
             bad = num.isna() & values[col].notna()
             if bad.any():
                 row = int(np.flatnonzero(bad.to_numpy())[0])
-                raise DataError(f"apply_crosswalk: column {col!r}, row {row} (area {values[area_column].iloc[row]!r}): "
+                raise DataError(f"apply_crosswalk: column {col!r}, row {row} (code {values['code'].iloc[row]!r}): "
                                 f"{values[col].iloc[row]!r} is not a number. Convert SSB symbols first "
                                 "(levekar.indicators.validate_observations does).")
-    table = crosswalk.table[["source", "target", "weight"]]
-    vals = values[[area_column, *by, *value_columns]].copy()
+    table = crosswalk.table[["source_code", "target_code", "weight"]]
+    vals = values[["code", *by, *value_columns]].copy()
     for col in value_columns:
         vals[col] = pd.to_numeric(vals[col])
-    vals[area_column] = vals[area_column].astype(str)
-    known = vals[area_column].isin(set(table["source"]))
+    vals["code"] = vals["code"].astype(str)
+    known = vals["code"].isin(set(table["source_code"]))
     unknown = vals[~known].assign(share=1.0, reason="unknown code")
-    merged = vals[known].merge(table, left_on=area_column, right_on="source", how="inner")
+    merged = vals[known].merge(table, left_on="code", right_on="source_code", how="inner")
     for col in value_columns:
         merged[col] = merged[col] * merged["weight"]
-    grouped = merged.groupby(["target", *by], sort=True, dropna=False)[list(value_columns)]
-    summed = grouped.sum(min_count=1)
+    keys = [merged["target_code"], *[merged[b] for b in by]]
+    summed = merged.groupby(keys, sort=True, dropna=False)[list(value_columns)].sum(min_count=1)
     # A single missing contribution makes the whole sum missing.
-    has_na = merged[list(value_columns)].isna().groupby([merged["target"], *[merged[b] for b in by]]).any()
+    has_na = merged[list(value_columns)].isna().groupby(keys).any()
     summed = summed.mask(has_na.reindex(summed.index))
-    by_target = summed.reset_index()
+    by_target = summed.reset_index().rename(columns={"target_code": "code"})
     un = crosswalk.unassigned
-    lost_un = vals[known].merge(un[["source", "share", "reason"]], left_on=area_column, right_on="source")
+    lost_un = vals[known].merge(un[["source_code", "share", "reason"]], left_on="code", right_on="source_code")
     for col in value_columns:
         lost_un[col] = lost_un[col] * lost_un["share"]
-    lost = pd.concat([unknown, lost_un.drop(columns=["source"])], ignore_index=True)
+    lost = pd.concat([unknown, lost_un.drop(columns=["source_code"])], ignore_index=True)
     return by_target, lost
+
+
+def population_by_target(crosswalk: Crosswalk, source_population: pd.Series | None = None) -> pd.Series:
+    """People per target area: each source's people split by the crosswalk's weights.
+
+    Parameters
+    ----------
+    crosswalk
+        A crosswalk; when population-weighted it carries the people of every piece.
+    source_population
+        People per source code, used when the crosswalk has none (area-weighted):
+        e.g. the population denominators of the indicator data.
+
+    Returns
+    -------
+    pandas.Series
+        People per target code (empty when neither is available).
+    """
+    t = crosswalk.table
+    if crosswalk.weighting == "population":
+        share = t.groupby("source_code")["population_share"].sum()
+        pop_src = t.groupby("source_code")["population"].sum() / share.where(share > 0)
+    elif source_population is not None:
+        pop_src = source_population
+    else:
+        return pd.Series(dtype=float)
+    return (t["weight"] * t["source_code"].map(pop_src).fillna(0)).groupby(t["target_code"]).sum()
 
 
 def total_crosswalk(codes, target: str, *, source_level: str = "source", target_level: str = "total") -> Crosswalk:
     """A crosswalk that sends every source wholly to one target (e.g. all grunnkretser → the kommune)."""
     codes = pd.Index(codes).astype(str).unique()
-    table = pd.DataFrame({"source": codes, "target": target, "weight": 1.0, "area_share": 1.0,
+    table = pd.DataFrame({"source_code": codes, "target_code": target, "weight": 1.0, "area_share": 1.0,
                           "population_share": np.nan, "population": np.nan, "area_m2": np.nan})
-    unassigned = pd.DataFrame({"source": [], "share": [], "population": [], "reason": []})
+    unassigned = pd.DataFrame({"source_code": pd.Series([], dtype=object), "share": [], "population": [],
+                               "reason": pd.Series([], dtype=object)})
     return Crosswalk(table=table, unassigned=unassigned, quality={"n_sources": len(codes)},
                      source_level=source_level, target_level=target_level, weighting="total")

@@ -40,6 +40,7 @@ __all__ = [
     "aggregate_array",
     "exponential_transform",
     "index_from_spec",
+    "index_spec_for",
     "load_index_spec",
     "normalise",
     "normalise_array",
@@ -388,3 +389,44 @@ def index_from_spec(data: pd.DataFrame, spec: IndexSpec | dict | str | Path, *,
     out["rank"] = pd.array(rank, dtype="Int64")
     out["decile"] = pd.array(np.ceil(10 * rank / n), dtype="Int64")
     return out
+
+
+DEFAULT_INDEX = {"normalisation": "z", "aggregation": "weighted_mean", "missing": "reweight",
+                 "domains": {"normalisation": "none", "aggregation": "weighted_mean"}}
+
+
+def index_spec_for(raw: dict | None, catalogue, indicators: list[str], *, source: str = "study") -> IndexSpec:
+    """A study's index specification over the indicators it has data for.
+
+    Parameters
+    ----------
+    raw
+        The study's ``[index]`` table, or None for the default (z-scores, weighted
+        mean within domains, then across domains).
+    catalogue
+        Indicator definitions: directions, domains and labels of the default indicator list.
+    indicators
+        Indicators with data, in catalogue order. Without ``indicators`` in ``raw``,
+        every one of them that is not descriptive enters with weight 1.
+    source
+        Where ``raw`` came from, for error messages.
+
+    Returns
+    -------
+    IndexSpec
+        With ``id = "code"``; its indicators all have data.
+    """
+    spec_raw = dict(raw or DEFAULT_INDEX)
+    spec_raw.setdefault("id", "code")
+    if "indicators" not in spec_raw:
+        spec_raw["indicators"] = [
+            {"column": i, "higher_is_worse": catalogue[i].direction == "higher_is_worse", "weight": 1.0,
+             "domain": catalogue[i].domain, "label": catalogue[i].short_label}
+            for i in indicators if catalogue[i].direction != "descriptive"
+        ]
+    spec = load_index_spec(spec_raw, source=f"{source}: [index]")
+    unknown = [i.column for i in spec.indicators if i.column not in indicators]
+    if unknown:
+        raise SpecError(f"{source}: index.indicators: {unknown} have no data in this study; "
+                        f"available: {indicators}.")
+    return spec

@@ -1,6 +1,6 @@
 """Living-conditions indicators: tidy observations, aggregation through crosswalks, honest rates.
 
-Observations are tidy, one row per ``area, year, indicator`` with ``numerator``,
+Observations are tidy, one row per ``code, year, indicator`` with ``numerator``,
 ``denominator`` and ``status``. ``status`` keeps SSB's symbols apart:
 
 ========  =====================================================================
@@ -22,28 +22,43 @@ the area values: an approximation for medians, flagged ``approximate``.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from dataclasses import dataclass
+
 import numpy as np
 import pandas as pd
 from scipy import special
 
 from .catalogue import Catalogue
-from .crosswalk import Crosswalk, apply_crosswalk
-from .errors import DataError
+from .codes import apply_code_changes, normalise_codes
+from .crosswalk import Crosswalk, apply_crosswalk, total_crosswalk
+from .errors import ConfigError, DataError
 
 __all__ = [
     "OBS_COLUMNS",
     "STATUS_SYMBOLS",
+    "IndicatorTables",
+    "YearData",
     "aggregate_observations",
+    "current_observations",
+    "disclosure_threshold",
+    "indicator_tables",
+    "norway_values",
     "observations_from_rates",
+    "poisson_interval",
+    "population_from_denominators",
+    "rates_from_counts",
     "secondary_suppression",
     "shrink_rates",
-    "poisson_interval",
-    "rates_from_counts",
+    "significantly_worse",
     "validate_observations",
     "wilson_interval",
+    "worse_in_batches",
+    "worse_than_reference",
+    "year_data",
 ]
 
-OBS_COLUMNS = ("area", "year", "indicator", "numerator", "denominator", "status")
+OBS_COLUMNS = ("code", "year", "indicator", "numerator", "denominator", "status")
 STATUS_SYMBOLS = ("", "-", "..", ":", ".")
 
 
@@ -68,7 +83,7 @@ def validate_observations(
     if "status" not in out.columns:
         out["status"] = ""
     out["status"] = out["status"].fillna("").astype(str).str.strip()
-    out["area"] = out["area"].astype(str).str.strip()
+    out["code"] = out["code"].astype(str).str.strip()
     out["indicator"] = out["indicator"].astype(str).str.strip()
     bad_status = ~out["status"].isin(STATUS_SYMBOLS)
     if bad_status.any():
@@ -114,13 +129,13 @@ def validate_observations(
         row = int(np.flatnonzero(over)[0])
         r = out.iloc[row]
         raise DataError(f"{source}: row {row}: numerator {r['numerator']:g} is above denominator "
-                        f"{r['denominator']:g} for share indicator {r['indicator']!r} (area {r['area']}, "
+                        f"{r['denominator']:g} for share indicator {r['indicator']!r} (area {r['code']}, "
                         f"year {r['year']}).")
-    dup = out.duplicated(["area", "year", "indicator"], keep=False)
+    dup = out.duplicated(["code", "year", "indicator"], keep=False)
     if dup.any():
         row = int(np.flatnonzero(dup)[0])
         r = out.iloc[row]
-        raise DataError(f"{source}: duplicate rows for area {r['area']!r}, year {r['year']}, indicator "
+        raise DataError(f"{source}: duplicate rows for area {r['code']!r}, year {r['year']}, indicator "
                         f"{r['indicator']!r} (first at row {row}).")
     cols = list(OBS_COLUMNS) + (["approximate"] if "approximate" in out.columns else [])
     if "approximate" in out.columns:
@@ -132,7 +147,7 @@ def observations_from_rates(
     table: pd.DataFrame,
     *,
     indicator: str,
-    area: str,
+    code: str,
     year: str,
     rate: str,
     population: pd.Series | float,
@@ -146,7 +161,7 @@ def observations_from_rates(
     by area code, or one number for all areas. Rates written with a decimal comma
     ("7,53") are read; a missing population is an error naming the area.
     """
-    for col in (area, year, rate):
+    for col in (code, year, rate):
         if col not in table.columns:
             raise DataError(f"{source}: no column {col!r}; columns are {list(table.columns)}.")
     values = pd.to_numeric(table[rate].astype(str).str.replace(",", ".", regex=False).str.strip(), errors="coerce")
@@ -154,13 +169,13 @@ def observations_from_rates(
     if bad.any():
         row = int(np.flatnonzero(bad.to_numpy())[0])
         raise DataError(f"{source}: row {row}, column {rate!r}: {table[rate].iloc[row]!r} is not a rate.")
-    codes = table[area].astype(str).str.strip()
+    codes = table[code].astype(str).str.strip()
     pop = population if np.isscalar(population) else codes.map(population)
     pop = pd.Series(pop, index=table.index, dtype=float) if np.isscalar(pop) else pop.astype(float)
     if pop.isna().any():
         first = codes[pop.isna()].iloc[0]
         raise DataError(f"{source}: no population for area {first!r}; give one for every area.")
-    return pd.DataFrame({"area": codes, "year": table[year], "indicator": indicator,
+    return pd.DataFrame({"code": codes, "year": table[year], "indicator": indicator,
                          "numerator": values * pop / per, "denominator": pop,
                          "status": np.where(values.isna(), "..", ""), "approximate": True})
 
@@ -196,7 +211,7 @@ def aggregate_observations(
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Sum counts from source areas to the crosswalk's targets, per year and indicator.
 
-    Returns ``(counts, lost)``. ``counts`` has ``area, year, indicator, numerator,
+    Returns ``(counts, lost)``. ``counts`` has ``code, year, indicator, numerator,
     numerator_low, numerator_high, denominator, status, n_sources, n_suppressed``.
     ``lost`` lists the counts that reached no target and why.
     """
@@ -204,20 +219,20 @@ def aggregate_observations(
     cols = ("numerator_low", "numerator_high", "denominator")
     summed, lost = apply_crosswalk(b, crosswalk, value_columns=cols, by=("year", "indicator"))
     # Flags travel unweighted: a source that reaches a target counts once there.
-    flags = b[["area", "year", "indicator", "n_suppressed", "n_missing", "n_sources", "n_approximate"]].merge(
-        crosswalk.table[["source", "target"]], left_on="area", right_on="source")
-    flags = flags.groupby(["target", "year", "indicator"], as_index=False)[
+    flags = b[["code", "year", "indicator", "n_suppressed", "n_missing", "n_sources", "n_approximate"]].merge(
+        crosswalk.table[["source_code", "target_code"]], left_on="code", right_on="source_code")
+    flags = flags.groupby(["target_code", "year", "indicator"], as_index=False)[
         ["n_suppressed", "n_missing", "n_sources", "n_approximate"]].sum()
-    out = summed.merge(flags, on=["target", "year", "indicator"], how="left").rename(columns={"target": "area"})
+    out = summed.merge(flags.rename(columns={"target_code": "code"}), on=["code", "year", "indicator"], how="left")
     partly = (out["n_suppressed"] > 0) & (out["n_missing"] == 0)
     out["numerator"] = np.where(partly, (out["numerator_low"] + out["numerator_high"]) / 2, out["numerator_low"])
     out["status"] = np.select([out["n_missing"] > 0, partly], ["..", "partly_suppressed"], default="")
     out.loc[out["n_missing"] > 0, ["numerator", "numerator_low", "numerator_high"]] = np.nan
     # Every source suppressed (a mean with no weight left): nothing to estimate from.
     out.loc[partly & (out["denominator"] == 0), "status"] = ":"
-    order = ["area", "year", "indicator", "numerator", "numerator_low", "numerator_high", "denominator",
+    order = ["code", "year", "indicator", "numerator", "numerator_low", "numerator_high", "denominator",
              "status", "n_sources", "n_suppressed", "n_approximate"]
-    return out[order].sort_values(["indicator", "year", "area"]).reset_index(drop=True), lost
+    return out[order].sort_values(["indicator", "year", "code"]).reset_index(drop=True), lost
 
 
 def wilson_interval(x, n, *, conf: float = 0.95) -> tuple[np.ndarray, np.ndarray]:
@@ -255,6 +270,22 @@ def poisson_interval(x, exposure, *, conf: float = 0.95) -> tuple[np.ndarray, np
     return lo, hi
 
 
+def disclosure_threshold(indicators: pd.Series, catalogue: Catalogue, *,
+                         min_denominator: int | None = None) -> pd.Series:
+    """The least denominator on which each row's value may be published.
+
+    The one disclosure rule: the indicator's own ``min_denominator`` or the study's,
+    whichever is larger. Every published value, interval, count and target rests on
+    a denominator at least this large.
+
+    >>> from levekar.catalogue import load_catalogue
+    >>> disclosure_threshold(pd.Series(["leie"]), load_catalogue(), min_denominator=50).tolist()
+    [50.0]
+    """
+    own = indicators.map({k: v.min_denominator for k, v in catalogue.items()}).astype(float)
+    return own if min_denominator is None else np.maximum(own, float(min_denominator))
+
+
 def rates_from_counts(
     counts: pd.DataFrame,
     catalogue: Catalogue,
@@ -275,9 +306,7 @@ def rates_from_counts(
     ind = out["indicator"]
     kind = ind.map({k: v.kind for k, v in catalogue.items()})
     scale = ind.map({k: v.scale for k, v in catalogue.items()}).astype(float)
-    min_den = ind.map({k: v.min_denominator for k, v in catalogue.items()}).astype(float)
-    if min_denominator is not None:
-        min_den = np.maximum(min_den, float(min_denominator))
+    min_den = disclosure_threshold(ind, catalogue, min_denominator=min_denominator)
     den = out["denominator"].astype(float)
     with np.errstate(invalid="ignore", divide="ignore"):
         out["value"] = np.where(den > 0, out["numerator"] / den, np.nan) * scale
@@ -361,3 +390,296 @@ def shrink_rates(rates: pd.DataFrame, catalogue: Catalogue) -> pd.DataFrame:
     out["value_shrunk"] = out["value"].where(~use, scale * (b * p0 + (1 - b) * p))
     out["shrinkage"] = np.where(use, b, np.where(kind.isin(["share", "rate_per_1000"]), 0.0, np.nan))
     return out
+
+
+def worse_than_reference(ci_low, ci_high, reference, higher_is_worse, higher_is_better) -> np.ndarray:
+    """Whether each interval lies wholly on the worse side of the reference value.
+
+    Arrays broadcast together; a missing interval or reference is never worse. This
+    is the one definition of "significantly worse", used by the selection's reasons,
+    the multiple-deprivation rule and its Monte Carlo draws.
+    """
+    lo = np.asarray(ci_low, dtype=float)
+    hi = np.asarray(ci_high, dtype=float)
+    ref = np.asarray(reference, dtype=float)
+    with np.errstate(invalid="ignore"):
+        worse = (np.asarray(higher_is_worse, bool) & (lo > ref)) | (np.asarray(higher_is_better, bool) & (hi < ref))
+    return worse & np.isfinite(ref)
+
+
+def significantly_worse(rates: pd.DataFrame, catalogue: Catalogue) -> pd.Series:
+    """Per row of ``rates``: the interval lies wholly on the worse side of the kommune's value."""
+    hiw = rates["indicator"].map({k: v.direction == "higher_is_worse" for k, v in catalogue.items()})
+    hib = rates["indicator"].map({k: v.direction == "higher_is_better" for k, v in catalogue.items()})
+    worse = worse_than_reference(rates["ci_low"], rates["ci_high"], rates["kommune_value"],
+                                 hiw.fillna(False).to_numpy(bool), hib.fillna(False).to_numpy(bool))
+    return pd.Series(worse, index=rates.index)
+
+
+def norway_values(reference: pd.DataFrame | None) -> pd.DataFrame:
+    """Norway's values from a reference table: the rows whose code is ``0`` (or ``00``, ``0000``).
+
+    Returns ``year, indicator, norway_value`` (empty when there is no reference).
+    """
+    if reference is None:
+        return pd.DataFrame({"year": pd.Series([], dtype=int), "indicator": pd.Series([], dtype=object),
+                             "norway_value": pd.Series([], dtype=float)})
+    key = "code" if "code" in reference.columns else "area"
+    ref = reference[reference[key].astype(str).str.strip().isin(["0", "00", "0000"])]
+    out = ref.rename(columns={"value": "norway_value"})[["year", "indicator", "norway_value"]]
+    return out.astype({"year": int}).reset_index(drop=True)
+
+
+def current_observations(
+    observations: pd.DataFrame,
+    catalogue: Catalogue,
+    *,
+    valid_codes: set[str],
+    code_changes: pd.DataFrame | None = None,
+    years: tuple[int, int] | None = None,
+    use: list[str] | None = None,
+    source: str = "observations",
+    changes_source: str = "code changes",
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Validated observations carried onto today's codes.
+
+    Parameters
+    ----------
+    observations
+        A tidy table (``code, year, indicator, numerator, denominator[, status]``).
+    catalogue
+        Indicator definitions.
+    valid_codes
+        Today's grunnkrets codes.
+    code_changes
+        A KLASS-style change table, or None.
+    years
+        The study's first and last year.
+    use
+        Keep only these indicators.
+    source, changes_source
+        Names for error messages.
+
+    Returns
+    -------
+    carried : pandas.DataFrame
+        The observations on today's codes.
+    unmatched : pandas.DataFrame
+        Rows whose code matches no grunnkrets after the code changes, with ``reason``.
+    """
+    obs = observations.copy()
+    obs["code"] = normalise_codes(obs["code"], width=8, source=source, column="code")
+    obs = validate_observations(obs, catalogue, years=years, source=source)
+    if use:
+        for ind in use:
+            if ind not in catalogue:
+                raise ConfigError(f"{source}: indicators.use: unknown indicator {ind!r}; known: "
+                                  f"{', '.join(catalogue)}.")
+        obs = obs[obs["indicator"].isin(use)]
+    if code_changes is not None:
+        carried, unmatched = apply_code_changes(obs, code_changes, valid_codes=valid_codes, source=changes_source)
+        carried = carried.drop(columns="code_change_share")
+        unmatched = unmatched.drop(columns="code_change_share")
+    else:
+        known = obs["code"].isin(valid_codes)
+        carried, unmatched = obs[known], obs[~known]
+    unmatched = unmatched.assign(reason="code matches no grunnkrets after code changes")
+    return carried.reset_index(drop=True), unmatched.reset_index(drop=True)
+
+
+def population_from_denominators(observations: pd.DataFrame, catalogue: Catalogue) -> pd.Series:
+    """People per code from the data: the largest "Folkemengde…" denominator in the latest year.
+
+    The fallback when a study has no population layer. Returns an empty Series when
+    no indicator has a population denominator.
+    """
+    by_pop = [i for i, d in catalogue.items() if d.denominator.startswith("Folkemengde")]
+    pop = observations[observations["indicator"].isin(by_pop)]
+    if pop.empty:
+        return pd.Series(dtype=float)
+    return pop[pop["year"] == pop["year"].max()].groupby("code")["denominator"].max()
+
+
+@dataclass
+class IndicatorTables:
+    """Indicator counts and rates by target area and year.
+
+    Attributes
+    ----------
+    counts
+        Aggregated counts (``code, year, indicator, numerator, numerator_low,
+        numerator_high, denominator, status, n_sources, n_suppressed, n_approximate``).
+    rates
+        Counts with values, intervals, disclosure flags, the kommune's and Norway's
+        values, ``significantly_worse``, shrinkage.
+    kommune
+        The kommune's rates (every grunnkrets summed).
+    lost
+        Counts that reached no target area, with the reason.
+    """
+
+    counts: pd.DataFrame
+    rates: pd.DataFrame
+    kommune: pd.DataFrame
+    lost: pd.DataFrame
+
+
+def indicator_tables(
+    observations: pd.DataFrame,
+    crosswalk: Crosswalk,
+    catalogue: Catalogue,
+    *,
+    kommune: str,
+    norway: pd.DataFrame | None = None,
+    min_denominator: int = 30,
+    names: Mapping[str, str] | None = None,
+) -> IndicatorTables:
+    """Counts, rates, intervals and disclosure flags by target area, from observations on grunnkretser.
+
+    Parameters
+    ----------
+    observations
+        Validated observations on today's codes (:func:`current_observations`).
+    crosswalk
+        Grunnkrets → target areas.
+    catalogue
+        Indicator definitions.
+    kommune
+        The kommune's code (the reference every area is compared with).
+    norway
+        Norway's values (:func:`norway_values`), or None.
+    min_denominator
+        The study-wide least denominator to publish.
+    names
+        Area names by code, added as ``name``.
+
+    Returns
+    -------
+    IndicatorTables
+    """
+    counts, lost = aggregate_observations(observations, crosswalk, catalogue)
+    everything = total_crosswalk(crosswalk.table["source_code"].unique(), kommune)
+    kom_counts, _ = aggregate_observations(observations, everything, catalogue)
+    kommune_rates = rates_from_counts(kom_counts, catalogue, min_denominator=0)
+    rates = rates_from_counts(counts, catalogue, min_denominator=min_denominator)
+    rates = rates.merge(kommune_rates[["year", "indicator", "value"]].rename(columns={"value": "kommune_value"}),
+                        on=["year", "indicator"], how="left")
+    rates = rates.merge(norway_values(norway), on=["year", "indicator"], how="left")
+    rates["significantly_worse"] = significantly_worse(rates, catalogue)
+    rates = secondary_suppression(shrink_rates(rates, catalogue))
+    if names is not None:
+        rates.insert(1, "name", rates["code"].map(names))
+    return IndicatorTables(counts=counts, rates=rates, kommune=kommune_rates, lost=lost)
+
+
+_FIELDS = ("value", "numerator", "numerator_low", "numerator_high", "denominator", "ci_low", "ci_high")
+
+
+@dataclass(frozen=True)
+class YearData:
+    """One year's indicator data as arrays ``(areas, indicators)``: the input of the index, the
+    Monte Carlo, the rule and the counterfactuals, reshaped once.
+
+    ``value`` is what the index scores (the plain or the smoothed value); ``worse`` is
+    "significantly worse than the kommune" on published values; ``kommune`` has one
+    value per indicator.
+    """
+
+    year: int
+    codes: tuple[str, ...]
+    indicators: tuple[str, ...]
+    value: np.ndarray
+    numerator: np.ndarray
+    numerator_low: np.ndarray
+    numerator_high: np.ndarray
+    denominator: np.ndarray
+    published: np.ndarray
+    worse: np.ndarray
+    kommune: np.ndarray
+
+    def wide(self) -> pd.DataFrame:
+        """The values as a table: ``code`` and one column per indicator."""
+        out = pd.DataFrame(self.value, columns=list(self.indicators))
+        out.insert(0, "code", list(self.codes))
+        return out
+
+
+def year_data(rates: pd.DataFrame, year: int, indicators: list[str], *, codes: list[str] | None = None,
+              value_column: str = "value") -> YearData:
+    """Reshape one year of ``rates`` into :class:`YearData` (one unstack for every field).
+
+    Parameters
+    ----------
+    rates
+        The rates table (:attr:`IndicatorTables.rates`).
+    year
+        The year.
+    indicators
+        The indicators, in the index's order.
+    codes
+        The areas, in order (default: every area with data that year, sorted).
+    value_column
+        ``value`` or ``value_shrunk``.
+
+    Returns
+    -------
+    YearData
+    """
+    r = rates[(rates["year"] == year) & rates["indicator"].isin(indicators)]
+    if codes is None:
+        codes = sorted(r["code"].unique())
+    fields = [value_column, *[f for f in _FIELDS if f != "value"], "published", "significantly_worse"]
+    wide = r.set_index(["code", "indicator"])[list(dict.fromkeys(fields))].unstack("indicator")
+
+    def grid(col: str, fill=np.nan) -> np.ndarray:
+        return wide[col].reindex(index=codes, columns=indicators).fillna(fill).to_numpy()
+
+    kom = r.drop_duplicates("indicator").set_index("indicator")["kommune_value"].reindex(indicators)
+    published = grid("published", False).astype(bool)
+    return YearData(year=int(year), codes=tuple(codes), indicators=tuple(indicators),
+                    value=grid(value_column).astype(float), numerator=grid("numerator").astype(float),
+                    numerator_low=grid("numerator_low").astype(float),
+                    numerator_high=grid("numerator_high").astype(float),
+                    denominator=grid("denominator").astype(float), published=published,
+                    worse=grid("significantly_worse", False).astype(bool) & published,
+                    kommune=kom.to_numpy(dtype=float))
+
+
+def worse_in_batches(values: np.ndarray, data: YearData, catalogue: Catalogue, *,
+                     rows: np.ndarray | None = None) -> np.ndarray:
+    """"Significantly worse than the kommune" for batches of values (Monte Carlo draws, trials).
+
+    Parameters
+    ----------
+    values
+        Shape ``(batch, areas, indicators)``: values on the indicators' scales, areas
+        being ``data``'s (or those at ``rows``).
+    data
+        The year's data (denominators, the kommune's values, what is published).
+    catalogue
+        Indicator definitions (kind and direction).
+    rows
+        Positions of the batch's areas in ``data`` (default: all, in order).
+
+    Returns
+    -------
+    numpy.ndarray
+        Boolean, shape of ``values``: the interval of ``value × denominator`` out of
+        ``denominator`` (Wilson for shares, exact Poisson for rates; none for means and
+        medians) lies wholly on the worse side, for published cells only.
+    """
+    rows = np.arange(len(data.codes)) if rows is None else rows
+    out = np.zeros(values.shape, dtype=bool)
+    for k, ind_id in enumerate(data.indicators):
+        d = catalogue[ind_id]
+        den = data.denominator[rows, k][None, :]
+        x = values[:, :, k] / d.scale * den
+        if d.kind == "share":
+            lo, hi = wilson_interval(x, den)
+        elif d.kind == "rate_per_1000":
+            lo, hi = poisson_interval(x, den)
+        else:
+            continue
+        out[:, :, k] = worse_than_reference(lo * d.scale, hi * d.scale, data.kommune[k],
+                                            d.direction == "higher_is_worse", d.direction == "higher_is_better")
+    return out & data.published[rows][None, :, :]

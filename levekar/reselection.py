@@ -1,30 +1,52 @@
-"""Reselection: re-run the selection rule on each year's data and compare with the initiative.
+"""Reselection: the selection rule on each year's data, and what changed between years.
 
-For every year: the index, rank bands and P(top-k) from the Monte Carlo, and the
-areas the rule picks. Between consecutive years, an area that entered or left the
-selection is reported with the indicators that drove the change (the largest moves
-in its normalised, weighted contributions) and whether the change is larger than
-sampling noise: it is called clear (``tydelig``) only when the area's 90 % rank
-bands in the two years lie on opposite sides of the boundary k.
+The scores of every year come from :func:`levekar.uncertainty.score_year` under the
+same :class:`~levekar.selection.SelectionRule` and the same sources of uncertainty as
+the selection, so the row for the selection year *is* the selection. Between
+consecutive years, an area that entered or left is reported with the indicators that
+drove the change (the largest moves in its normalised, weighted contributions) and
+whether the change is larger than the noise: it is ``clear_change`` only when the
+probability that the rule picks it was at most 5 % on one side and at least 95 % on
+the other.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
-from .catalogue import Catalogue
-from .index import IndexSpec, index_from_spec, normalise_array
-from .uncertainty import rank_uncertainty
+from .index import IndexSpec, normalise_array
+from .indicators import YearData
+from .uncertainty import YearScores
 
-__all__ = ["Reselection", "reselect"]
+__all__ = ["CHANGE_CODES", "Reselection", "reselect"]
+
+CHANGE_CODES = ("entered", "left", "")
 
 
 @dataclass
 class Reselection:
-    """Per year and area (``table``) and per year (``summary``)."""
+    """The rule year by year.
+
+    Attributes
+    ----------
+    table
+        One row per year and area: the year's scores (``code, year, score, rank,
+        selected, rank_p05, rank_p95, p_top_k, p_selected``, ...), ``in_initiative``,
+        ``change`` (``entered``, ``left`` or empty), ``clear_change`` and ``drivers``
+        (indicator ids, ", "-joined).
+    summary
+        One row per year: ``selected``, ``in_initiative_and_selected``,
+        ``selected_not_in_initiative``, ``initiative_not_selected``, ``entered``,
+        ``left`` (codes, ", "-joined) and ``clear_changes``.
+    k
+        The rule's k.
+    initiative
+        The initiative's codes.
+    """
 
     table: pd.DataFrame
     summary: pd.DataFrame
@@ -32,87 +54,85 @@ class Reselection:
     initiative: list[str]
 
 
-def _contributions(wide: pd.DataFrame, spec: IndexSpec) -> pd.DataFrame:
-    """Each indicator's normalised score times its share of the weight (higher = worse)."""
-    cols = [i.column for i in spec.indicators]
+def _contributions(data: YearData, spec: IndexSpec) -> pd.DataFrame:
+    """Each indicator's z-score (higher = worse) times its share of the weight."""
     w = np.array([i.weight for i in spec.indicators], dtype=float)
-    out = pd.DataFrame(index=wide[spec.id].astype(str))
-    for k, ind in enumerate(spec.indicators):
-        z = normalise_array(wide[ind.column].to_numpy(dtype=float), "z", higher_is_worse=ind.higher_is_worse)
-        out[cols[k]] = z * w[k] / w.sum()
-    return out
+    sign = np.array([1.0 if i.higher_is_worse else -1.0 for i in spec.indicators])
+    z = normalise_array((data.value * sign).T, "z").T
+    return pd.DataFrame(z * w / w.sum(), index=list(data.codes), columns=list(data.indicators))
 
 
-def reselect(
-    rates: pd.DataFrame,
-    counts: pd.DataFrame,
-    spec: IndexSpec,
-    catalogue: Catalogue,
-    *,
-    years: list[int],
-    areas: list[str],
-    names: dict[str, str],
-    initiative: list[str],
-    k: int = 3,
-    draws: int = 1000,
-    seed: int = 0,
-    value_column: str = "value",
-) -> Reselection:
-    """Run the top-k rule on each of ``years`` for the eligible ``areas``."""
-    rows = []
-    contrib: dict[int, pd.DataFrame] = {}
-    for year in years:
-        this = rates[(rates["year"] == year) & rates["area"].isin(areas)]
-        wide = this.pivot(index="area", columns="indicator", values=value_column).reset_index().rename(
-            columns={"area": spec.id})
-        idx = index_from_spec(wide, spec, source=f"reselection {year}")
-        unc = rank_uncertainty(counts[counts["year"] == year], spec, catalogue, areas=list(idx[spec.id]), k=k,
-                               draws=draws, seed=seed + year).summary
-        part = idx.merge(unc.rename(columns={"area": spec.id}), on=spec.id)
-        order = part.sort_values(["score", spec.id], ascending=[False, True])
-        chosen = set(order[spec.id].iloc[:k])
-        part["selected"] = part[spec.id].isin(chosen)
-        part["year"] = year
-        rows.append(part)
-        contrib[year] = _contributions(wide, spec)
-    table = pd.concat(rows, ignore_index=True).rename(columns={spec.id: "area"})
-    table["name"] = table["area"].map(names)
-    table["in_initiative"] = table["area"].isin(initiative)
-    table = table.sort_values(["year", "rank", "area"]).reset_index(drop=True)
+def _changes(table: pd.DataFrame, years: list[int], contrib: Mapping[int, pd.DataFrame]) -> pd.DataFrame:
+    table = table.copy()
     table["change"] = ""
     table["clear_change"] = False
     table["drivers"] = ""
+    has_p = "p_selected" in table.columns
     for prev, year in zip(years[:-1], years[1:], strict=True):
-        before = table[table["year"] == prev].set_index("area")
-        now = table[table["year"] == year].set_index("area")
-        for area in now.index.intersection(before.index):
-            was, is_ = bool(before.loc[area, "selected"]), bool(now.loc[area, "selected"])
+        before = table[table["year"] == prev].set_index("code")
+        now = table[table["year"] == year].set_index("code")
+        for code in now.index.intersection(before.index):
+            was, is_ = bool(before.loc[code, "selected"]), bool(now.loc[code, "selected"])
             if was == is_:
                 continue
-            pos = table.index[(table["year"] == year) & (table["area"] == area)][0]
-            table.loc[pos, "change"] = "kom inn" if is_ else "gikk ut"
-            if is_:
-                clear = before.loc[area, "rank_p05"] > k and now.loc[area, "rank_p95"] <= k
-            else:
-                clear = before.loc[area, "rank_p95"] <= k and now.loc[area, "rank_p05"] > k
-            table.loc[pos, "clear_change"] = bool(clear)
-            delta = (contrib[year].loc[area] - contrib[prev].loc[area]) * (1 if is_ else -1)
-            top = delta.sort_values(ascending=False).head(3)
-            table.loc[pos, "drivers"] = ", ".join(
-                catalogue[i].short_label if i in catalogue else i for i, d in top.items() if d > 0)
+            pos = table.index[(table["year"] == year) & (table["code"] == code)][0]
+            table.loc[pos, "change"] = "entered" if is_ else "left"
+            if has_p:
+                p0, p1 = before.loc[code, "p_selected"], now.loc[code, "p_selected"]
+                clear = (p0 <= 0.05 and p1 >= 0.95) if is_ else (p0 >= 0.95 and p1 <= 0.05)
+                table.loc[pos, "clear_change"] = bool(clear)
+            if code in contrib[year].index and code in contrib[prev].index:
+                delta = (contrib[year].loc[code] - contrib[prev].loc[code]) * (1 if is_ else -1)
+                top = delta.sort_values(ascending=False).head(3)
+                table.loc[pos, "drivers"] = ", ".join(i for i, d in top.items() if d > 0)
+    return table
+
+
+def reselect(
+    scores: Mapping[int, YearScores],
+    data: Mapping[int, YearData],
+    spec: IndexSpec,
+    *,
+    initiative: list[str],
+    k: int,
+) -> Reselection:
+    """The rule's choice year by year, what changed and why.
+
+    Parameters
+    ----------
+    scores
+        Each year's scores (:func:`levekar.uncertainty.score_year`), under one rule.
+    data
+        Each year's data (for the drivers of a change).
+    spec
+        The index specification (the drivers use its weights and directions).
+    initiative
+        The initiative's codes.
+    k
+        The rule's k (for the report).
+
+    Returns
+    -------
+    Reselection
+    """
+    years = sorted(scores)
+    table = pd.concat([scores[y].table for y in years], ignore_index=True)
+    table["in_initiative"] = table["code"].isin(initiative)
+    table = table.sort_values(["year", "rank", "code"], na_position="last").reset_index(drop=True)
+    contrib = {y: _contributions(data[y], spec) for y in years}
+    table = _changes(table, years, contrib)
     summary = []
     for year in years:
         t = table[table["year"] == year]
-        sel = t[t["selected"]]
-        chosen = sel["area"].tolist()
+        chosen = t.loc[t["selected"], "code"].tolist()
         summary.append({
             "year": year,
-            "selected": ", ".join(names.get(a, a) for a in chosen),
-            "in_initiative_and_selected": ", ".join(names.get(a, a) for a in chosen if a in initiative),
-            "selected_not_in_initiative": ", ".join(names.get(a, a) for a in chosen if a not in initiative),
-            "initiative_not_selected": ", ".join(names.get(a, a) for a in initiative if a not in chosen),
-            "entered": ", ".join(t.loc[t["change"] == "kom inn", "name"]),
-            "left": ", ".join(t.loc[t["change"] == "gikk ut", "name"]),
+            "selected": ", ".join(chosen),
+            "in_initiative_and_selected": ", ".join(c for c in chosen if c in initiative),
+            "selected_not_in_initiative": ", ".join(c for c in chosen if c not in initiative),
+            "initiative_not_selected": ", ".join(c for c in initiative if c not in chosen),
+            "entered": ", ".join(t.loc[t["change"] == "entered", "code"]),
+            "left": ", ".join(t.loc[t["change"] == "left", "code"]),
             "clear_changes": int(t["clear_change"].sum()),
         })
     return Reselection(table=table, summary=pd.DataFrame(summary), k=k, initiative=list(initiative))

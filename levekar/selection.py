@@ -1,59 +1,189 @@
-"""Choosing areas: selection rules, and for every area why it is (not) selected.
+"""Choosing areas: the one selection rule, and for every area why it is (not) selected.
+
+:class:`SelectionRule` is the only place the choice is made. The selection, the
+year-by-year reselection, the counterfactuals and the Monte Carlo all call
+:meth:`SelectionRule.choose`, on one set of scores or on thousands of draws at once.
 
 Rules:
 
 * ``top_k``: the k areas with the highest index score among the eligible ones
   (population at least ``min_population``).
 * ``multiple_deprivation``: eligible areas significantly worse than the kommune
-  on at least ``m`` indicators (the EU URBAN programme required 3 of 9 criteria).
-* with ``contiguous``: top-k as one connected region (the highest-scoring area, then
-  the highest-scoring neighbour of the chosen set, and so on).
+  on at least ``min_indicators_worse`` of the index's indicators (the EU URBAN
+  programme required 3 of 9 criteria).
+* ``contiguous``: top-k as one connected region (the highest-scoring eligible area,
+  then the highest-scoring eligible neighbour of the chosen set, and so on).
 
 Each area gets the indicators that put it where it is: those where it is
-significantly worse than the kommune, with its value, the kommune's and Norway's.
+significantly worse than the kommune (``worse_indicators``, most different first).
+The core returns codes; :mod:`levekar.render.presentation` turns them into bokmål.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Literal
+
 import numpy as np
 import pandas as pd
 
-from .catalogue import Catalogue
-from .fmt import format_value
+from .errors import ConfigError
 
-__all__ = ["neighbours_of", "select_areas", "worse_than_reference"]
+__all__ = [
+    "AGREEMENT_CODES",
+    "RULES",
+    "SelectionRule",
+    "boundary_areas",
+    "neighbours_of",
+    "select_areas",
+]
 
-
-def worse_than_reference(rates: pd.DataFrame, catalogue: Catalogue) -> pd.Series:
-    """Whether each rate's interval lies wholly on the worse side of the kommune's value."""
-    hiw = rates["indicator"].map({k: v.direction == "higher_is_worse" for k, v in catalogue.items()})
-    hib = rates["indicator"].map({k: v.direction == "higher_is_better" for k, v in catalogue.items()})
-    kom = rates["kommune_value"]
-    worse = (hiw & (rates["ci_low"] > kom)) | (hib & (rates["ci_high"] < kom))
-    return worse.fillna(False).astype(bool)
-
-
-def _reasons(rates: pd.DataFrame, catalogue: Catalogue) -> pd.Series:
-    """A bokmål sentence per area listing the indicators where it is significantly worse."""
-    worse = rates[rates["significantly_worse"]].copy()
-    if worse.empty:
-        return pd.Series(dtype="object")
-    worse["gap"] = (worse["value"] - worse["kommune_value"]).abs() / worse["kommune_value"].abs()
-    worse = worse.sort_values(["area", "gap"], ascending=[True, False])
-
-    def text(g: pd.DataFrame) -> str:
-        parts = []
-        for _, r in g.iterrows():
-            ind = catalogue[r["indicator"]]
-            parts.append(f"{ind.short_label} {format_value(r['value'], ind.kind)} "
-                         f"(kommunen {format_value(r['kommune_value'], ind.kind)})")
-        return "; ".join(parts)
-
-    return worse.groupby("area").apply(text, include_groups=False)
+RULES = ("top_k", "multiple_deprivation", "contiguous")
+# How the rule's choice and the initiative relate, per area.
+AGREEMENT_CODES = ("selected_in_initiative", "selected_not_in_initiative", "initiative_not_selected", "")
 
 
-def neighbours_of(layer, *, tolerance: float = 1.0) -> dict[str, set[str]]:
-    """Areas that share a border (within ``tolerance`` metres), by code."""
+@dataclass(frozen=True)
+class SelectionRule:
+    """The rule that chooses areas.
+
+    Attributes
+    ----------
+    kind
+        ``top_k``, ``multiple_deprivation`` or ``contiguous``.
+    k
+        How many areas to choose (top-k and contiguous); also the "k worst" of P(top-k).
+    min_indicators_worse
+        For ``multiple_deprivation``: the least number of indicators on which an
+        area must be significantly worse than the kommune.
+    min_population
+        Areas with fewer people are not eligible.
+    neighbours
+        For ``contiguous``: each area's neighbours, by code.
+    """
+
+    kind: Literal["top_k", "multiple_deprivation", "contiguous"] = "top_k"
+    k: int = 3
+    min_indicators_worse: int = 5
+    min_population: int = 0
+    neighbours: Mapping[str, frozenset[str]] | None = field(default=None, compare=False)
+
+    def __post_init__(self) -> None:
+        if self.kind not in RULES:
+            raise ConfigError(f"selection.rule: unknown rule {self.kind!r}; use one of {', '.join(RULES)}.")
+        if self.kind == "contiguous" and self.neighbours is None:
+            raise ConfigError("selection.rule = 'contiguous' needs the areas' neighbours.")
+
+    @property
+    def uses_index(self) -> bool:
+        """Whether the choice depends on the index scores (and so on weights and methods)."""
+        return self.kind != "multiple_deprivation"
+
+    def eligible(self, population: np.ndarray | pd.Series) -> np.ndarray:
+        """Which areas may be chosen: population at least ``min_population`` (missing counts as 0)."""
+        pop = np.nan_to_num(np.asarray(population, dtype=float), nan=0.0)
+        return pop >= self.min_population
+
+    def choose(
+        self,
+        scores: np.ndarray,
+        *,
+        eligible: np.ndarray,
+        n_worse: np.ndarray | None = None,
+        codes: list[str] | np.ndarray | None = None,
+        tie_break: np.ndarray | None = None,
+    ) -> np.ndarray:
+        """Apply the rule to one set of scores or to many draws at once.
+
+        Parameters
+        ----------
+        scores
+            Index scores, shape ``(..., areas)`` (higher = more deprived; NaN = no score).
+        eligible
+            Boolean, shape ``(areas,)``.
+        n_worse
+            Indicators significantly worse than the kommune, shape of ``scores``
+            (needed by ``multiple_deprivation``).
+        codes
+            Area codes in the order of the last axis (needed by ``contiguous``).
+        tie_break
+            Among equal scores, the area with the larger ``tie_break`` goes first;
+            shape ``(areas,)`` or that of ``scores``. Default: the order of the areas.
+
+        Returns
+        -------
+        numpy.ndarray
+            Boolean, shape of ``scores``: chosen or not.
+        """
+        s = np.asarray(scores, dtype=float)
+        elig = np.broadcast_to(np.asarray(eligible, dtype=bool), s.shape)
+        if self.kind == "multiple_deprivation":
+            if n_worse is None:
+                raise ValueError("multiple_deprivation needs n_worse")
+            return elig & (np.asarray(n_worse) >= self.min_indicators_worse)
+        n = s.shape[-1]
+        tb = np.broadcast_to(-np.arange(n, dtype=float) if tie_break is None else np.asarray(tie_break, float),
+                             s.shape)
+        usable = elig & np.isfinite(s)
+        key = np.where(usable, s, -np.inf)
+        if self.kind == "top_k":
+            order = np.lexsort((-tb, -key), axis=-1)
+            chosen = np.zeros(s.shape, dtype=bool)
+            first = order[..., : self.k]
+            np.put_along_axis(chosen, first, True, axis=-1)
+            return chosen & usable
+        return self._contiguous(key, usable, tb, codes)
+
+    def _contiguous(self, key: np.ndarray, usable: np.ndarray, tb: np.ndarray, codes) -> np.ndarray:
+        """Grow one region from the best area, adding the best neighbour of the set each step."""
+        if codes is None:
+            raise ValueError("contiguous needs codes")
+        codes = [str(c) for c in codes]
+        pos = {c: i for i, c in enumerate(codes)}
+        adj = np.zeros((len(codes), len(codes)), dtype=bool)
+        for c, nbs in (self.neighbours or {}).items():
+            if c in pos:
+                for nb in nbs:
+                    if nb in pos:
+                        adj[pos[c], pos[nb]] = adj[pos[nb], pos[c]] = True
+        flat_key = key.reshape(-1, key.shape[-1])
+        flat_ok = usable.reshape(flat_key.shape)
+        flat_tb = tb.reshape(flat_key.shape)
+        rows = np.arange(flat_key.shape[0])
+        # Rank by (score, tie-break) once; a larger value is better.
+        order = np.lexsort((-flat_tb, -flat_key), axis=-1)
+        merit = np.empty_like(order)
+        np.put_along_axis(merit, order, np.arange(order.shape[-1])[::-1][None, :].repeat(len(rows), 0), axis=-1)
+        chosen = np.zeros(flat_key.shape, dtype=bool)
+        start = np.where(flat_ok, merit, -1).argmax(axis=-1)
+        has = flat_ok[rows, start]
+        chosen[rows[has], start[has]] = True
+        for _ in range(self.k - 1):
+            frontier = (chosen.astype(np.int8) @ adj.astype(np.int8) > 0) & ~chosen & flat_ok
+            can = frontier.any(axis=-1)
+            if not can.any():
+                break
+            pick = np.where(frontier, merit, -1).argmax(axis=-1)
+            chosen[rows[can], pick[can]] = True
+        return chosen.reshape(key.shape)
+
+
+def neighbours_of(layer, *, tolerance: float = 1.0) -> dict[str, frozenset[str]]:
+    """Areas that share a border (within ``tolerance`` metres), by code.
+
+    Parameters
+    ----------
+    layer
+        An area layer with ``code`` and a projected geometry (metres).
+    tolerance
+        How far apart two borders may be and still count as shared.
+
+    Returns
+    -------
+    dict
+        Each code's neighbours (never itself).
+    """
     import shapely
 
     geoms = layer.geometry.to_numpy()
@@ -63,72 +193,77 @@ def neighbours_of(layer, *, tolerance: float = 1.0) -> dict[str, set[str]]:
     for a, b in zip(i, j, strict=True):
         if a != b:
             out[codes[a]].add(codes[b])
-    return out
-
-
-def _contiguous_top_k(table: pd.DataFrame, k: int, neighbours: dict[str, set[str]]) -> set[str]:
-    """One connected set of k areas: start from the highest score, then add the highest-scoring
-    eligible neighbour of the set until there are k (fewer if the region runs out of neighbours)."""
-    elig = table[table["eligible"]].set_index("code")["score"].dropna()
-    if elig.empty:
-        return set()
-    chosen = {elig.sort_values(ascending=False).index[0]}
-    while len(chosen) < k:
-        frontier = {n for c in chosen for n in neighbours.get(c, set())} - chosen
-        candidates = elig[elig.index.isin(frontier)]
-        if candidates.empty:
-            break
-        chosen.add(candidates.sort_values(ascending=False).index[0])
-    return chosen
+    return {c: frozenset(v) for c, v in out.items()}
 
 
 def select_areas(
-    index: pd.DataFrame,
-    rates: pd.DataFrame,
-    catalogue: Catalogue,
+    scores: pd.DataFrame,
+    worse: pd.DataFrame,
     *,
-    rule: str = "top_k",
-    k: int = 3,
-    min_indicators_worse: int = 5,
-    min_population: int = 0,
+    rule: SelectionRule,
     initiative: list[str] | tuple[str, ...] = (),
-    uncertainty: pd.DataFrame | None = None,
-    neighbours: dict[str, set[str]] | None = None,
 ) -> pd.DataFrame:
-    """Apply a selection rule and explain it for every area.
+    """The selection table: every area with the rule's choice, its reasons and the initiative.
 
-    ``index`` has ``code, name, population, score, rank``; ``rates`` has one row per
-    area and indicator for the selection year with ``significantly_worse``,
-    ``value``, ``kommune_value``. Returns one row per area with ``eligible``,
-    ``n_worse``, ``selected``, ``in_initiative``, ``reasons`` and, when given, the
-    uncertainty columns.
+    Parameters
+    ----------
+    scores
+        One year's scores from :func:`levekar.uncertainty.score_year` (``code, score,
+        rank, population, eligible, n_worse, n_indicators, selected`` and the
+        uncertainty columns).
+    worse
+        One row per area and indicator that is significantly worse than the kommune
+        on published values: ``code, indicator, gap`` (relative distance to the kommune).
+    rule
+        The rule that chose (used for the agreement codes only; the choice is in ``scores``).
+    initiative
+        Codes of the areas in the initiative.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``scores`` with ``in_initiative``, ``agreement`` (a code from
+        :data:`AGREEMENT_CODES`) and ``worse_indicators`` (indicator ids, most different
+        first, joined by ", "), sorted by rank.
     """
-    out = index[["code", "name", "population", "score", "rank"]].copy()
-    scored = rates[rates["indicator"].map(lambda i: catalogue[i].direction != "descriptive")]
-    n_worse = scored.groupby("area")["significantly_worse"].sum()
-    n_scored = scored.groupby("area")["indicator"].nunique()
-    out["n_worse"] = out["code"].map(n_worse).fillna(0).astype(int)
-    out["n_indicators"] = out["code"].map(n_scored).fillna(0).astype(int)
-    out["eligible"] = out["population"] >= min_population
-    if rule == "top_k" and neighbours is not None:
-        out["selected"] = out["code"].isin(_contiguous_top_k(out, k, neighbours))
-    elif rule == "top_k":
-        order = out[out["eligible"]].sort_values(["score", "code"], ascending=[False, True])
-        chosen = set(order["code"].iloc[:k])
-        out["selected"] = out["code"].isin(chosen)
-    elif rule == "multiple_deprivation":
-        out["selected"] = out["eligible"] & (out["n_worse"] >= min_indicators_worse)
-    else:
-        raise ValueError(f"unknown selection rule {rule!r}")
+    out = scores.copy()
     init = set(initiative)
-    out["in_initiative"] = out["code"].isin(init) | out["name"].isin(init)
-    out["reasons"] = out["code"].map(_reasons(scored, catalogue)).astype("object").fillna("")
-    if uncertainty is not None:
-        out = out.merge(uncertainty.rename(columns={"area": "code"}), on="code", how="left")
+    out["in_initiative"] = out["code"].isin(init)
+    ordered = worse.sort_values(["code", "gap", "indicator"], ascending=[True, False, True])
+    reasons = ordered.groupby("code")["indicator"].agg(", ".join)
+    out["worse_indicators"] = out["code"].map(reasons).astype("object").fillna("")
     out["agreement"] = np.select(
         [out["selected"] & out["in_initiative"], out["selected"] & ~out["in_initiative"],
          ~out["selected"] & out["in_initiative"]],
-        ["valgt og i satsingen", "valgt, ikke i satsingen", "i satsingen, ikke valgt"],
-        default="",
-    )
-    return out.sort_values(["rank", "code"]).reset_index(drop=True)
+        list(AGREEMENT_CODES[:3]), default="")
+    return out.sort_values(["rank", "code"], na_position="last").reset_index(drop=True)
+
+
+def boundary_areas(selection: pd.DataFrame, rule: SelectionRule) -> list[str]:
+    """Areas near the rule's boundary, whose choice a small change could flip.
+
+    Those with an uncertain choice (P(selected) between 5 and 95 %) when the Monte
+    Carlo ran; otherwise, for rules on the index, ranks k−1 to k+2 among eligible
+    areas, and for ``multiple_deprivation``, areas within one indicator of the threshold.
+
+    Parameters
+    ----------
+    selection
+        The selection table (:func:`select_areas`).
+    rule
+        The selection rule.
+
+    Returns
+    -------
+    list of str
+        Codes, in the table's order.
+    """
+    elig = selection[selection["eligible"]]
+    if "p_selected" in elig.columns:
+        near = elig[elig["p_selected"].between(0.05, 0.95)]
+        if len(near):
+            return near["code"].tolist()
+    if rule.kind == "multiple_deprivation":
+        return elig[(elig["n_worse"] - rule.min_indicators_worse).abs() <= 1]["code"].tolist()
+    rank = elig["score"].rank(ascending=False, method="first")
+    return elig[rank.between(rule.k - 1, rule.k + 2)]["code"].tolist()

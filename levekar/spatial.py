@@ -9,6 +9,7 @@ says which were joined. libpysal and esda are imported only here (about 3 s).
 from __future__ import annotations
 
 import warnings
+from dataclasses import dataclass, field
 
 import geopandas as gpd
 import numpy as np
@@ -16,9 +17,38 @@ import pandas as pd
 
 from .errors import DataError
 
-__all__ = ["CLUSTER_LABELS", "spatial_clusters"]
+__all__ = ["CLUSTER_CODES", "SpatialClusters", "spatial_clusters"]
 
-CLUSTER_LABELS = {1: "høy-høy", 2: "lav-høy", 3: "lav-lav", 4: "høy-lav", 0: "ikke signifikant"}
+# LISA quadrants as codes (levekar.render.presentation has the bokmål words).
+CLUSTER_CODES = {1: "high_high", 2: "low_high", 3: "low_low", 4: "high_low", 0: "not_significant"}
+
+
+@dataclass
+class SpatialClusters:
+    """Global Moran's I and local clusters of a score over an area layer.
+
+    Attributes
+    ----------
+    moran_i, p_value
+        Moran's I and its pseudo p-value (by permutation).
+    n
+        Areas with a value.
+    islands_joined
+        Codes of areas with no neighbour, joined to their nearest area.
+    local
+        ``code, local_i, p_value, quadrant, cluster`` (a code from :data:`CLUSTER_CODES`).
+    """
+
+    moran_i: float
+    p_value: float
+    n: int
+    islands_joined: list[str] = field(default_factory=list)
+    local: pd.DataFrame = field(default_factory=pd.DataFrame, repr=False)
+
+    def as_dict(self) -> dict:
+        """The global figures, for run_report.json."""
+        return {"moran_i": self.moran_i, "p_value": self.p_value, "n": self.n,
+                "islands_joined": list(self.islands_joined)}
 
 
 def spatial_clusters(
@@ -28,13 +58,27 @@ def spatial_clusters(
     permutations: int = 999,
     alpha: float = 0.05,
     seed: int = 0,
-) -> tuple[dict, pd.DataFrame]:
+) -> SpatialClusters:
     """Global Moran's I and local clusters of ``values`` (indexed by area code) over ``layer``.
 
-    Returns ``(global, local)``: ``global`` has ``moran_i``, ``p_value`` (pseudo, by
-    permutation), ``n`` and ``islands_joined``; ``local`` has ``code, local_i,
-    p_value, quadrant, cluster`` where ``cluster`` is the bokmål label (høy-høy =
-    a high value among high neighbours) for areas with p below ``alpha``.
+    Parameters
+    ----------
+    layer
+        Areas with ``code`` and geometry.
+    values
+        The score per area code.
+    permutations
+        Permutations for the pseudo p-values.
+    alpha
+        Local clusters with p below this are reported.
+    seed
+        Seed of the permutations.
+
+    Returns
+    -------
+    SpatialClusters
+        ``cluster`` is ``high_high`` (a high value among high neighbours), ``low_high``,
+        ``low_low``, ``high_low`` or ``not_significant``.
     """
     import esda
     from libpysal import weights
@@ -59,7 +103,6 @@ def spatial_clusters(
         local = esda.Moran_Local(y, w, permutations=permutations, seed=seed)
     sig = local.p_sim < alpha
     out = pd.DataFrame({"code": data["code"], "local_i": local.Is, "p_value": local.p_sim, "quadrant": local.q})
-    out["cluster"] = [CLUSTER_LABELS[q if s else 0] for q, s in zip(local.q, sig, strict=True)]
-    glob = {"moran_i": float(moran.I), "p_value": float(moran.p_sim), "n": len(data),
-            "islands_joined": [str(data["code"].iloc[i]) for i in islands]}
-    return glob, out
+    out["cluster"] = [CLUSTER_CODES[q if s else 0] for q, s in zip(local.q, sig, strict=True)]
+    return SpatialClusters(moran_i=float(moran.I), p_value=float(moran.p_sim), n=len(data),
+                           islands_joined=[str(data["code"].iloc[i]) for i in islands], local=out)

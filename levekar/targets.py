@@ -23,15 +23,10 @@ from scipy.special import expit, logit, ndtri
 from .catalogue import Catalogue
 from .errors import ConfigError
 
-__all__ = ["STATUS_LABELS", "detectable_change", "progress", "targets_for_initiative", "trajectory"]
+__all__ = ["STATUS_CODES", "detectable_change", "progress", "targets_for_initiative", "trajectory"]
 
-STATUS_LABELS = {
-    "reached": "nådd",
-    "on_track": "på sporet",
-    "behind": "bak skjema",
-    "not_measurable": "ikke målbart",
-    "no_data": "ingen nye tall",
-}
+# A target's status; levekar.render.presentation has the bokmål words.
+STATUS_CODES = ("reached", "on_track", "behind", "not_measurable", "no_data")
 
 
 def trajectory(baseline: float, target: float, years: list[int], *, scale: str = "linear") -> np.ndarray:
@@ -84,7 +79,7 @@ def targets_for_initiative(
 ) -> pd.DataFrame:
     """One row per (area, indicator) with baseline, end target, detectability and yearly targets.
 
-    ``rates`` has ``area, year, indicator, value, denominator`` and the reference
+    ``rates`` has ``code, year, indicator, value, denominator`` and the reference
     columns ``kommune_value`` and ``norway_value``. ``rules`` overrides the rule per
     indicator: ``{"rule": "close_gap", "gap_share": .., "reference": ..}``,
     ``{"rule": "reach_value", "value": ..}``, ``{"rule": "relative_change",
@@ -110,7 +105,7 @@ def targets_for_initiative(
             ind = catalogue[ind_id]
             sub = rates[(rates["indicator"] == ind_id) & rates["year"].isin(base_years)]
             for area in areas:
-                a = sub[sub["area"] == area]
+                a = sub[sub["code"] == area]
                 if a.empty:
                     raise ConfigError(f"targets: no data for area {area!r}, indicator {ind_id!r}.")
                 base = float(a["value"].mean())
@@ -123,9 +118,9 @@ def targets_for_initiative(
                 path = trajectory(base, target, plan_years, scale=use_scale)
                 mdc = detectable_change(base, den, kind=ind.kind)
                 row = {
-                    "focus_area": focus, "area": area, "indicator": ind_id, "baseline_years": f"{base_years[0]}"
+                    "focus_area": focus, "code": area, "indicator": ind_id, "baseline_years": f"{base_years[0]}"
                     + (f"–{base_years[-1]}" if len(base_years) > 1 else ""),
-                    "baseline": base, "reference": ref, "target": target, "end_year": end,
+                    "baseline": base, "reference_value": ref, "target_value": target, "end_year": end,
                     "change": target - base, "detectable_change": mdc,
                     # A target to hold the level asks for no change, so there is nothing to detect.
                     "measurable": bool(abs(target - base) < 1e-12 or (np.isfinite(mdc) and abs(target - base) >= mdc)),
@@ -179,17 +174,17 @@ def progress(targets: pd.DataFrame, rates: pd.DataFrame, catalogue: Catalogue, *
     * ``no_data``: no value yet in the plan's years.
 
     Returns ``targets`` with ``latest_year``, ``latest_value``, ``latest_ci_low``,
-    ``latest_ci_high``, ``expected`` (the trajectory value that year), ``status`` and
-    ``status_label`` (bokmål).
+    ``latest_ci_high``, ``expected`` (the trajectory value that year) and ``status``
+    (a code from :data:`STATUS_CODES`).
     """
     out = targets.copy()
-    plan_years = sorted(int(c[7:]) for c in targets.columns if c.startswith("target_"))
+    plan_years = sorted(int(c[7:]) for c in targets.columns if c.startswith("target_") and c[7:].isdigit())
     cols = {"latest_year": [], "latest_value": [], "latest_ci_low": [], "latest_ci_high": [], "expected": [],
             "status": []}
     for _, t in targets.iterrows():
         ind = catalogue[t["indicator"]]
         better_low = ind.direction != "higher_is_better"
-        r = rates[(rates["area"] == t["area"]) & (rates["indicator"] == t["indicator"])
+        r = rates[(rates["code"] == t["code"]) & (rates["indicator"] == t["indicator"])
                   & rates["year"].isin(plan_years) & rates["value"].notna()]
         if year is not None:
             r = r[r["year"] <= year]
@@ -201,10 +196,10 @@ def progress(targets: pd.DataFrame, rates: pd.DataFrame, catalogue: Catalogue, *
             expected = float(t[f"target_{y}"])
             v, lo, hi = float(last["value"]), float(last["ci_low"]), float(last["ci_high"])
 
-            wants_change = abs(t["target"] - t["baseline"]) > 1e-12
+            wants_change = abs(t["target_value"] - t["baseline"]) > 1e-12
             if not t["measurable"]:
                 status = "not_measurable"
-            elif wants_change and _at_least_as_good(v, t["target"], better_low):
+            elif wants_change and _at_least_as_good(v, t["target_value"], better_low):
                 status = "reached"
             elif _at_least_as_good(v, expected, better_low) or (np.isfinite(lo) and lo <= expected <= hi):
                 status = "on_track"
@@ -215,5 +210,4 @@ def progress(targets: pd.DataFrame, rates: pd.DataFrame, catalogue: Catalogue, *
             cols[key].append(val)
     for key, val in cols.items():
         out[key] = val
-    out["status_label"] = out["status"].map(STATUS_LABELS)
     return out

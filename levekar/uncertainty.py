@@ -1,60 +1,134 @@
-"""Monte Carlo uncertainty of the composite index: rank bands and P(among the k worst).
+"""Scores for a year and their uncertainty: the index, rank bands, P(among the k worst), P(chosen).
 
-Each draw re-samples every area's counts around what was observed (binomial for
-shares, Poisson for rates; a suppressed part is first drawn uniformly within its
-bounds), optionally varies the indicator weights (Dirichlet around the specified
-weights), recomputes the whole index with the same specification, and ranks the
-areas. Means and medians (income) carry no sampling model and are held fixed.
-All draws are vectorised with numpy and seeded, so the same seed gives the same
-numbers.
+:func:`score_year` is the stage every output that shows a score, a rank band or a
+probability reads from: it computes the index on one year's data, applies the
+:class:`~levekar.selection.SelectionRule`, and runs the Monte Carlo once with every
+configured source of uncertainty:
+
+* **sampling**: every area's counts re-drawn around what was observed (binomial for
+  shares, Poisson for rates; a suppressed part first drawn uniformly within its
+  bounds). Means and medians (income) carry no sampling model and are held fixed.
+* **weights**: indicator weights drawn from a Dirichlet around the specified ones.
+* **methods**: each draw uses one normalisation/aggregation pair, chosen uniformly.
+* **leave-one-out**: each draw leaves out one indicator (from domains that keep another).
+
+Each draw recomputes the whole index, ranks the eligible areas (ties at random, so
+every draw has exactly k in the top k) and applies the rule, so ``p_selected`` is
+the probability that *the rule* picks the area. All draws are vectorised and seeded.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import pandas as pd
 
 from .catalogue import Catalogue
-from .index import IndexSpec, scores_from_array
+from .index import IndexSpec, index_from_spec, scores_from_array
+from .indicators import YearData, worse_in_batches
+from .selection import SelectionRule
 
-__all__ = ["SOURCES", "RankUncertainty", "rank_uncertainty", "uncertainty_sources"]
+__all__ = [
+    "SOURCES",
+    "RankUncertainty",
+    "UncertaintyOptions",
+    "YearScores",
+    "rank_uncertainty",
+    "score_year",
+    "uncertainty_sources",
+]
+
+SOURCES = ("sampling", "weights", "methods", "leave_one_out")
+
+
+@dataclass(frozen=True)
+class UncertaintyOptions:
+    """Which sources the Monte Carlo varies, and how many draws.
+
+    Attributes
+    ----------
+    draws
+        Number of draws (0: no Monte Carlo).
+    seed
+        Seed of the random generator.
+    sampling
+        Re-draw counts around what was observed.
+    weight_concentration
+        Dirichlet concentration for the weights (larger = closer to the given
+        weights); None keeps the weights fixed.
+    methods
+        Normalisation/aggregation pairs such as ``"rank/weighted_mean"``.
+    leave_one_out
+        Leave out one indicator per draw.
+    """
+
+    draws: int = 2000
+    seed: int = 0
+    sampling: bool = True
+    weight_concentration: float | None = None
+    methods: tuple[str, ...] = ()
+    leave_one_out: bool = False
+
+    @property
+    def sources(self) -> tuple[str, ...]:
+        """The sources this Monte Carlo varies, in :data:`SOURCES` order."""
+        on = {"sampling": self.sampling, "weights": self.weight_concentration is not None,
+              "methods": bool(self.methods), "leave_one_out": self.leave_one_out}
+        return tuple(s for s in SOURCES if on[s])
+
+    def only(self, source: str) -> UncertaintyOptions:
+        """The same options with every source but ``source`` held at its point value."""
+        return replace(self, sampling=source == "sampling",
+                       weight_concentration=self.weight_concentration if source == "weights" else None,
+                       methods=self.methods if source == "methods" else (),
+                       leave_one_out=self.leave_one_out and source == "leave_one_out")
 
 
 @dataclass
 class RankUncertainty:
-    """Per-area summary of the Monte Carlo ranks, and the draws themselves."""
+    """Per-area summary of the Monte Carlo, and the draws themselves.
+
+    ``summary`` has ``code, rank_median, rank_p05, rank_p95, p_top_k, p_selected``;
+    ``ranks`` and ``selected`` have shape ``(draws, areas)``.
+    """
 
     summary: pd.DataFrame
     ranks: np.ndarray
+    selected: np.ndarray
     draws: int
     seed: int
 
 
-def _wide_counts(counts: pd.DataFrame, spec: IndexSpec, areas: list[str]) -> dict[str, np.ndarray]:
-    """Counts as (areas, indicators) arrays in the spec's order."""
-    cols = [i.column for i in spec.indicators]
-    out = {}
-    for field in ("numerator", "numerator_low", "numerator_high", "denominator"):
-        wide = counts.pivot_table(index="area", columns="indicator", values=field, aggfunc="first", dropna=False)
-        out[field] = wide.reindex(index=areas, columns=cols).to_numpy(dtype=float)
-    return out
+@dataclass
+class YearScores:
+    """One year's scores under the rule: what the selection, the reselection, the map and the
+    report all show.
+
+    ``table`` has one row per area with data: ``code, year, population, eligible,
+    domain_*, score, rank, decile, n_worse, n_indicators, selected`` and, when the
+    Monte Carlo ran, ``rank_median, rank_p05, rank_p95, p_top_k, p_selected``.
+    """
+
+    year: int
+    table: pd.DataFrame
+    options: UncertaintyOptions
+    uncertainty: RankUncertainty | None = field(default=None, repr=False)
 
 
-def _draw_values(counts: pd.DataFrame, spec: IndexSpec, catalogue: Catalogue, areas: list[str],
-                 draws: int, rng: np.random.Generator) -> np.ndarray:
-    """Array (draws, areas, indicators) of indicator values re-sampled around the observed counts."""
-    w = _wide_counts(counts, spec, areas)
-    out = np.empty((draws, len(areas), len(spec.indicators)))
+def _draw_values(data: YearData, rows: np.ndarray, spec: IndexSpec, catalogue: Catalogue, draws: int,
+                 rng: np.random.Generator) -> np.ndarray:
+    """Array (draws, areas, indicators) of values re-sampled around the observed counts."""
+    n_areas = len(rows)
+    out = np.empty((draws, n_areas, len(spec.indicators)))
     for k, ind in enumerate(spec.indicators):
-        den, lo, hi = w["denominator"][:, k], w["numerator_low"][:, k], w["numerator_high"][:, k]
+        den = data.denominator[rows, k]
+        lo, hi = data.numerator_low[rows, k], data.numerator_high[rows, k]
         kind = catalogue[ind.column].kind
         if kind in ("mean", "median"):
-            with np.errstate(invalid="ignore", divide="ignore"):
-                out[:, :, k] = (w["numerator"][:, k] / den)[None, :]
+            out[:, :, k] = data.value[rows, k][None, :]
             continue
-        centre = lo + (hi - lo) * rng.random((draws, len(areas)))
+        centre = lo + (hi - lo) * rng.random((draws, n_areas))
         ok = ~np.isnan(centre) & (den > 0)
         n_int = np.where(ok[0], np.round(np.nan_to_num(den)), 0).astype(np.int64)
         if kind == "share":
@@ -68,7 +142,7 @@ def _draw_values(counts: pd.DataFrame, spec: IndexSpec, catalogue: Catalogue, ar
     return out
 
 
-def _method_specs(spec: IndexSpec, methods: list[str]) -> list[IndexSpec]:
+def _method_specs(spec: IndexSpec, methods: tuple[str, ...] | list[str]) -> list[IndexSpec]:
     """Spec variants for "normalisation/aggregation" strings such as "rank/weighted_mean"."""
     out = []
     for m in methods:
@@ -109,95 +183,156 @@ def _scores(values: np.ndarray, spec: IndexSpec, weights: np.ndarray | None, var
     return total
 
 
+def _ranks_random_ties(total: np.ndarray, tie_break: np.ndarray) -> np.ndarray:
+    """Ranks per draw (1 = highest score), ties broken by ``tie_break`` (larger first)."""
+    score = np.where(np.isnan(total), -np.inf, total)
+    order = np.lexsort((-tie_break, -score), axis=-1)
+    ranks = np.empty_like(order)
+    np.put_along_axis(ranks, order, np.arange(1, score.shape[-1] + 1)[None, :].repeat(score.shape[0], 0), axis=-1)
+    return ranks
+
+
 def rank_uncertainty(
-    counts: pd.DataFrame,
+    data: YearData,
     spec: IndexSpec,
     catalogue: Catalogue,
     *,
-    areas: list[str],
-    k: int = 3,
-    draws: int = 2000,
-    seed: int = 0,
-    sampling: bool = True,
-    weight_concentration: float | None = None,
-    methods: list[str] | None = None,
-    leave_one_out: bool = False,
+    rule: SelectionRule,
+    areas: list[str] | None = None,
+    options: UncertaintyOptions | None = None,
 ) -> RankUncertainty:
-    """Monte Carlo rank bands and P(top-k) for each area.
+    """Monte Carlo rank bands, P(among the k worst) and P(chosen by the rule) for each area.
 
     Parameters
     ----------
-    counts
-        Aggregated counts for one year (``area, indicator, numerator,
-        numerator_low, numerator_high, denominator``).
+    data
+        One year's data (:func:`levekar.indicators.year_data`), its indicators in the spec's order.
     spec
-        The index specification; its indicator columns are indicator ids.
+        The index specification.
+    catalogue
+        Indicator definitions (the kind decides the sampling model).
+    rule
+        The selection rule applied in every draw.
     areas
-        The areas to rank (e.g. those eligible for selection).
-    sampling
-        (a) Re-sample counts (binomial/Poisson). With ``False`` the observed values are used.
-    weight_concentration
-        (b) If given, draw indicator weights from a Dirichlet with mean equal to the
-        specified (normalised) weights and this concentration (larger = closer).
-    methods
-        (c) Normalisation/aggregation pairs such as ``"rank/weighted_mean"``; each draw
-        uses one of them, chosen uniformly.
-    leave_one_out
-        (d) Each draw leaves out one indicator at random (from domains that keep another).
+        The areas to rank (the eligible ones); default every area in ``data``.
+    options
+        The sources to vary and the number of draws.
+
+    Returns
+    -------
+    RankUncertainty
     """
-    rng = np.random.default_rng(seed)
-    if sampling:
-        values = _draw_values(counts, spec, catalogue, areas, draws, rng)
+    opts = options or UncertaintyOptions()
+    codes = list(data.codes)
+    areas = codes if areas is None else list(areas)
+    rows = np.array([codes.index(a) for a in areas], dtype=np.int64)
+    rng = np.random.default_rng(opts.seed)
+    draws = opts.draws
+    if opts.sampling:
+        values = _draw_values(data, rows, spec, catalogue, draws, rng)
     else:
-        point = counts.assign(numerator_low=counts["numerator"], numerator_high=counts["numerator"])
-        values = np.repeat(_observed(point, spec, catalogue, areas)[None], draws, axis=0)
-    weights = _draw_weights(spec, draws, rng, weight_concentration, leave_one_out)
-    total = _scores(values, spec, weights, _method_specs(spec, methods or []), rng)
-    ranks = _ranks_random_ties(total, rng)
-    top = ranks <= k
+        values = np.repeat(data.value[rows][None], draws, axis=0)
+    weights = _draw_weights(spec, draws, rng, opts.weight_concentration, opts.leave_one_out)
+    total = _scores(values, spec, weights, _method_specs(spec, opts.methods), rng)
+    tie_break = rng.random(total.shape)
+    ranks = _ranks_random_ties(total, tie_break)
+    n_worse = None
+    if rule.kind == "multiple_deprivation":
+        worse = worse_in_batches(values, data, catalogue, rows=rows)
+        if weights is not None:
+            worse &= np.broadcast_to(weights > 0, worse.shape)
+        n_worse = worse.sum(axis=-1)
+    selected = rule.choose(total, eligible=np.ones(len(areas), dtype=bool), n_worse=n_worse, codes=areas,
+                           tie_break=tie_break)
     summary = pd.DataFrame({
-        "area": areas,
+        "code": areas,
         "rank_median": np.median(ranks, axis=0),
         "rank_p05": np.percentile(ranks, 5, axis=0, method="lower"),
         "rank_p95": np.percentile(ranks, 95, axis=0, method="higher"),
-        "p_top_k": top.mean(axis=0),
+        "p_top_k": (ranks <= rule.k).mean(axis=0),
+        "p_selected": selected.mean(axis=0),
     })
-    return RankUncertainty(summary=summary, ranks=ranks, draws=draws, seed=seed)
+    return RankUncertainty(summary=summary, ranks=ranks, selected=selected, draws=draws, seed=opts.seed)
 
 
-SOURCES = ("sampling", "weights", "methods", "leave_one_out")
-
-
-def uncertainty_sources(
-    counts: pd.DataFrame,
+def score_year(
+    data: YearData,
     spec: IndexSpec,
     catalogue: Catalogue,
     *,
-    areas: list[str],
-    draws: int = 1000,
-    seed: int = 0,
-    weight_concentration: float | None = None,
-    methods: list[str] | None = None,
-    leave_one_out: bool = False,
-) -> pd.DataFrame:
-    """Which source of uncertainty moves the ranks most.
+    rule: SelectionRule,
+    population: pd.Series,
+    options: UncertaintyOptions | None = None,
+) -> YearScores:
+    """The index, the rule's choice and (when ``options.draws > 0``) the Monte Carlo for one year.
 
-    Each enabled source is run alone (the others held at their point values) and the
-    variance of each area's rank is taken; ``share_<source>`` is that variance over
-    the sum across sources (one-source-at-a-time variance shares, a first-order
-    screening rather than full Sobol indices). ``main_source`` names the largest.
+    Parameters
+    ----------
+    data
+        The year's data, indicators in the spec's order.
+    spec
+        The index specification.
+    catalogue
+        Indicator definitions.
+    rule
+        The selection rule.
+    population
+        People per area code (for eligibility).
+    options
+        The Monte Carlo's sources and draws.
+
+    Returns
+    -------
+    YearScores
     """
-    enabled = {"sampling": True, "weights": weight_concentration is not None, "methods": bool(methods),
-               "leave_one_out": leave_one_out}
-    out = pd.DataFrame({"area": areas})
+    opts = options or UncertaintyOptions(draws=0)
+    index = index_from_spec(data.wide(), spec, source=f"index {data.year}")
+    table = index.copy()
+    table.insert(1, "year", data.year)
+    pop = table["code"].map(population).astype(float)
+    table.insert(2, "population", pop.round().astype("Int64"))
+    table.insert(3, "eligible", rule.eligible(pop.to_numpy()))
+    table["n_worse"] = data.worse.sum(axis=1)
+    table["n_indicators"] = (~np.isnan(data.value)).sum(axis=1)
+    table["selected"] = rule.choose(table["score"].to_numpy(dtype=float), eligible=table["eligible"].to_numpy(),
+                                    n_worse=table["n_worse"].to_numpy(), codes=list(data.codes))
+    unc = None
+    eligible = table.loc[table["eligible"] & table["score"].notna(), "code"].tolist()
+    if opts.draws > 0 and eligible:
+        unc = rank_uncertainty(data, spec, catalogue, rule=rule, areas=eligible, options=opts)
+        table = table.merge(unc.summary, on="code", how="left")
+        table["p_selected"] = table["p_selected"].fillna(0.0)
+        table["p_top_k"] = table["p_top_k"].fillna(0.0)
+    return YearScores(year=data.year, table=table, options=opts, uncertainty=unc)
+
+
+def uncertainty_sources(
+    data: YearData,
+    spec: IndexSpec,
+    catalogue: Catalogue,
+    *,
+    rule: SelectionRule,
+    areas: list[str],
+    options: UncertaintyOptions,
+) -> pd.DataFrame:
+    """Which source of uncertainty moves the ranks most (one source at a time).
+
+    Each source the options vary is run alone (the others held at their point
+    values) and the variance of each area's rank is taken; ``share_<source>`` is
+    that variance over the sum across sources (a first-order screening rather than
+    full Sobol indices). ``main_source`` names the largest.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``code``, ``var_<source>``, ``share_<source>``, ``main_source``.
+    """
+    out = pd.DataFrame({"code": areas})
     for k, src in enumerate(SOURCES):
-        if not enabled[src]:
+        if src not in options.sources:
             continue
-        u = rank_uncertainty(counts, spec, catalogue, areas=areas, draws=draws, seed=seed + 101 * (k + 1),
-                             sampling=src == "sampling",
-                             weight_concentration=weight_concentration if src == "weights" else None,
-                             methods=methods if src == "methods" else None,
-                             leave_one_out=src == "leave_one_out")
+        one = replace(options.only(src), seed=options.seed + 101 * (k + 1))
+        u = rank_uncertainty(data, spec, catalogue, rule=rule, areas=areas, options=one)
         out[f"var_{src}"] = u.ranks.var(axis=0)
     var_cols = [c for c in out.columns if c.startswith("var_")]
     total = out[var_cols].sum(axis=1)
@@ -205,20 +340,3 @@ def uncertainty_sources(
         out["share_" + c[4:]] = np.where(total > 0, out[c] / total.where(total > 0, 1), np.nan)
     out["main_source"] = np.where(total > 0, out[var_cols].idxmax(axis=1).str[4:], "")
     return out
-
-
-def _ranks_random_ties(total: np.ndarray, rng: np.random.Generator) -> np.ndarray:
-    """Ranks per draw (1 = highest score), ties broken at random so every draw has exactly k in the top k."""
-    score = np.where(np.isnan(total), -np.inf, total)
-    tie_break = rng.random(score.shape)
-    order = np.lexsort((tie_break, -score), axis=-1)
-    ranks = np.empty_like(order)
-    np.put_along_axis(ranks, order, np.arange(1, score.shape[-1] + 1)[None, :].repeat(score.shape[0], 0), axis=-1)
-    return ranks
-
-
-def _observed(counts: pd.DataFrame, spec: IndexSpec, catalogue: Catalogue, areas: list[str]) -> np.ndarray:
-    w = _wide_counts(counts, spec, areas)
-    scale = np.array([catalogue[i.column].scale for i in spec.indicators])
-    with np.errstate(invalid="ignore", divide="ignore"):
-        return scale * w["numerator"] / w["denominator"]

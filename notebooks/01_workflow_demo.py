@@ -5,6 +5,8 @@
 #     text_representation:
 #       extension: .py
 #       format_name: percent
+#       format_version: '1.3'
+#       jupytext_version: 1.19.6
 #   kernelspec:
 #     display_name: Python 3
 #     language: python
@@ -24,7 +26,7 @@ from pathlib import Path
 
 import levekar
 
-study = levekar.load_study()  # the demo; or load_study("mystudy/study.toml")
+study = levekar.demo_study()  # the demo; or levekar.load_study("mystudy/study.toml")
 study.config.study.data_label, len(study.grunnkretser), len(study.lokalsamfunn)
 
 # %% [markdown]
@@ -39,7 +41,7 @@ results.crosswalk.quality["population_assigned_share"], results.accounting["obse
 
 # %%
 cw = results.crosswalk
-split = cw.table[cw.table["source"].isin(cw.quality["sources_split"])]
+split = cw.table[cw.table["source_code"].isin(cw.quality["sources_split"])]
 split.head(10)
 
 # %% [markdown]
@@ -65,15 +67,15 @@ results.agreement
 # ## Targets for the områdesatsing
 
 # %%
-results.targets[["focus_area", "name", "indicator", "baseline", "target", "target_2028", "status_label"]].head(9)
+results.targets[["focus_area", "name", "indicator", "baseline", "target_value", "target_2028", "status"]].head(9)
 
 # %% [markdown]
 # ## The map (shown inline in Jupyter) and all outputs written atomically
 
 # %%
-from levekar.maps import index_map
+from levekar.publish import results_map
 
-m = index_map(results)
+m = results_map(results)
 m
 
 # %%

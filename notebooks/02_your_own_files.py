@@ -5,6 +5,8 @@
 #     text_representation:
 #       extension: .py
 #       format_name: percent
+#       format_version: '1.3'
+#       jupytext_version: 1.19.6
 #   kernelspec:
 #     display_name: Python 3
 #     language: python
@@ -23,7 +25,9 @@
 import tempfile
 from pathlib import Path
 
-from levekar.io import read_area_layer, read_observations, read_population, write_demo_inputs
+from levekar.demo import write_demo_inputs
+from levekar.io.layers import read_area_layer, read_population
+from levekar.io.observations import read_observations
 
 folder = Path(tempfile.mkdtemp())
 sorted(p.name for p in write_demo_inputs(folder))
@@ -53,7 +57,7 @@ obs["status"].value_counts()
 # ## An SSB statbank download (semicolon, latin-1, decimal comma) becomes the same tidy table
 
 # %%
-from levekar.ssb import observations_from_long, read_statbank_csv
+from levekar.io.ssb import observations_from_long, read_statbank_csv
 
 csv = folder / "ssb_boforhold.csv"
 csv.write_bytes(('"Privathusholdninger etter boforhold"\n\n"region";"år";"statistikkvariabel";"Husholdninger"\n'

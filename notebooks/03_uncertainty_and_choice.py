@@ -5,6 +5,8 @@
 #     text_representation:
 #       extension: .py
 #       format_name: percent
+#       format_version: '1.3'
+#       jupytext_version: 1.19.6
 #   kernelspec:
 #     display_name: Python 3
 #     language: python
@@ -19,24 +21,25 @@
 
 # %%
 import levekar
-from levekar.uncertainty import rank_uncertainty, uncertainty_sources
+from levekar.uncertainty import UncertaintyOptions, rank_uncertainty, uncertainty_sources
 
-results = levekar.run(levekar.load_study())
-counts = results.counts[results.counts["year"] == results.year]
+results = levekar.run(levekar.demo_study())
+data = results.data[results.year]  # the year's indicators as arrays, reshaped once
 areas = results.index["code"].tolist()
-spec = results.index_spec
-cat = results.study.catalogue
+spec, rule, cat = results.spec, results.rule, results.study.catalogue
 
 # %% [markdown]
 # ## Sampling error alone, then weights, methods and leaving an indicator out as well
 
 # %%
-only_sampling = rank_uncertainty(counts, spec, cat, areas=areas, k=3, draws=2000, seed=1).summary
-everything = rank_uncertainty(counts, spec, cat, areas=areas, k=3, draws=2000, seed=1, weight_concentration=40,
-                              methods=["z/weighted_mean", "rank/weighted_mean"], leave_one_out=True).summary
-names = results.index.set_index("code")["name"]
-compare = only_sampling.assign(name=only_sampling["area"].map(names))[["name", "p_top_k"]].merge(
-    everything.assign(name=everything["area"].map(names))[["name", "p_top_k"]], on="name",
+sampling = UncertaintyOptions(draws=2000, seed=1)
+every_source = UncertaintyOptions(draws=2000, seed=1, weight_concentration=40,
+                                  methods=("z/weighted_mean", "rank/weighted_mean"), leave_one_out=True)
+only_sampling = rank_uncertainty(data, spec, cat, rule=rule, areas=areas, options=sampling).summary
+everything = rank_uncertainty(data, spec, cat, rule=rule, areas=areas, options=every_source).summary
+names = results.names
+compare = only_sampling.assign(name=only_sampling["code"].map(names))[["name", "p_top_k"]].merge(
+    everything.assign(name=everything["code"].map(names))[["name", "p_top_k"]], on="name",
     suffixes=("_sampling", "_all"))
 compare.sort_values("p_top_k_all", ascending=False).head(6)
 
@@ -44,15 +47,18 @@ compare.sort_values("p_top_k_all", ascending=False).head(6)
 # ## Which source moves the ranks most
 
 # %%
-sources = uncertainty_sources(counts, spec, cat, areas=areas, draws=500, seed=2, weight_concentration=40,
-                              methods=["z/weighted_mean", "rank/weighted_mean"], leave_one_out=True)
-sources.assign(name=sources["area"].map(names))[["name", "main_source"]].head(8)
+from dataclasses import replace
+
+sources = uncertainty_sources(data, spec, cat, rule=rule, areas=areas, options=replace(every_source, draws=500))
+sources.assign(name=sources["code"].map(names))[["name", "main_source"]].head(8)
 
 # %% [markdown]
 # ## What would change the choice, and the choice year by year
 
 # %%
-results.counterfactuals[["name", "kind", "indicator", "from", "to", "text"]]
+from levekar.render.presentation import counterfactual_text
+
+[counterfactual_text(r, names, cat, rule.k) for r in results.counterfactuals.to_dict("records")]
 
 # %%
 results.reselection.summary[["year", "selected", "initiative_not_selected", "entered", "left"]]
@@ -63,8 +69,8 @@ results.reselection.summary[["year", "selected", "initiative_not_selected", "ent
 # %%
 from levekar.spatial import spatial_clusters
 
-glob, local = spatial_clusters(results.study.lokalsamfunn, results.index.set_index("code")["score"], seed=1)
-glob
+clusters = spatial_clusters(results.study.lokalsamfunn, results.index.set_index("code")["score"], seed=1)
+clusters.as_dict()
 
 # %% [markdown]
 # ## The peer methods side by side

@@ -32,7 +32,7 @@ def real_data() -> Path:
 
 @pytest.fixture(scope="session")
 def demo_study():
-    from levekar.io import demo_as_study
+    from levekar.demo import demo_study as demo_as_study
 
     return demo_as_study()
 
@@ -42,3 +42,34 @@ def demo_results(demo_study):
     from levekar.pipeline import run
 
     return run(demo_study)
+
+
+def year_from_shares(shares: dict, n: float | dict, *, year: int = 2023, kommune: dict | None = None,
+                     catalogue=None):
+    """One year's data (levekar.indicators.YearData) from shares per area and indicator.
+
+    ``shares`` maps a code to ``{indicator: share}``; ``n`` is every area's denominator
+    (or one per code). The kommune's value defaults to the denominator-weighted mean.
+    """
+    import pandas as pd
+
+    from levekar.catalogue import load_catalogue
+    from levekar.indicators import rates_from_counts, significantly_worse, year_data
+
+    cat = catalogue or load_catalogue()
+    rows = []
+    for code, values in shares.items():
+        for ind, p in values.items():
+            den = float(n[code] if isinstance(n, dict) else n)
+            x = p * den / cat[ind].scale
+            rows.append({"code": code, "year": year, "indicator": ind, "numerator": x, "numerator_low": x,
+                         "numerator_high": x, "denominator": den, "status": "", "n_approximate": 0.0})
+    counts = pd.DataFrame(rows)
+    rates = rates_from_counts(counts, cat, min_denominator=0)
+    grouped = counts.groupby("indicator")
+    kom = kommune or (grouped["numerator"].sum() / grouped["denominator"].sum()
+                      * pd.Series({i: cat[i].scale for i in grouped.groups})).to_dict()
+    rates["kommune_value"] = rates["indicator"].map(kom)
+    rates["significantly_worse"] = significantly_worse(rates, cat)
+    inds = list(dict.fromkeys(counts["indicator"]))
+    return year_data(rates, year, inds, codes=list(shares))

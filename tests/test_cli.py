@@ -1,5 +1,7 @@
-"""The command line, run as a user would: through the installed entry point."""
+"""The command line: error formats in-process through ``levekar.cli.main``, and one end-to-end
+run through the installed entry point in a subprocess."""
 
+import shutil
 import subprocess
 import sys
 import tomllib
@@ -7,36 +9,87 @@ import tomllib
 import pytest
 
 from levekar import __version__
+from levekar.cli import main
 
 
-def levekar(*args, cwd=None):
-    return subprocess.run([sys.executable, "-m", "levekar.cli", *args], capture_output=True, text=True, cwd=cwd,
-                          timeout=300)
+def cli(capsys, *args):
+    """Run ``levekar ARGS`` in this process: (exit code, stdout, stderr)."""
+    try:
+        main(list(args))
+        code = 0
+    except SystemExit as exc:
+        code = exc.code if isinstance(exc.code, int) else 1
+    out, err = capsys.readouterr()
+    return code, out, err
 
 
-def test_version_and_help():
-    r = levekar("--version")
-    assert r.returncode == 0 and r.stdout.strip() == f"levekar {__version__}"
-    r = levekar("--help")
-    assert r.returncode == 0 and "run" in r.stdout and "demo" in r.stdout
+@pytest.fixture(scope="session")
+def demo_dir(tmp_path_factory):
+    """The demo's input files, written once; tests add their own study files beside them."""
+    from levekar.demo import write_demo_inputs
+
+    folder = tmp_path_factory.mktemp("demo_inputs")
+    write_demo_inputs(folder)
+    return folder
 
 
-def test_demo_files_then_run_with_config(tmp_path):
-    r = levekar("demo", "--out", str(tmp_path / "demo"))
+def edited_study(demo_dir, name, edit):
+    """A copy of the demo's study.toml, edited, beside the demo's files (which stay untouched)."""
+    cfg = demo_dir / f"{name}.toml"
+    cfg.write_text(edit((demo_dir / "study.toml").read_text(encoding="utf-8")), encoding="utf-8")
+    return cfg
+
+
+def test_version_and_help(capsys):
+    code, out, _ = cli(capsys, "--version")
+    assert code == 0 and out.strip() == f"levekar {__version__}"
+    code, out, _ = cli(capsys, "--help")
+    assert code == 0 and "run" in out and "demo" in out
+
+
+def test_bare_levekar_shows_help_and_exits_0(capsys):
+    code, out, err = cli(capsys)
+    assert code == 0 and "Usage" in out + err and "Traceback" not in out + err
+
+
+def test_unknown_option_is_a_usage_error_not_a_traceback(capsys):
+    code, out, err = cli(capsys, "run", "--bogus")
+    assert code == 2 and "No such option: --bogus" in out + err and "Traceback" not in out + err
+
+
+def test_end_to_end_through_the_entry_point(tmp_path):
+    """The one subprocess test: the installed command runs the embedded demo."""
+    exe = shutil.which("levekar") or None
+    cmd = [exe] if exe else [sys.executable, "-m", "levekar.cli"]
+    r = subprocess.run([*cmd, "run", "--out", str(tmp_path)], capture_output=True, text=True, timeout=300)
     assert r.returncode == 0, r.stderr
-    cfg = tomllib.loads((tmp_path / "demo" / "study.toml").read_text(encoding="utf-8"))
+    assert (tmp_path / "maps" / "levekar_kart.html").exists()
+    assert "Syntetiske demodata" in r.stderr + r.stdout
+    r = subprocess.run([*cmd, "--version"], capture_output=True, text=True, timeout=60)
+    assert r.returncode == 0 and r.stdout.strip() == f"levekar {__version__}"
+
+
+def test_demo_files_then_run_with_config(capsys, demo_dir, demo_results, tmp_path):
+    from levekar.publish import processed_files
+
+    cfg = tomllib.loads((demo_dir / "study.toml").read_text(encoding="utf-8"))
     assert cfg["study"]["data_label"] == "Syntetiske demodata"
     for name in ("grunnkretser.gpkg", "skolekretser.gpkg", "befolkning_250m.gpkg", "indikatorer_grunnkrets.csv",
                  "kodeendringer.csv", "skolekrets_lokalsamfunn.csv"):
-        assert (tmp_path / "demo" / name).exists(), name
-    r = levekar("run", "--config", str(tmp_path / "demo" / "study.toml"), "--out", str(tmp_path / "out"))
-    assert r.returncode == 0, r.stderr
+        assert (demo_dir / name).exists(), name
+    code, _, err = cli(capsys, "run", "--config", str(demo_dir / "study.toml"), "--out", str(tmp_path / "out"))
+    assert code == 0, err
     assert (tmp_path / "out" / "maps" / "levekar_kart.html").exists()
     # The same results as the embedded demo.
-    r2 = levekar("run", "--out", str(tmp_path / "out2"))
-    assert r2.returncode == 0, r2.stderr
+    embedded = processed_files(demo_results)
     for rel in ("data/processed/index_lokalsamfunn.csv", "data/processed/selection.csv"):
-        assert (tmp_path / "out" / rel).read_bytes() == (tmp_path / "out2" / rel).read_bytes(), rel
+        assert (tmp_path / "out" / rel).read_bytes() == embedded[rel], rel
+
+
+def test_demo_command_writes_the_inputs(capsys, tmp_path):
+    code, out, _ = cli(capsys, "demo", "--out", str(tmp_path / "d"))
+    assert code == 0 and "syntetiske demodata" in out
+    assert (tmp_path / "d" / "study.toml").exists() and (tmp_path / "d" / "LESMEG.txt").exists()
 
 
 @pytest.mark.parametrize(
@@ -47,25 +100,24 @@ def test_demo_files_then_run_with_config(tmp_path):
         (lambda t: t.replace('"indikatorer_grunnkrets.csv"', '"mangler.csv"'), "mangler.csv: file not found."),
         (lambda t: t + "\n[uventet]\nx = 1\n", "uventet: Extra inputs are not permitted"),
     ],
+    ids=["k0", "atlantis", "missing-file", "unknown-table"],
 )
-def test_errors_are_one_line_and_exit_2(tmp_path, edit, message):
-    assert levekar("demo", "--out", str(tmp_path)).returncode == 0
-    cfg = tmp_path / "study.toml"
-    cfg.write_text(edit(cfg.read_text(encoding="utf-8")), encoding="utf-8")
-    r = levekar("run", "--config", str(cfg), "--out", str(tmp_path / "out"))
-    assert r.returncode == 2
-    lines = r.stderr.strip().splitlines()
+def test_errors_are_one_line_and_exit_2(capsys, demo_dir, tmp_path, edit, message, request):
+    cfg = edited_study(demo_dir, request.node.callspec.id, edit)
+    code, _, err = cli(capsys, "run", "--config", str(cfg), "--out", str(tmp_path / "out"))
+    assert code == 2
+    lines = err.strip().splitlines()
     assert lines[-1].startswith("levekar: error: ") and message in lines[-1]
-    assert "Traceback" not in r.stderr
+    assert "Traceback" not in err
     assert not (tmp_path / "out" / "maps").exists()
 
 
-def test_missing_config_file():
-    r = levekar("run", "--config", "finnes-ikke.toml")
-    assert r.returncode == 2 and "finnes-ikke.toml: configuration file not found." in r.stderr
+def test_missing_config_file(capsys):
+    code, _, err = cli(capsys, "run", "--config", "finnes-ikke.toml")
+    assert code == 2 and "finnes-ikke.toml: configuration file not found." in err
 
 
-def test_index_command(tmp_path):
+def test_index_command(capsys, tmp_path):
     table = tmp_path / "areas.csv"
     table.write_text("code;lavinntekt;sysselsetting\nA;0,10;0,80\nB;0,30;0,70\nC;0,20;0,75\n", encoding="latin-1")
     spec = tmp_path / "spec.toml"
@@ -73,48 +125,50 @@ def test_index_command(tmp_path):
                     '[[index.indicators]]\ncolumn = "lavinntekt"\n'
                     '[[index.indicators]]\ncolumn = "sysselsetting"\nhigher_is_worse = false\n', encoding="utf-8")
     out = tmp_path / "out" / "index.csv"
-    r = levekar("index", str(table), "--spec", str(spec), "--out", str(out))
-    assert r.returncode == 0, r.stderr
+    code, _, err = cli(capsys, "index", str(table), "--spec", str(spec), "--out", str(out))
+    assert code == 0, err
     assert out.read_text(encoding="utf-8").splitlines() == [
         "code,score,rank,decile", "A,1,3,10", "B,3,1,4", "C,2,2,7"]
     bad = tmp_path / "bad.toml"
     bad.write_text(spec.read_text(encoding="utf-8").replace('"rank"', '"ranks"'), encoding="utf-8")
-    r = levekar("index", str(table), "--spec", str(bad), "--out", str(out))
-    assert r.returncode == 2 and "index.normalisation" in r.stderr and "Traceback" not in r.stderr
+    code, _, err = cli(capsys, "index", str(table), "--spec", str(bad), "--out", str(out))
+    assert code == 2 and "index.normalisation" in err and "Traceback" not in err
 
 
-def test_reselect_command(tmp_path):
-    r = levekar("reselect", "--years", "2021-2023", "--out", str(tmp_path), "--no-spatial")
-    assert r.returncode == 0, r.stderr
+def test_reselect_command(capsys, tmp_path):
+    code, _, err = cli(capsys, "reselect", "--years", "2021-2023", "--out", str(tmp_path), "--no-spatial")
+    assert code == 0, err
     summary = (tmp_path / "data" / "processed" / "reselection_summary.csv").read_text(encoding="utf-8")
     assert summary.splitlines()[0].startswith("data_label,year,selected")
     assert len(summary.splitlines()) == 4 and "Syntetiske demodata" in summary
     page = (tmp_path / "reports" / "utvelgelse_over_tid.html").read_text(encoding="utf-8")
     assert "utvelgelse år for år" in page and "Syntetiske demodata" in page
-    bad = levekar("reselect", "--years", "2015-2016", "--out", str(tmp_path))
-    assert bad.returncode == 2 and "outside the study's years 2018–2023" in bad.stderr
+    code, _, err = cli(capsys, "reselect", "--years", "2015-2016", "--out", str(tmp_path))
+    assert code == 2 and "outside the study's years 2018–2023" in err
 
 
-def test_debug_shows_the_traceback():
-    r = levekar("--debug", "run", "--config", "finnes-ikke.toml")
-    assert r.returncode != 0 and "Traceback" in r.stderr and "ConfigError" in r.stderr
+def test_debug_shows_the_traceback(capsys):
+    from levekar.errors import ConfigError
+
+    with pytest.raises(ConfigError, match="configuration file not found"):
+        main(["--debug", "run", "--config", "finnes-ikke.toml"])
 
 
-def test_study_without_population_or_reference(tmp_path):
-    assert levekar("demo", "--out", str(tmp_path)).returncode == 0
-    cfg = tmp_path / "study.toml"
-    text = cfg.read_text(encoding="utf-8")
-    text = text.replace('[population]\npath = "befolkning_250m.gpkg"\ncolumn = "popTot"\n', "")
-    text = text.replace('reference = "referanse_norge.csv"\n', "")
-    cfg.write_text(text, encoding="utf-8")
-    r = levekar("run", "--config", str(cfg), "--out", str(tmp_path / "o"))
-    assert r.returncode == 2 and "crosswalk.weighting = 'population' needs a [population] layer" in r.stderr
-    cfg.write_text(text.replace('weighting = "population"', 'weighting = "area"'), encoding="utf-8")
-    r = levekar("run", "--config", str(cfg), "--out", str(tmp_path / "o"))
-    assert r.returncode == 0, r.stderr
+def test_study_without_population_or_reference(capsys, demo_dir, tmp_path):
+    def without(t):
+        t = t.replace('[population]\npath = "befolkning_250m.gpkg"\ncolumn = "popTot"\n', "")
+        return t.replace('reference = "referanse_norge.csv"\n', "").replace("draws = 2000", "draws = 100")
+
+    cfg = edited_study(demo_dir, "no_population", without)
+    code, _, err = cli(capsys, "run", "--config", str(cfg), "--out", str(tmp_path / "o"))
+    assert code == 2 and "crosswalk.weighting = 'population' needs a [population] layer" in err
+    cfg = edited_study(demo_dir, "area_weights", lambda t: without(t).replace('weighting = "population"',
+                                                                              'weighting = "area"'))
+    code, _, err = cli(capsys, "run", "--config", str(cfg), "--out", str(tmp_path / "o"))
+    assert code == 0, err
     sel = (tmp_path / "o" / "data" / "processed" / "selection.csv").read_text(encoding="utf-8")
     assert len(sel.splitlines()) == 22
-    cfg.write_text(text.replace('weighting = "population"', 'weighting = "area"').replace(
-        "min_population = 1000", "min_population = 100000"), encoding="utf-8")
-    r = levekar("run", "--config", str(cfg), "--out", str(tmp_path / "o"))
-    assert r.returncode == 2 and "selection.min_population = 100000 leaves 0 lokalsamfunn" in r.stderr
+    cfg = edited_study(demo_dir, "too_big", lambda t: without(t).replace(
+        'weighting = "population"', 'weighting = "area"').replace("min_population = 1000", "min_population = 100000"))
+    code, _, err = cli(capsys, "run", "--config", str(cfg), "--out", str(tmp_path / "o"))
+    assert code == 2 and "selection.min_population = 100000 leaves 0 lokalsamfunn" in err

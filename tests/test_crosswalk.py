@@ -17,13 +17,13 @@ TARGET = layer(["A", "B"], [box(0, 0, 30, 100), box(30, 0, 150, 100)])
 
 
 def weights(cw):
-    return {(r.source, r.target): round(r.weight, 12) for r in cw.table.itertuples()}
+    return {(r.source_code, r.target_code): round(r.weight, 12) for r in cw.table.itertuples()}
 
 
 def test_area_weights_exact():
     cw = crosswalk_from_overlay(SOURCE, TARGET)
     assert weights(cw) == {("g1", "A"): 0.3, ("g1", "B"): 0.7, ("g2", "B"): 0.5}
-    assert cw.unassigned[["source", "share"]].values.tolist() == [["g2", 0.5]]
+    assert cw.unassigned[["source_code", "share"]].values.tolist() == [["g2", 0.5]]
     assert cw.unassigned["reason"].tolist() == ["partly outside every target area"]
     assert cw.quality["n_sources_split"] == 1
     assert cw.quality["sources_split"] == {"g1": {"A": 0.3, "B": 0.7}}
@@ -38,7 +38,7 @@ def test_population_weights_from_points():
     )
     cw = crosswalk_from_overlay(SOURCE, TARGET, weighting="population", population=pts, population_column="popTot")
     assert weights(cw) == {("g1", "A"): 0.1, ("g1", "B"): 0.9, ("g2", "B"): round(5 / 12, 12)}
-    assert cw.unassigned["source"].tolist() == ["g2"]
+    assert cw.unassigned["source_code"].tolist() == ["g2"]
     assert cw.unassigned["population"].round(9).tolist() == [7.0]
     assert cw.quality["population_total"] == 112.0
     assert cw.quality["population_assigned"] == pytest.approx(105.0)
@@ -71,9 +71,9 @@ def test_crs_mismatch_is_an_error():
 
 def test_apply_keeps_missing_missing_and_reports_losses():
     cw = crosswalk_from_overlay(SOURCE, TARGET)
-    values = pd.DataFrame({"area": ["g1", "g2", "zz"], "n": [100.0, np.nan, 4.0]})
+    values = pd.DataFrame({"code": ["g1", "g2", "zz"], "n": [100.0, np.nan, 4.0]})
     out, lost = apply_crosswalk(values, cw, value_columns=["n"])
-    got = dict(zip(out["target"], out["n"], strict=True))
+    got = dict(zip(out["code"], out["n"], strict=True))
     assert got["A"] == pytest.approx(30.0)
     assert np.isnan(got["B"])  # g2 is missing, so B's sum is unknown, never 0 + 70
     assert lost.loc[lost["reason"] == "unknown code", "n"].tolist() == [4.0]
@@ -105,7 +105,7 @@ def test_counts_are_conserved_over_random_tessellations(case):
     src = grid(xs, ys, "s")
     tgt = grid(tx, ty, "t")
     cw = crosswalk_from_overlay(src, tgt)
-    values = pd.DataFrame({"area": src["code"], "n": counts[: len(src)]})
+    values = pd.DataFrame({"code": src["code"], "n": counts[: len(src)]})
     out, lost = apply_crosswalk(values, cw, value_columns=["n"])
     assert out["n"].sum() + lost["n"].sum() == pytest.approx(values["n"].sum(), rel=1e-9, abs=1e-9)
     np.testing.assert_allclose(cw.weights_by_source().to_numpy(), 1.0, atol=1e-9)
@@ -150,6 +150,6 @@ def test_area_weights_identical_to_tobler(case):
     # lists it as unassigned instead; tobler's default would give it to the covering targets).
     theirs = area_weighted.area_interpolate(src, tgt, extensive_variables=["n"], allocate_total=False)
     cw = crosswalk_from_overlay(src, tgt)
-    ours, _ = apply_crosswalk(src[["code", "n"]].rename(columns={"code": "area"}), cw, value_columns=["n"])
-    ours = ours.set_index("target")["n"].reindex(tgt["code"]).fillna(0.0).to_numpy()
+    ours, _ = apply_crosswalk(src[["code", "n"]], cw, value_columns=["n"])
+    ours = ours.set_index("code")["n"].reindex(tgt["code"]).fillna(0.0).to_numpy()
     np.testing.assert_allclose(ours, theirs["n"].to_numpy(), rtol=1e-9, atol=1e-9)

@@ -28,7 +28,7 @@ def test_demo_is_deterministic():
 
 def test_demo_codes_follow_the_kommune_history(demo_study):
     obs = demo_study.observations
-    years = obs.assign(prefix=obs["area"].str[:4]).groupby("year")["prefix"].unique()
+    years = obs.assign(prefix=obs["code"].str[:4]).groupby("year")["prefix"].unique()
     assert set(years.loc[2018]) == {"0106"} and set(years.loc[2021]) == {"3004"}
 
 

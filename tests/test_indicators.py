@@ -18,7 +18,7 @@ CAT = load_catalogue()
 
 
 def obs(rows):
-    return pd.DataFrame(rows, columns=["area", "year", "indicator", "numerator", "denominator", "status"])
+    return pd.DataFrame(rows, columns=["code", "year", "indicator", "numerator", "denominator", "status"])
 
 
 def test_catalogue_has_the_standard_indicators():
@@ -87,9 +87,9 @@ CW = crosswalk_from_overlay(layer(["g1", "g2", "g3"], [box(0, 0, 10, 10), box(10
 def test_counts_are_summed_then_rates_computed():
     rows = [("g1", 2020, "leie", 10, 100, ""), ("g2", 2020, "leie", 30, 100, ""), ("g3", 2020, "leie", 5, 50, "")]
     counts, lost = aggregate_observations(validate_observations(obs(rows), CAT), CW, CAT)
-    a = counts.set_index("area").loc["A"]
+    a = counts.set_index("code").loc["A"]
     assert (a["numerator"], a["denominator"], a["status"]) == (40.0, 200.0, "")
-    rates = rates_from_counts(counts, CAT).set_index("area")
+    rates = rates_from_counts(counts, CAT).set_index("code")
     assert rates.loc["A", "value"] == 0.2  # (10 + 30) / 200, not the mean of 0.1 and 0.3 either way
     assert rates.loc["A", "interval_method"] == "wilson"
     assert lost.empty
@@ -98,10 +98,10 @@ def test_counts_are_summed_then_rates_computed():
 def test_suppressed_cell_never_becomes_zero():
     rows = [("g1", 2020, "leie", 10, 100, ""), ("g2", 2020, "leie", None, 40, ":")]
     counts, _ = aggregate_observations(validate_observations(obs(rows), CAT), CW, CAT)
-    a = counts.set_index("area").loc["A"]
+    a = counts.set_index("code").loc["A"]
     assert (a["numerator_low"], a["numerator_high"]) == (10.0, 14.0)  # suppressed_max = 4
     assert a["numerator"] == 12.0 and a["status"] == "partly_suppressed"
-    rates = rates_from_counts(counts, CAT).set_index("area")
+    rates = rates_from_counts(counts, CAT).set_index("code")
     assert rates.loc["A", "value"] == pytest.approx(12 / 140)
     assert rates.loc["A", "publish_status"] == "estimated"
     # The interval spans both bounds.
@@ -112,14 +112,14 @@ def test_suppressed_cell_never_becomes_zero():
 def test_missing_source_makes_target_missing():
     rows = [("g1", 2020, "leie", 10, 100, ""), ("g2", 2020, "leie", None, 40, "..")]
     counts, _ = aggregate_observations(validate_observations(obs(rows), CAT), CW, CAT)
-    a = counts.set_index("area").loc["A"]
+    a = counts.set_index("code").loc["A"]
     assert np.isnan(a["numerator"]) and a["status"] == ".."
 
 
 def test_small_denominators_are_not_published():
     rows = [("g1", 2020, "leie", 1, 10, ""), ("g3", 2020, "leie", 5, 50, "")]
     counts, _ = aggregate_observations(validate_observations(obs(rows), CAT), CW, CAT)
-    rates = rates_from_counts(counts, CAT, min_denominator=20).set_index("area")
+    rates = rates_from_counts(counts, CAT, min_denominator=20).set_index("code")
     assert not rates.loc["A", "published"] and np.isnan(rates.loc["A", "value_published"])
     assert rates.loc["A", "publish_status"] == "suppressed"
     assert rates.loc["B", "published"] and rates.loc["B", "value_published"] == 0.1
@@ -129,7 +129,7 @@ def test_medians_are_denominator_weighted_and_flagged():
     rows = [("g1", 2020, "inntekt_forbruksenhet", 300_000, 100, ""),
             ("g2", 2020, "inntekt_forbruksenhet", 400_000, 300, "")]
     counts, _ = aggregate_observations(validate_observations(obs(rows), CAT), CW, CAT)
-    rates = rates_from_counts(counts, CAT).set_index("area")
+    rates = rates_from_counts(counts, CAT).set_index("code")
     assert rates.loc["A", "value"] == 375_000.0
     assert bool(rates.loc["A", "approximate"]) is True
 
@@ -153,7 +153,7 @@ def test_poisson_interval_coverage_by_simulation():
 
 
 def _published(rows):
-    df = pd.DataFrame(rows, columns=["area", "year", "indicator", "denominator", "value_published", "published",
+    df = pd.DataFrame(rows, columns=["code", "year", "indicator", "denominator", "value_published", "published",
                                      "publish_status"])
     return df
 
@@ -167,7 +167,7 @@ def test_secondary_suppression_hides_the_smallest_sibling():
             ("A", 2022, "leie", 12, np.nan, False, "suppressed"),
             ("B", 2022, "leie", 10, np.nan, False, "suppressed"),
             ("C", 2022, "leie", 80, 0.3, True, "ok")]
-    out = secondary_suppression(_published(rows)).set_index(["area", "year"])
+    out = secondary_suppression(_published(rows)).set_index(["code", "year"])
     assert out.loc[("C", 2023), "publish_status"] == "suppressed_secondary"
     assert np.isnan(out.loc[("C", 2023), "value_published"])
     assert out.loc[("B", 2023), "published"]
@@ -178,9 +178,9 @@ def test_secondary_suppression_hides_the_smallest_sibling():
 def test_shrinkage_by_hand():
     from levekar.indicators import shrink_rates
 
-    rates = pd.DataFrame({"area": list("ABC"), "year": 2023, "indicator": "leie", "value": [0.1, 0.2, 0.45],
+    rates = pd.DataFrame({"code": list("ABC"), "year": 2023, "indicator": "leie", "value": [0.1, 0.2, 0.45],
                           "denominator": [100.0, 400.0, 50.0], "kommune_value": 0.2})
-    out = shrink_rates(rates, CAT).set_index("area")
+    out = shrink_rates(rates, CAT).set_index("code")
     p, n = np.array([0.1, 0.2, 0.45]), np.array([100.0, 400.0, 50.0])
     v = 0.2 * 0.8 / n
     tau2 = np.var(p, ddof=1) - v.mean()
@@ -194,7 +194,7 @@ def test_rates_only_table_is_marked_approximate():
     from levekar.indicators import observations_from_rates
 
     table = pd.DataFrame({"Ident": ["01", "02"], "År": [2016, 2016], "Variabel": ["7,5", 12.0]})
-    obs = observations_from_rates(table, indicator="grunnskole", area="Ident", year="År", rate="Variabel",
+    obs = observations_from_rates(table, indicator="grunnskole", code="Ident", year="År", rate="Variabel",
                                   population=pd.Series({"01": 400.0, "02": 200.0}), source="stavanger.json")
     assert obs["numerator"].tolist() == [30.0, 24.0] and obs["approximate"].all()
     tidy = validate_observations(obs, CAT)
@@ -203,34 +203,34 @@ def test_rates_only_table_is_marked_approximate():
     rates = rates_from_counts(counts, CAT)
     assert rates["value"].iloc[0] == pytest.approx(54 / 600) and bool(rates["approximate"].iloc[0])
     with pytest.raises(DataError, match="stavanger.json: no population for area '02'"):
-        observations_from_rates(table, indicator="grunnskole", area="Ident", year="År", rate="Variabel",
+        observations_from_rates(table, indicator="grunnskole", code="Ident", year="År", rate="Variabel",
                                 population=pd.Series({"01": 400.0}), source="stavanger.json")
 
 
 def test_wrong_encoding_and_binary_files(tmp_path):
-    from levekar.io import read_observations
+    from levekar.io.observations import read_observations
 
     good = "area;year;indicator;numerator;denominator\n31071203;2022;leie;12;100\n"
     (tmp_path / "utf16.csv").write_bytes(good.encode("utf-16-le"))  # no BOM, as Udir writes
     assert read_observations(tmp_path / "utf16.csv")["numerator"].tolist() == [12.0]
     (tmp_path / "latin1.csv").write_bytes(good.replace("leie", "leie").encode("latin-1"))
-    assert read_observations(tmp_path / "latin1.csv")["area"].tolist() == ["31071203"]
+    assert read_observations(tmp_path / "latin1.csv")["code"].tolist() == ["31071203"]
     (tmp_path / "book.csv").write_bytes(b"PK\x03\x04\x00\x00binary\x00\x00")
     with pytest.raises(DataError, match=r"book.csv: a binary file, not text"):
         read_observations(tmp_path / "book.csv")
 
 
 def test_user_named_columns_in_csv_and_xlsx(tmp_path):
-    from levekar.io import read_observations
+    from levekar.io.observations import read_observations
 
     table = pd.DataFrame({"grunnkrets": ["31071203"], "aar": [2022], "ind": ["leie"], "antall": ["1 234,0"],
                           "i_alt": [4001]})
-    cols = {"area": "grunnkrets", "year": "aar", "indicator": "ind", "numerator": "antall", "denominator": "i_alt"}
+    cols = {"code": "grunnkrets", "year": "aar", "indicator": "ind", "numerator": "antall", "denominator": "i_alt"}
     table.to_excel(tmp_path / "tabell.xlsx", index=False)
     table.to_csv(tmp_path / "tabell.csv", sep=";", index=False)
     for name in ("tabell.xlsx", "tabell.csv"):
         obs = read_observations(tmp_path / name, columns=cols)
-        assert obs["numerator"].tolist() == [1234.0] and obs["area"].tolist() == ["31071203"], name
+        assert obs["numerator"].tolist() == [1234.0] and obs["code"].tolist() == ["31071203"], name
     with pytest.raises(DataError, match=r"tabell.csv: column\(s\) \['teller'\] named in the configuration"):
         read_observations(tmp_path / "tabell.csv", columns={**cols, "numerator": "teller"})
 
@@ -239,10 +239,10 @@ def test_suppressed_medians_are_left_out_of_the_weighted_mean():
     rows = [("g1", 2020, "inntekt_forbruksenhet", 300_000, 100, ""),
             ("g2", 2020, "inntekt_forbruksenhet", None, 15, ":")]
     counts, _ = aggregate_observations(validate_observations(obs(rows), CAT), CW, CAT)
-    a = counts.set_index("area").loc["A"]
+    a = counts.set_index("code").loc["A"]
     assert a["status"] == "partly_suppressed" and a["denominator"] == 100.0
-    rates = rates_from_counts(counts, CAT, min_denominator=0).set_index("area")
+    rates = rates_from_counts(counts, CAT, min_denominator=0).set_index("code")
     assert rates.loc["A", "value"] == 300_000.0 and rates.loc["A", "publish_status"] == "estimated"
     only = [("g2", 2020, "inntekt_forbruksenhet", None, 15, ":")]
     counts, _ = aggregate_observations(validate_observations(obs(only), CAT), CW, CAT)
-    assert counts.set_index("area").loc["A", "status"] == ":"
+    assert counts.set_index("code").loc["A", "status"] == ":"

@@ -10,7 +10,7 @@ import shapely
 from conftest import box
 
 from levekar.errors import CRSError, DataError
-from levekar.io import read_area_layer, read_population
+from levekar.io.layers import read_area_layer, read_population
 
 KARTVERKET = gpd.GeoDataFrame(
     {"grunnkretsnummer": ["31071101", "31071102"], "grunnkretsnavn": ["Gansrød - Ulfeng", "Vaterland"],

@@ -2,7 +2,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from levekar.maps import class_breaks, legend_labels
+from levekar.render.maps import class_breaks, legend_labels
 
 
 @pytest.mark.parametrize("k", [3, 5, 7])
@@ -15,7 +15,7 @@ def test_quantile_breaks_match_mapclassify(k):
 
 def test_natural_breaks_use_mapclassify():
     values = pd.Series([1.0, 1.1, 1.2, 5.0, 5.1, 9.0, 9.2])
-    assert class_breaks(values, k=3, scheme="natural_breaks")[-1] == 9.2
+    assert class_breaks(values, k=3, scheme="natural_breaks") == [1.2, 5.1, 9.2]
 
 
 def test_legend_ranges_neither_overlap_nor_gap():
@@ -24,16 +24,15 @@ def test_legend_ranges_neither_overlap_nor_gap():
 
 
 def test_map_escapes_names_and_shows_banner(demo_results):
-    from levekar.maps import index_map
+    from levekar.publish import map_options
+    from levekar.render.maps import index_map
 
     evil = "<script>alert(1)</script>"
-    study = demo_results.study
-    original = study.lokalsamfunn
-    try:
-        study.lokalsamfunn = original.assign(name=original["name"].where(original["code"] != "LS01", evil))
-        page = index_map(demo_results).get_root().render()
-    finally:
-        study.lokalsamfunn = original
+    ls = demo_results.study.lokalsamfunn
+    evil_layer = ls.assign(name=ls["name"].where(ls["code"] != "LS01", evil))
+    rates = demo_results.rates[demo_results.rates["year"] == demo_results.year]
+    page = index_map(evil_layer, demo_results.selection, rates, demo_results.study.catalogue,
+                     options=map_options(demo_results)).get_root().render()
     assert evil not in page
     # In the GeoJSON the escaped name is itself JSON-escaped: &lt; becomes \u0026lt;
     assert "\\u0026lt;script\\u0026gt;alert(1)" in page
@@ -42,23 +41,18 @@ def test_map_escapes_names_and_shows_banner(demo_results):
 
 
 def test_reports_and_fact_sheets_escape_names_and_use_slugs(demo_results):
-    from levekar.report import fact_sheets, render_report, render_reselection
-    from levekar.slug import slugify
+    from dataclasses import replace
+
+    from levekar.publish import report_inputs
+    from levekar.render.report import fact_sheets, render_report, render_reselection
+    from levekar.render.slug import slugify
 
     evil = "<script>alert(1)</script>"
-    study = demo_results.study
-    original_ls = study.lokalsamfunn
-    index, selection, resel = demo_results.index, demo_results.selection, demo_results.reselection.table
-    try:
-        demo_results.index = index.assign(name=index["name"].where(index["code"] != "LS01", evil))
-        demo_results.selection = selection.assign(name=selection["name"].where(selection["code"] != "LS01", evil))
-        demo_results.reselection.table = resel.assign(name=resel["name"].where(resel["area"] != "LS01", evil))
-        pages = {"report": render_report(demo_results, b""), "reselection": render_reselection(demo_results)}
-        sheets = fact_sheets(demo_results)
-    finally:
-        study.lokalsamfunn = original_ls
-        demo_results.index, demo_results.selection = index, selection
-        demo_results.reselection.table = resel
+    inp = report_inputs(demo_results)
+    sel = inp.selection.assign(name=inp.selection["name"].where(inp.selection["code"] != "LS01", evil))
+    inp = replace(inp, selection=sel, names={**inp.names, "LS01": evil})
+    pages = {"report": render_report(inp, b""), "reselection": render_reselection(inp)}
+    sheets = fact_sheets(inp)
     for name, page in pages.items():
         assert evil not in page, name
         assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page, name
@@ -69,7 +63,7 @@ def test_reports_and_fact_sheets_escape_names_and_use_slugs(demo_results):
 
 
 def test_slugs_are_safe_and_unique():
-    from levekar.slug import slugify, unique_slugs
+    from levekar.render.slug import slugify, unique_slugs
 
     assert slugify("Kråkerøy sør") == "kraakeroy-sor" and slugify("Østsiden") == "ostsiden"
     assert slugify("../../etc/passwd") == "etc-passwd" and slugify("   ") == "omrade"
@@ -78,14 +72,17 @@ def test_slugs_are_safe_and_unique():
 
 
 def test_natural_breaks_from_the_configuration_and_map_size(demo_results):
-    from levekar.maps import index_map
+    import html
 
-    cfg = demo_results.study.config.output
-    before = cfg.classification
-    try:
-        cfg.classification = "natural_breaks"
-        page = index_map(demo_results).get_root().render()
-    finally:
-        cfg.classification = before
-    assert "til og med" in page
+    from levekar.publish import results_map
+    from levekar.render.presentation import format_number
+
+    page = results_map(demo_results, scheme="natural_breaks").get_root().render()
+    breaks = class_breaks(demo_results.selection["score"], k=5, scheme="natural_breaks")
+    assert len(breaks) == 5 and breaks[-1] == pytest.approx(demo_results.selection["score"].max())
+    for label in legend_labels(breaks, fmt=lambda x: format_number(x, decimals=2)):
+        assert html.escape(label) in page, label
+    quantile = legend_labels(class_breaks(demo_results.selection["score"], k=5),
+                             fmt=lambda x: format_number(x, decimals=2))
+    assert html.escape(quantile[0]) not in page  # the configured scheme, not the default, drew the legend
     assert len(page.encode("utf-8")) < 5 * 2**20  # the self-contained map stays under 5 MB

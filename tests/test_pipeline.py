@@ -4,13 +4,14 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from levekar.pipeline import processed_files, write
+from levekar.pipeline import run, write
+from levekar.publish import processed_files
 
 
 def test_every_grunnkrets_and_lokalsamfunn_is_accounted_for(demo_results, demo_study):
     cw = demo_results.crosswalk
     gk = set(demo_study.grunnkretser["code"])
-    assert set(cw.table["source"]) | set(cw.unassigned["source"]) == gk
+    assert set(cw.table["source_code"]) | set(cw.unassigned["source_code"]) == gk
     assert set(demo_results.index["code"]) == set(demo_study.lokalsamfunn["code"])
     assert len(demo_results.index) == 21
     acc = demo_results.accounting
@@ -41,7 +42,7 @@ def test_counts_are_conserved_through_the_crosswalk(demo_results):
 
 
 def test_published_tables_hide_small_denominators(demo_results):
-    from levekar.pipeline import published_indicators
+    from levekar.publish import published_indicators
 
     pub = published_indicators(demo_results)
     small = pub["publish_status"] == "suppressed"
@@ -83,12 +84,12 @@ def test_write_creates_all_outputs(demo_results, tmp_path):
 def test_failed_write_leaves_previous_outputs_intact(demo_results, tmp_path, monkeypatch):
     write(demo_results, tmp_path)
     before = {p: p.read_bytes() for p in tmp_path.rglob("*") if p.is_file()}
-    import levekar.report
+    import levekar.render.report
 
-    def boom(results, figures=None):
+    def boom(inputs, figures=None):
         raise RuntimeError("disk full")
 
-    monkeypatch.setattr(levekar.report, "report_files", boom)
+    monkeypatch.setattr(levekar.render.report, "report_files", boom)
     with pytest.raises(RuntimeError, match="disk full"):
         write(demo_results, tmp_path)
     after = {p: p.read_bytes() for p in tmp_path.rglob("*") if p.is_file()}
@@ -134,10 +135,12 @@ def test_handlingsplan_xlsx_has_all_focus_areas(demo_results, tmp_path):
 
 
 def test_shrinkage_switch_changes_the_index_and_says_so():
-    from levekar.config import default_demo_config, parse_config
-    from levekar.io import demo_as_study
+    from levekar.demo import demo_config as default_demo_config
+    from levekar.demo import demo_study as demo_as_study
     from levekar.pipeline import run
-    from levekar.report import render_report
+    from levekar.publish import report_inputs
+    from levekar.render.report import render_report
+    from levekar.study import parse_config
 
     study = demo_as_study()
     cfg = default_demo_config()
@@ -151,18 +154,63 @@ def test_shrinkage_switch_changes_the_index_and_says_so():
     smoothed = results.index.set_index("code")["score"]
     plain = run(demo_as_study()).index.set_index("code")["score"]
     assert not np.allclose(smoothed.to_numpy(), plain.loc[smoothed.index].to_numpy())
-    assert "Utjevning av små tall" in render_report(results, b"")
+    assert "Utjevning av små tall" in render_report(report_inputs(results), b"")
 
 
 def test_report_gives_band_and_p_top_3_for_every_lokalsamfunn(demo_results, demo_study):
     from levekar.pipeline import run
-    from levekar.report import render_report
+    from levekar.publish import report_inputs
+    from levekar.render.report import render_report
 
     sel = demo_results.selection
     assert sel["p_top_k"].notna().all() and sel["rank_p05"].notna().all() and len(sel) == 21
-    page = render_report(demo_results, b"")
+    page = render_report(report_inputs(demo_results), b"")
     for row in sel.itertuples():
         assert f"<td>{row.name}</td>" in page
         assert f"{int(row.rank_p05)}–{int(row.rank_p95)}" in page
     again = run(demo_study).selection
     pd.testing.assert_frame_equal(sel, again)  # identical for the same seed
+
+
+def test_selection_and_reselection_files_agree_for_the_selection_year(demo_results):
+    import io
+
+    from levekar.publish import processed_files
+
+    files = processed_files(demo_results)
+    sel = pd.read_csv(io.BytesIO(files["data/processed/selection.csv"])).set_index("code").sort_index()
+    res = pd.read_csv(io.BytesIO(files["data/processed/reselection.csv"]))
+    res = res[res["year"] == demo_results.year].set_index("code").sort_index()
+    for col in ("selected", "rank", "rank_p05", "rank_p95", "p_top_k", "p_selected", "score"):
+        pd.testing.assert_series_equal(sel[col], res[col], check_names=False)
+    summary = pd.read_csv(io.BytesIO(files["data/processed/reselection_summary.csv"])).set_index("year")
+    chosen = sorted(sel.index[sel["selected"]])
+    assert sorted(summary.loc[demo_results.year, "selected"].split(", ")) == chosen
+
+
+@pytest.mark.parametrize("rule", ["multiple_deprivation", "contiguous"])
+def test_other_rules_run_end_to_end_with_one_truth(demo_study, rule):
+    import copy
+
+    from levekar.demo import demo_config
+    from levekar.study import parse_config
+
+    cfg = demo_config()
+    cfg["selection"].update({"draws": 200, "methods": [], "leave_one_out": False})
+    if rule == "multiple_deprivation":
+        cfg["selection"].update({"rule": "multiple_deprivation", "min_indicators_worse": 4})
+    else:
+        cfg["selection"]["contiguous"] = True
+    study = copy.copy(demo_study)
+    study.config = parse_config(cfg, source="demo study")
+    results = run(study, reselect_years=[2022, 2023])
+    assert results.rule.kind == rule
+    sel = results.selection.set_index("code").sort_index()
+    res = results.reselection.table
+    res = res[res["year"] == results.year].set_index("code").sort_index()
+    for col in ("selected", "rank_p05", "rank_p95", "p_top_k", "p_selected"):
+        pd.testing.assert_series_equal(sel[col], res[col], check_names=False)
+    if rule == "multiple_deprivation":
+        assert (sel.loc[sel["selected"], "n_worse"] >= 4).all() and (sel.loc[~sel["selected"], "n_worse"] < 4).all()
+    else:
+        assert sel["selected"].sum() == 3

@@ -11,8 +11,8 @@ import shapely
 from levekar.catalogue import load_catalogue
 from levekar.errors import DataError
 from levekar.indicators import validate_observations
-from levekar.ssb import observations_from_long, read_jsonstat2, read_statbank_csv
-from levekar.udir import observations_from_udir, read_udir_national_tests
+from levekar.io.ssb import observations_from_long, read_jsonstat2, read_statbank_csv
+from levekar.io.udir import observations_from_udir, read_udir_national_tests
 
 CSV_LONG = (
     '"12345: Privathusholdninger etter boforhold (grunnkrets) 2022-2023"\n'
@@ -32,15 +32,15 @@ def test_statbank_csv_long(tmp_path, encoding):
     p = tmp_path / "ssb.csv"
     p.write_bytes(CSV_LONG.encode(encoding))
     long = read_statbank_csv(p)
-    assert long["area"].unique().tolist() == ["31071203", "31071204", "31071205"]
-    assert long["area_name"].iloc[4] == "Råbekken"
-    rows = long.set_index(["area", "variable"])
+    assert long["code"].unique().tolist() == ["31071203", "31071204", "31071205"]
+    assert long["name"].iloc[4] == "Råbekken"
+    rows = long.set_index(["code", "variable"])
     assert rows.loc[("31071203", "Leier"), "value"] == 1234.0
     assert rows.loc[("31071205", "I alt"), "value"] == 12.0
     assert np.isnan(rows.loc[("31071204", "Leier"), "value"]) and rows.loc[("31071204", "Leier"), "status"] == ":"
     assert rows.loc[("31071205", "Leier"), "value"] == 0.0 and rows.loc[("31071205", "Leier"), "status"] == "-"
     obs = observations_from_long(long, {"leie": {"numerator": "Leier", "denominator": "I alt"}})
-    tidy = validate_observations(obs, load_catalogue(), source=str(p)).set_index("area")
+    tidy = validate_observations(obs, load_catalogue(), source=str(p)).set_index("code")
     assert tidy.loc["31071204", "status"] == ":" and np.isnan(tidy.loc["31071204", "numerator"])
     assert tidy.loc["31071203", "numerator"] == 1234 and tidy.loc["31071203", "denominator"] == 4001
 
@@ -81,13 +81,13 @@ JSONSTAT = {
 def test_jsonstat2_values_and_status(tmp_path):
     p = tmp_path / "px.json"
     p.write_text(json.dumps(JSONSTAT), encoding="utf-8")
-    long = read_jsonstat2(p).set_index(["area", "variable", "year"])
+    long = read_jsonstat2(p).set_index(["code", "variable", "year"])
     assert long.loc[("31071203", "Leier", 2023), "value"] == 11.0
     assert long.loc[("31071203", "Husholdninger i alt", 2022), "value"] == 100.0
     assert long.loc[("31071204", "Leier", 2022), "status"] == ":"
     assert long.loc[("31071204", "Leier", 2023), "status"] == ".."
     assert long.loc[("31071204", "Husholdninger i alt", 2023), "value"] == 31.0
-    assert long.loc[("31071204", "Leier", 2022), "area_name"] == "Lisleby"
+    assert long.loc[("31071204", "Leier", 2022), "name"] == "Lisleby"
 
 
 def test_jsonstat2_wrong_size(tmp_path):
@@ -133,7 +133,7 @@ def test_udir_results_join_schools_to_areas(real_data):
     # Borge and Nylende were suppressed: the halves holding them are missing, never a wrong mean.
     located = gpd.sjoin(schools, areas, predicate="within").set_index("navn_udir")["code"]
     suppressed_areas = {located.get("Borge skole"), located.get("Nylende skole")} - {None}
-    eng = obs[obs["indicator"] == "np5_engelsk"].set_index("area")
+    eng = obs[obs["indicator"] == "np5_engelsk"].set_index("code")
     for a in suppressed_areas:
         assert eng.loc[a, "status"] == ":" and np.isnan(eng.loc[a, "numerator"])
     tidy = validate_observations(obs, load_catalogue(), source="udir")

@@ -11,7 +11,7 @@ import shapely
 from levekar.areas import layer_topology, standardise_layer
 from levekar.crosswalk import apply_crosswalk, crosswalk_from_overlay
 from levekar.errors import DataError
-from levekar.io import read_area_layer, read_population
+from levekar.io.layers import read_area_layer, read_population
 
 pytestmark = pytest.mark.realdata
 
@@ -42,10 +42,10 @@ def test_asker_baerum_counts_conserved_onto_a_coarser_layer(real_data):
     gk, report = read_area_layer(folder / "grunnkretser_asker_baerum_25833.geojson", level="grunnkrets")
     assert len(gk) == 535 and gk["code"].str.len().eq(8).all() and report.crs_in == "EPSG:25833"
     counts = json.loads((folder / "innvandrere_per_grunnkrets.json").read_text(encoding="utf-8"))
-    raw = pd.DataFrame({"area": list(counts), "non_western": [v["non-western-count"] for v in counts.values()],
+    raw = pd.DataFrame({"code": list(counts), "non_western": [v["non-western-count"] for v in counts.values()],
                         "western": [v["western-count"] for v in counts.values()]})
     tiny = crosswalk_from_overlay(gk.iloc[:2], gk.iloc[:2])
-    with pytest.raises(DataError, match=r"column 'non_western', row \d+ \(area '0219\d{4}'\): '-' is not a number"):
+    with pytest.raises(DataError, match=r"column 'non_western', row \d+ \(code '0219\d{4}'\): '-' is not a number"):
         apply_crosswalk(raw, tiny, value_columns=["non_western"])
     # SSB's "-" means nil: 27 cells in this file.
     assert (raw["non_western"] == "-").sum() == 27
@@ -61,8 +61,8 @@ def test_asker_baerum_counts_conserved_onto_a_coarser_layer(real_data):
     for col in ("non_western", "western"):
         assert out[col].sum() + lost[col].sum() == pytest.approx(values[col].sum(), rel=1e-12)
     # Two keys of the JSON match no polygon: reported, not dropped (SOURCES.md: 518 keys, 516 join).
-    assert sorted(lost.loc[lost["reason"] == "unknown code", "area"].unique()) == sorted(
-        set(values["area"]) - set(gk["code"]))
+    assert sorted(lost.loc[lost["reason"] == "unknown code", "code"].unique()) == sorted(
+        set(values["code"]) - set(gk["code"]))
     assert lost["reason"].eq("unknown code").sum() == 2
 
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from .errors import DataError
+from ..errors import DataError
 
 __all__ = ["read_index_input", "write_index_output"]
 
@@ -26,7 +26,7 @@ def read_index_input(path: Path) -> pd.DataFrame:
         import pyogrio
 
         return pyogrio.read_dataframe(p, read_geometry=False)
-    from ._files import read_table
+    from .tables import read_table
 
     table, _ = read_table(p, numeric=True)
     return table
@@ -34,7 +34,7 @@ def read_index_input(path: Path) -> pd.DataFrame:
 
 def write_index_output(result: pd.DataFrame, path: Path) -> None:
     """Write the index table atomically."""
-    from ._files import write_atomic
+    from .atomic import write_atomic
 
     p = Path(path)
     data = result.to_csv(index=False, lineterminator="\n", float_format="%.10g").encode("utf-8")

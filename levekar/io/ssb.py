@@ -1,6 +1,6 @@
 """Readers for SSB's formats: statbank CSV downloads and PxWebApi v2 JSON-stat2.
 
-Both give a *long* table ``area, area_name, year, variable, value, status`` where
+Both give a *long* table ``code, name, year, variable, value, status`` where
 ``status`` keeps SSB's symbols (``..`` not available, ``:`` suppressed for
 confidentiality, ``.`` cannot occur, ``-`` nil) and ``value`` is missing for all but
 ``-`` (which is 0). :func:`observations_from_long` turns a long table into levekar's
@@ -19,12 +19,12 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ._files import SYMBOLS, decode_bytes, parse_numbers
-from .errors import DataError
+from ..errors import DataError
+from .tables import SYMBOLS, decode_bytes, parse_numbers
 
 __all__ = ["LONG_COLUMNS", "observations_from_long", "read_jsonstat2", "read_statbank_csv"]
 
-LONG_COLUMNS = ("area", "area_name", "year", "variable", "value", "status")
+LONG_COLUMNS = ("code", "name", "year", "variable", "value", "status")
 _REGION = re.compile(r"^\s*(?P<code>\d{1,8}|K-\d{4}|EAK)\s+(?P<name>.*)$")
 _YEAR_IN_HEADER = re.compile(r"(?P<label>.*?)\s*(?P<year>(?:19|20)\d{2})\s*$")
 
@@ -91,7 +91,7 @@ def read_statbank_csv(path: str | Path) -> pd.DataFrame:
         raise DataError(f"{src}: line {row + start + 2}, column {year_col!r}: {body[year_col].iloc[row]!r} "
                         "is not a year.")
     out["year"] = out["year"].astype(int)
-    out["area"], out["area_name"] = _split_region(out["region"])
+    out["code"], out["name"] = _split_region(out["region"])
     return out[list(LONG_COLUMNS)]
 
 
@@ -178,11 +178,11 @@ def observations_from_long(long: pd.DataFrame, mapping: dict[str, dict[str, str]
         if missing:
             raise DataError(f"{source}: indicator {ind!r}: variable(s) {missing} not in the table; variables are "
                             f"{sorted(set(long['variable']))[:10]}.")
-        num = long[long["variable"] == parts["numerator"]].set_index(["area", "year"])
-        den = long[long["variable"] == parts["denominator"]].set_index(["area", "year"])
+        num = long[long["variable"] == parts["numerator"]].set_index(["code", "year"])
+        den = long[long["variable"] == parts["denominator"]].set_index(["code", "year"])
         both = num[["value", "status"]].join(den[["value"]].rename(columns={"value": "denominator"}), how="outer")
         both = both.rename(columns={"value": "numerator"}).reset_index()
         both["indicator"] = ind
         both["status"] = both["status"].fillna("..")
-        frames.append(both[["area", "year", "indicator", "numerator", "denominator", "status"]])
+        frames.append(both[["code", "year", "indicator", "numerator", "denominator", "status"]])
     return pd.concat(frames, ignore_index=True)

@@ -39,8 +39,8 @@ import pandas as pd
 import shapely
 from scipy.special import expit, logit
 
-from .areas import CRS
-from .codes import FREDRIKSTAD_HISTORY, kommune_renumbering
+from ..areas import CRS
+from ..codes import FREDRIKSTAD_HISTORY, kommune_renumbering
 
 __all__ = [
     "DEMO_LABEL",
@@ -400,10 +400,10 @@ def _observations(gk: pd.DataFrame, ls_dep: dict, ls_drift: dict, rng) -> tuple[
                 num = np.where(status == ":", np.nan, num)
                 ref_val = expit(logit(par["norway"]) + par["trend"] * t)
             rows.append(pd.DataFrame({
-                "area": gk["code"].to_numpy(), "year": year, "indicator": ind,
+                "code": gk["code"].to_numpy(), "year": year, "indicator": ind,
                 "numerator": num, "denominator": den, "status": status,
             }))
-            ref_rows.append({"area": "0", "name": "Hele landet", "year": year, "indicator": ind,
+            ref_rows.append({"code": "0", "name": "Hele landet", "year": year, "indicator": ind,
                              "value": float(ref_val)})
     obs = pd.concat(rows, ignore_index=True)
     return obs, pd.DataFrame(ref_rows)
@@ -414,16 +414,16 @@ def _recode_for_year(obs: pd.DataFrame, merged_pair: tuple[str, str], old_code: 
     out = obs.copy()
     early = out["year"] <= 2019
     # Before 2020 the two grunnkretser of ``merged_pair`` were one, ``old_code``.
-    pair = out["area"].isin(merged_pair) & early
+    pair = out["code"].isin(merged_pair) & early
     merged = (out[pair].groupby(["year", "indicator"], as_index=False)
               .agg(numerator=("numerator", lambda s: s.sum(min_count=2)), denominator=("denominator", "sum"),
                    status=("status", lambda s: ":" if (s == ":").any() else "")))
-    merged["area"] = old_code
+    merged["code"] = old_code
     merged.loc[merged["status"] == ":", "numerator"] = np.nan
     out = pd.concat([out[~pair], merged[out.columns]], ignore_index=True)
-    suffix = out["area"].str[4:]
-    out["area"] = np.where(out["year"] <= 2019, "0106" + suffix, "3004" + suffix)
-    return out.sort_values(["indicator", "year", "area"]).reset_index(drop=True)
+    suffix = out["code"].str[4:]
+    out["code"] = np.where(out["year"] <= 2019, "0106" + suffix, "3004" + suffix)
+    return out.sort_values(["indicator", "year", "code"]).reset_index(drop=True)
 
 
 def make_demo_study(seed: int = 2023) -> DemoStudy:

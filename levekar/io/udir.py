@@ -21,9 +21,9 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from ._files import parse_numbers, read_table
-from .codes import current_kommune
-from .errors import DataError
+from ..codes import current_kommune
+from ..errors import DataError
+from .tables import parse_numbers, read_table
 
 __all__ = ["observations_from_udir", "read_udir_national_tests"]
 
@@ -109,6 +109,6 @@ def observations_from_udir(
     out = grouped.agg(numerator=("numerator", lambda s: s.sum(min_count=len(s))),
                       denominator=("denominator", lambda s: s.sum(min_count=len(s))),
                       status=("status", lambda s: ":" if (s == ":").any() else (".." if (s == "..").all() else "")))
-    out = out.reset_index().rename(columns={"code": "area"})
+    out = out.reset_index()
     out.loc[out["status"] != "", "numerator"] = np.nan
     return out, unplaced.reset_index(drop=True)

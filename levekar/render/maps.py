@@ -10,6 +10,7 @@ A synthetic study shows a banner saying so; suppressed values show as grey
 from __future__ import annotations
 
 import html
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -17,16 +18,57 @@ import pandas as pd
 import shapely
 import shapely.geometry
 
-from .catalogue import DOMAINS
-from .fmt import format_number, format_value
+from ..catalogue import DOMAINS, Catalogue
+from .presentation import format_number, format_value
 
 if TYPE_CHECKING:  # pragma: no cover
     import folium
     import geopandas as gpd
 
-    from .pipeline import Results
+__all__ = ["MapOptions", "class_breaks", "index_map", "legend_labels", "make_self_contained"]
 
-__all__ = ["class_breaks", "index_map", "legend_labels", "make_self_contained"]
+
+@dataclass(frozen=True)
+class MapOptions:
+    """What the map says and how it is drawn.
+
+    Attributes
+    ----------
+    title
+        The study's name (page title and legend source).
+    label
+        The data label shown on the map ("Syntetiske demodata" for the demo).
+    synthetic
+        Show the red "not real data" banner.
+    year
+        The year shown; ``years`` the study's first and last year.
+    k
+        The rule's k ("blant de k svakeste").
+    index_name, initiative_name
+        Names of the index and of the initiative (its outline's layer).
+    tiles
+        Background tiles (None: no tiles).
+    scheme, classes
+        Classification of the colours.
+    simplify_m
+        Boundaries simplified by this many metres for the web (topology kept).
+    self_contained
+        Carry Leaflet in the page so it opens with no network.
+    """
+
+    title: str
+    label: str
+    synthetic: bool
+    year: int
+    years: tuple[int, int]
+    k: int
+    index_name: str = "Levekårsindeks"
+    initiative_name: str = "Områdesatsing"
+    tiles: str | None = None
+    scheme: str = "quantiles"
+    classes: int = 5
+    simplify_m: float = 15.0
+    self_contained: bool = True
 
 PALETTE = ["#fef0d9", "#fdcc8a", "#fc8d59", "#e34a33", "#b30000"]
 NO_DATA = "#bdbdbd"
@@ -36,8 +78,14 @@ def class_breaks(values: pd.Series, *, k: int = 5, scheme: str = "quantiles") ->
     """Upper bounds of ``k`` classes, the last being the maximum.
 
     ``quantiles`` is computed here with numpy exactly as :class:`mapclassify.Quantiles`
-    does (tested against it): importing mapclassify costs about 2 s, most of the demo
-    run. Other schemes (``natural_breaks``, ``equal_interval``, ``fisher_jenks``) use mapclassify.
+    does (tested against it): importing mapclassify costs about 2 s. ``natural_breaks``
+    and ``fisher_jenks`` are Jenks' natural breaks computed exactly by Fisher's algorithm
+    (:class:`mapclassify.FisherJenks`), so the same values always give the same map
+    (mapclassify's own ``NaturalBreaks`` is a randomly started k-means);
+    ``equal_interval`` uses :class:`mapclassify.EqualInterval`.
+
+    >>> class_breaks(pd.Series([1.0, 2.0, 3.0, 4.0]), k=2)
+    [2.5, 4.0]
     """
     v = pd.to_numeric(values, errors="coerce").dropna().to_numpy(dtype=float)
     k = max(1, min(k, len(np.unique(v))))
@@ -46,11 +94,16 @@ def class_breaks(values: pd.Series, *, k: int = 5, scheme: str = "quantiles") ->
     if scheme == "quantiles":
         q = np.linspace(100.0 / k, 100.0, k)
         return [float(b) for b in np.unique(np.percentile(v, q))]
+    import warnings
+
     import mapclassify
 
-    cls = {"natural_breaks": mapclassify.NaturalBreaks, "equal_interval": mapclassify.EqualInterval,
+    cls = {"natural_breaks": mapclassify.FisherJenks, "equal_interval": mapclassify.EqualInterval,
            "fisher_jenks": mapclassify.FisherJenks}[scheme]
-    return [float(b) for b in cls(v, k=k).bins]
+    with warnings.catch_warnings():
+        # Without numba, Fisher-Jenks runs in pure Python: fine for the tens of areas a map has.
+        warnings.filterwarnings("ignore", message="Numba not installed", category=UserWarning)
+        return [float(b) for b in cls(v, k=k).bins]
 
 
 def legend_labels(breaks: list[float], *, fmt=lambda x: format_number(x, decimals=2)) -> list[str]:
@@ -123,15 +176,15 @@ def make_self_contained(m: folium.Map) -> folium.Map:
     return m
 
 
-def _tooltip(row: pd.Series, results: Results) -> str:
+def _tooltip(row: pd.Series, n_areas: int, k: int) -> str:
     e = html.escape
     parts = [f"<b>{e(str(row['name']))}</b>"]
     if np.isfinite(row.get("score", np.nan)):
         parts.append(f"Indeks: {e(format_number(row['score'], decimals=2))} (rang {int(row['rank'])} av "
-                     f"{int(results.index['rank'].max())})")
+                     f"{n_areas})")
     if np.isfinite(row.get("rank_p05", np.nan)):
         parts.append(f"Rangering 90 % intervall: {int(row['rank_p05'])}–{int(row['rank_p95'])}; "
-                     f"sannsynlighet blant de {results.study.config.selection.k} svakeste: "
+                     f"sannsynlighet blant de {k} svakeste: "
                      f"{e(format_number(100 * row['p_top_k'], decimals=0))} %")
     if np.isfinite(row.get("population", np.nan)):
         parts.append(f"Innbyggere: {e(format_number(row['population']))}")
@@ -173,24 +226,22 @@ def _indicator_tooltip(name: str, row: pd.Series | None, ind, kommune: float, ye
     return text
 
 
-def _thematic_layers(results: Results, data: gpd.GeoDataFrame) -> list[dict]:
+def _thematic_layers(data: gpd.GeoDataFrame, rates: pd.DataFrame, cat: Catalogue, options: MapOptions
+                     ) -> list[dict]:
     """Index, domains and every indicator as layers: values (published only), colours, tooltips."""
-    study = results.study
-    cat = study.catalogue
-    index_name = (study.config.index or {}).get("name", "Levekårsindeks")
-    layers = [{"title": index_name, "values": data["score"], "tooltips": data["tooltip"],
+    layers = [{"title": options.index_name, "values": data["score"], "tooltips": data["tooltip"],
                "note": "høyere = svakere levekår", "fmt": lambda x: format_number(x, decimals=2), "reverse": False}]
-    for col in [c for c in results.index.columns if c.startswith("domain_")]:
+    for col in [c for c in data.columns if c.startswith("domain_")]:
         layers.append({"title": f"Domene: {DOMAINS.get(col[7:], col[7:])}", "values": data[col],
                        "tooltips": data["tooltip"], "note": "høyere = svakere levekår",
                        "fmt": lambda x: format_number(x, decimals=2), "reverse": False})
-    rates = results.rates[results.rates["year"] == results.year].set_index("area")
+    rates = rates.set_index("code")
     for ind_id in dict.fromkeys(rates["indicator"]):
         ind = cat[ind_id]
         r = rates[rates["indicator"] == ind_id]
         kommune = float(r["kommune_value"].iloc[0])
         values = data["code"].map(r["value_published"]).astype(float)
-        tips = [_indicator_tooltip(n, r.loc[c] if c in r.index else None, ind, kommune, results.year)
+        tips = [_indicator_tooltip(n, r.loc[c] if c in r.index else None, ind, kommune, options.year)
                 for c, n in zip(data["code"], data["name"], strict=True)]
         note = {"higher_is_worse": "høyere = svakere", "higher_is_better": "høyere = bedre",
                 "descriptive": "beskrivende"}[ind.direction]
@@ -200,59 +251,79 @@ def _thematic_layers(results: Results, data: gpd.GeoDataFrame) -> list[dict]:
     return layers
 
 
-def index_map(results: Results, *, tiles: str | None = None, scheme: str | None = None, k: int | None = None,
-              self_contained: bool = True, simplify_m: float = 15.0) -> folium.Map:
-    """An interactive map of the index, its domains and every indicator by lokalsamfunn.
+def index_map(
+    layer: gpd.GeoDataFrame,
+    scores: pd.DataFrame,
+    rates: pd.DataFrame,
+    catalogue: Catalogue,
+    *,
+    options: MapOptions,
+    points: dict[str, gpd.GeoDataFrame] | None = None,
+) -> folium.Map:
+    """An interactive map of the index, its domains and every indicator by area.
 
     One theme shows at a time (a radio list) with its own legend; the initiative
-    areas are outlined, and schools and meeting places are optional point layers.
-    Values that may not be published are grey, "ikke publisert". With
-    ``self_contained`` (the default) the page carries Leaflet itself and opens with
-    no network. Background tiles are off for synthetic studies (their geography is
-    not real) and OpenStreetMap otherwise; tiles need a network. Boundaries are
-    simplified by ``simplify_m`` metres for the web (topology kept).
+    areas are outlined, and point layers (schools, meeting places) can be switched
+    on. Values that may not be published are grey, "ikke publisert". With
+    ``options.self_contained`` the page carries Leaflet itself and opens with no
+    network; background tiles need a network.
+
+    Parameters
+    ----------
+    layer
+        The areas: ``code, name, geometry``.
+    scores
+        One row per area: ``code, score, rank``, ``domain_*``, and where known
+        ``rank_p05, rank_p95, p_top_k, population, in_initiative``.
+    rates
+        The shown year's indicator values (``code, indicator, value_published,
+        ci_low, ci_high, published, publish_status, kommune_value, norway_value``).
+    catalogue
+        Indicator definitions (labels, kinds, directions).
+    options
+        Titles, labels and drawing options.
+    points
+        Point layers by their bokmål title (with a ``name`` column).
+
+    Returns
+    -------
+    folium.Map
     """
     import json
 
     import folium
 
-    study = results.study
-    ls = study.lokalsamfunn.copy()
-    if simplify_m:
-        ls["geometry"] = ls.geometry.simplify(simplify_m, preserve_topology=True)
+    ls = layer.copy()
+    if options.simplify_m:
+        ls["geometry"] = ls.geometry.simplify(options.simplify_m, preserve_topology=True)
     ls = ls.to_crs(4326)
-    sel = results.selection.set_index("code")
-    unc_cols = [c for c in ("p_top_k", "rank_p05", "rank_p95") if c in sel.columns]
-    data = ls[["code", "name", "geometry"]].merge(
-        results.index.drop(columns=["name"]), on="code", how="left").merge(
-        sel[[*unc_cols, "selected", "in_initiative"]], left_on="code", right_index=True, how="left")
-    data["tooltip"] = [_tooltip(r, results) for _, r in data.iterrows()]
-    out_cfg = study.config.output
-    scheme = scheme or out_cfg.classification
-    n_classes = k or out_cfg.classes
-    if tiles is None:
-        tiles = {"auto": None if results.synthetic else "OpenStreetMap", "none": None}.get(out_cfg.tiles,
-                                                                                            out_cfg.tiles)
+    data = ls[["code", "name", "geometry"]].merge(scores.drop(columns=["name"], errors="ignore"), on="code",
+                                                  how="left")
+    n_areas = int(np.nanmax(data["rank"].to_numpy(dtype=float))) if data["rank"].notna().any() else 0
+    data["tooltip"] = [_tooltip(r, n_areas, options.k) for _, r in data.iterrows()]
+    scheme = options.scheme
+    n_classes = options.classes
+    tiles = options.tiles
     minx, miny, maxx, maxy = data.total_bounds
     m = folium.Map(tiles=tiles, control_scale=False, prefer_canvas=False, attribution_control=bool(tiles),
-                   attr=f"{html.escape(results.label)}; levekar" if tiles else None)
+                   attr=f"{html.escape(options.label)}; levekar" if tiles else None)
     m.fit_bounds([[miny, minx], [maxy, maxx]])
-    if self_contained:
+    if options.self_contained:
         make_self_contained(m)
     legends, legend_ids = [], {}
     # Geometry is serialised once and shared by every layer (about 5 decimals ≈ 1 m is plenty for a web map).
     geometries = [shapely.geometry.mapping(shapely.set_precision(g, 1e-5)) for g in data.geometry]
-    for k, layer in enumerate(_thematic_layers(results, data)):
-        vals = layer["values"]
+    for k, theme in enumerate(_thematic_layers(data, rates, catalogue, options)):
+        vals = theme["values"]
         breaks = class_breaks(vals, k=n_classes, scheme=scheme) if vals.notna().any() else []
-        palette = PALETTE[::-1] if layer["reverse"] else PALETTE
+        palette = PALETTE[::-1] if theme["reverse"] else PALETTE
         colours = []
         for v in vals:
             c = _class_of(v, breaks) if breaks else -1
             colours.append(palette[len(palette) - len(breaks) + c] if c >= 0 else NO_DATA)
         features = [{"type": "Feature", "geometry": geom, "properties": {"code": code, "fill": fill, "tooltip": tip}}
-                    for geom, code, fill, tip in zip(geometries, data["code"], colours, layer["tooltips"], strict=True)]
-        name = html.escape(layer["title"])
+                    for geom, code, fill, tip in zip(geometries, data["code"], colours, theme["tooltips"], strict=True)]
+        name = html.escape(theme["title"])
         fg = folium.FeatureGroup(name=name, overlay=False, show=(k == 0))
         folium.GeoJson(
             {"type": "FeatureCollection", "features": features},
@@ -264,26 +335,26 @@ def index_map(results: Results, *, tiles: str | None = None, scheme: str | None 
         fg.add_to(m)
         legend_id = f"levekar-legend-{k}"
         legend_ids[name] = legend_id
-        labels = legend_labels(breaks, fmt=layer["fmt"]) if breaks else []
-        legends.append(_legend_html(f"{layer['title']} ({layer['note']})", breaks, labels,
-                                    f"{results.year}. {results.label}. Kilde: {study.config.study.name}.",
+        labels = legend_labels(breaks, fmt=theme["fmt"]) if breaks else []
+        legends.append(_legend_html(f"{theme['title']} ({theme['note']})", breaks, labels,
+                                    f"{options.year}. {options.label}. Kilde: {options.title}.",
                                     legend_id=legend_id, visible=(k == 0), palette=palette))
     init = data[data["in_initiative"].fillna(False).astype(bool)]
     if len(init):
-        fg = folium.FeatureGroup(name=html.escape(study.config.initiative.name), show=True)
+        fg = folium.FeatureGroup(name=html.escape(options.initiative_name), show=True)
         folium.GeoJson(init[["code", "geometry"]].to_json(), interactive=False,
                        style_function=lambda f: {"fill": False, "color": "#1f3a93", "weight": 4, "dashArray": "6 4"},
                        ).add_to(fg)
         fg.add_to(m)
-    for name, pts in study.points.items():
+    for name, pts in (points or {}).items():
         fg = folium.FeatureGroup(name=html.escape(name), show=False)
         for _, p in pts.to_crs(4326).iterrows():
             folium.CircleMarker([p.geometry.y, p.geometry.x], radius=5, color="#222", fill=True, fill_opacity=0.9,
                                 tooltip=html.escape(str(p["name"]))).add_to(fg)
         fg.add_to(m)
     folium.LayerControl(collapsed=False).add_to(m)
-    years = f"{study.config.study.years[0]}–{study.config.study.years[1]}"
-    attribution = html.escape(f"{results.label}. Data {years}, vist: {results.year}. Laget med levekar.")
+    years = f"{options.years[0]}–{options.years[1]}"
+    attribution = html.escape(f"{options.label}. Data {years}, vist: {options.year}. Laget med levekar.")
     m.add_child(_MapScript(
         f"L.control.scale({{imperial: false, position: 'bottomright'}}).addTo({m.get_name()});\n"
         f"L.control.attribution({{prefix: false}}).addAttribution({json.dumps(attribution)}).addTo({m.get_name()});\n"
@@ -294,8 +365,8 @@ def index_map(results: Results, *, tiles: str | None = None, scheme: str | None 
         "});"))
     for legend in legends:
         m.get_root().html.add_child(folium.Element(legend))
-    if results.synthetic:
-        m.get_root().html.add_child(folium.Element(_banner_html(f"{results.label} – ikke ekte tall")))
-    title = html.escape(f"{study.config.study.name}: levekår {results.year}")
+    if options.synthetic:
+        m.get_root().html.add_child(folium.Element(_banner_html(f"{options.label} – ikke ekte tall")))
+    title = html.escape(f"{options.title}: levekår {options.year}")
     m.get_root().header.add_child(folium.Element(f"<title>{title}</title>"))
     return m

@@ -1,6 +1,6 @@
 import math
 
-from levekar.fmt import MISSING, format_number, format_percent, format_value
+from levekar.render.presentation import MISSING, format_number, format_percent, format_value
 
 
 def test_thousands_use_thin_space_and_decimal_comma():

@@ -1,25 +1,23 @@
-"""Light file helpers shared by readers and writers (no geopandas import).
+"""Tables as Norwegian users meet them, and the one parser for their numbers.
 
-``read_table`` reads the CSV dialects Norwegian users meet; ``write_atomic``
-writes a set of files so that a failure leaves earlier outputs untouched.
+``read_table`` reads the CSV dialects (UTF-8 with or without BOM, UTF-16, latin-1;
+comma, semicolon or tab; a ``sep=`` line) and XLSX; ``parse_numbers`` is the only
+place where ``"1 234,5"``, SSB's symbols and Udir's ``*`` become numbers and status.
+No geopandas import here.
 """
 
 from __future__ import annotations
 
 import csv
 import io as _io
-import os
-import shutil
-import tempfile
-from collections.abc import Callable, Mapping
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from .errors import DataError
+from ..errors import DataError
 
-__all__ = ["SYMBOLS", "decode_bytes", "parse_numbers", "read_table", "write_atomic"]
+__all__ = ["SYMBOLS", "decode_bytes", "parse_numbers", "read_table"]
 
 
 def decode_bytes(raw: bytes, src: str) -> tuple[str, str]:
@@ -119,35 +117,3 @@ def parse_numbers(col: pd.Series, *, source: str, column: str, first_line: int =
                         "number nor an SSB symbol (.. : . -).")
     values = values.where(status != "-", 0.0)
     return values.astype(float), status
-
-
-def write_atomic(files: Mapping[str, Callable[[Path], None] | bytes | str], out_dir: Path) -> list[Path]:
-    """Write ``files`` (relative path → bytes, text, or a function that writes to a path) atomically.
-
-    Everything is first written into a staging folder inside ``out_dir``; only
-    when every file succeeded are they moved into place with :func:`os.replace`
-    (atomic per file on one file system). If anything fails, the staging folder
-    is removed and the existing outputs are untouched.
-    """
-    out_dir = Path(out_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=".levekar-staging-", dir=out_dir))
-    try:
-        for rel, content in files.items():
-            target = staging / rel
-            target.parent.mkdir(parents=True, exist_ok=True)
-            if isinstance(content, bytes):
-                target.write_bytes(content)
-            elif isinstance(content, str):
-                target.write_text(content, encoding="utf-8", newline="\n")
-            else:
-                content(target)
-        written = []
-        for rel in files:
-            final = out_dir / rel
-            final.parent.mkdir(parents=True, exist_ok=True)
-            os.replace(staging / rel, final)
-            written.append(final)
-        return written
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)

@@ -8,33 +8,44 @@ indikator → utgangspunkt (baseline) → årlige mål (yearly targets) → sist
 from __future__ import annotations
 
 import io
-from typing import TYPE_CHECKING
 
 import pandas as pd
 
-from .catalogue import DOMAINS
-from .fmt import format_number, format_value
-
-if TYPE_CHECKING:  # pragma: no cover
-    from .pipeline import Results
+from ..catalogue import DOMAINS, Catalogue
+from .presentation import STATUS_LABELS, format_number, format_value
 
 __all__ = ["focus_area_charts", "handlingsplan_table", "handlingsplan_xlsx"]
 
 
 def _goal(row: pd.Series, ind, end: int) -> str:
     base = format_value(row["baseline"], ind.kind)
-    target = format_value(row["target"], ind.kind)
-    if abs(row["target"] - row["baseline"]) < 1e-12:
+    target = format_value(row["target_value"], ind.kind)
+    if abs(row["target_value"] - row["baseline"]) < 1e-12:
         return f"Holde {ind.short_label.lower()} i {row['name']} på {base} eller bedre fram til {end}"
-    verb = "Øke" if row["target"] > row["baseline"] else "Redusere"
+    verb = "Øke" if row["target_value"] > row["baseline"] else "Redusere"
     return f"{verb} {ind.short_label.lower()} i {row['name']} fra {base} til {target} innen {end}"
 
 
-def handlingsplan_table(results: Results) -> pd.DataFrame:
-    """One row per initiative area and indicator, with bokmål column names and formatted values."""
-    cat = results.study.catalogue
-    t = results.targets
-    year_cols = [c for c in t.columns if c.startswith("target_")]
+def handlingsplan_table(targets: pd.DataFrame, catalogue: Catalogue, *, label: str) -> pd.DataFrame:
+    """One row per initiative area and indicator, with bokmål column names and formatted values.
+
+    Parameters
+    ----------
+    targets
+        The targets table (``focus_area, code, name, indicator, baseline, target_value``,
+        ``target_<year>``, progress and ``published``).
+    catalogue
+        Indicator definitions.
+    label
+        The data label, the table's first column.
+
+    Returns
+    -------
+    pandas.DataFrame
+    """
+    cat = catalogue
+    t = targets
+    year_cols = [c for c in t.columns if c.startswith("target_") and c[7:].isdigit()]
     rows = []
     for _, r in t.iterrows():
         ind = cat[r["indicator"]]
@@ -50,7 +61,7 @@ def handlingsplan_table(results: Results) -> pd.DataFrame:
             "Indikator": ind.label,
             "Utgangspunkt (år)": r["baseline_years"],
             "Utgangsverdi": format_value(r["baseline"], ind.kind),
-            "Kommunen": format_value(r["reference"], ind.kind),
+            "Kommunen": format_value(r["reference_value"], ind.kind),
         }
         for c in year_cols:
             row[f"Mål {c[7:]}"] = format_value(r[c], ind.kind)
@@ -60,13 +71,13 @@ def handlingsplan_table(results: Results) -> pd.DataFrame:
         row["95 % intervall"] = (f"{format_value(r['latest_ci_low'], ind.kind)}–"
                                  f"{format_value(r['latest_ci_high'], ind.kind)}"
                                  if has_latest and pd.notna(r["latest_ci_low"]) else "")
-        row["Status"] = r["status_label"]
+        row["Status"] = STATUS_LABELS[r["status"]]
         row["Minste påvisbare endring"] = (f"{format_number(100 * r['detectable_change'], decimals=1)} prosentpoeng"
                                            if ind.kind == "share" else format_value(r["detectable_change"], ind.kind))
         row["Merknad"] = "" if r["measurable"] else "målet er mindre enn det tallene kan vise"
         rows.append(row)
     out = pd.DataFrame(rows)
-    out.insert(0, "Datagrunnlag", results.label)
+    out.insert(0, "Datagrunnlag", label)
     return out
 
 
@@ -100,17 +111,21 @@ def handlingsplan_xlsx(table: pd.DataFrame, *, title: str, label: str) -> bytes:
     return buf.getvalue()
 
 
-def focus_area_charts(results: Results) -> dict[str, bytes]:
-    """One PNG per focus area: each indicator's trajectory per area, with the actual values."""
+def focus_area_charts(targets: pd.DataFrame, rates: pd.DataFrame, catalogue: Catalogue, *,
+                      label: str) -> dict[str, bytes]:
+    """One PNG per focus area: each indicator's trajectory per area, with the actual values.
+
+    Only published targets and values are drawn.
+    """
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    cat = results.study.catalogue
-    t = results.targets
-    rates = results.rates
-    year_cols = [c for c in t.columns if c.startswith("target_")]
+    cat = catalogue
+    t = targets[targets["published"]]
+    rates = rates[rates["published"]]
+    year_cols = [c for c in t.columns if c.startswith("target_") and c[7:].isdigit()]
     years = [int(c[7:]) for c in year_cols]
     out = {}
     for focus, group in t.groupby("focus_area", sort=False):
@@ -123,7 +138,7 @@ def focus_area_charts(results: Results) -> dict[str, bytes]:
             for k, (_, r) in enumerate(group[group["indicator"] == ind_id].iterrows()):
                 colour = f"C{k}"
                 ax.plot(years, [scale * r[c] for c in year_cols], "--", color=colour, lw=1.5)
-                hist = rates[(rates["area"] == r["area"]) & (rates["indicator"] == ind_id)].sort_values("year")
+                hist = rates[(rates["code"] == r["code"]) & (rates["indicator"] == ind_id)].sort_values("year")
                 ax.plot(hist["year"], scale * hist["value"], "-o", color=colour, ms=3, label=r["name"])
             kom = rates[(rates["indicator"] == ind_id)].drop_duplicates("year").sort_values("year")
             ax.plot(kom["year"], scale * kom["kommune_value"], color="grey", lw=1, label="Kommunen")
@@ -132,7 +147,7 @@ def focus_area_charts(results: Results) -> dict[str, bytes]:
             ax.tick_params(labelsize=7)
             ax.yaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(lambda v, _p: f"{v:g}".replace(".", ",")))
         axes[0][0].legend(fontsize=7, frameon=False)
-        fig.suptitle(f"{DOMAINS[focus]}: faktiske verdier (heltrukket) og mål (stiplet). {results.label}",
+        fig.suptitle(f"{DOMAINS[focus]}: faktiske verdier (heltrukket) og mål (stiplet). {label}",
                      fontsize=9)
         buf = io.BytesIO()
         fig.savefig(buf, format="png", metadata={"Software": None})

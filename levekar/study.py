@@ -12,19 +12,26 @@ from __future__ import annotations
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from .errors import ConfigError
+from .errors import ConfigError, DataError
+
+if TYPE_CHECKING:  # pragma: no cover
+    import geopandas as gpd
+    import pandas as pd
+
+    from .areas import LayerReport
+    from .catalogue import Catalogue
 
 __all__ = [
     "AreaInput",
     "Study",
     "StudyConfig",
-    "default_demo_config",
     "load_study",
     "parse_config",
+    "study_from_config",
 ]
 
 
@@ -88,7 +95,7 @@ class CrosswalkConfig(_Strict):
 
 class IndicatorInputs(_Strict):
     path: Path
-    columns: dict[Literal["area", "year", "indicator", "numerator", "denominator", "status"], str] = Field(
+    columns: dict[Literal["code", "area", "year", "indicator", "numerator", "denominator", "status"], str] = Field(
         default_factory=dict, description="levekar's column name → the file's")
     reference: Path | None = None
     code_changes: Path | None = None
@@ -245,72 +252,78 @@ def _resolve_paths(cfg: StudyConfig, base: Path) -> None:
 
 @dataclass
 class Study:
-    """A validated configuration with its inputs loaded into memory."""
+    """A validated configuration with its inputs loaded into memory.
+
+    Attributes
+    ----------
+    config
+        The validated study configuration.
+    grunnkretser, lokalsamfunn, skolekretser
+        Standardised area layers (``code, name, level, geometry`` in EPSG:25833).
+    population
+        People as points or grid cells with a ``popTot`` column, or None.
+    observations
+        The tidy indicator table as read (``code, year, indicator, numerator,
+        denominator, status``), before validation and code changes.
+    reference
+        Reference values (``code, year, indicator, value``; code ``0`` is Norway), or None.
+    code_changes
+        A KLASS-style change table (``old_code, new_code, date[, share]``), or None.
+    catalogue
+        Indicator definitions (the packaged ones plus the study's own).
+    points
+        Point layers to draw (schools, meeting places), by their bokmål title.
+    source
+        Where the study came from (the TOML path), for error messages.
+    reports
+        What reading each layer found and did (:class:`~levekar.areas.LayerReport`).
+    """
 
     config: StudyConfig
-    grunnkretser: Any
-    lokalsamfunn: Any
-    skolekretser: Any | None
-    population: Any | None
-    observations: Any
-    reference: Any | None
-    code_changes: Any | None
-    catalogue: Any
-    points: dict[str, Any] = field(default_factory=dict)
+    grunnkretser: gpd.GeoDataFrame
+    lokalsamfunn: gpd.GeoDataFrame
+    skolekretser: gpd.GeoDataFrame | None
+    population: gpd.GeoDataFrame | None
+    observations: pd.DataFrame
+    reference: pd.DataFrame | None
+    code_changes: pd.DataFrame | None
+    catalogue: Catalogue
+    points: dict[str, gpd.GeoDataFrame] = field(default_factory=dict)
     source: str = "study"
-    reports: list = field(default_factory=list)
+    reports: list[LayerReport] = field(default_factory=list)
+
+    @property
+    def label(self) -> str:
+        """The data label every output shows (e.g. "Syntetiske demodata")."""
+        return self.config.study.data_label
+
+    @property
+    def synthetic(self) -> bool:
+        """Whether the study's data are synthetic."""
+        return self.config.study.synthetic
 
 
-def default_demo_config() -> dict:
-    """The demo study's configuration, as written by ``levekar demo``."""
-    return {
-        "study": {
-            "name": "Levekår i Fredrikstad (demo)",
-            "kommune": "3107",
-            "kommune_name": "Fredrikstad",
-            "years": [2018, 2023],
-            "data_label": "Syntetiske demodata",
-            "synthetic": True,
-            "min_denominator": 30,
-            "seed": 2023,
-        },
-        "areas": {
-            "grunnkretser": {"path": "grunnkretser.gpkg", "code_column": "grunnkretsnummer",
-                             "name_column": "grunnkretsnavn"},
-            "skolekretser": {"path": "skolekretser.gpkg", "code_column": "code", "name_column": "name"},
-            "lokalsamfunn": {"catchment_table": "skolekrets_lokalsamfunn.csv"},
-        },
-        "population": {"path": "befolkning_250m.gpkg", "column": "popTot"},
-        "crosswalk": {"weighting": "population", "sliver_tolerance": 0.001},
-        "indicators": {"path": "indikatorer_grunnkrets.csv", "reference": "referanse_norge.csv",
-                       "code_changes": "kodeendringer.csv"},
-        "index": {
-            "id": "code",
-            "name": "Levekårsindeks",
-            "normalisation": "z",
-            "aggregation": "weighted_mean",
-            "missing": "reweight",
-            "domains": {"normalisation": "none", "aggregation": "weighted_mean"},
-        },
-        "selection": {"rule": "top_k", "k": 3, "min_population": 1000, "draws": 2000,
-                      "weight_concentration": 40.0, "methods": ["z/weighted_mean", "minmax/weighted_mean",
-                                                                "rank/weighted_mean"], "leave_one_out": True},
-        "initiative": {"name": "Områdesatsing Fredrikstad", "areas": ["Sentrum", "Sellebakk", "Lisleby"],
-                       "start": 2023, "years": 5},
-    }
+def load_study(path: str | Path) -> Study:
+    """Load a study from a TOML file and read every input it names.
 
+    Parameters
+    ----------
+    path
+        The study's TOML file; relative paths in it are relative to the file.
 
-def load_study(path: str | Path | None = None) -> Study:
-    """Load a study from a TOML file, or the embedded demo study when ``path`` is None."""
-    from . import io
-
-    if path is None:
-        return io.demo_as_study()
+    Returns
+    -------
+    Study
+        The validated configuration with its inputs in memory. The embedded demo
+        study is :func:`levekar.demo.demo_study`.
+    """
     path = Path(path)
     try:
-        text = path.read_text(encoding="utf-8")
+        text = path.read_text(encoding="utf-8-sig")
     except FileNotFoundError:
         raise ConfigError(f"{path}: configuration file not found.") from None
+    except IsADirectoryError:
+        raise ConfigError(f"{path}: is a folder; give the study's TOML file.") from None
     except UnicodeDecodeError:
         raise ConfigError(f"{path}: not UTF-8 text; save the TOML file as UTF-8.") from None
     try:
@@ -318,4 +331,65 @@ def load_study(path: str | Path | None = None) -> Study:
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path}: not valid TOML: {exc}") from None
     cfg = parse_config(data, source=str(path), base_dir=path.parent)
-    return io.read_study_inputs(cfg, source=str(path))
+    return study_from_config(cfg, source=str(path))
+
+
+def _layer(ai: AreaInput, level: str, width: int | None, reports: list) -> gpd.GeoDataFrame:
+    from .io.layers import read_area_layer
+
+    gdf, rep = read_area_layer(ai.path, level=level, layer=ai.layer, code_column=ai.code_column,
+                               name_column=ai.name_column, code_width=width,
+                               on_duplicate="dissolve" if ai.dissolve_duplicates else "error")
+    reports.append(rep)
+    return gdf
+
+
+def study_from_config(cfg: StudyConfig, *, source: str) -> Study:
+    """Read and validate every input a configuration names.
+
+    Parameters
+    ----------
+    cfg
+        A validated configuration whose paths are absolute (see :func:`parse_config`).
+    source
+        Where the configuration came from, for error messages.
+
+    Returns
+    -------
+    Study
+        The configuration with its inputs loaded.
+    """
+    from .areas import lokalsamfunn_from_catchments
+    from .catalogue import load_catalogue
+    from .io.layers import read_population
+    from .io.observations import read_code_changes, read_observations, read_reference
+    from .io.tables import read_table
+
+    if cfg.areas is None or cfg.indicators is None:
+        raise DataError(f"{source}: a study needs [areas] and [indicators] sections (see `levekar demo`).")
+    reports: list = []
+    gk = _layer(cfg.areas.grunnkretser, "grunnkrets", 8, reports)
+    sk = None
+    if cfg.areas.skolekretser is not None:
+        sk = _layer(cfg.areas.skolekretser, "skolekrets", None, reports)
+    ls_in = cfg.areas.lokalsamfunn
+    if ls_in.path is not None:
+        ls = _layer(ls_in, "lokalsamfunn", None, reports)
+    else:
+        table, _ = read_table(ls_in.catchment_table)
+        ls = lokalsamfunn_from_catchments(sk, table, source=str(ls_in.catchment_table))
+    population = None
+    if cfg.population is not None:
+        population = read_population(cfg.population.path, layer=cfg.population.layer,
+                                     column=cfg.population.column)
+    obs = read_observations(cfg.indicators.path, columns=cfg.indicators.columns)
+    reference = None
+    if cfg.indicators.reference is not None:
+        reference = read_reference(cfg.indicators.reference)
+    changes = None
+    if cfg.indicators.code_changes is not None:
+        changes = read_code_changes(cfg.indicators.code_changes)
+    catalogue = load_catalogue(cfg.indicators.custom, source=source)
+    return Study(config=cfg, grunnkretser=gk, lokalsamfunn=ls, skolekretser=sk, population=population,
+                 observations=obs, reference=reference, code_changes=changes, catalogue=catalogue,
+                 source=source, reports=reports)

@@ -8,27 +8,90 @@ so names from data appear as text, never as markup.
 from __future__ import annotations
 
 import base64
+import functools
 import io
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 import numpy as np
+import pandas as pd
 
-from .catalogue import DOMAINS
-from .fmt import format_number, format_percent, format_value
+from ..catalogue import DOMAINS, Catalogue
+from .presentation import (
+    CHANGE_LABELS,
+    CLUSTER_LABELS,
+    PRESET_LABELS,
+    SOURCE_LABELS,
+    STATUS_LABELS,
+    counterfactual_text,
+    format_number,
+    format_percent,
+    format_value,
+    names_of,
+)
 
 if TYPE_CHECKING:  # pragma: no cover
-    from .pipeline import Results
+    import geopandas as gpd
 
-__all__ = ["fact_sheets", "index_figure", "report_figures", "profile_figure", "rank_band_figure", "rank_caterpillar_figure",
-           "render_reselection", "render_report", "report_files"]
+    from ..spatial import SpatialClusters
+
+__all__ = ["ReportInputs", "fact_sheets", "index_figure", "profile_figure", "rank_band_figure",
+           "rank_caterpillar_figure", "render_report", "render_reselection", "report_figures", "report_files"]
 
 
+@dataclass
+class ReportInputs:
+    """Everything the reports, fact sheets and their figures show, given explicitly.
+
+    Frames use ``code`` as the area key. ``selection`` is the selection table (one row per
+    area with ``name, population, score, rank, selected, in_initiative, n_worse,
+    n_indicators`` and, after a Monte Carlo, ``rank_p05, rank_p95, p_top_k, main_source``);
+    ``rates`` every year's indicator values; ``reselection`` and ``reselection_summary``
+    the rule year by year; ``counterfactuals`` codes and numbers.
+    """
+
+    title: str
+    label: str
+    synthetic: bool
+    kommune_name: str
+    year: int
+    k: int
+    rule: str
+    min_population: int
+    draws: int
+    initiative_name: str
+    plan_start: int
+    end_year: int
+    catalogue: Catalogue
+    layer: gpd.GeoDataFrame
+    selection: pd.DataFrame
+    rates: pd.DataFrame
+    targets: pd.DataFrame
+    names: dict[str, str]
+    n_indicators: int
+    counterfactuals: pd.DataFrame = field(default_factory=pd.DataFrame)
+    agreement: pd.DataFrame = field(default_factory=pd.DataFrame)
+    reselection: pd.DataFrame = field(default_factory=pd.DataFrame)
+    reselection_summary: pd.DataFrame = field(default_factory=pd.DataFrame)
+    spatial: SpatialClusters | None = None
+    accounting: dict = field(default_factory=dict)
+    shrinkage: bool = False
+    sources: tuple[str, ...] = ()
+
+    @property
+    def rates_year(self) -> pd.DataFrame:
+        """The selection year's indicator values."""
+        return self.rates[self.rates["year"] == self.year]
+
+
+@functools.cache
 def _env():
+    """The one jinja2 environment (templates compiled once per process), autoescaping on."""
     import jinja2
 
     env = jinja2.Environment(
-        loader=jinja2.PackageLoader("levekar", "templates"),
+        loader=jinja2.PackageLoader("levekar.render", "templates"),
         autoescape=jinja2.select_autoescape(default=True, default_for_string=True),
         trim_blocks=True,
         lstrip_blocks=True,
@@ -54,7 +117,7 @@ def _north_arrow(ax) -> None:
                 fontsize=11, fontweight="bold", arrowprops={"facecolor": "black", "width": 3, "headwidth": 9})
 
 
-def index_figure(results: Results) -> bytes:
+def index_figure(inp: ReportInputs) -> bytes:
     """A static choropleth of the index, initiative areas outlined, with scale bar and north arrow (PNG)."""
     import matplotlib
 
@@ -64,14 +127,14 @@ def index_figure(results: Results) -> bytes:
 
     from .maps import NO_DATA, PALETTE, class_breaks, legend_labels
 
-    ls = results.study.lokalsamfunn.merge(results.index[["code", "score"]], on="code", how="left")
+    ls = inp.layer.merge(inp.selection[["code", "score"]], on="code", how="left")
     breaks = class_breaks(ls["score"])
     offset = len(PALETTE) - len(breaks)
     cls = [int(min(np.searchsorted(breaks, v), len(breaks) - 1)) if np.isfinite(v) else -1 for v in ls["score"]]
     colours = [PALETTE[offset + c] if c >= 0 else NO_DATA for c in cls]
     fig, ax = plt.subplots(figsize=(7, 7), dpi=110)
     ls.plot(ax=ax, color=colours, edgecolor="#555", linewidth=0.5)
-    init = ls[ls["code"].isin(results.selection.loc[results.selection["in_initiative"], "code"])]
+    init = ls[ls["code"].isin(inp.selection.loc[inp.selection["in_initiative"], "code"])]
     init.boundary.plot(ax=ax, color="#1f3a93", linewidth=2.2, linestyle="--")
     for _, r in ls.iterrows():
         p = r.geometry.representative_point()
@@ -83,23 +146,23 @@ def index_figure(results: Results) -> bytes:
                for i, lab in enumerate(legend_labels(breaks))]
     handles.append(Patch(facecolor="none", edgecolor="#1f3a93", linestyle="--", label="Områdesatsing"))
     ax.legend(handles=handles, loc="lower right", fontsize=7, title="Levekårsindeks", title_fontsize=8)
-    ax.set_title(f"Levekårsindeks {results.year} etter lokalsamfunn", fontsize=11)
-    fig.text(0.5, 0.02, f"{results.label}. Kilde: levekar.", ha="center", fontsize=8,
-             color="#b30000" if results.synthetic else "#333")
+    ax.set_title(f"Levekårsindeks {inp.year} etter lokalsamfunn", fontsize=11)
+    fig.text(0.5, 0.02, f"{inp.label}. Kilde: levekar.", ha="center", fontsize=8,
+             color="#b30000" if inp.synthetic else "#333")
     buf = io.BytesIO()
     fig.savefig(buf, format="png", metadata={"Software": None})
     plt.close(fig)
     return buf.getvalue()
 
 
-def _context(results: Results, figure_png: bytes) -> dict:
-    cat = results.study.catalogue
-    sel = results.selection
-    rates = results.rates[results.rates["year"] == results.year]
+def _context(inp: ReportInputs, figure_png: bytes) -> dict:
+    cat = inp.catalogue
+    sel = inp.selection
+    rates = inp.rates_year
     profiles = []
     for _, area in sel[sel["in_initiative"] | sel["selected"]].iterrows():
         rows = []
-        for _, r in rates[rates["area"] == area["code"]].iterrows():
+        for _, r in rates[rates["code"] == area["code"]].iterrows():
             ind = cat[r["indicator"]]
             rows.append({
                 "label": ind.short_label, "domain": DOMAINS[ind.domain],
@@ -113,116 +176,112 @@ def _context(results: Results, figure_png: bytes) -> dict:
             })
         profiles.append({"name": area["name"], "rows": rows, "selected": bool(area["selected"]),
                          "in_initiative": bool(area["in_initiative"])})
-    t = results.targets.copy()
-    year_cols = [c for c in t.columns if c.startswith("target_")]
+    t = inp.targets
+    year_cols = [c for c in t.columns if c.startswith("target_") and c[7:].isdigit()]
     targets = []
     for _, r in t[t["published"]].iterrows():  # a baseline on too few people is not shown
         ind = cat[r["indicator"]]
         targets.append({
             "focus": DOMAINS[r["focus_area"]], "area": r["name"], "label": ind.short_label,
-            "baseline": format_value(r["baseline"], ind.kind), "reference": format_value(r["reference"], ind.kind),
+            "baseline": format_value(r["baseline"], ind.kind),
+            "reference": format_value(r["reference_value"], ind.kind),
             "years": [format_value(r[c], ind.kind) for c in year_cols],
             "measurable": bool(r["measurable"]),
-            "status": r.get("status_label", ""),
+            "status": STATUS_LABELS.get(r.get("status", ""), ""),
             "latest": (format_value(r["latest_value"], ind.kind) + f" ({int(r['latest_year'])})"
                        if np.isfinite(r.get("latest_value", np.nan)) else ""),
         })
-    cfg = results.study.config
     chosen = sel[sel["selected"]]["name"].tolist()
     initiative = sel[sel["in_initiative"]]["name"].tolist()
     return {
-        "title": cfg.study.name, "label": results.label, "synthetic": results.synthetic,
-        "kommune": cfg.study.kommune_name, "year": results.year, "k": cfg.selection.k,
-        "rule": cfg.selection.rule, "min_population": cfg.selection.min_population,
-        "initiative_name": cfg.initiative.name, "initiative": initiative, "chosen": chosen,
+        "title": inp.title, "label": inp.label, "synthetic": inp.synthetic,
+        "kommune": inp.kommune_name, "year": inp.year, "k": inp.k,
+        "rule": inp.rule, "min_population": inp.min_population,
+        "initiative_name": inp.initiative_name, "initiative": initiative, "chosen": chosen,
         "agree": sorted(chosen) == sorted(initiative), "selection": sel.to_dict("records"),
-        "has_uncertainty": "p_top_k" in sel.columns, "draws": cfg.selection.draws,
+        "has_uncertainty": "p_top_k" in sel.columns, "draws": inp.draws,
         "profiles": profiles, "targets": targets, "target_years": [c[7:] for c in year_cols],
         "figure": base64.b64encode(figure_png).decode("ascii"),
-        "n_indicators": len(results.index_spec.indicators),
-        "accounting": results.accounting, "spec": results.index_spec,
-        "agreement": _agreement_rows(results),
-        "shrinkage": bool(cfg.indicators is not None and cfg.indicators.shrinkage),
-        "counterfactuals": results.counterfactuals["text"].tolist(),
-        "reselection": results.reselection.summary.to_dict("records"),
-        "spatial": _spatial_context(results),
+        "n_indicators": inp.n_indicators,
+        "accounting": inp.accounting,
+        "agreement": _agreement_rows(inp),
+        "shrinkage": inp.shrinkage,
+        "counterfactuals": [counterfactual_text(r, inp.names, cat, inp.k)
+                            for r in inp.counterfactuals.to_dict("records")],
+        "reselection": _summary_rows(inp),
+        "spatial": _spatial_context(inp),
         "source_labels": SOURCE_LABELS,
-        "heavily_smoothed": _heavily_smoothed(results),
+        "heavily_smoothed": _heavily_smoothed(inp),
     }
 
 
-SOURCE_LABELS = {"sampling": "små tall", "weights": "vektene",
-                 "methods": "metodevalget", "leave_one_out": "enkeltindikatorer", "": ""}
+def _summary_rows(inp: ReportInputs) -> list[dict]:
+    """The reselection summary with names instead of codes."""
+    rows = []
+    for r in inp.reselection_summary.to_dict("records"):
+        rows.append({k: (names_of(v, inp.names) if isinstance(v, str) else v) for k, v in r.items()})
+    return rows
 
 
-def _spatial_context(results: Results) -> dict | None:
-    if results.spatial is None:
+def _spatial_context(inp: ReportInputs) -> dict | None:
+    sp = inp.spatial
+    if sp is None:
         return None
-    glob, local = results.spatial
-    names = results.index.set_index("code")["name"]
-    clusters = local[local["cluster"] != "ikke signifikant"]
-    return {"moran_i": format_number(glob["moran_i"], decimals=2), "p": format_number(glob["p_value"], decimals=3),
-            "islands": [names.get(c, c) for c in glob["islands_joined"]],
-            "clusters": [f"{names.get(r.code, r.code)} ({r.cluster})" for r in clusters.itertuples()]}
+    clusters = sp.local[sp.local["cluster"] != "not_significant"]
+    return {"moran_i": format_number(sp.moran_i, decimals=2), "p": format_number(sp.p_value, decimals=3),
+            "islands": [inp.names.get(c, c) for c in sp.islands_joined],
+            "clusters": [f"{inp.names.get(r.code, r.code)} ({CLUSTER_LABELS[r.cluster]})"
+                         for r in clusters.itertuples()]}
 
 
-def _heavily_smoothed(results: Results) -> list[str]:
+def _heavily_smoothed(inp: ReportInputs) -> list[str]:
     """Bokmål lines for areas whose values moved more than halfway to the kommune's by smoothing."""
-    r = results.rates[(results.rates["year"] == results.year) & (results.rates["shrinkage"] > 0.5)]
-    cat = results.study.catalogue
+    r = inp.rates_year[inp.rates_year["shrinkage"] > 0.5]
+    cat = inp.catalogue
     return [f"{row['name']}: {cat[row['indicator']].short_label} ({format_percent(row['shrinkage'], decimals=0)} "
             "mot kommunens nivå)" for _, row in r.sort_values(["name", "indicator"]).iterrows()]
 
 
-PRESET_LABELS = {
-    "ssb_score10": "SSBs metode (1–10 per indikator, gjennomsnitt)",
-    "rank_sum": "Rangsum (som i kommunale levekårskartlegginger)",
-    "imd": "Engelsk deprivasjonsindeks (eksponentiell domenevekting)",
-    "oecd_z_mean": "OECD (z-skår, gjennomsnitt)",
-}
-
-
-def _agreement_rows(results: Results) -> list[dict]:
-    names = results.index.set_index("code")["name"]
+def _agreement_rows(inp: ReportInputs) -> list[dict]:
     rows = []
-    for _, r in results.agreement.iterrows():
-        top = [names.get(c, c) for c in r["top_k"].split(", ")] if r["top_k"] else []
+    for _, r in inp.agreement.iterrows():
         rows.append({"method": PRESET_LABELS.get(r["preset"], r["preset"]),
                      "spearman": format_number(r["spearman_with_study_index"], decimals=2),
-                     "overlap": int(r["overlap_top_k"]), "top": ", ".join(top)})
+                     "overlap": int(r["overlap_top_k"]), "top": names_of(r["top_k"], inp.names)})
     return rows
 
 
-def render_report(results: Results, figure_png: bytes | None = None, charts: dict[str, bytes] | None = None,
+def render_report(inp: ReportInputs, figure_png: bytes | None = None, charts: dict[str, bytes] | None = None,
                   caterpillar: bytes | None = None) -> str:
     """The selection report as one self-contained HTML page in bokmål.
 
     Figures not given are drawn here (the index map always; the rank chart when the
-    index map is given, so that ``render_report(results, b"")`` renders text only).
+    index map is given, so that ``render_report(inp, b"")`` renders text only).
     """
-    png = figure_png if figure_png is not None else index_figure(results)
-    ctx = _context(results, png)
-    if caterpillar is None and figure_png and "p_top_k" in results.selection.columns:
-        caterpillar = rank_caterpillar_figure(results)
+    png = figure_png if figure_png is not None else index_figure(inp)
+    ctx = _context(inp, png)
+    if caterpillar is None and figure_png and "p_top_k" in inp.selection.columns:
+        caterpillar = rank_caterpillar_figure(inp)
     ctx["caterpillar"] = base64.b64encode(caterpillar).decode("ascii") if caterpillar else ""
-    ctx["fact_sheets"] = _fact_sheet_links(results)
+    ctx["fact_sheets"] = _fact_sheet_links(inp)
     ctx["charts"] = [{"focus": DOMAINS[f], "png": base64.b64encode(b).decode("ascii")}
                      for f, b in (charts or {}).items()]
     return _env().get_template("report.html.j2").render(**ctx)
 
 
-def report_figures(results: Results) -> dict[str, bytes]:
+def report_figures(inp: ReportInputs) -> dict[str, bytes]:
     """Every matplotlib figure of the reports, as PNG bytes by name (the slow part: run it in parallel)."""
     from .handlingsplan import focus_area_charts
 
-    figures = {"indeks_kart": index_figure(results), "rang_over_tid": rank_band_figure(results)}
-    if "p_top_k" in results.selection.columns:
-        figures["rangering"] = rank_caterpillar_figure(results)
-    figures.update({f"mal_{focus}": png for focus, png in focus_area_charts(results).items()})
+    figures = {"indeks_kart": index_figure(inp), "rang_over_tid": rank_band_figure(inp)}
+    if "p_top_k" in inp.selection.columns:
+        figures["rangering"] = rank_caterpillar_figure(inp)
+    charts = focus_area_charts(inp.targets, inp.rates, inp.catalogue, label=inp.label)
+    figures.update({f"mal_{focus}": png for focus, png in charts.items()})
     return figures
 
 
-def report_files(results: Results, figures: dict[str, bytes] | Callable[[], dict[str, bytes]] | None = None
+def report_files(inp: ReportInputs, figures: dict[str, bytes] | Callable[[], dict[str, bytes]] | None = None
                  ) -> dict[str, bytes]:
     """The report, its figures, the reselection page, the fact sheets and the handlingsplan (XLSX, CSV).
 
@@ -231,46 +290,45 @@ def report_files(results: Results, figures: dict[str, bytes] | Callable[[], dict
     """
     from .handlingsplan import handlingsplan_table, handlingsplan_xlsx
 
-    cfg = results.study.config
-    table = handlingsplan_table(results)
+    table = handlingsplan_table(inp.targets, inp.catalogue, label=inp.label)
     files: dict[str, bytes] = {
         "reports/handlingsplan.xlsx": handlingsplan_xlsx(
-            table, title=f"{cfg.initiative.name}: handlingsplan {cfg.initiative.start}–{cfg.initiative.end_year}",
-            label=results.label),
+            table, title=f"{inp.initiative_name}: handlingsplan {inp.plan_start}–{inp.end_year}", label=inp.label),
         "reports/handlingsplan.csv": table.to_csv(index=False, sep=";", lineterminator="\n").encode("utf-8-sig"),
     }
-    files.update(fact_sheets(results))
+    files.update(fact_sheets(inp))
     if figures is None:
-        figs = report_figures(results)
+        figs = report_figures(inp)
     else:
         figs = figures() if callable(figures) else figures
     charts = {name[4:]: png for name, png in figs.items() if name.startswith("mal_")}
-    files["reports/levekar_rapport.html"] = render_report(results, figs["indeks_kart"], charts,
+    files["reports/levekar_rapport.html"] = render_report(inp, figs["indeks_kart"], charts,
                                                           figs.get("rangering")).encode("utf-8")
-    files["reports/utvelgelse_over_tid.html"] = render_reselection(results, figs["rang_over_tid"]).encode("utf-8")
+    files["reports/utvelgelse_over_tid.html"] = render_reselection(inp, figs["rang_over_tid"]).encode("utf-8")
     for name in ("indeks_kart", *[n for n in figs if n.startswith("mal_")]):
         files[f"reports/figurer/{name}.png"] = figs[name]
     return files
 
 
-def rank_band_figure(results: Results) -> bytes:
+def rank_band_figure(inp: ReportInputs) -> bytes:
     """Rank over the years (1 = most deprived) with the 90 % band, for initiative and selected areas (PNG)."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    t = results.reselection.table
-    keep = set(t.loc[t["selected"] | t["in_initiative"], "area"])
+    t = inp.reselection
+    keep = set(t.loc[t["selected"] | t["in_initiative"], "code"])
     fig, ax = plt.subplots(figsize=(7, 3.6), dpi=100)
     fig.subplots_adjust(left=0.08, right=0.78, top=0.92, bottom=0.14)
-    for n, (_area, g) in enumerate(t[t["area"].isin(keep)].groupby("area", sort=True)):
+    for n, (code, g) in enumerate(t[t["code"].isin(keep)].groupby("code", sort=True)):
         g = g.sort_values("year")
         colour = f"C{n % 10}"
-        ax.fill_between(g["year"], g["rank_p05"], g["rank_p95"], color=colour, alpha=0.15)
+        if "rank_p05" in g:
+            ax.fill_between(g["year"], g["rank_p05"], g["rank_p95"], color=colour, alpha=0.15)
         style = "-" if bool(g["in_initiative"].iloc[0]) else "--"
-        ax.plot(g["year"], g["rank"], style, marker="o", ms=3, color=colour, label=str(g["name"].iloc[0]))
-    k = results.reselection.k
+        ax.plot(g["year"], g["rank"], style, marker="o", ms=3, color=colour, label=inp.names.get(code, code))
+    k = inp.k
     ax.axhline(k + 0.5, color="grey", lw=0.8)
     ax.invert_yaxis()
     ax.yaxis.set_major_locator(matplotlib.ticker.MaxNLocator(integer=True))
@@ -278,36 +336,43 @@ def rank_band_figure(results: Results) -> bytes:
     ax.set_title(f"Heltrukket: i satsingen. Grå linje: grensen for de {k} svakeste.", fontsize=8)
     ax.legend(fontsize=7, frameon=False, loc="upper left", bbox_to_anchor=(1.01, 1))
     ax.xaxis.set_major_locator(matplotlib.ticker.MaxNLocator(integer=True))
+    return _png(fig)
+
+
+def _png(fig) -> bytes:
+    import matplotlib.pyplot as plt
+
     buf = io.BytesIO()
     fig.savefig(buf, format="png", metadata={"Software": None})
     plt.close(fig)
     return buf.getvalue()
 
 
-def render_reselection(results: Results, figure: bytes | None = None) -> str:
+def render_reselection(inp: ReportInputs, figure: bytes | None = None) -> str:
     """The reselection across years as a self-contained bokmål HTML page."""
-    cfg = results.study.config
-    t = results.reselection.table
-    changes = t[t["change"] != ""][["year", "name", "change", "clear_change", "drivers"]].to_dict("records")
-    names = results.index.set_index("code")["name"]
+    t = inp.reselection
+    changes = [{"year": r["year"], "name": inp.names.get(r["code"], r["code"]),
+                "change": CHANGE_LABELS[r["change"]], "clear_change": bool(r["clear_change"]),
+                "drivers": ", ".join(inp.catalogue[i].short_label if i in inp.catalogue else i
+                                     for i in filter(None, r["drivers"].split(", ")))}
+               for r in t[t["change"] != ""].to_dict("records")]
+    initiative = inp.selection.loc[inp.selection["in_initiative"], "name"].tolist()
     return _env().get_template("reselection.html.j2").render(
-        title=cfg.study.name, label=results.label, synthetic=results.synthetic, k=results.reselection.k,
-        min_population=cfg.selection.min_population, initiative_name=cfg.initiative.name,
-        initiative=[names.get(a, a) for a in results.reselection.initiative],
-        summary=results.reselection.summary.to_dict("records"), changes=changes,
-        figure=base64.b64encode(figure if figure is not None else rank_band_figure(results)).decode("ascii"),
-        spatial=_spatial_context(results),
-        year=results.year)
+        title=inp.title, label=inp.label, synthetic=inp.synthetic, k=inp.k,
+        min_population=inp.min_population, initiative_name=inp.initiative_name, initiative=initiative,
+        summary=_summary_rows(inp), changes=changes,
+        figure=base64.b64encode(figure if figure is not None else rank_band_figure(inp)).decode("ascii"),
+        spatial=_spatial_context(inp), year=inp.year)
 
 
-def rank_caterpillar_figure(results: Results) -> bytes:
+def rank_caterpillar_figure(inp: ReportInputs) -> bytes:
     """Median rank with the 5–95 % band for every area in the selection year, selected areas marked (PNG)."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    sel = results.selection.dropna(subset=["rank_median"]).sort_values("rank_median")
+    sel = inp.selection.dropna(subset=["rank_median"]).sort_values("rank_median")
     n = len(sel)
     fig, ax = plt.subplots(figsize=(7, 0.28 * n + 1.0), dpi=100)
     fig.subplots_adjust(left=0.22, right=0.97, top=0.93, bottom=0.08)
@@ -318,27 +383,22 @@ def rank_caterpillar_figure(results: Results) -> bytes:
     labels = [f"{nm}{' *' if init else ''}" for nm, init in zip(sel["name"], sel["in_initiative"], strict=True)]
     ax.set_yticks(y, labels, fontsize=8)
     ax.invert_yaxis()
-    k = results.study.config.selection.k
-    ax.axvline(k + 0.5, color="grey", lw=0.8, ls="--")
+    ax.axvline(inp.k + 0.5, color="grey", lw=0.8, ls="--")
     ax.set_xlabel("Rang (1 = svakest): median og 90 % intervall", fontsize=8)
     ax.xaxis.set_major_locator(matplotlib.ticker.MaxNLocator(integer=True))
-    ax.set_title(f"Rødt: valgt av regelen. *: i satsingen. {results.label}", fontsize=8)
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png", metadata={"Software": None})
-    plt.close(fig)
-    return buf.getvalue()
+    ax.set_title(f"Rødt: valgt av regelen. *: i satsingen. {inp.label}", fontsize=8)
+    return _png(fig)
 
 
-def profile_figure(results: Results, area: str) -> bytes:
+def profile_figure(inp: ReportInputs, code: str) -> bytes:
     """An area's indicators against the kommune and Norway: deviation from the kommune in per cent (PNG)."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    cat = results.study.catalogue
-    r = results.rates[(results.rates["year"] == results.year) & (results.rates["area"] == area)
-                      & results.rates["published"]]
+    cat = inp.catalogue
+    r = inp.rates_year[(inp.rates_year["code"] == code) & inp.rates_year["published"]]
     r = r[r["indicator"].map(lambda i: cat[i].direction != "descriptive")]
     dev = 100 * (r["value_published"] / r["kommune_value"] - 1)
     nor = 100 * (r["norway_value"] / r["kommune_value"] - 1)
@@ -353,40 +413,36 @@ def profile_figure(results: Results, area: str) -> bytes:
     ax.invert_yaxis()
     ax.set_xlabel("Avvik fra kommunen, prosent", fontsize=8)
     ax.xaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(lambda v, _p: f"{v:g}".replace(".", ",")))
-    name = results.index.set_index("code")["name"].get(area, area)
-    ax.set_title(f"{name} {results.year}: rødt = svakere enn kommunen. {results.label}", fontsize=8)
+    ax.set_title(f"{inp.names.get(code, code)} {inp.year}: rødt = svakere enn kommunen. {inp.label}", fontsize=8)
     ax.legend(fontsize=7, frameon=False)
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png", metadata={"Software": None})
-    plt.close(fig)
-    return buf.getvalue()
+    return _png(fig)
 
 
-def _fact_sheet_links(results: Results) -> list[dict]:
+def _fact_sheet_slugs(inp: ReportInputs) -> dict[str, str]:
     from .slug import unique_slugs
 
-    idx = results.index.sort_values("name")
-    slugs = unique_slugs(idx["name"].tolist(), idx["code"].tolist())
-    return [{"name": n, "href": f"faktaark/{s}.html"} for n, s in zip(idx["name"], slugs, strict=True)]
+    sel = inp.selection.sort_values("name")
+    return dict(zip(sel["code"], unique_slugs(sel["name"].tolist(), sel["code"].tolist()), strict=True))
 
 
-def fact_sheets(results: Results) -> dict[str, bytes]:
-    """One bokmål HTML fact sheet per lokalsamfunn, named by a safe slug of its name."""
-    from .slug import unique_slugs
-    from .targets import STATUS_LABELS
+def _fact_sheet_links(inp: ReportInputs) -> list[dict]:
+    slugs = _fact_sheet_slugs(inp)
+    sel = inp.selection.sort_values("name")
+    return [{"name": n, "href": f"faktaark/{slugs[c]}.html"} for c, n in zip(sel["code"], sel["name"], strict=True)]
 
-    cat = results.study.catalogue
-    cfg = results.study.config
-    env = _env()
-    template = env.get_template("faktaark.html.j2")
-    sel = results.selection.set_index("code")
-    idx = results.index.set_index("code")
-    rates = results.rates[results.rates["year"] == results.year]
-    slugs = dict(zip(idx.index, unique_slugs(idx["name"].tolist(), idx.index.tolist()), strict=True))
+
+def fact_sheets(inp: ReportInputs) -> dict[str, bytes]:
+    """One bokmål HTML fact sheet per area, named by a safe slug of its name."""
+    cat = inp.catalogue
+    template = _env().get_template("faktaark.html.j2")
+    sel = inp.selection.set_index("code")
+    rates = inp.rates_year
+    slugs = _fact_sheet_slugs(inp)
+    n_areas = int(sel["rank"].max())
     out = {}
-    for code, row in idx.iterrows():
+    for code, s in sel.iterrows():
         rows = []
-        for _, r in rates[rates["area"] == code].iterrows():
+        for _, r in rates[rates["code"] == code].iterrows():
             ind = cat[r["indicator"]]
             bar = None
             if r["published"] and ind.direction != "descriptive" and r["kommune_value"]:
@@ -404,20 +460,19 @@ def fact_sheets(results: Results) -> dict[str, bytes]:
                 "bar_class": ("worse" if worse else "better") if bar is not None else "",
                 "bar_title": f"{format_number(bar, decimals=0)} % mot kommunen" if bar is not None else "",
             })
-        s = sel.loc[code]
-        t = results.targets[(results.targets["area"] == code) & results.targets["published"]]
+        t = inp.targets[(inp.targets["code"] == code) & inp.targets["published"]]
         targets = [{"label": cat[x["indicator"]].short_label,
                     "baseline": format_value(x["baseline"], cat[x["indicator"]].kind),
-                    "target": format_value(x["target"], cat[x["indicator"]].kind),
+                    "target": format_value(x["target_value"], cat[x["indicator"]].kind),
                     "status": STATUS_LABELS.get(x.get("status", ""), "")} for _, x in t.iterrows()]
+        has_band = "rank_p05" in s and np.isfinite(s["rank_p05"])
         page = template.render(
-            name=row["name"], year=results.year, kommune=cfg.study.kommune_name, label=results.label,
-            synthetic=results.synthetic, population=row["population"], rank=int(row["rank"]),
-            n_areas=int(idx["rank"].max()), k=cfg.selection.k,
-            band=(f"{int(s['rank_p05'])}–{int(s['rank_p95'])}" if "rank_p05" in s and np.isfinite(s["rank_p05"])
-                  else ""),
+            name=s["name"], year=inp.year, kommune=inp.kommune_name, label=inp.label,
+            synthetic=inp.synthetic, population=s["population"], rank=int(s["rank"]),
+            n_areas=n_areas, k=inp.k,
+            band=f"{int(s['rank_p05'])}–{int(s['rank_p95'])}" if has_band else "",
             p_top=format_percent(s["p_top_k"], decimals=0) if "p_top_k" in s else "",
-            selected=bool(s["selected"]), in_initiative=bool(s["in_initiative"]), initiative_name=cfg.initiative.name,
-            rows=rows, targets=targets, end_year=cfg.initiative.end_year)
+            selected=bool(s["selected"]), in_initiative=bool(s["in_initiative"]),
+            initiative_name=inp.initiative_name, rows=rows, targets=targets, end_year=inp.end_year)
         out[f"reports/faktaark/{slugs[code]}.html"] = page.encode("utf-8")
     return out

@@ -1,0 +1,100 @@
+"""Area and population layers from any vector format GDAL reads (GeoPackage, GeoJSON,
+Shapefile, GML, FileGDB), validated as they come in: errors name the file, column and value."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import geopandas as gpd
+import pandas as pd
+
+from ..areas import LayerReport, standardise_layer
+from ..errors import DataError
+
+__all__ = ["CODE_COLUMNS", "NAME_COLUMNS", "POPULATION_COLUMNS", "read_area_layer", "read_layer",
+           "read_population"]
+
+
+def read_layer(path: Path, *, layer: str | None = None, source: str | None = None) -> gpd.GeoDataFrame:
+    """Read a vector layer (GeoPackage, GeoJSON, Shapefile, GML, FileGDB) with pyogrio."""
+    src = source or str(path)
+    if not Path(path).exists():
+        raise DataError(f"{src}: file not found.")
+    try:
+        return gpd.read_file(path, layer=layer, engine="pyogrio")
+    except Exception as exc:  # pyogrio raises several DataSourceError types
+        raise DataError(f"{src}: could not read as a vector layer ({type(exc).__name__}: {exc}).") from None
+
+
+# Column names as the national data sets spell them (Kartverket, SSB, kommuner).
+# Shapefiles cut names to 10 characters: grunnkretsnummer → "grunnkrets", grunnkretsnavn → "grunnkre_1".
+CODE_COLUMNS = ("code", "grunnkretsnummer", "grunnkrets", "delomradenummer", "kommunenummer", "skolekrets",
+                "skolekretsnummer", "sone_nr", "kode", "id")
+NAME_COLUMNS = ("name", "grunnkretsnavn", "grunnkre_1", "delomradenavn", "kommunenavn", "skolekretsnavn",
+                "skolenavn", "sone_navn", "navn")
+POPULATION_COLUMNS = ("popTot", "pop_tot", "poptot", "population", "befolkning", "antall", "personer")
+
+
+def _pick(columns, candidates, path, what: str, required: bool = True) -> str | None:
+    lower = {c.lower(): c for c in columns}
+    for cand in candidates:
+        if cand.lower() in lower:
+            return lower[cand.lower()]
+    if required:
+        raise DataError(f"{path}: no {what} column found among {list(columns)}; name it in the configuration "
+                        f"(e.g. code_column = \"...\"). Looked for {list(candidates)}.")
+    return None
+
+
+def read_area_layer(
+    path: Path,
+    *,
+    level: str,
+    layer: str | None = None,
+    code_column: str | None = None,
+    name_column: str | None = None,
+    code_width: int | None = None,
+    on_duplicate: str = "error",
+) -> tuple[gpd.GeoDataFrame, LayerReport]:
+    """Read and standardise an area layer from any vector format GDAL reads.
+
+    Code and name columns are found by name when not given: the Kartverket
+    grunnkrets schema (``grunnkretsnummer``, ``grunnkretsnavn``), ``code``/``name``,
+    ``kommunenummer``, ``sone_nr`` and others. Grunnkrets codes are padded to 8 digits.
+    """
+    raw = read_layer(path, layer=layer)
+    code = code_column or _pick(raw.columns, CODE_COLUMNS, path, "code")
+    name = name_column or _pick(raw.columns, NAME_COLUMNS, path, "name", required=False)
+    if code_width is None and code.lower() in ("grunnkretsnummer", "grunnkrets"):
+        code_width = 8
+    if code_width is None and code.lower() == "kommunenummer":
+        code_width = 4
+    return standardise_layer(raw, level=level, code_column=code, name_column=name, code_width=code_width,
+                             on_duplicate=on_duplicate, source=str(path))
+
+
+def read_population(path: Path, *, layer: str | None = None, column: str | None = None) -> gpd.GeoDataFrame:
+    """Read a population layer: SSB's grid (``BefolkningPåRuter250m``/``1km`` GML or GeoPackage) or points.
+
+    Returns the layer in EPSG:25833 with the count in column ``popTot``.
+    """
+    if layer is None and Path(path).suffix.lower() == ".gml":
+        import pyogrio
+
+        names = [n for n, _ in pyogrio.list_layers(path)]
+        grids = [n for n in names if n.startswith("BefolkningPåRuter") and not n.endswith("Grense")]
+        layer = grids[0] if grids else None
+    raw = read_layer(path, layer=layer)
+    col = column or _pick(raw.columns, POPULATION_COLUMNS, path, "population")
+    if col not in raw.columns:
+        raise DataError(f"{path}: no column {col!r}; columns are {list(raw.columns)}.")
+    if raw.crs is None:
+        raise DataError(f"{path}: the population layer has no CRS; set it (SSB's grid is EPSG:25833).")
+    counts = pd.to_numeric(raw[col], errors="coerce")
+    if counts.isna().any() or (counts < 0).any():
+        row = int((counts.isna() | (counts < 0)).to_numpy().nonzero()[0][0])
+        value = raw[col].iloc[row]
+        shown = repr(value) if isinstance(value, str) else str(value)
+        raise DataError(f"{path}: column {col!r}, feature {row}: {shown} is not a count of people.")
+    out = gpd.GeoDataFrame({"popTot": counts.to_numpy(dtype=float)}, geometry=raw.geometry.to_numpy(), crs=raw.crs)
+    return out.to_crs(25833) if out.crs.to_epsg() != 25833 else out

@@ -1,0 +1,120 @@
+"""The bokmål presentation: number formats and the words for the core's codes.
+
+The core returns codes (``entered``, ``high_high``, ``on_track``,
+``selected_in_initiative``) and numbers; this module is the one place that says
+them in bokmål, with a decimal comma and thin-space thousands.
+
+>>> format_number(85123)
+'85\u2009123'
+>>> format_number(24.81, decimals=1)
+'24,8'
+>>> format_percent(0.2481)
+'24,8\u00a0%'
+>>> format_number(float("nan"))
+'–'
+"""
+
+from __future__ import annotations
+
+import math
+
+__all__ = [
+    "AGREEMENT_LABELS",
+    "CHANGE_LABELS",
+    "CLUSTER_LABELS",
+    "MISSING",
+    "PRESET_LABELS",
+    "SOURCE_LABELS",
+    "STATUS_LABELS",
+    "THIN_SPACE",
+    "counterfactual_text",
+    "format_number",
+    "format_percent",
+    "format_value",
+    "names_of",
+    "reasons_text",
+]
+
+# selection.AGREEMENT_CODES
+AGREEMENT_LABELS = {"selected_in_initiative": "valgt og i satsingen",
+                    "selected_not_in_initiative": "valgt, ikke i satsingen",
+                    "initiative_not_selected": "i satsingen, ikke valgt", "": ""}
+# reselection.CHANGE_CODES
+CHANGE_LABELS = {"entered": "kom inn", "left": "gikk ut", "": ""}
+# spatial.CLUSTER_CODES
+CLUSTER_LABELS = {"high_high": "høy-høy", "low_high": "lav-høy", "low_low": "lav-lav", "high_low": "høy-lav",
+                  "not_significant": "ikke signifikant"}
+# targets.STATUS_CODES
+STATUS_LABELS = {"reached": "nådd", "on_track": "på sporet", "behind": "bak skjema",
+                 "not_measurable": "ikke målbart", "no_data": "ingen nye tall"}
+# uncertainty.SOURCES
+SOURCE_LABELS = {"sampling": "små tall", "weights": "vektene", "methods": "metodevalget",
+                 "leave_one_out": "enkeltindikatorer", "": ""}
+# presets.PRESETS
+PRESET_LABELS = {
+    "ssb_score10": "SSBs metode (1–10 per indikator, gjennomsnitt)",
+    "rank_sum": "Rangsum (som i kommunale levekårskartlegginger)",
+    "imd": "Engelsk deprivasjonsindeks (eksponentiell domenevekting)",
+    "oecd_z_mean": "OECD (z-skår, gjennomsnitt)",
+}
+
+THIN_SPACE = "\u2009"
+NBSP = "\u00a0"
+MISSING = "–"
+
+
+def format_number(x: float | int | None, *, decimals: int = 0) -> str:
+    """Format ``x`` with a decimal comma and thin-space thousands separators."""
+    if x is None or (isinstance(x, float) and not math.isfinite(x)):
+        return MISSING
+    text = f"{x:,.{decimals}f}"
+    return text.replace(",", THIN_SPACE).replace(".", ",")
+
+
+def format_percent(share: float | None, *, decimals: int = 1) -> str:
+    """Format a share (0–1) as a percentage, e.g. ``0.248`` → ``'24,8 %'``."""
+    if share is None or not math.isfinite(share):
+        return MISSING
+    return f"{format_number(100 * share, decimals=decimals)}{NBSP}%"
+
+
+def format_value(x: float | None, kind: str, *, decimals: int | None = None) -> str:
+    """Format an indicator value by its kind (``share``, ``rate_per_1000``, ``mean``, ``median``)."""
+    if kind == "share":
+        return format_percent(x, decimals=1 if decimals is None else decimals)
+    if kind == "rate_per_1000":
+        return format_number(x, decimals=1 if decimals is None else decimals) + f"{NBSP}‰"
+    return format_number(x, decimals=0 if decimals is None else decimals)
+
+
+def names_of(codes: str, names: dict[str, str]) -> str:
+    """``"a, b"`` (codes joined by ", ") as names joined by ", "."""
+    return ", ".join(names.get(c, c) for c in codes.split(", ")) if codes else ""
+
+
+def reasons_text(code: str, worse_indicators: str, rates_year, catalogue) -> str:
+    """The indicators where an area is significantly worse, with its and the kommune's values.
+
+    ``rates_year`` is one year's rates indexed by ``(code, indicator)``.
+    """
+    parts = []
+    for ind_id in filter(None, worse_indicators.split(", ")):
+        r = rates_year.loc[(code, ind_id)]
+        ind = catalogue[ind_id]
+        parts.append(f"{ind.short_label} {format_value(r['value'], ind.kind)} "
+                     f"(kommunen {format_value(r['kommune_value'], ind.kind)})")
+    return "; ".join(parts)
+
+
+def counterfactual_text(row, names: dict[str, str], catalogue, k: int) -> str:
+    """One counterfactual in bokmål: what change would move the area in or out of the k weakest."""
+    name = names.get(row["code"], row["code"])
+    ind = catalogue[row["indicator"]] if row["indicator"] in catalogue else None
+    label = ind.short_label if ind is not None else row["indicator"]
+    direction = "ut av" if row["selected_now"] else "inn blant"
+    if row["kind"] == "value":
+        kind = ind.kind if ind is not None else "mean"
+        return (f"{name} ville gått {direction} de {k} svakeste om «{label}» var "
+                f"{format_value(row['to'], kind)} i stedet for {format_value(row['from'], kind)}")
+    return (f"{name} ville gått {direction} de {k} svakeste om vekten på «{label}» "
+            f"ble ganget med {format_number(row['to'] / row['from'], decimals=2)}")

@@ -52,6 +52,7 @@ _FIX = {
     404: "no such table; find the 5-digit table id with SsbClient.search_tables('…')",
     429: "SSB allows 30 queries a minute per IP address (shared by your workplace); wait a minute",
 }
+_COMMA = re.compile(r",(?![^(]*\))")  # commas outside range(a,b)
 _EXPR = re.compile(r"^(?P<fn>top|bottom|from|to|range)\((?P<args>[^)]*)\)$", re.IGNORECASE)
 
 
@@ -305,7 +306,7 @@ def resolve_selection(meta: TableMetadata, selection: Mapping[str, str | Sequenc
     for d, spec in selection.items():
         dim = meta.dimensions[d]
         available = list(codelist_values.get(d, dim.codes))
-        items = [s.strip() for s in (spec.split(",") if isinstance(spec, str) else spec)]
+        items = [s.strip() for s in (_COMMA.split(spec) if isinstance(spec, str) else spec)]
         chosen: list[str] = []
         for item in filter(None, items):
             chosen += _resolve_item(item, available, time=dim.is_time, where=f"{meta.id}, {d}")

@@ -9,55 +9,29 @@ import zipfile
 import geopandas as gpd
 import httpx
 import pytest
-import shapely
-from _fetch_helpers import FakeClock, MockServer, http_options, load
+from _fetch_helpers import (
+    GRUNNKRETSER_UUID,
+    ORDER_FILE_ID,
+    ORDER_REF,
+    FakeClock,
+    geonorge_server,
+    http_options,
+    load,
+)
 
 from levekar.errors import DataError
 from levekar.fetch import FetchError
-from levekar.fetch.geonorge import GRUNNKRETSER_UUID, GeonorgeClient
+from levekar.fetch.geonorge import GRUNNKRETSER_UUID as UUID
+from levekar.fetch.geonorge import GeonorgeClient
 
 API = "/api/"
-READY = load("geonorge_order_ready.json")
-REF = READY["referenceNumber"]
-FILE_ID = READY["files"][0]["fileId"]
-X0, Y0 = 267_000.0, 6_571_000.0  # inside Fredrikstad, EPSG:25833
-
-
-def grunnkrets_zip(tmp_path) -> bytes:
-    """A tiny zipped GeoPackage shaped like Kartverket's grunnkretser (area and boundary layers)."""
-    gpkg = tmp_path / "Grunnkretser.gpkg"
-    areas = gpd.GeoDataFrame(
-        {"grunnkretsnummer": ["31070101", "31070102"], "grunnkretsnavn": ["Gudeberg", "Trosvik"]},
-        geometry=[shapely.box(X0, Y0, X0 + 500, Y0 + 500), shapely.box(X0 + 500, Y0, X0 + 900, Y0 + 500)],
-        crs=25833)
-    areas.to_file(gpkg, layer="grunnkrets", driver="GPKG", engine="pyogrio")
-    lines = gpd.GeoDataFrame({"opphav": ["SSB"]}, geometry=[shapely.LineString(
-        [(X0 + 500, Y0), (X0 + 500, Y0 + 500)])], crs=25833)
-    lines.to_file(gpkg, layer="grunnkretsgrense", driver="GPKG", engine="pyogrio")
-    buf = io.BytesIO()
-    with zipfile.ZipFile(buf, "w") as zf:
-        zf.write(gpkg, "Basisdata_3107_Fredrikstad_25833_Grunnkretser.gpkg")
-    return buf.getvalue()
-
-
-def geonorge_server(tmp_path, *, order_replies=("geonorge_order_waiting.json",),
-                    polls=("geonorge_order_waiting.json", "geonorge_order_ready.json")) -> MockServer:
-    server = MockServer()
-    server.json("GET", f"{API}capabilities/{GRUNNKRETSER_UUID}", load("geonorge_capabilities.json"))
-    server.json("GET", f"{API}codelists/area/{GRUNNKRETSER_UUID}", load("geonorge_areas.json"))
-    for name in order_replies:
-        server.json("POST", f"{API}order", load(name))
-    for name in polls:
-        server.json("GET", f"{API}order/{REF}", load(name))
-    content = grunnkrets_zip(tmp_path)
-    server.add("GET", f"{API}download/order/{REF}/{FILE_ID}", lambda r: httpx.Response(
-        200, content=content, headers={"content-type": "application/zip"}))
-    return server
+REF, FILE_ID = ORDER_REF, ORDER_FILE_ID
+assert UUID == GRUNNKRETSER_UUID
 
 
 def test_order_wait_download_unzip(tmp_path):
     clock = FakeClock()
-    server = geonorge_server(tmp_path)
+    server = geonorge_server()
     client = GeonorgeClient(**http_options(server, tmp_path, clock))
     assert client.capabilities(GRUNNKRETSER_UUID)["supportsAreaSelection"] is True
     files = client.fetch(GRUNNKRETSER_UUID, kommune="3107", dest=tmp_path / "dl", epsg=25833,
@@ -77,7 +51,7 @@ def test_order_wait_download_unzip(tmp_path):
 
 
 def test_orders_and_polls_are_never_cached(tmp_path):
-    server = geonorge_server(tmp_path, polls=("geonorge_order_ready.json",))
+    server = geonorge_server(polls=("geonorge_order_ready.json",))
     client = GeonorgeClient(**http_options(server, tmp_path))
     client.fetch(GRUNNKRETSER_UUID, kommune="3107", dest=tmp_path / "a")
     client.fetch(GRUNNKRETSER_UUID, kommune="3107", dest=tmp_path / "b")
@@ -91,20 +65,20 @@ def test_orders_and_polls_are_never_cached(tmp_path):
     ({"kommune": "3107", "file_format": "GeoPackage"}, r"'GeoPackage' is not offered.*GML 3.2.1"),
 ])
 def test_choices_not_offered_name_the_alternatives(tmp_path, kw, match):
-    client = GeonorgeClient(**http_options(geonorge_server(tmp_path), tmp_path))
+    client = GeonorgeClient(**http_options(geonorge_server(), tmp_path))
     with pytest.raises(DataError, match=match):
         client.order(GRUNNKRETSER_UUID, **kw)
 
 
 def test_file_error_status_fails_clearly(tmp_path):
-    server = geonorge_server(tmp_path, polls=("geonorge_order_error.json",))
+    server = geonorge_server(polls=("geonorge_order_error.json",))
     client = GeonorgeClient(**http_options(server, tmp_path))
     with pytest.raises(FetchError, match=r"failed \(status 'Error'\).*another format"):
         client.fetch(GRUNNKRETSER_UUID, kommune="3107", dest=tmp_path / "dl")
 
 
 def test_wait_times_out(tmp_path):
-    server = geonorge_server(tmp_path, polls=("geonorge_order_waiting.json",))
+    server = geonorge_server(polls=("geonorge_order_waiting.json",))
     clock = FakeClock()
     client = GeonorgeClient(**http_options(server, tmp_path, clock))
     with pytest.raises(FetchError, match=f"not ready after 30 s.*status\\('{REF}'\\)"):
@@ -113,7 +87,7 @@ def test_wait_times_out(tmp_path):
 
 
 def test_server_error_on_order_is_retried_then_reported(tmp_path):
-    server = geonorge_server(tmp_path, order_replies=())
+    server = geonorge_server(order_replies=())
     server.json("POST", f"{API}order", load("geonorge_error_500.json"), status=500)
     client = GeonorgeClient(**http_options(server, tmp_path, retries=1))
     with pytest.raises(FetchError, match="Område 9999 finnes ikke") as err:
@@ -125,7 +99,7 @@ def test_zip_with_path_outside_its_folder_is_refused(tmp_path):
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w") as zf:
         zf.writestr("../evil.txt", "x")
-    server = geonorge_server(tmp_path, polls=("geonorge_order_ready.json",))
+    server = geonorge_server(polls=("geonorge_order_ready.json",))
     server.routes[("GET", f"{API}download/order/{REF}/{FILE_ID}")] = [
         lambda r: httpx.Response(200, content=buf.getvalue())]
     client = GeonorgeClient(**http_options(server, tmp_path))

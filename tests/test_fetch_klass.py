@@ -104,3 +104,12 @@ def test_classification_names():
     assert classification_id("Grunnkretser") == 1
     with pytest.raises(DataError, match="unknown KLASS classification"):
         classification_id("fylke")
+
+
+def test_docstring_examples():
+    import doctest
+
+    import levekar.fetch.klass as module
+
+    result = doctest.testmod(module)
+    assert result.attempted > 0 and result.failed == 0

@@ -4,21 +4,13 @@ from __future__ import annotations
 
 import pandas as pd
 import pytest
-from _fetch_helpers import DATA, MockServer, http_options, load
+from _fetch_helpers import MockServer, http_options, nsr_server
 
 from levekar.errors import DataError
 from levekar.fetch import FetchError
 from levekar.fetch.nsr import SCHOOL_COLUMNS, NsrClient
 
 API = "/v4/"
-
-
-def nsr_server() -> MockServer:
-    server = MockServer().json("GET", API + "enheter/kommune/3107", load("nsr_enheter_kommune_3107.json"))
-    for path in sorted(DATA.glob("nsr_enhet_*.json")):
-        orgnr = path.stem.removeprefix("nsr_enhet_")
-        server.json("GET", f"{API}enhet/{orgnr}", load(path.name))
-    return server
 
 
 def test_schools_as_points_and_the_rest_kept_apart(tmp_path):

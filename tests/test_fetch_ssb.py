@@ -5,11 +5,10 @@ from __future__ import annotations
 import itertools
 import json
 
-import httpx
 import numpy as np
 import pandas as pd
 import pytest
-from _fetch_helpers import MockServer, http_options, load
+from _fetch_helpers import MockServer, http_options, load, server_for_04317
 
 from levekar.errors import DataError
 from levekar.fetch import FetchError
@@ -17,41 +16,6 @@ from levekar.fetch.ssb import TIDY_COLUMNS, SsbClient, resolve_selection, split_
 
 API = "/api/pxwebapi/v2/"
 META = load("ssb_metadata_04317.json")
-FULL = load("ssb_data_04317.json")
-
-
-def sliced(full: dict, selection: dict[str, list[str]]) -> dict:
-    """What the API answers for a selection: the recorded full table cut down to it."""
-    ids = full["id"]
-    cats = [sorted(full["dimension"][d]["category"]["index"],
-                   key=full["dimension"][d]["category"]["index"].get) for d in ids]
-    keep = [[c for c in cat if c in selection.get(d, cat)] for d, cat in zip(ids, cats, strict=True)]
-    strides = [int(np.prod([len(c) for c in cats[k + 1:]])) for k in range(len(ids))]
-    values, status = [], {}
-    for n, combo in enumerate(itertools.product(*keep)):
-        pos = sum(cats[k].index(c) * strides[k] for k, c in enumerate(combo))
-        values.append(full["value"][pos])
-        if str(pos) in full["status"]:
-            status[str(n)] = full["status"][str(pos)]
-    out = json.loads(json.dumps(full))
-    for d, k in zip(ids, keep, strict=True):
-        cat = out["dimension"][d]["category"]
-        cat["index"] = {c: i for i, c in enumerate(k)}
-        cat["label"] = {c: cat["label"][c] for c in k}
-    out["size"], out["value"], out["status"] = [len(k) for k in keep], values, status
-    return out
-
-
-def data_reply(request: httpx.Request) -> httpx.Response:
-    body = json.loads(request.content)
-    selection = {s["variableCode"]: s["valueCodes"] for s in body["selection"]}
-    return httpx.Response(200, json=sliced(FULL, selection))
-
-
-def server_for_04317() -> MockServer:
-    server = MockServer().json("GET", API + "tables/04317/metadata", META)
-    server.add("POST", API + "tables/04317/data", data_reply)
-    return server
 
 
 def ssb(server, tmp_path, **kw) -> SsbClient:

@@ -5,7 +5,8 @@ goes through one :class:`~levekar.fetch._http.HttpClient` (timeouts, retries wit
 backoff, a polite rate limit, an on-disk cache and provenance records). The analysis
 core never imports this package; ``levekar run`` never touches the network.
 
-Submodules are imported lazily so that ``import levekar.fetch`` stays cheap:
+Everything is imported lazily, so that mounting ``levekar fetch`` on the CLI costs no
+httpx import until a command runs:
 
 - :mod:`levekar.fetch.ssb` — :class:`SsbClient` (tables, metadata, data → tidy long table)
 - :mod:`levekar.fetch.klass` — :class:`KlassClient` (codes at a date, changes, correspondences)
@@ -17,9 +18,7 @@ Submodules are imported lazily so that ``import levekar.fetch`` stays cheap:
 from __future__ import annotations
 
 import importlib
-from typing import Any
-
-from ._http import FetchError, HttpClient, Provenance
+from typing import TYPE_CHECKING, Any
 
 __all__ = [
     "FetchError",
@@ -32,11 +31,21 @@ __all__ = [
 ]
 
 _LAZY = {
+    "FetchError": "levekar.fetch._http",
+    "HttpClient": "levekar.fetch._http",
+    "Provenance": "levekar.fetch._http",
     "GeonorgeClient": "levekar.fetch.geonorge",
     "KlassClient": "levekar.fetch.klass",
     "NsrClient": "levekar.fetch.nsr",
     "SsbClient": "levekar.fetch.ssb",
 }
+
+if TYPE_CHECKING:  # pragma: no cover
+    from ._http import FetchError, HttpClient, Provenance
+    from .geonorge import GeonorgeClient
+    from .klass import KlassClient
+    from .nsr import NsrClient
+    from .ssb import SsbClient
 
 
 def __getattr__(name: str) -> Any:

@@ -121,6 +121,15 @@ def reselect(
     say(f"Ferdig: {len(paths)} filer under {out.resolve()}")
 
 
+def _mount_fetch() -> None:
+    from .fetch.cli import fetch_app
+
+    app.add_typer(fetch_app, name="fetch", help="Fetch SSB tables, KLASS code changes, grunnkretser and schools.")
+
+
+_mount_fetch()
+
+
 def _load(config: Path | None):
     """The study named by ``--config``, or the embedded demo study."""
     if config is None:

@@ -52,11 +52,11 @@ def test_change_table_exact_and_split(tmp_path):
 def test_renumbering_through_both_reforms_for_kommuner_other_than_fredrikstad(tmp_path):
     server = MockServer().json("GET", API + "classifications/131/changes", load("klass_131_changes.json"))
     table = klass(server, tmp_path).change_table("kommune", "2019-01-01")
-    counts = pd.DataFrame({"area": ["0111", "1534", "0106"], "year": [2019, 2019, 2019],
+    counts = pd.DataFrame({"code": ["0111", "1534", "0106"], "year": [2019, 2019, 2019],
                            "numerator": [40.0, 100.0, 7.0], "denominator": [400.0, 1000.0, 70.0]})
     carried, unmatched = apply_code_changes(counts, table, valid_codes={"3110", "1508", "1580", "3107"})
     assert unmatched.empty
-    got = carried.groupby("area")["numerator"].sum().to_dict()
+    got = carried.groupby("code")["numerator"].sum().to_dict()
     assert got == {"3110": 40.0, "3107": 7.0, "1508": 50.0, "1580": 50.0}
     assert carried["numerator"].sum() == counts["numerator"].sum()  # conserved
 

@@ -260,8 +260,6 @@ def _vector_source(files: list[Path], layer: str | None) -> tuple[Path, str | No
 
 
 def _read_area_layer():
-    try:
-        from ..io import read_area_layer
-    except ImportError:  # after the io refactoring, if not re-exported
-        from ..io.layers import read_area_layer
+    from ..io.layers import read_area_layer
+
     return read_area_layer

@@ -14,13 +14,10 @@ as in files downloaded by hand. Licence: CC BY 4.0, Statistisk sentralbyrå.
 from __future__ import annotations
 
 import fnmatch
-import json
 import math
 import re
-import tempfile
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import pandas as pd
@@ -242,15 +239,14 @@ class SsbClient:
         resolved = resolve_selection(meta, selection, codelist_values=lists)
         parts = split_selection(resolved, self.max_cells)
         frames = []
-        with tempfile.TemporaryDirectory(prefix="levekar-ssb-") as tmp:
-            for k, part in enumerate(parts, start=1):
-                body = {"selection": [
-                    {"variableCode": d, "valueCodes": codes,
-                     **({"codelist": codelists[d]} if d in codelists else {})}
-                    for d, codes in part.items()]}
-                answer = self.http.post_json(f"{self.base_url}tables/{table}/data", body, params={
-                    "lang": self.lang, "outputFormat": "json-stat2"})
-                frames.append(tidy_from_jsonstat2(answer, Path(tmp) / f"ssb_{table}_part{k}.json"))
+        for k, part in enumerate(parts, start=1):
+            body = {"selection": [
+                {"variableCode": d, "valueCodes": codes,
+                 **({"codelist": codelists[d]} if d in codelists else {})}
+                for d, codes in part.items()]}
+            answer = self.http.post_json(f"{self.base_url}tables/{table}/data", body, params={
+                "lang": self.lang, "outputFormat": "json-stat2"})
+            frames.append(tidy_from_jsonstat2(answer, source=f"SSB table {table}, part {k} of {len(parts)}"))
         return pd.concat(frames, ignore_index=True) if frames else _empty_tidy()
 
 
@@ -380,23 +376,11 @@ def split_selection(selection: Mapping[str, list[str]], max_cells: int) -> list[
     return parts
 
 
-def tidy_from_jsonstat2(data: Mapping, path: Path) -> pd.DataFrame:
-    """A JSON-stat2 answer as the tidy table, read by levekar's one JSON-stat2 reader.
+def tidy_from_jsonstat2(data: Mapping, *, source: str = "SSB PxWebApi v2") -> pd.DataFrame:
+    """A JSON-stat2 answer as the tidy table, read by levekar's one JSON-stat2 reader."""
+    from ..io.ssb import long_from_jsonstat2
 
-    The answer is written to ``path`` (the reader takes a file) and read back.
-    """
-    path.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
-    long = _read_jsonstat2()(path)
-    out = long.rename(columns={"area": "code", "area_name": "name"})
-    return out[list(TIDY_COLUMNS)]
-
-
-def _read_jsonstat2():
-    try:  # the reader's home after the io refactoring
-        from ..io.ssb import read_jsonstat2
-    except ImportError:
-        from ..ssb import read_jsonstat2
-    return read_jsonstat2
+    return long_from_jsonstat2(dict(data), source=source)[list(TIDY_COLUMNS)]
 
 
 def _empty_tidy() -> pd.DataFrame:

@@ -22,7 +22,7 @@ import pandas as pd
 from ..errors import DataError
 from .tables import SYMBOLS, decode_bytes, parse_numbers
 
-__all__ = ["LONG_COLUMNS", "observations_from_long", "read_jsonstat2", "read_statbank_csv"]
+__all__ = ["LONG_COLUMNS", "long_from_jsonstat2", "observations_from_long", "read_jsonstat2", "read_statbank_csv"]
 
 LONG_COLUMNS = ("code", "name", "year", "variable", "value", "status")
 _REGION = re.compile(r"^\s*(?P<code>\d{1,8}|K-\d{4}|EAK)\s+(?P<name>.*)$")
@@ -111,6 +111,27 @@ def read_jsonstat2(path: str | Path) -> pd.DataFrame:
         raise DataError(f"{src}: file not found.") from None
     except json.JSONDecodeError as exc:
         raise DataError(f"{src}: not valid JSON ({exc}).") from None
+    return long_from_jsonstat2(data, source=src)
+
+
+def long_from_jsonstat2(data: dict, *, source: str = "JSON-stat2") -> pd.DataFrame:
+    """The long table from a JSON-stat2 dataset already in memory (e.g. fetched from PxWebApi v2).
+
+    Parameters
+    ----------
+    data
+        One JSON-stat2 dataset (``id``, ``size``, ``dimension``, ``value``[, ``status``]).
+    source
+        Where it came from, for error messages.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``code, name, year, variable, value, status`` (see :func:`read_jsonstat2`).
+    """
+    src = source
+    if not isinstance(data, dict):
+        raise DataError(f"{src}: not a JSON-stat2 dataset (a JSON object).")
     if data.get("class") == "collection" or "dataset" in data:
         raise DataError(f"{src}: a JSON-stat collection; save one dataset (PxWebApi v2 returns one).")
     for key in ("id", "size", "dimension", "value"):

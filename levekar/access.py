@@ -125,7 +125,10 @@ def origin_points(origins, *, land=None) -> gpd.GeoSeries:
     lines = ok & np.isin(kinds, [1, 2, 5])
     if lines.any():
         raise DataError(f"access: origins must be points or polygons; {int(lines.sum())} are lines.")
-    out[ok] = np.where(np.isin(kinds[ok], [0]), geoms[ok], shapely.centroid(geoms[ok]))
+    out[ok & (kinds == 0)] = geoms[ok & (kinds == 0)]
+    poly = ok & (kinds != 0)
+    if poly.any():
+        out[poly] = _centres(geoms[poly])
     if land is not None:
         poly = ok & np.isin(kinds, [3, 6])
         land_geom = land if isinstance(land, shapely.Geometry) else shapely.union_all(_geoms(land, "land"))
@@ -139,6 +142,19 @@ def origin_points(origins, *, land=None) -> gpd.GeoSeries:
             out[wet] = fixed
     index = origins.index
     return gpd.GeoSeries(out, index=index, crs=CRS_EPSG)
+
+
+def _centres(geoms: np.ndarray) -> np.ndarray:
+    """Centroids; for axis-aligned rectangles (grid cells) the midpoint of the bounds, which is
+    the same point and ten times faster to get."""
+    b = shapely.bounds(geoms)
+    box_area = (b[:, 2] - b[:, 0]) * (b[:, 3] - b[:, 1])
+    rect = (shapely.get_type_id(geoms) == 3) & (shapely.get_num_coordinates(geoms) == 5) & np.isclose(
+        shapely.area(geoms), box_area, rtol=1e-12, atol=0.0)
+    out = np.empty(len(geoms), dtype=object)
+    out[rect] = shapely.points((b[rect, 0] + b[rect, 2]) / 2, (b[rect, 1] + b[rect, 3]) / 2)
+    out[~rect] = shapely.centroid(geoms[~rect])
+    return out
 
 
 # --------------------------------------------------------------------------- network
@@ -259,12 +275,15 @@ def _snap(net: Network, points: np.ndarray, max_snap: float):
     return which, seg, np.nan_to_num(t), dist
 
 
+def _outlines(geoms: np.ndarray, spacing: float) -> np.ndarray:
+    """Points as they are; polygons by their boundary; densified to ``spacing`` metres."""
+    polygonal = np.isin(shapely.get_type_id(geoms), [3, 6])
+    return shapely.segmentize(np.where(polygonal, shapely.boundary(geoms), geoms), spacing)
+
+
 def _access_points(geoms: np.ndarray, spacing: float) -> tuple[np.ndarray, np.ndarray]:
     """Points where a destination is entered: the point itself, or its outline every ``spacing`` m."""
-    polygonal = np.isin(shapely.get_type_id(geoms), [3, 6])
-    outline = np.where(polygonal, shapely.boundary(geoms), geoms)
-    outline = shapely.segmentize(outline, spacing)
-    xy, owner = shapely.get_coordinates(outline, return_index=True)
+    xy, owner = shapely.get_coordinates(_outlines(geoms, spacing), return_index=True)
     return shapely.points(xy), owner
 
 
@@ -361,20 +380,29 @@ def _euclidean_nearest(opts: np.ndarray, dgeoms: np.ndarray, polygon_method: str
     return dist, dest
 
 
-def _densified_nearest(opts, xy, polys, spacing):
-    """Nearest outline vertex (outlines densified to ``spacing``); 0 inside a polygon.
+def _densified_nearest(opts, xy, geoms, spacing):
+    """Polygon (or line) found by its nearest outline vertex (outlines densified to ``spacing``),
+    then the exact distance to that polygon; 0 inside a polygon.
 
-    Overestimates the distance to the outline by at most ``spacing / 2`` (and by at
-    most ``spacing**2 / (8 d)`` at distance ``d``).
+    Never shorter than the true distance, and at most ``spacing / 2`` longer (only when another
+    polygon's outline passes within ``spacing / 2`` of the nearest one's distance).
     """
-    apts, owner = _access_points(polys, spacing)
-    d, k = cKDTree(shapely.get_coordinates(apts)).query(xy)
+    apts_xy, owner = shapely.get_coordinates(_outlines(geoms, spacing), return_index=True)
+    _, k = cKDTree(apts_xy).query(xy)
     i = owner[k]
-    polygonal = np.flatnonzero(np.isin(shapely.get_type_id(polys), [3, 6]))
+    d = shapely.distance(opts, geoms[i])
+    polygonal = np.flatnonzero(np.isin(shapely.get_type_id(geoms), [3, 6]))
     if len(polygonal):
-        o, p = shapely.STRtree(polys[polygonal]).query(opts, predicate="intersects")
+        o, p = _points_in(opts, xy, geoms[polygonal])
         d[o], i[o] = 0.0, polygonal[p]
     return d, i
+
+
+def _points_in(opts: np.ndarray, xy: np.ndarray, polys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Pairs (point, polygon) with the point in or on the polygon (bounding boxes, then exact)."""
+    o, p = shapely.STRtree(polys).query(opts)
+    hit = shapely.intersects_xy(polys[p], xy[o, 0], xy[o, 1])
+    return o[hit], p[hit]
 
 
 def nearest_distance(
@@ -385,7 +413,7 @@ def nearest_distance(
     network: Network | gpd.GeoDataFrame | gpd.GeoSeries | None = None,
     max_snap: float = DEFAULT_MAX_SNAP,
     spacing: float = DEFAULT_SPACING,
-    polygon_method: Literal["strtree", "densify"] = "strtree",
+    polygon_method: Literal["exact", "densify"] = "exact",
     land=None,
 ) -> pd.DataFrame:
     """Distance in metres from each origin to its nearest destination, and which one.
@@ -406,9 +434,13 @@ def nearest_distance(
     spacing : float, default 10
         Spacing in metres of the points along a polygon outline where the network
         enters it (and of the outline vertices for ``polygon_method="densify"``).
-    polygon_method : {"strtree", "densify"}
-        Straight line to polygons: exact (STR-tree nearest) or nearest densified
-        outline vertex (at most ``spacing / 2`` too long).
+    polygon_method : {"exact", "densify"}
+        Straight line to polygon or line destinations: ``"exact"`` (shapely's STR-tree
+        ``query_nearest``), or ``"densify"``: the polygon whose outline, densified to
+        ``spacing``, has the nearest vertex (k-d tree), then the exact distance to it.
+        Never too short, at most ``spacing / 2`` too long (only when two polygons are
+        almost equally near); faster at national size with a coarse ``spacing``
+        (see ``docs/accessibility.md``).
     land : optional
         Passed to :func:`origin_points`.
 
@@ -431,8 +463,8 @@ def nearest_distance(
     """
     if kind not in ("euclidean", "network"):
         raise DataError(f"access: kind must be 'euclidean' or 'network', got {kind!r}.")
-    if polygon_method not in ("strtree", "densify"):
-        raise DataError(f"access: polygon_method must be 'strtree' or 'densify', got {polygon_method!r}.")
+    if polygon_method not in ("exact", "densify"):
+        raise DataError(f"access: polygon_method must be 'exact' or 'densify', got {polygon_method!r}.")
     if spacing <= 0 or max_snap < 0:
         raise DataError(f"access: spacing must be > 0 and max_snap >= 0 (got {spacing}, {max_snap}).")
     opts_all = np.asarray(origin_points(origins, land=land), dtype=object)
@@ -470,7 +502,9 @@ def _zero_inside(out: dict, opts: np.ndarray, o_ok: np.ndarray, dgeoms: np.ndarr
     poly = d_ok[np.isin(shapely.get_type_id(dgeoms[d_ok]), [3, 6])]
     if not len(poly):
         return
-    o, p = shapely.STRtree(dgeoms[poly]).query(opts[o_ok], predicate="intersects")
+    o, p = _points_in(opts[o_ok], shapely.get_coordinates(opts[o_ok]), dgeoms[poly])
+    order = np.lexsort((p, o))
+    o, p = o[order], p[order]
     first = np.unique(o, return_index=True)[1]
     o, p = o_ok[o[first]], poly[p[first]]
     out["distance_m"][o] = 0.0
@@ -567,7 +601,7 @@ def _assign_areas(points: np.ndarray, areas: np.ndarray) -> tuple[np.ndarray, in
     """Row of the area each point lies in (-1 outside all); ties go to the first area."""
     which = np.full(len(points), -1)
     ok = np.flatnonzero(~_missing(points))
-    o, a = shapely.STRtree(areas).query(points[ok], predicate="intersects")
+    o, a = _points_in(points[ok], shapely.get_coordinates(points[ok]), areas)
     order = np.lexsort((a, o))
     o, a = o[order], a[order]
     first = np.r_[True, o[1:] != o[:-1]] if len(o) else np.empty(0, bool)
@@ -576,13 +610,21 @@ def _assign_areas(points: np.ndarray, areas: np.ndarray) -> tuple[np.ndarray, in
     return which, n_multi
 
 
-def _weighted_median(codes: np.ndarray, dist: np.ndarray, people: np.ndarray) -> pd.Series:
-    """Per code, the smallest distance with at least half the people at or below it."""
-    f = pd.DataFrame({"code": codes, "d": dist, "p": people})
-    f = f[f["p"] > 0].sort_values(["code", "d"], kind="stable")
-    cum = f.groupby("code")["p"].cumsum()
-    half = f.groupby("code")["p"].transform("sum") / 2
-    return f[cum >= half].groupby("code")["d"].first()
+def _weighted_median(area: np.ndarray, dist: np.ndarray, people: np.ndarray, n_areas: int) -> np.ndarray:
+    """Per area, the smallest distance with at least half its people at or below it (NaN if none)."""
+    keep = people > 0
+    area, dist, people = area[keep], dist[keep], people[keep]
+    order = np.lexsort((dist, area))
+    area, dist, people = area[order], dist[order], people[order]
+    total = np.bincount(area, weights=people, minlength=n_areas)
+    cum = np.cumsum(people)
+    start = np.r_[0.0, np.cumsum(total)][area]  # people in earlier areas
+    reached = (cum - start) >= total[area] / 2
+    out = np.full(n_areas, np.nan)
+    first = np.flatnonzero(reached)
+    first = first[np.r_[True, area[first][1:] != area[first][:-1]]] if len(first) else first
+    out[area[first]] = dist[first]
+    return out
 
 
 def accessibility_by_area(
@@ -682,8 +724,8 @@ def accessibility_by_area(
          "distance_class": np.asarray(labels, dtype=object)[cls]},
         geometry=np.asarray(population.geometry, dtype=object), crs=CRS_EPSG, index=population.index)
     inside = which >= 0
-    classes = _classes(codes, code_of[inside], cls[inside], people[inside], labels, year)
-    table = _table(codes, code_of[inside], dist[inside], reach[inside], people[inside], thr, name, year)
+    classes = _classes(codes, which[inside], cls[inside], people[inside], labels, year)
+    table = _table(codes, which[inside], dist[inside], reach[inside], people[inside], thr, name, year)
     dgeoms = _geoms(destinations, "destinations")
     acc = AccessAccounting(
         name=name, kind=kind, thresholds=tuple(thr.tolist()), n_origins=len(pts),
@@ -738,43 +780,36 @@ def _n_unusable(dgeoms: np.ndarray, net: Network | None, max_snap: float, spacin
     return int((~ok).sum() + (~snapped).sum())
 
 
-def _classes(codes, code_of, cls, people, labels, year) -> pd.DataFrame:
-    counts = pd.DataFrame({"code": code_of, "c": cls, "p": people}).groupby(["code", "c"])["p"].sum()
-    full = pd.MultiIndex.from_product([codes, range(len(labels))], names=["code", "c"])
-    counts = counts.reindex(full, fill_value=0.0).reset_index()
-    return pd.DataFrame({"code": counts["code"], "year": year,
-                         "distance_class": np.asarray(labels, dtype=object)[counts["c"]],
-                         "people": counts["p"].astype(float)})
+def _classes(codes, area, cls, people, labels, year) -> pd.DataFrame:
+    n = len(codes) * len(labels)
+    counts = np.bincount(area * len(labels) + cls, weights=people, minlength=n) if len(area) else np.zeros(n)
+    return pd.DataFrame({"code": np.repeat(codes, len(labels)), "year": year,
+                         "distance_class": np.tile(np.asarray(labels, dtype=object), len(codes)),
+                         "people": counts.astype(float)})
 
 
-def _table(codes, code_of, dist, reach, people, thr, name, year) -> pd.DataFrame:
-    idx = pd.Index(codes, name="code")
-    f = pd.DataFrame({"code": code_of, "d": np.where(reach, dist, np.nan), "p": people, "r": reach})
-    total = f.groupby("code")["p"].sum().reindex(idx, fill_value=0.0)
-    rp = f["p"].where(f["r"], 0.0)
-    reached = rp.groupby(f["code"]).sum().reindex(idx, fill_value=0.0)
-    unreach = total - reached
-    pdist = (f["d"].fillna(0.0) * rp).groupby(f["code"]).sum().reindex(idx, fill_value=0.0)
+def _table(codes, area, dist, reach, people, thr, name, year) -> pd.DataFrame:
+    n = len(codes)
+    rp = np.where(reach, people, 0.0)
+    d = np.where(reach, dist, 0.0)
+    total = np.bincount(area, weights=people, minlength=n)
+    reached = np.bincount(area, weights=rp, minlength=n)
     with np.errstate(invalid="ignore", divide="ignore"):
-        mean = np.where(reached > 0, pdist / reached, np.nan)
-    median = _weighted_median(f.loc[f["r"], "code"].to_numpy(), f.loc[f["r"], "d"].to_numpy(),
-                              f.loc[f["r"], "p"].to_numpy()).reindex(idx)
-    rows = [
-        pd.DataFrame({"code": codes, "indicator": f"{name}_avstand_snitt", "measure": "mean", "value": mean,
-                      "people": reached.to_numpy(), "numerator": mean}),
-        pd.DataFrame({"code": codes, "indicator": f"{name}_avstand_median", "measure": "median",
-                      "value": median.to_numpy(), "people": reached.to_numpy(), "numerator": median.to_numpy()}),
-    ]
+        mean = np.where(reached > 0, np.bincount(area, weights=d * rp, minlength=n) / reached, np.nan)
+    median = _weighted_median(area[reach], dist[reach], people[reach], n)
+    parts = [(f"{name}_avstand_snitt", "mean", mean, reached, mean),
+             (f"{name}_avstand_median", "median", median, reached, median)]
     for t in thr:
-        within = rp.where(f["d"] <= t, 0.0).groupby(f["code"]).sum().reindex(idx, fill_value=0.0)
+        within = np.bincount(area, weights=np.where(d <= t, rp, 0.0), minlength=n)
         with np.errstate(invalid="ignore", divide="ignore"):
             share = np.where(total > 0, within / total, np.nan)
-        rows.append(pd.DataFrame({"code": codes, "indicator": f"{name}_innen_{_fmt_m(t)}m", "measure": "share",
-                                  "value": share, "people": total.to_numpy(), "numerator": within.to_numpy()}))
-    out = pd.concat(rows, ignore_index=True)
-    out["people_unreachable"] = np.tile(unreach.to_numpy(), len(rows))
-    out.insert(1, "year", year)
-    return out
+        parts.append((f"{name}_innen_{_fmt_m(t)}m", "share", share, total, within))
+    return pd.DataFrame({
+        "code": np.tile(codes, len(parts)), "year": year,
+        "indicator": np.repeat([p[0] for p in parts], n), "measure": np.repeat([p[1] for p in parts], n),
+        "value": np.concatenate([p[2] for p in parts]), "people": np.concatenate([p[3] for p in parts]),
+        "people_unreachable": np.tile(total - reached, len(parts)),
+        "numerator": np.concatenate([p[4] for p in parts])})
 
 
 def _observations(table: pd.DataFrame) -> pd.DataFrame:

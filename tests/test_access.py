@@ -247,6 +247,45 @@ def test_people_are_conserved_across_distance_classes(seed, n, m, kind):
     assert_allclose(straight, brute, atol=1e-9)
 
 
+def _reference_network_distance(segments, origins, dest):
+    """Independent reference with networkx: every snapped point becomes a node that splits its segment."""
+    nx = pytest.importorskip("networkx", reason="networkx is the independent reference for network distances")
+    tree = shapely.STRtree(segments)
+    g = nx.Graph()
+    on_seg: dict[int, list] = {}
+    for kind, geoms in (("o", origins), ("d", dest)):
+        seg = tree.query_nearest(geoms, all_matches=False)[1]
+        for k, (p, s) in enumerate(zip(geoms, seg, strict=True)):
+            t = shapely.line_locate_point(segments[s], p)
+            q = shapely.line_interpolate_point(segments[s], t)
+            on_seg.setdefault(int(s), []).append((t, (kind, k, "on")))
+            g.add_edge((kind, k), (kind, k, "on"), weight=p.distance(q))
+    for s, line in enumerate(segments):
+        a, b = (tuple(np.round(c, 6)) for c in shapely.get_coordinates(line))
+        chain = [(0.0, a), *sorted(on_seg.get(s, []), key=lambda x: x[0]), (line.length, b)]
+        for (t0, n0), (t1, n1) in zip(chain[:-1], chain[1:], strict=True):
+            g.add_edge(n0, n1, weight=t1 - t0)
+    lengths = nx.multi_source_dijkstra_path_length(g, {("d", k) for k in range(len(dest))})
+    return np.array([lengths.get(("o", k), np.nan) for k in range(len(origins))])
+
+
+def test_network_distances_match_an_independent_reference():
+    rng = np.random.default_rng(7)
+    g = np.arange(8) * 100.0
+    gx, gy = np.meshgrid(g, g)
+    nodes = np.round(np.c_[gx.ravel(), gy.ravel()] + rng.uniform(-20, 20, (gx.size, 2)), 6)
+    ids = np.arange(gx.size).reshape(gx.shape)
+    pairs = np.r_[np.c_[ids[:, :-1].ravel(), ids[:, 1:].ravel()], np.c_[ids[:-1].ravel(), ids[1:].ravel()]]
+    pairs = pairs[rng.random(len(pairs)) > 0.25]
+    segments = shapely.linestrings(np.stack([nodes[pairs[:, 0]], nodes[pairs[:, 1]]], axis=1))
+    origins = shapely.points(rng.uniform(-20, 720, (60, 2)))
+    dest = shapely.points(rng.uniform(-20, 720, (4, 2)))
+    ours = nearest_distance(gpd.GeoSeries(origins, crs=CRS), gpd.GeoSeries(dest, crs=CRS), kind="network",
+                            network=gpd.GeoSeries(segments, crs=CRS), max_snap=1e6, spacing=1e6)
+    ref = _reference_network_distance(segments, origins, dest)
+    assert_allclose(ours["distance_m"].to_numpy(), ref, rtol=1e-9, atol=1e-6)
+
+
 # --------------------------------------------------------------------------- demo and real data
 
 

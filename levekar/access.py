@@ -165,8 +165,11 @@ class Network:
     """A path network as an undirected graph, ready for snapping and shortest paths.
 
     Build it with :func:`network_from_lines`. ``nodes`` are coordinates (n × 2);
-    segment ``k`` joins ``nodes[u[k]]`` and ``nodes[v[k]]`` and is ``length[k]`` metres
-    long; ``component`` labels the connected part each node belongs to.
+    segment ``k`` joins ``nodes[u[k]]`` and ``nodes[v[k]]`` (``u < v``) and is
+    ``length[k]`` metres long; ``component`` labels the connected part each node
+    belongs to (for a map of cut-off pieces); ``report`` counts what the build merged
+    and dropped. ``segments`` (LineStrings) and ``tree`` (their STR-tree, for snapping)
+    are derived on construction.
     """
 
     nodes: np.ndarray
@@ -194,7 +197,9 @@ def network_from_lines(lines, *, tolerance: float = 0.5) -> Network:
     that meet at a shared or nearly shared vertex are connected. Lines that cross
     without a shared vertex (a bridge over a road) are *not* connected. Each segment
     between consecutive vertices is an edge weighted by its length between the merged
-    nodes (so each length moves by at most ``2 * tolerance``); segments that collapse
+    nodes (a merged node sits at one of its vertices, so a length changes by at most
+    twice the distance its end vertices moved: ``2 * tolerance`` unless vertices chain
+    within ``tolerance`` of each other); segments that collapse
     to one node are dropped and parallel duplicates kept once, all counted in
     ``Network.report``.
 

@@ -39,7 +39,8 @@ def _check_layer(layer: gpd.GeoDataFrame, reach: float) -> None:
         dup = sorted(layer.loc[layer["code"].duplicated(), "code"].astype(str).unique())
         raise DataError(f"the area layer has duplicate codes {dup[:5]}; dissolve them first.")
     if layer.crs is None:
-        raise CRSError("the area layer has no CRS; distances need metres. Use layer.set_crs(25833).")
+        raise CRSError("the area layer has no CRS; distances need metres. "
+                       "Use layer.set_crs(25833).")
     if not layer.crs.is_projected:
         raise CRSError(f"the area layer is in {layer.crs.name!r} (degrees); distances need metres. "
                        "Use layer.to_crs(25833).")
@@ -56,7 +57,8 @@ def _pairs_within(geoms: np.ndarray, distance: float) -> tuple[np.ndarray, np.nd
     return i[keep], j[keep]
 
 
-def _nearest(geoms: np.ndarray, members: np.ndarray, others: np.ndarray, k: int) -> list[tuple[int, int]]:
+def _nearest(geoms: np.ndarray, members: np.ndarray, others: np.ndarray, k: int
+             ) -> list[tuple[int, int]]:
     """The ``k`` closest (member, other) pairs by polygon distance, at most one per other area."""
     import shapely
 
@@ -76,8 +78,9 @@ def _components(n: int, adj: list[set[int]]) -> np.ndarray:
     return connected_components(graph, directed=False)[1]
 
 
-def _attach(geoms: np.ndarray, adj: list[set[int]], attach: Attach, k: int) -> list[tuple[int, int]]:
-    """Edges that join islands (or disconnected groups) to their nearest areas; ``adj`` is updated."""
+def _attach(geoms: np.ndarray, adj: list[set[int]], attach: Attach, k: int
+            ) -> list[tuple[int, int]]:
+    """Edges joining islands (or cut-off groups) to their nearest areas; ``adj`` is updated."""
     n = len(geoms)
     added: list[tuple[int, int]] = []
     if attach == "none" or n < 2:
@@ -90,7 +93,7 @@ def _attach(geoms: np.ndarray, adj: list[set[int]], attach: Attach, k: int) -> l
                 adj[i].add(j)
                 adj[j].add(i)
         return added
-    while True:  # components: join the smallest group to its nearest area outside it, until one group
+    while True:  # components: join the smallest group to its nearest area outside, until one
         labels = _components(n, adj)
         sizes = np.bincount(labels)
         if len(sizes) == 1:
@@ -250,7 +253,8 @@ def moran_by_reach(
     """
     import esda
 
-    data = layer[["code", "geometry"]].merge(values.rename("value"), left_on="code", right_index=True)
+    data = layer[["code", "geometry"]].merge(values.rename("value"), left_on="code",
+                                             right_index=True)
     data = data[np.isfinite(data["value"].to_numpy(dtype=float))].reset_index(drop=True)
     if len(data) < 4:
         raise DataError(f"Moran's I needs at least 4 areas with values, got {len(data)}.")
@@ -265,8 +269,9 @@ def moran_by_reach(
                 warnings.simplefilter("ignore", RuntimeWarning)
                 np.random.seed(seed)  # noqa: NPY002
                 mi = esda.Moran(y, w, permutations=permutations)
-            rows.append({"reach_m": float(reach), "moran_i": float(mi.I), "expected_i": float(mi.EI),
-                         "p_value": float(mi.p_sim), "z": float(mi.z_rand), "n": len(y),
+            rows.append({"reach_m": float(reach), "moran_i": float(mi.I),
+                         "expected_i": float(mi.EI), "p_value": float(mi.p_sim),
+                         "z": float(mi.z_rand), "n": len(y),
                          "mean_neighbours": float(np.mean([len(a) for a in adj])),
                          "attached": len(added), "islands": isolated})
     finally:

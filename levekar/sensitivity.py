@@ -31,9 +31,14 @@ import warnings
 import zlib
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .catalogue import Catalogue
+    from .index import IndexSpec
 
 __all__ = [
     "GROUPS",
@@ -179,7 +184,8 @@ def sobol_indices(
     constant = np.ptp(both, axis=0) == 0
     return SobolResult(groups=names, s1=s1, st=st, s1_low=bounds[0], s1_high=bounds[1],
                        st_low=bounds[2], st_high=bounds[3], mean=both.mean(0) + mu,
-                       variance=np.where(constant, 0.0, both.var(0)), n=n, evaluations=n * (g + 2), confidence=confidence)
+                       variance=np.where(constant, 0.0, both.var(0)), n=n,
+                       evaluations=n * (g + 2), confidence=confidence)
 
 
 def _bootstrap(y_a, y_b, y_ab, resamples: int, confidence: float, seed: int) -> list[np.ndarray]:
@@ -204,7 +210,8 @@ def _bootstrap(y_a, y_b, y_ab, resamples: int, confidence: float, seed: int) -> 
         return [np.nanpercentile(b, qq, axis=1) for b in (s1b, stb) for qq in q]
 
 
-def saltelli_matrices(n: int, dims: int, *, seed: int = 0, qmc: bool = True) -> tuple[np.ndarray, np.ndarray]:
+def saltelli_matrices(n: int, dims: int, *, seed: int = 0, qmc: bool = True
+                      ) -> tuple[np.ndarray, np.ndarray]:
     """Two independent ``(n, dims)`` sets of uniform points on ``[0, 1)``: ``A`` and ``B``.
 
     With ``qmc`` the rows of a scrambled Sobol' sequence in ``2 dims`` dimensions are
@@ -273,7 +280,7 @@ def group_sobol(
     samplers: Mapping[str, Sampler],
     model: Callable[[dict[str, np.ndarray]], np.ndarray],
     *,
-    n: int = 512,
+    n: int = 1024,
     seed: int = 0,
     resamples: int = 200,
     confidence: float = 0.95,
@@ -318,7 +325,8 @@ def group_sobol(
     drawn = {g: np.asarray(samplers[g](2 * n, _group_rng(seed, g))) for g in names}
     for g, r in drawn.items():
         if r.shape[:1] != (2 * n,):
-            raise ValueError(f"sampler {g!r} returned leading axis {r.shape[:1]}, expected ({2 * n},).")
+            raise ValueError(f"sampler {g!r} returned leading axis {r.shape[:1]}, "
+                             f"expected ({2 * n},).")
     rows_a, rows_b = np.arange(n), n + np.arange(n)
 
     def run(from_b: str | None, *, all_b: bool = False) -> np.ndarray:
@@ -345,7 +353,7 @@ def rank_sobol(
     areas: Sequence[str],
     output: str = "rank",
     k: int = 3,
-    n: int = 512,
+    n: int = 1024,
     seed: int = 0,
     resamples: int = 200,
     confidence: float = 0.90,
@@ -403,7 +411,8 @@ def rank_sobol(
     return table
 
 
-def index_scorer(spec, *, observed: np.ndarray, methods: Sequence[str] | None = None) -> Callable[..., np.ndarray]:
+def index_scorer(spec: IndexSpec, *, observed: np.ndarray, methods: Sequence[str] | None = None
+                 ) -> Callable[..., np.ndarray]:
     """A scorer for :func:`rank_sobol` that recomputes the levekar index.
 
     Parameters
@@ -451,8 +460,8 @@ def index_scorer(spec, *, observed: np.ndarray, methods: Sequence[str] | None = 
 
 def index_sobol(
     counts: pd.DataFrame,
-    spec,
-    catalogue,
+    spec: IndexSpec,
+    catalogue: Catalogue,
     *,
     areas: list[str],
     sampling: bool = True,
@@ -461,12 +470,12 @@ def index_sobol(
     leave_one_out: bool = False,
     output: str = "rank",
     k: int = 3,
-    n: int = 512,
+    n: int = 1024,
     seed: int = 0,
     resamples: int = 200,
     confidence: float = 0.90,
 ) -> pd.DataFrame:
-    """Sobol indices of each area's rank over the sources of :func:`levekar.uncertainty.rank_uncertainty`.
+    """Sobol indices of each area's rank over the sources of ``uncertainty.rank_uncertainty``.
 
     The groups and their draws are those of ``rank_uncertainty`` with the same
     arguments: ``sampling`` re-samples the counts (binomial/Poisson, suppressed parts
@@ -497,7 +506,8 @@ def index_sobol(
     if sampling:
         samplers["sampling"] = lambda m, rng: _draw_values(counts, spec, catalogue, areas, m, rng)
     if weight_concentration is not None:
-        samplers["weights"] = lambda m, rng: _draw_weights(spec, m, rng, weight_concentration, False)[:, 0, :]
+        samplers["weights"] = lambda m, rng: _draw_weights(spec, m, rng, weight_concentration,
+                                                           False)[:, 0, :]
     if methods:
         samplers["method"] = lambda m, rng: rng.integers(0, len(methods), size=m)
     if leave_one_out:

@@ -22,7 +22,7 @@ def test_squares_across_a_50_m_strip_are_neighbours_at_100_m_not_at_10_m():
     assert neighbours_within(squares, reach=10, attach="none") == {"a": set(), "b": set()}
     assert neighbours_within(squares, reach=49, attach="none") == {"a": set(), "b": set()}
     assert neighbours_within(squares, reach=50) == {"a": {"b"}, "b": {"a"}}
-    assert neighbours_of(squares) == {"a": set(), "b": set()}  # shared-border contiguity stops at water
+    assert neighbours_of(squares) == {"a": set(), "b": set()}  # contiguity stops at the water
 
 
 def coast_with_island():
@@ -55,10 +55,12 @@ def test_cut_off_groups_are_joined_with_attach_components():
 def town():
     """A Voronoi town of 60 areas cut by a 120 m wide river, with an island off the coast."""
     rng = np.random.default_rng(7)
-    points = shapely.multipoints(np.c_[X0 + rng.uniform(0, 6000, 60), Y0 + rng.uniform(0, 6000, 60)])
+    xy = np.c_[X0 + rng.uniform(0, 6000, 60), Y0 + rng.uniform(0, 6000, 60)]
+    points = shapely.multipoints(xy)
     extent = box(0, 0, 6000, 6000)
     cells = shapely.get_parts(shapely.voronoi_polygons(points, extend_to=extent))
-    river = shapely.LineString([(X0 + 2500, Y0), (X0 + 3200, Y0 + 3000), (X0 + 2800, Y0 + 6000)]).buffer(60)
+    bed = [(X0 + 2500, Y0), (X0 + 3200, Y0 + 3000), (X0 + 2800, Y0 + 6000)]
+    river = shapely.LineString(bed).buffer(60)
     cells = shapely.intersection(cells, extent).tolist()
     cells = [shapely.difference(c, river) for c in cells] + [box(7500, 2000, 8000, 2500)]
     return layer([f"t{i:02d}" for i in range(len(cells))], cells)
@@ -128,5 +130,6 @@ def test_bad_layers_say_the_fix():
 
 
 def test_docstring_examples():
-    result = doctest.testmod(neighbours, optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE)
+    flags = doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE
+    result = doctest.testmod(neighbours, optionflags=flags)
     assert result.attempted > 0 and result.failed == 0

@@ -118,13 +118,16 @@ def test_groups_are_resampled_together():
 
 
 def test_a_group_with_no_effect_has_zero_indices_and_a_constant_output_nan():
-    samplers = {"x": lambda m, rng: rng.normal(size=m), "dummy": lambda m, rng: rng.integers(0, 5, m)}
+    samplers = {"x": lambda m, rng: rng.normal(size=m),
+                "dummy": lambda m, rng: rng.integers(0, 5, m)}
     res = group_sobol(samplers, lambda r: np.c_[r["x"], np.ones_like(r["x"])], n=1024, resamples=50)
     assert res.s1.shape == (2, 2)
     assert_array_equal(res.s1[1, 0], 0.0)
     assert_array_equal(res.st[1, 0], 0.0)
-    assert res.s1[0, 0] == pytest.approx(1.0, abs=0.15) and res.st[0, 0] == pytest.approx(1.0, abs=0.1)
-    assert res.variance[1] == 0 and np.isnan(res.s1[:, 1]).all() and np.isnan(res.st_high[:, 1]).all()
+    assert res.s1[0, 0] == pytest.approx(1.0, abs=0.15)
+    assert res.st[0, 0] == pytest.approx(1.0, abs=0.1)
+    assert res.variance[1] == 0
+    assert np.isnan(res.s1[:, 1]).all() and np.isnan(res.st_high[:, 1]).all()
     frame = res.to_frame(["y", "const"])
     assert list(frame.columns) == ["output", "group", "s1", "s1_low", "s1_high", "st", "st_low",
                                    "st_high", "interaction", "mean", "variance"]
@@ -174,23 +177,26 @@ def toy_spec():
 @pytest.fixture(scope="module")
 def toy_sobol():
     return index_sobol(toy_counts(), toy_spec(), CAT, areas=AREAS, weight_concentration=20.0,
-                       methods=METHODS, leave_one_out=True, n=256, seed=4, resamples=100)
+                       methods=METHODS, leave_one_out=True, n=512, seed=4, resamples=100)
 
 
 def test_index_sobol_on_a_small_case(toy_sobol):
     t = toy_sobol
-    assert t.attrs["evaluations"] == 256 * 6
+    assert t.attrs["evaluations"] == 512 * 6
     assert set(t["group"]) == {"sampling", "weights", "method", "indicator_set"}
     first = t[t["area"] == "A"]
     assert (first["mean"] == 1).all() and (first["variance"] == 0).all()
     assert first[["s1", "st", "s1_low", "st_high"]].isna().all().all()  # no variance: NaN, not 0
-    rest = t[t["area"] != "A"]
-    assert rest[["s1", "st"]].notna().all().all()
-    tol = 0.1  # Monte Carlo error at n = 256
+    assert t.loc[t["area"] != "A", ["s1", "st"]].notna().all().all()
+    # F is almost always last: its small variance rests on a few runs, and its indices are
+    # noisy. The bounds are checked where the rank really varies (held for seeds 0-19).
+    rest = t[t["variance"] > 0.1]
+    assert set(rest["area"]) == {"B", "C", "D", "E"}
+    tol = 0.12  # Monte Carlo error at n = 512
     assert rest["s1"].between(-tol, 1 + tol).all() and rest["st"].between(-tol, 1 + tol).all()
     assert (rest["s1"] <= rest["st"] + tol).all()
-    assert (rest.groupby("area")["s1"].sum() <= 1 + 2 * tol).all()
-    assert (rest.groupby("area")["st"].sum() >= 1 - 2 * tol).all()
+    assert (rest.groupby("area")["s1"].sum() <= 1 + tol).all()
+    assert (rest.groupby("area")["st"].sum() >= 1 - tol).all()
     # Close shares on few hundred people: sampling moves the ranks of B-F most.
     main = rest.loc[rest.groupby("area")["st"].idxmax(), "group"]
     assert (main == "sampling").sum() >= 3
@@ -198,7 +204,7 @@ def test_index_sobol_on_a_small_case(toy_sobol):
 
 def test_index_sobol_is_deterministic_and_methods_that_agree_have_no_effect(toy_sobol):
     again = index_sobol(toy_counts(), toy_spec(), CAT, areas=AREAS, weight_concentration=20.0,
-                        methods=METHODS, leave_one_out=True, n=256, seed=4, resamples=100)
+                        methods=METHODS, leave_one_out=True, n=512, seed=4, resamples=100)
     pd.testing.assert_frame_equal(again, toy_sobol)
     same = index_sobol(toy_counts(), toy_spec(), CAT, areas=AREAS, methods=["z/weighted_mean"] * 2,
                        n=64, seed=1, resamples=0, output="top_k", k=2)
@@ -224,5 +230,6 @@ def test_index_scorer_reproduces_the_point_index():
 
 
 def test_docstring_examples():
-    result = doctest.testmod(sensitivity, optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE)
+    flags = doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE
+    result = doctest.testmod(sensitivity, optionflags=flags)
     assert result.attempted > 0 and result.failed == 0

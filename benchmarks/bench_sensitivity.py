@@ -16,7 +16,7 @@ import time
 
 import pandas as pd
 
-from levekar.io import demo_as_study
+from levekar.demo import demo_study
 from levekar.neighbours import moran_by_reach
 from levekar.pipeline import run
 from levekar.sensitivity import index_sobol
@@ -27,25 +27,23 @@ def main() -> None:
     ap.add_argument("--n", type=int, default=1024)
     ap.add_argument("--reaches", type=float, nargs="+", default=[0, 100, 300, 500, 1000, 2000])
     args = ap.parse_args()
-    results = run(demo_as_study())
-    sc = results.study.config.selection
-    counts = results.counts[results.counts["year"] == results.year]
-    index = results.index
-    eligible = index.loc[index["population"].fillna(0) >= sc.min_population, "code"].tolist()
-    names = results.index.set_index("code")["name"]
-    opts = {"weight_concentration": sc.weight_concentration, "methods": sc.methods,
-            "leave_one_out": sc.leave_one_out}
+    results = run(demo_study())
+    data = results.data[results.year]
+    scores = results.scores[results.year]
+    eligible = scores.table.loc[scores.table["eligible"], "code"].tolist()
+    names = results.names
+    spec, k = results.spec, results.rule.k
     pd.set_option("display.width", 160)
     for output in ("rank", "top_k"):
         t0 = time.perf_counter()
-        table = index_sobol(counts, results.index_spec, results.study.catalogue, areas=eligible,
-                            n=args.n, seed=1, output=output, k=sc.k, **opts)
+        table = index_sobol(data, spec, results.study.catalogue, areas=eligible, options=scores.options,
+                            n=args.n, seed=1, output=output, k=k)
         seconds = time.perf_counter() - t0
-        print(f"\n{output}: {len(eligible)} areas x {len(results.index_spec.indicators)} "
+        print(f"\n{output}: {len(eligible)} areas x {len(spec.indicators)} "
               f"indicators, n = {args.n}, {table.attrs['evaluations']:,} index evaluations, "
               f"{seconds:.2f} s")
-        table.insert(1, "name", table["area"].map(names))
-        wide = table.pivot_table(index=["area", "name", "mean"], columns="group",
+        table.insert(1, "name", table["code"].map(names))
+        wide = table.pivot_table(index=["code", "name", "mean"], columns="group",
                                  values=["s1", "st"])
         wide.columns = [f"{a}_{b}" for a, b in wide.columns]
         wide = wide.reset_index().sort_values("mean", ascending=output == "rank")

@@ -39,6 +39,8 @@ import pandas as pd
 if TYPE_CHECKING:  # pragma: no cover
     from .catalogue import Catalogue
     from .index import IndexSpec
+    from .indicators import YearData
+    from .uncertainty import UncertaintyOptions
 
 __all__ = [
     "GROUPS",
@@ -385,7 +387,7 @@ def rank_sobol(
     Returns
     -------
     pandas.DataFrame
-        One row per area and group: ``area, group, s1, s1_low, s1_high, st, st_low,
+        One row per area and group: ``code, group, s1, s1_low, s1_high, st, st_low,
         st_high, interaction, mean, variance`` (``mean`` is the mean rank or P(top k)
         over the base runs). An area whose output never varies (always ranked first,
         say) has ``variance`` 0 and NaN indices. ``attrs`` holds ``n`` and
@@ -406,7 +408,7 @@ def rank_sobol(
         return ranks if output == "rank" else (ranks <= k).astype(float)
 
     res = group_sobol(ordered, model, n=n, seed=seed, resamples=resamples, confidence=confidence)
-    table = res.to_frame(list(areas), name="area")
+    table = res.to_frame(list(areas), name="code")
     table.attrs.update(n=res.n, evaluations=res.evaluations, output=output, k=k)
     return table
 
@@ -459,65 +461,68 @@ def index_scorer(spec: IndexSpec, *, observed: np.ndarray, methods: Sequence[str
 
 
 def index_sobol(
-    counts: pd.DataFrame,
+    data: YearData,
     spec: IndexSpec,
     catalogue: Catalogue,
     *,
     areas: list[str],
-    sampling: bool = True,
-    weight_concentration: float | None = None,
-    methods: list[str] | None = None,
-    leave_one_out: bool = False,
+    options: UncertaintyOptions,
     output: str = "rank",
     k: int = 3,
     n: int = 1024,
-    seed: int = 0,
+    seed: int | None = None,
     resamples: int = 200,
     confidence: float = 0.90,
 ) -> pd.DataFrame:
-    """Sobol indices of each area's rank over the sources of ``uncertainty.rank_uncertainty``.
+    """Sobol indices of each area's rank over the sources of :func:`levekar.uncertainty.score_year`.
 
-    The groups and their draws are those of ``rank_uncertainty`` with the same
-    arguments: ``sampling`` re-samples the counts (binomial/Poisson, suppressed parts
+    The groups and their draws are those of the run's Monte Carlo with the same
+    options: ``sampling`` re-samples the counts (binomial/Poisson, suppressed parts
     within their bounds), ``weights`` is a Dirichlet draw with concentration
-    ``weight_concentration``, ``method`` a uniform choice among ``methods``, and
-    ``indicator_set`` a uniform choice of one indicator to leave out (from domains that
-    keep another). A source that is switched off is held at its point value and is not
-    a group. The index is recomputed ``n * (g + 2)`` times.
+    ``options.weight_concentration``, ``method`` a uniform choice among
+    ``options.methods``, and ``indicator_set`` a uniform choice of one indicator to
+    leave out (:func:`levekar.uncertainty.droppable_indicators`). A source that is
+    switched off is held at its point value and is not a group. The index is
+    recomputed ``n * (g + 2)`` times.
 
     Parameters
     ----------
-    counts, spec, catalogue, areas
-        As for ``rank_uncertainty``: one year's aggregated counts, the index
-        specification, the indicator catalogue and the areas to rank.
-    sampling, weight_concentration, methods, leave_one_out
-        Which groups vary (see above).
-    output, k, n, seed, resamples, confidence
+    data, spec, catalogue
+        One year's data (:func:`levekar.indicators.year_data`), the index
+        specification and the indicator catalogue.
+    areas
+        The areas to rank (codes of ``data``).
+    options
+        Which groups vary (:class:`levekar.uncertainty.UncertaintyOptions`); ``draws`` is not used.
+    output, k, n, resamples, confidence
         See :func:`rank_sobol`.
+    seed
+        Default: ``options.seed``.
 
     Returns
     -------
     pandas.DataFrame
         As :func:`rank_sobol`.
     """
-    from .uncertainty import _draw_values, _draw_weights, _observed
+    from .uncertainty import _draw_values, _draw_weights, droppable_indicators
 
+    codes = list(data.codes)
+    rows = np.array([codes.index(a) for a in areas], dtype=np.int64)
+    methods = list(options.methods)
     samplers: dict[str, Sampler] = {}
-    if sampling:
-        samplers["sampling"] = lambda m, rng: _draw_values(counts, spec, catalogue, areas, m, rng)
-    if weight_concentration is not None:
-        samplers["weights"] = lambda m, rng: _draw_weights(spec, m, rng, weight_concentration,
+    if options.sampling:
+        samplers["sampling"] = lambda m, rng: _draw_values(data, rows, spec, catalogue, m, rng)
+    if options.weight_concentration is not None:
+        samplers["weights"] = lambda m, rng: _draw_weights(spec, m, rng, options.weight_concentration,
                                                            False)[:, 0, :]
     if methods:
         samplers["method"] = lambda m, rng: rng.integers(0, len(methods), size=m)
-    if leave_one_out:
-        domains = [i.domain for i in spec.indicators]
-        can = np.flatnonzero([d is None or domains.count(d) > 1 for d in domains])
+    if options.leave_one_out:
+        can = droppable_indicators(spec)
         if can.size:
             samplers["indicator_set"] = lambda m, rng: rng.choice(can, size=m)
     if not samplers:
         raise ValueError("index_sobol needs at least one source of uncertainty switched on.")
-    point = counts.assign(numerator_low=counts["numerator"], numerator_high=counts["numerator"])
-    scorer = index_scorer(spec, observed=_observed(point, spec, catalogue, areas), methods=methods)
-    return rank_sobol(scorer, samplers, areas=areas, output=output, k=k, n=n, seed=seed,
-                      resamples=resamples, confidence=confidence)
+    scorer = index_scorer(spec, observed=data.value[rows], methods=methods)
+    return rank_sobol(scorer, samplers, areas=areas, output=output, k=k, n=n,
+                      seed=options.seed if seed is None else seed, resamples=resamples, confidence=confidence)

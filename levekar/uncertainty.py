@@ -34,6 +34,7 @@ __all__ = [
     "RankUncertainty",
     "UncertaintyOptions",
     "YearScores",
+    "droppable_indicators",
     "rank_uncertainty",
     "score_year",
     "uncertainty_sources",
@@ -152,6 +153,12 @@ def _method_specs(spec: IndexSpec, methods: tuple[str, ...] | list[str]) -> list
     return out
 
 
+def droppable_indicators(spec: IndexSpec) -> np.ndarray:
+    """Positions of the indicators leave-one-out may drop: those whose domain keeps another."""
+    domains = [i.domain for i in spec.indicators]
+    return np.flatnonzero([d is None or domains.count(d) > 1 for d in domains])
+
+
 def _draw_weights(spec: IndexSpec, draws: int, rng: np.random.Generator, concentration: float | None,
                   leave_one_out: bool) -> np.ndarray | None:
     w = np.array([i.weight for i in spec.indicators], dtype=float)
@@ -161,11 +168,9 @@ def _draw_weights(spec: IndexSpec, draws: int, rng: np.random.Generator, concent
     if concentration is not None:
         out = rng.dirichlet(concentration * w / w.sum(), size=draws)
     if leave_one_out:
-        domains = [i.domain for i in spec.indicators]
-        # Only indicators whose domain keeps at least one other indicator can be left out.
-        can = np.array([domains.count(d) > 1 or d is None for d in domains])
-        if can.any():
-            drop = rng.choice(np.flatnonzero(can), size=draws)
+        can = droppable_indicators(spec)
+        if can.size:
+            drop = rng.choice(can, size=draws)
             out[np.arange(draws), drop] = 0.0
     return out[:, None, :]
 

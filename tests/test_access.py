@@ -291,15 +291,15 @@ def test_network_distances_match_an_independent_reference():
 
 @pytest.fixture(scope="module")
 def demo_layers():
-    from levekar._access_demo import make_access_layers
     from levekar.demo import make_demo_study
+    from levekar.demo.access import make_access_layers
 
     d = make_demo_study()
     return d, make_access_layers(d.grunnkretser, d.population, d.schools)
 
 
 def test_demo_layers_are_deterministic_and_plausible(demo_layers):
-    from levekar._access_demo import make_access_layers
+    from levekar.demo.access import make_access_layers
 
     d, layers = demo_layers
     again = make_access_layers(d.grunnkretser, d.population, d.schools)
@@ -360,7 +360,7 @@ def test_real_ssb_grid_to_real_schools(real_data):
     path = real_data / "skoler_fredrikstad_geokodet.geojson"
     if not grid_path.exists() or not path.exists():
         pytest.skip(f"real data missing: {grid_path.name} or {path.name}")
-    from levekar.io import read_population
+    from levekar.io.layers import read_population
 
     population = read_population(grid_path)
     schools = gpd.read_file(path).to_crs(CRS)

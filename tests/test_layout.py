@@ -10,8 +10,8 @@ import levekar
 
 PACKAGE = Path(levekar.__file__).resolve().parent
 # The analysis: pure functions over frames and small dataclasses.
-CORE = {"areas", "catalogue", "codes", "counterfactual", "crosswalk", "index", "indicators", "presets",
-        "reselection", "selection", "spatial", "targets", "uncertainty"}
+CORE = {"access", "areas", "catalogue", "codes", "counterfactual", "crosswalk", "index", "indicators", "presets",
+        "neighbours", "reselection", "selection", "sensitivity", "spatial", "targets", "uncertainty"}
 EDGES = ("levekar.io", "levekar.render", "levekar.cli", "levekar.study", "levekar.demo", "levekar.fetch",
          "levekar.pipeline", "levekar.publish")
 DRAWING = ("folium", "branca", "matplotlib", "jinja2", "openpyxl", "typer", "rich", "httpx")

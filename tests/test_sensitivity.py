@@ -18,6 +18,7 @@ from levekar.sensitivity import (
     sobol_indices,
     sobol_of_function,
 )
+from levekar.uncertainty import UncertaintyOptions
 
 CAT = load_catalogue()
 A_, B_ = 7.0, 0.1  # Ishigami constants
@@ -151,19 +152,20 @@ AREAS = ["A", "B", "C", "D", "E", "F"]
 METHODS = ["z/weighted_mean", "minmax/weighted_mean", "rank/weighted_mean"]
 
 
-def toy_counts():
+def toy_data():
     # A is far worse than everyone on every indicator (always ranked first); B-F are close.
+    from conftest import year_from_shares
+
     share = {"A": 0.45, "B": 0.12, "C": 0.11, "D": 0.10, "E": 0.09, "F": 0.06}
     den = {"A": 5000, "B": 300, "C": 250, "D": 400, "E": 200, "F": 350}
     tilt = np.linspace(-0.02, 0.02, 4)
-    rows = []
+    shares = {}
     for a in AREAS:
+        shares[a] = {}
         for t, ind in zip(tilt, INDICATORS, strict=True):
             p = share[a] + (t if a in "BD" else -t if a in "CE" else 0.0)
-            num = round(p * den[a])
-            rows.append({"area": a, "indicator": ind, "numerator": num, "numerator_low": num,
-                         "numerator_high": num, "denominator": den[a]})
-    return pd.DataFrame(rows)
+            shares[a][ind] = round(p * den[a]) / den[a]
+    return year_from_shares(shares, den)
 
 
 def toy_spec():
@@ -176,38 +178,40 @@ def toy_spec():
 
 @pytest.fixture(scope="module")
 def toy_sobol():
-    return index_sobol(toy_counts(), toy_spec(), CAT, areas=AREAS, weight_concentration=20.0,
-                       methods=METHODS, leave_one_out=True, n=512, seed=4, resamples=100)
+    return index_sobol(toy_data(), toy_spec(), CAT, areas=AREAS, n=512, seed=4, resamples=100,
+                       options=UncertaintyOptions(weight_concentration=20.0, methods=tuple(METHODS),
+                                                  leave_one_out=True))
 
 
 def test_index_sobol_on_a_small_case(toy_sobol):
     t = toy_sobol
     assert t.attrs["evaluations"] == 512 * 6
     assert set(t["group"]) == {"sampling", "weights", "method", "indicator_set"}
-    first = t[t["area"] == "A"]
+    first = t[t["code"] == "A"]
     assert (first["mean"] == 1).all() and (first["variance"] == 0).all()
     assert first[["s1", "st", "s1_low", "st_high"]].isna().all().all()  # no variance: NaN, not 0
-    assert t.loc[t["area"] != "A", ["s1", "st"]].notna().all().all()
+    assert t.loc[t["code"] != "A", ["s1", "st"]].notna().all().all()
     # F is almost always last: its small variance rests on a few runs, and its indices are
     # noisy. The bounds are checked where the rank really varies (held for seeds 0-19).
     rest = t[t["variance"] > 0.1]
-    assert set(rest["area"]) == {"B", "C", "D", "E"}
+    assert set(rest["code"]) == {"B", "C", "D", "E"}
     tol = 0.12  # Monte Carlo error at n = 512
     assert rest["s1"].between(-tol, 1 + tol).all() and rest["st"].between(-tol, 1 + tol).all()
     assert (rest["s1"] <= rest["st"] + tol).all()
-    assert (rest.groupby("area")["s1"].sum() <= 1 + tol).all()
-    assert (rest.groupby("area")["st"].sum() >= 1 - tol).all()
+    assert (rest.groupby("code")["s1"].sum() <= 1 + tol).all()
+    assert (rest.groupby("code")["st"].sum() >= 1 - tol).all()
     # Close shares on few hundred people: sampling moves the ranks of B-F most.
-    main = rest.loc[rest.groupby("area")["st"].idxmax(), "group"]
+    main = rest.loc[rest.groupby("code")["st"].idxmax(), "group"]
     assert (main == "sampling").sum() >= 3
 
 
 def test_index_sobol_is_deterministic_and_methods_that_agree_have_no_effect(toy_sobol):
-    again = index_sobol(toy_counts(), toy_spec(), CAT, areas=AREAS, weight_concentration=20.0,
-                        methods=METHODS, leave_one_out=True, n=512, seed=4, resamples=100)
+    again = index_sobol(toy_data(), toy_spec(), CAT, areas=AREAS, n=512, seed=4, resamples=100,
+                        options=UncertaintyOptions(weight_concentration=20.0, methods=tuple(METHODS),
+                                                   leave_one_out=True))
     pd.testing.assert_frame_equal(again, toy_sobol)
-    same = index_sobol(toy_counts(), toy_spec(), CAT, areas=AREAS, methods=["z/weighted_mean"] * 2,
-                       n=64, seed=1, resamples=0, output="top_k", k=2)
+    same = index_sobol(toy_data(), toy_spec(), CAT, areas=AREAS, n=64, seed=1, resamples=0, output="top_k", k=2,
+                       options=UncertaintyOptions(methods=("z/weighted_mean",) * 2))
     method = same[(same["group"] == "method") & (same["variance"] > 0)]
     assert not method.empty and (method["s1"] == 0).all() and (method["st"] == 0).all()
     assert same["mean"].between(0, 1).all()  # P(among the 2 worst)
@@ -216,9 +220,7 @@ def test_index_sobol_is_deterministic_and_methods_that_agree_have_no_effect(toy_
 
 def test_index_scorer_reproduces_the_point_index():
     spec = toy_spec()
-    counts = toy_counts()
-    wide = counts.assign(v=counts["numerator"] / counts["denominator"]).pivot(
-        index="area", columns="indicator", values="v")[list(INDICATORS)].to_numpy()
+    wide = toy_data().value
     scorer = index_scorer(spec, observed=wide, methods=METHODS)
     got = scorer(method_index=np.array([0, 2]))
     assert_allclose(got[0], scores_from_array(wide, spec)[1])

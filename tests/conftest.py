@@ -30,6 +30,36 @@ def real_data() -> Path:
     return SHARED_REAL
 
 
+def cli(capsys, *args):
+    """Run ``levekar ARGS`` in this process through the real entry point: (exit code, stdout, stderr)."""
+    from levekar.cli import main
+
+    try:
+        main(list(args))
+        code = 0
+    except SystemExit as exc:
+        code = exc.code if isinstance(exc.code, int) else 1
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+@pytest.fixture(scope="session")
+def demo_dir(tmp_path_factory):
+    """The demo's input files, written once; tests add their own files beside them, never change these."""
+    from levekar.demo import write_demo_inputs
+
+    folder = tmp_path_factory.mktemp("demo_inputs")
+    write_demo_inputs(folder)
+    return folder
+
+
+def edited_study(demo_dir, name, edit):
+    """A copy of the demo's study.toml, edited, beside the demo's files (which stay untouched)."""
+    cfg = demo_dir / f"{name}.toml"
+    cfg.write_text(edit((demo_dir / "study.toml").read_text(encoding="utf-8")), encoding="utf-8")
+    return cfg
+
+
 @pytest.fixture(scope="session")
 def demo_study():
     from levekar.demo import demo_study as demo_as_study

@@ -7,37 +7,10 @@ import sys
 import tomllib
 
 import pytest
+from conftest import cli, edited_study
 
 from levekar import __version__
 from levekar.cli import main
-
-
-def cli(capsys, *args):
-    """Run ``levekar ARGS`` in this process: (exit code, stdout, stderr)."""
-    try:
-        main(list(args))
-        code = 0
-    except SystemExit as exc:
-        code = exc.code if isinstance(exc.code, int) else 1
-    out, err = capsys.readouterr()
-    return code, out, err
-
-
-@pytest.fixture(scope="session")
-def demo_dir(tmp_path_factory):
-    """The demo's input files, written once; tests add their own study files beside them."""
-    from levekar.demo import write_demo_inputs
-
-    folder = tmp_path_factory.mktemp("demo_inputs")
-    write_demo_inputs(folder)
-    return folder
-
-
-def edited_study(demo_dir, name, edit):
-    """A copy of the demo's study.toml, edited, beside the demo's files (which stay untouched)."""
-    cfg = demo_dir / f"{name}.toml"
-    cfg.write_text(edit((demo_dir / "study.toml").read_text(encoding="utf-8")), encoding="utf-8")
-    return cfg
 
 
 def test_version_and_help(capsys):

@@ -18,12 +18,18 @@ def test_demo_is_fredrikstad_shaped(demo_study):
 
 
 def test_demo_is_deterministic():
-    a = make_demo_study(7)
-    b = make_demo_study(7)
+    from levekar.demo.generator import _generate
+
+    a = _generate.__wrapped__(7)  # generated twice, not served from the per-process cache
+    b = _generate.__wrapped__(7)
     pd.testing.assert_frame_equal(a.observations, b.observations)
     assert a.grunnkretser.geometry.geom_equals(b.grunnkretser.geometry).all()
     c = make_demo_study(8)
     assert not a.observations["numerator"].equals(c.observations["numerator"])
+    # The cache hands out copies: changing one leaves the next untouched.
+    d = make_demo_study(8)
+    d.observations.loc[0, "numerator"] = -1.0
+    assert make_demo_study(8).observations.loc[0, "numerator"] == c.observations.loc[0, "numerator"]
 
 
 def test_demo_codes_follow_the_kommune_history(demo_study):

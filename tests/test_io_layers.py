@@ -1,13 +1,11 @@
 """Reading boundary layers as users get them, and bad layers through the CLI."""
 
-import subprocess
-import sys
 
 import geopandas as gpd
 import pyogrio
 import pytest
 import shapely
-from conftest import box
+from conftest import box, cli, edited_study
 
 from levekar.errors import CRSError, DataError
 from levekar.io.layers import read_area_layer, read_population
@@ -84,17 +82,12 @@ def _bad_layers():
 
 
 @pytest.mark.parametrize(("name", "layer", "message"), _bad_layers(), ids=[b[0] for b in _bad_layers()])
-def test_bad_layers_exit_2_with_one_line(tmp_path, name, layer, message):
-    demo = tmp_path / "demo"
-    assert subprocess.run([sys.executable, "-m", "levekar.cli", "demo", "--out", str(demo)],
-                          capture_output=True).returncode == 0
-    bad = demo / f"{name}.gpkg"
+def test_bad_layers_exit_2_with_one_line(capsys, demo_dir, tmp_path, name, layer, message):
+    bad = demo_dir / f"{name}.gpkg"
     layer.to_file(bad)
-    cfg = demo / "study.toml"
-    cfg.write_text(cfg.read_text(encoding="utf-8").replace('"grunnkretser.gpkg"', f'"{bad.name}"'), encoding="utf-8")
-    r = subprocess.run([sys.executable, "-m", "levekar.cli", "run", "--config", str(cfg), "--out", str(tmp_path / "o")],
-                       capture_output=True, text=True)
-    assert r.returncode == 2
-    last = r.stderr.strip().splitlines()[-1]
+    cfg = edited_study(demo_dir, f"bad_{name}", lambda t: t.replace('"grunnkretser.gpkg"', f'"{bad.name}"'))
+    code, _, err = cli(capsys, "run", "--config", str(cfg), "--out", str(tmp_path / "o"))
+    assert code == 2
+    last = err.strip().splitlines()[-1]
     assert last.startswith("levekar: error: ") and bad.name in last and message in last
-    assert "Traceback" not in r.stderr
+    assert "Traceback" not in err

@@ -31,6 +31,8 @@ plausible round figure, marked "plausible" in :data:`INDICATOR_PARAMS`.
 
 from __future__ import annotations
 
+import copy
+import functools
 from dataclasses import dataclass, field
 
 import geopandas as gpd
@@ -427,7 +429,16 @@ def _recode_for_year(obs: pd.DataFrame, merged_pair: tuple[str, str], old_code: 
 
 
 def make_demo_study(seed: int = 2023) -> DemoStudy:
-    """Generate the synthetic Fredrikstad-like demo study (deterministic for ``seed``)."""
+    """Generate the synthetic Fredrikstad-like demo study (deterministic for ``seed``).
+
+    The study for a seed is generated once per process and each call returns a deep copy,
+    so callers may change what they get.
+    """
+    return copy.deepcopy(_generate(seed))
+
+
+@functools.lru_cache(maxsize=4)
+def _generate(seed: int) -> DemoStudy:
     rng = np.random.default_rng(seed)
     pieces, _ = _land(rng)
     n_islands = len(_ISLANDS)

@@ -53,8 +53,11 @@ def national_cells(n: int = 300_000, seed: int = 1) -> gpd.GeoDataFrame:
         cells = np.unique(np.r_[cells, np.floor(xy / 250).astype(np.int64)], axis=0)
     cells = cells[rng.permutation(len(cells))[:n]] * 250.0
     people = rng.integers(1, 200, n)
-    return gpd.GeoDataFrame({"popTot": people}, geometry=shapely.box(cells[:, 0], cells[:, 1], cells[:, 0] + 250,
-                                                                     cells[:, 1] + 250), crs=CRS)
+    return gpd.GeoDataFrame(
+        {"popTot": people},
+        geometry=shapely.box(cells[:, 0], cells[:, 1], cells[:, 0] + 250, cells[:, 1] + 250),
+        crs=CRS,
+    )
 
 
 def schools_near(cells: gpd.GeoDataFrame, n: int = 3000, seed: int = 2) -> gpd.GeoSeries:
@@ -70,7 +73,9 @@ def green_areas_near(cells: gpd.GeoDataFrame, n: int = 3000, seed: int = 3) -> g
     centres = c[rng.choice(len(c), n, replace=False)]
     angles = np.linspace(0, 2 * np.pi, 24, endpoint=False)
     rad = rng.uniform(80, 600, (n, 1)) * (1 + 0.3 * rng.uniform(-1, 1, (n, len(angles))))
-    rings = np.stack([centres[:, :1] + rad * np.cos(angles), centres[:, 1:] + rad * np.sin(angles)], axis=2)
+    rings = np.stack(
+        [centres[:, :1] + rad * np.cos(angles), centres[:, 1:] + rad * np.sin(angles)], axis=2
+    )
     return gpd.GeoSeries(shapely.polygons(rings), crs=CRS)
 
 
@@ -80,8 +85,11 @@ def areas_over(cells: gpd.GeoDataFrame, n: int = 14_000, seed: int = 4) -> gpd.G
     seeds = c[rng.choice(len(c), n, replace=False)] + rng.normal(0, 1, (n, 2))
     frame = shapely.box(X0 - 10_000, Y0 - 10_000, X0 + SIZE[0] + 10_000, Y0 + SIZE[1] + 10_000)
     polys = shapely.get_parts(shapely.voronoi_polygons(shapely.MultiPoint(seeds), extend_to=frame))
-    return gpd.GeoDataFrame({"code": [f"{i:08d}" for i in range(len(polys))]},
-                            geometry=shapely.intersection(polys, frame), crs=CRS)
+    return gpd.GeoDataFrame(
+        {"code": [f"{i:08d}" for i in range(len(polys))]},
+        geometry=shapely.intersection(polys, frame),
+        crs=CRS,
+    )
 
 
 def kommune_network(n_side: int = 100, seed: int = 5):
@@ -89,10 +97,16 @@ def kommune_network(n_side: int = 100, seed: int = 5):
     rng = np.random.default_rng(seed)
     g = np.arange(n_side) * 150.0
     gx, gy = np.meshgrid(g, g)
-    nodes = np.c_[gx.ravel(), gy.ravel()] + rng.uniform(-40, 40, (gx.size, 2)) + [250_000, 6_560_000]
+    nodes = (
+        np.c_[gx.ravel(), gy.ravel()] + rng.uniform(-40, 40, (gx.size, 2)) + [250_000, 6_560_000]
+    )
     ids = np.arange(gx.size).reshape(gx.shape)
-    pairs = np.r_[np.c_[ids[:, :-1].ravel(), ids[:, 1:].ravel()], np.c_[ids[:-1].ravel(), ids[1:].ravel()]]
-    lines = gpd.GeoSeries(shapely.linestrings(np.stack([nodes[pairs[:, 0]], nodes[pairs[:, 1]]], axis=1)), crs=CRS)
+    pairs = np.r_[
+        np.c_[ids[:, :-1].ravel(), ids[:, 1:].ravel()], np.c_[ids[:-1].ravel(), ids[1:].ravel()]
+    ]
+    lines = gpd.GeoSeries(
+        shapely.linestrings(np.stack([nodes[pairs[:, 0]], nodes[pairs[:, 1]]], axis=1)), crs=CRS
+    )
     lo, hi = nodes.min(axis=0), nodes.max(axis=0)
     origins = gpd.GeoSeries(shapely.points(rng.uniform(lo, hi, (10_000, 2))), crs=CRS)
     dest = gpd.GeoSeries(shapely.points(rng.uniform(lo, hi, (50, 2))), crs=CRS)
@@ -112,8 +126,10 @@ def timed(fn, runs: int) -> dict:
 
 def row(label: str, t: dict) -> str:
     w, c = t["wall"], t["cpu"]
-    return (f"| {label} | {statistics.median(w):.3f} ({min(w):.3f}–{max(w):.3f}) "
-            f"| {statistics.median(c):.3f} ({min(c):.3f}–{max(c):.3f}) |")
+    return (
+        f"| {label} | {statistics.median(w):.3f} ({min(w):.3f}–{max(w):.3f}) "
+        f"| {statistics.median(c):.3f} ({min(c):.3f}–{max(c):.3f}) |"
+    )
 
 
 def case_straight(runs: int) -> list[str]:
@@ -124,20 +140,38 @@ def case_straight(runs: int) -> list[str]:
     pts_frame = gpd.GeoDataFrame(geometry=points)
     school_frame = gpd.GeoDataFrame(geometry=schools)
     ours = nearest_distance(cells, schools)
-    (i, j), d = shapely.STRtree(schools.to_numpy()).query_nearest(points.to_numpy(), return_distance=True,
-                                                                  all_matches=False)
+    (i, j), d = shapely.STRtree(schools.to_numpy()).query_nearest(
+        points.to_numpy(), return_distance=True, all_matches=False
+    )
     assert np.allclose(ours["distance_m"].to_numpy()[i], d)
-    out = [f"{len(cells):,} cells (polygons) → {len(schools):,} school points; {len(areas):,} areas",
-           row("levekar `nearest_distance` (cells → centroids → k-d tree)", timed(lambda: nearest_distance(
-               cells, schools), runs)),
-           row("levekar `nearest_distance` (points given)", timed(lambda: nearest_distance(points, schools), runs)),
-           row("shapely `STRtree.query_nearest` (points given)", timed(
-               lambda: shapely.STRtree(schools.to_numpy()).query_nearest(points.to_numpy(), return_distance=True,
-                                                                         all_matches=False), runs)),
-           row("geopandas `sjoin_nearest` (points given)", timed(
-               lambda: gpd.sjoin_nearest(pts_frame, school_frame, distance_col="d"), runs)),
-           row("levekar `accessibility_by_area` (cells, 14,000 areas, 2 thresholds)", timed(
-               lambda: accessibility_by_area(cells, schools, areas, name="skole"), runs))]
+    out = [
+        f"{len(cells):,} cells (polygons) → {len(schools):,} school points; {len(areas):,} areas",
+        row(
+            "levekar `nearest_distance` (cells → centroids → k-d tree)",
+            timed(lambda: nearest_distance(cells, schools), runs),
+        ),
+        row(
+            "levekar `nearest_distance` (points given)",
+            timed(lambda: nearest_distance(points, schools), runs),
+        ),
+        row(
+            "shapely `STRtree.query_nearest` (points given)",
+            timed(
+                lambda: shapely.STRtree(schools.to_numpy()).query_nearest(
+                    points.to_numpy(), return_distance=True, all_matches=False
+                ),
+                runs,
+            ),
+        ),
+        row(
+            "geopandas `sjoin_nearest` (points given)",
+            timed(lambda: gpd.sjoin_nearest(pts_frame, school_frame, distance_col="d"), runs),
+        ),
+        row(
+            "levekar `accessibility_by_area` (cells, 14,000 areas, 2 thresholds)",
+            timed(lambda: accessibility_by_area(cells, schools, areas, name="skole"), runs),
+        ),
+    ]
     return out
 
 
@@ -146,32 +180,61 @@ def case_polygons(runs: int) -> list[str]:
     parks = green_areas_near(cells)
     points = gpd.GeoSeries(cells.geometry.centroid, crs=CRS)
     exact = nearest_distance(points, parks)["distance_m"].to_numpy()
-    out = [f"{len(cells):,} cell centroids → {len(parks):,} polygons (24 vertices, radius 80–600 m)",
-           row("levekar, `polygon_method='exact'` (shapely `STRtree.query_nearest`)",
-               timed(lambda: nearest_distance(points, parks), runs))]
+    out = [
+        f"{len(cells):,} cell centroids → {len(parks):,} polygons (24 vertices, radius 80–600 m)",
+        row(
+            "levekar, `polygon_method='exact'` (shapely `STRtree.query_nearest`)",
+            timed(lambda: nearest_distance(points, parks), runs),
+        ),
+    ]
     for spacing in (10.0, 100.0):
-        err = nearest_distance(points, parks, polygon_method="densify", spacing=spacing)["distance_m"] - exact
-        out.append(row(f"levekar, `polygon_method='densify'`, spacing {spacing:.0f} m (error vs exact: "
-                       f"{err.min():.3f} to {err.max():.3f} m, {(err > 1e-6).mean():.2%} of origins off)",
-                       timed(lambda s=spacing: nearest_distance(points, parks, polygon_method="densify",
-                                                                spacing=s), runs)))
+        err = (
+            nearest_distance(points, parks, polygon_method="densify", spacing=spacing)["distance_m"]
+            - exact
+        )
+        out.append(
+            row(
+                f"levekar, `polygon_method='densify'`, spacing {spacing:.0f} m (error vs exact: "
+                f"{err.min():.3f} to {err.max():.3f} m, {(err > 1e-6).mean():.2%} of origins off)",
+                timed(
+                    lambda s=spacing: nearest_distance(
+                        points, parks, polygon_method="densify", spacing=s
+                    ),
+                    runs,
+                ),
+            )
+        )
     return out
 
 
 def case_network(runs: int) -> list[str]:
     lines, origins, dest = kommune_network()
     net = network_from_lines(lines)
-    out = [f"network {net.report['n_edges']:,} edges / {net.n_nodes:,} nodes, {len(origins):,} origins, "
-           f"{len(dest):,} destinations",
-           row("levekar `network_from_lines` + `nearest_distance(kind='network')`", timed(
-               lambda: nearest_distance(origins, dest, kind="network", network=network_from_lines(lines)), runs)),
-           row("levekar `network_from_lines` alone", timed(lambda: network_from_lines(lines), runs)),
-           row("levekar `nearest_distance(kind='network')` on a built Network", timed(
-               lambda: nearest_distance(origins, dest, kind="network", network=net), runs))]
+    out = [
+        f"network {net.report['n_edges']:,} edges / {net.n_nodes:,} nodes, {len(origins):,} origins, "
+        f"{len(dest):,} destinations",
+        row(
+            "levekar `network_from_lines` + `nearest_distance(kind='network')`",
+            timed(
+                lambda: nearest_distance(
+                    origins, dest, kind="network", network=network_from_lines(lines)
+                ),
+                runs,
+            ),
+        ),
+        row("levekar `network_from_lines` alone", timed(lambda: network_from_lines(lines), runs)),
+        row(
+            "levekar `nearest_distance(kind='network')` on a built Network",
+            timed(lambda: nearest_distance(origins, dest, kind="network", network=net), runs),
+        ),
+    ]
     if nx is not None:
+
         def peer():
             g = nx.Graph()
-            g.add_weighted_edges_from(zip(net.u.tolist(), net.v.tolist(), net.length.tolist(), strict=True))
+            g.add_weighted_edges_from(
+                zip(net.u.tolist(), net.v.tolist(), net.length.tolist(), strict=True)
+            )
             from scipy.spatial import cKDTree
 
             tree = cKDTree(net.nodes)
@@ -180,8 +243,13 @@ def case_network(runs: int) -> list[str]:
             o = tree.query(shapely.get_coordinates(origins.to_numpy()))[1]
             return np.array([lengths.get(k, np.inf) for k in o.tolist()])
 
-        out.append(row(f"networkx {nx.__version__} graph + `multi_source_dijkstra_path_length` "
-                       "(nearest-node snapping)", timed(peer, runs)))
+        out.append(
+            row(
+                f"networkx {nx.__version__} graph + `multi_source_dijkstra_path_length` "
+                "(nearest-node snapping)",
+                timed(peer, runs),
+            )
+        )
     return out
 
 

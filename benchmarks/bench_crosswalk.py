@@ -28,7 +28,9 @@ def tessellation(n: int, seed: int, size: float = 600_000.0):
     frame = shapely.box(0, 6_500_000, size, 6_500_000 + size)
     cells = shapely.get_parts(shapely.voronoi_polygons(shapely.MultiPoint(pts), extend_to=frame))
     cells = shapely.intersection(cells, frame)
-    return gpd.GeoDataFrame({"code": [f"{seed}-{i}" for i in range(len(cells))]}, geometry=cells, crs=25833)
+    return gpd.GeoDataFrame(
+        {"code": [f"{seed}-{i}" for i in range(len(cells))]}, geometry=cells, crs=25833
+    )
 
 
 def run_method(method: str, n_src: int, n_tgt: int) -> dict:
@@ -40,7 +42,9 @@ def run_method(method: str, n_src: int, n_tgt: int) -> dict:
         from levekar.crosswalk import apply_crosswalk, crosswalk_from_overlay
 
         cw = crosswalk_from_overlay(src, tgt)
-        out, _ = apply_crosswalk(src[["code", "n"]].rename(columns={"code": "area"}), cw, value_columns=["n"])
+        out, _ = apply_crosswalk(
+            src[["code", "n"]].rename(columns={"code": "area"}), cw, value_columns=["n"]
+        )
         total = float(out["n"].sum())
     elif method == "tobler":
         from tobler.area_weighted import area_interpolate
@@ -81,14 +85,31 @@ def main() -> None:
         return
     rows = []
     for method in ("bare_shapely", "levekar", "tobler", "geopandas_overlay"):
-        res = subprocess.run([sys.executable, __file__, "--one", method, "--sources", str(args.sources),
-                              "--targets", str(args.targets)], capture_output=True, text=True, check=True)
+        res = subprocess.run(
+            [
+                sys.executable,
+                __file__,
+                "--one",
+                method,
+                "--sources",
+                str(args.sources),
+                "--targets",
+                str(args.targets),
+            ],
+            capture_output=True,
+            text=True,
+            check=True,
+        )
         rows.append(json.loads(res.stdout.strip().splitlines()[-1]))
     base = next(r for r in rows if r["method"] == "levekar")["seconds"]
-    print(f"{args.sources:,} sources onto {args.targets:,} targets (same inputs; time excludes building them)")
+    print(
+        f"{args.sources:,} sources onto {args.targets:,} targets (same inputs; time excludes building them)"
+    )
     print(f"{'method':<20}{'seconds':>9}{'x levekar':>11}{'peak MB':>9}  total")
     for r in rows:
-        print(f"{r['method']:<20}{r['seconds']:>9.2f}{r['seconds'] / base:>11.2f}{r['peak_mb']:>9.0f}  {r['total']:.6f}")
+        print(
+            f"{r['method']:<20}{r['seconds']:>9.2f}{r['seconds'] / base:>11.2f}{r['peak_mb']:>9.0f}  {r['total']:.6f}"
+        )
 
 
 if __name__ == "__main__":

@@ -36,15 +36,27 @@ def main() -> None:
     pd.set_option("display.width", 160)
     for output in ("rank", "top_k"):
         t0 = time.perf_counter()
-        table = index_sobol(data, spec, results.study.catalogue, areas=eligible, options=scores.options,
-                            n=args.n, seed=1, output=output, k=k)
+        table = index_sobol(
+            data,
+            spec,
+            results.study.catalogue,
+            areas=eligible,
+            options=scores.options,
+            n=args.n,
+            seed=1,
+            output=output,
+            k=k,
+        )
         seconds = time.perf_counter() - t0
-        print(f"\n{output}: {len(eligible)} areas x {len(spec.indicators)} "
-              f"indicators, n = {args.n}, {table.attrs['evaluations']:,} index evaluations, "
-              f"{seconds:.2f} s")
+        print(
+            f"\n{output}: {len(eligible)} areas x {len(spec.indicators)} "
+            f"indicators, n = {args.n}, {table.attrs['evaluations']:,} index evaluations, "
+            f"{seconds:.2f} s"
+        )
         table.insert(1, "name", table["code"].map(names))
-        wide = table.pivot_table(index=["code", "name", "mean"], columns="group",
-                                 values=["s1", "st"])
+        wide = table.pivot_table(
+            index=["code", "name", "mean"], columns="group", values=["s1", "st"]
+        )
         wide.columns = [f"{a}_{b}" for a, b in wide.columns]
         wide = wide.reset_index().sort_values("mean", ascending=output == "rank")
         print(wide.head(8).round(2).to_string(index=False))

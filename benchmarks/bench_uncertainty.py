@@ -26,19 +26,25 @@ def main() -> None:
     variants = {
         "sampling only": {},
         "sampling + weights + 3 methods + leave-one-out": {
-            "weight_concentration": 40.0, "methods": ("z/weighted_mean", "minmax/weighted_mean", "rank/weighted_mean"),
-            "leave_one_out": True},
+            "weight_concentration": 40.0,
+            "methods": ("z/weighted_mean", "minmax/weighted_mean", "rank/weighted_mean"),
+            "leave_one_out": True,
+        },
     }
     print(f"{len(areas)} areas x {len(spec.indicators)} indicators, {args.draws:,} draws")
     for label, opts in variants.items():
         tracemalloc.start()
         t0 = time.perf_counter()
         options = UncertaintyOptions(draws=args.draws, seed=1, **opts)
-        rank_uncertainty(data, spec, results.study.catalogue, rule=results.rule, areas=areas, options=options)
+        rank_uncertainty(
+            data, spec, results.study.catalogue, rule=results.rule, areas=areas, options=options
+        )
         seconds = time.perf_counter() - t0
         _, peak = tracemalloc.get_traced_memory()
         tracemalloc.stop()
-        print(f"{label:<48} {seconds:6.2f} s  {args.draws / seconds:9,.0f} draws/s  peak {peak / 2**20:6.0f} MiB")
+        print(
+            f"{label:<48} {seconds:6.2f} s  {args.draws / seconds:9,.0f} draws/s  peak {peak / 2**20:6.0f} MiB"
+        )
 
 
 if __name__ == "__main__":

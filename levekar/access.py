@@ -71,15 +71,21 @@ UNREACHABLE = (NO_GEOMETRY, NO_DESTINATION, OFF_NETWORK, DISCONNECTED)
 def _geoms(layer, what: str) -> np.ndarray:
     """The geometry array of a GeoDataFrame/GeoSeries in EPSG:25833, or a clear error."""
     if not isinstance(layer, gpd.GeoDataFrame | gpd.GeoSeries):
-        raise DataError(f"access: {what} must be a GeoDataFrame or GeoSeries, not {type(layer).__name__}.")
+        raise DataError(
+            f"access: {what} must be a GeoDataFrame or GeoSeries, not {type(layer).__name__}."
+        )
     if layer.crs is None:
-        raise CRSError(f"access: {what} has no CRS; it must be EPSG:{CRS_EPSG}. Use gdf.set_crs(...).")
+        raise CRSError(
+            f"access: {what} has no CRS; it must be EPSG:{CRS_EPSG}. Use gdf.set_crs(...)."
+        )
     if layer.crs.to_epsg() != CRS_EPSG:
         raise CRSError(
             f"access: {what} must have crs = EPSG:{CRS_EPSG}, not {layer.crs.to_string()}. "
             f"Use gdf.to_crs({CRS_EPSG})."
         )
-    return np.asarray(layer.geometry if isinstance(layer, gpd.GeoDataFrame) else layer, dtype=object)
+    return np.asarray(
+        layer.geometry if isinstance(layer, gpd.GeoDataFrame) else layer, dtype=object
+    )
 
 
 def _missing(geoms: np.ndarray) -> np.ndarray:
@@ -124,14 +130,18 @@ def origin_points(origins, *, land=None) -> gpd.GeoSeries:
     kinds = shapely.get_type_id(geoms)
     lines = ok & np.isin(kinds, [1, 2, 5])
     if lines.any():
-        raise DataError(f"access: origins must be points or polygons; {int(lines.sum())} are lines.")
+        raise DataError(
+            f"access: origins must be points or polygons; {int(lines.sum())} are lines."
+        )
     out[ok & (kinds == 0)] = geoms[ok & (kinds == 0)]
     poly = ok & (kinds != 0)
     if poly.any():
         out[poly] = _centres(geoms[poly])
     if land is not None:
         poly = ok & np.isin(kinds, [3, 6])
-        land_geom = land if isinstance(land, shapely.Geometry) else shapely.union_all(_geoms(land, "land"))
+        land_geom = (
+            land if isinstance(land, shapely.Geometry) else shapely.union_all(_geoms(land, "land"))
+        )
         shapely.prepare(land_geom)
         wet = poly & ~shapely.intersects(land_geom, out)
         if wet.any():
@@ -149,8 +159,11 @@ def _centres(geoms: np.ndarray) -> np.ndarray:
     the same point and ten times faster to get."""
     b = shapely.bounds(geoms)
     box_area = (b[:, 2] - b[:, 0]) * (b[:, 3] - b[:, 1])
-    rect = (shapely.get_type_id(geoms) == 3) & (shapely.get_num_coordinates(geoms) == 5) & np.isclose(
-        shapely.area(geoms), box_area, rtol=1e-12, atol=0.0)
+    rect = (
+        (shapely.get_type_id(geoms) == 3)
+        & (shapely.get_num_coordinates(geoms) == 5)
+        & np.isclose(shapely.area(geoms), box_area, rtol=1e-12, atol=0.0)
+    )
     out = np.empty(len(geoms), dtype=object)
     out[rect] = shapely.points((b[rect, 0] + b[rect, 2]) / 2, (b[rect, 1] + b[rect, 3]) / 2)
     out[~rect] = shapely.centroid(geoms[~rect])
@@ -230,8 +243,10 @@ def network_from_lines(lines, *, tolerance: float = 0.5) -> Network:
     kinds = shapely.get_type_id(geoms)
     if not np.isin(kinds, [1, 5]).all():
         bad = sorted({shapely.get_type_id(g) for g in geoms[~np.isin(kinds, [1, 5])]})
-        raise DataError(f"access: the network must be lines (LineString/MultiLineString); "
-                        f"found geometry type id(s) {bad}.")
+        raise DataError(
+            f"access: the network must be lines (LineString/MultiLineString); "
+            f"found geometry type id(s) {bad}."
+        )
     parts = shapely.get_parts(geoms)
     coords, which = shapely.get_coordinates(parts, return_index=True)
     if len(coords) < 2:
@@ -250,12 +265,20 @@ def network_from_lines(lines, *, tolerance: float = 0.5) -> Network:
     graph = sparse.coo_matrix((np.ones(keep.sum()), (u[keep], v[keep])), shape=(len(nodes),) * 2)
     n_comp, comp = connected_components(graph, directed=False)
     report = {
-        "n_lines": int(len(geoms)), "n_vertices": int(len(coords)), "n_nodes": int(len(nodes)),
-        "n_edges": int(keep.sum()), "merged_vertices": int(len(coords) - len(nodes)),
-        "collapsed_segments": int(loops.sum()), "duplicate_segments": int((~keep).sum()),
-        "n_components": int(n_comp), "length_m": float(length[keep].sum()), "tolerance_m": float(tolerance),
+        "n_lines": int(len(geoms)),
+        "n_vertices": int(len(coords)),
+        "n_nodes": int(len(nodes)),
+        "n_edges": int(keep.sum()),
+        "merged_vertices": int(len(coords) - len(nodes)),
+        "collapsed_segments": int(loops.sum()),
+        "duplicate_segments": int((~keep).sum()),
+        "n_components": int(n_comp),
+        "length_m": float(length[keep].sum()),
+        "tolerance_m": float(tolerance),
     }
-    return Network(nodes=nodes, u=u[keep], v=v[keep], length=length[keep], component=comp, report=report)
+    return Network(
+        nodes=nodes, u=u[keep], v=v[keep], length=length[keep], component=comp, report=report
+    )
 
 
 def _merge_close(coords: np.ndarray, tolerance: float) -> np.ndarray:
@@ -273,8 +296,9 @@ def _snap(net: Network, points: np.ndarray, max_snap: float):
     Returns ``(which, seg, t, dist)``: positions of the snapped points, their segment,
     the position along it (0 at ``u``, 1 at ``v``) and the snapping distance.
     """
-    idx, dist = net.tree.query_nearest(points, max_distance=max_snap, return_distance=True,
-                                       all_matches=False)
+    idx, dist = net.tree.query_nearest(
+        points, max_distance=max_snap, return_distance=True, all_matches=False
+    )
     which, seg = idx
     t = shapely.line_locate_point(net.segments[seg], points[which], normalized=True)
     return which, seg, np.nan_to_num(t), dist
@@ -292,7 +316,9 @@ def _access_points(geoms: np.ndarray, spacing: float) -> tuple[np.ndarray, np.nd
     return shapely.points(xy), owner
 
 
-def _network_nearest(net: Network, opts: np.ndarray, dgeoms: np.ndarray, max_snap: float, spacing: float):
+def _network_nearest(
+    net: Network, opts: np.ndarray, dgeoms: np.ndarray, max_snap: float, spacing: float
+):
     """Network distance from each origin point to the nearest destination (see module doc)."""
     n_o = len(opts)
     dist = np.full(n_o, np.nan)
@@ -313,8 +339,9 @@ def _network_nearest(net: Network, opts: np.ndarray, dgeoms: np.ndarray, max_sna
     polygonal = np.flatnonzero(np.isin(shapely.get_type_id(dgeoms), [3, 6]))
     inside_node, inside_owner = np.empty(0, int), np.empty(0, int)
     if len(polygonal):
-        q_node, q_poly = shapely.STRtree(dgeoms[polygonal]).query(shapely.points(net.nodes),
-                                                                  predicate="intersects")
+        q_node, q_poly = shapely.STRtree(dgeoms[polygonal]).query(
+            shapely.points(net.nodes), predicate="intersects"
+        )
         inside_node, inside_owner = q_node, polygonal[q_poly]
     virt_in = n + len(virt) + np.arange(len(inside_node))
     rows = np.r_[net.u, virt, virt, virt_in]
@@ -332,8 +359,9 @@ def _network_nearest(net: Network, opts: np.ndarray, dgeoms: np.ndarray, max_sna
     status[o_which] = DISCONNECTED
     if len(sources) == 0:
         return dist, dest, o_snap, d_snap, status, usable
-    node_dist, _, node_src = dijkstra(graph, directed=False, indices=sources, min_only=True,
-                                      return_predecessors=True)
+    node_dist, _, node_src = dijkstra(
+        graph, directed=False, indices=sources, min_only=True, return_predecessors=True
+    )
     # Origins leave their segment through u or v, or meet a destination on the same segment.
     Lo = net.length[o_seg]
     via_u = node_dist[net.u[o_seg]] + o_t * Lo
@@ -342,7 +370,8 @@ def _network_nearest(net: Network, opts: np.ndarray, dgeoms: np.ndarray, max_sna
     src_node = np.where(via_u <= via_v, net.u[o_seg], net.v[o_seg])
     src = node_src[src_node]
     same = pd.DataFrame({"o": np.arange(len(o_which)), "seg": o_seg, "t": o_t}).merge(
-        pd.DataFrame({"seg": a_seg, "ta": a_t, "a": np.arange(len(a_seg))}), on="seg")
+        pd.DataFrame({"seg": a_seg, "ta": a_t, "a": np.arange(len(a_seg))}), on="seg"
+    )
     if len(same):
         same["d"] = np.abs(same["t"] - same["ta"]) * net.length[same["seg"]] + a_dist[same["a"]]
         same = same.sort_values(["o", "d", "a"]).drop_duplicates("o")
@@ -376,8 +405,9 @@ def _euclidean_nearest(opts: np.ndarray, dgeoms: np.ndarray, polygon_method: str
         if polygon_method == "densify":
             d, i = _densified_nearest(opts, xy, dgeoms[other], spacing)
         else:
-            (o, j), dd = shapely.STRtree(dgeoms[other]).query_nearest(opts, return_distance=True,
-                                                                       all_matches=False)
+            (o, j), dd = shapely.STRtree(dgeoms[other]).query_nearest(
+                opts, return_distance=True, all_matches=False
+            )
             d, i = np.full(len(opts), np.inf), np.full(len(opts), -1)
             d[o], i[o] = dd, j
         closer = d < dist
@@ -403,7 +433,9 @@ def _densified_nearest(opts, xy, geoms, spacing):
     return d, i
 
 
-def _points_in(opts: np.ndarray, xy: np.ndarray, polys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def _points_in(
+    opts: np.ndarray, xy: np.ndarray, polys: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
     """Pairs (point, polygon) with the point in or on the polygon (bounding boxes, then exact)."""
     o, p = shapely.STRtree(polys).query(opts)
     hit = shapely.intersects_xy(polys[p], xy[o, 0], xy[o, 1])
@@ -469,17 +501,25 @@ def nearest_distance(
     if kind not in ("euclidean", "network"):
         raise DataError(f"access: kind must be 'euclidean' or 'network', got {kind!r}.")
     if polygon_method not in ("exact", "densify"):
-        raise DataError(f"access: polygon_method must be 'exact' or 'densify', got {polygon_method!r}.")
+        raise DataError(
+            f"access: polygon_method must be 'exact' or 'densify', got {polygon_method!r}."
+        )
     if spacing <= 0 or max_snap < 0:
-        raise DataError(f"access: spacing must be > 0 and max_snap >= 0 (got {spacing}, {max_snap}).")
+        raise DataError(
+            f"access: spacing must be > 0 and max_snap >= 0 (got {spacing}, {max_snap})."
+        )
     opts_all = np.asarray(origin_points(origins, land=land), dtype=object)
     dgeoms_all = _geoms(destinations, "destinations")
     o_ok = np.flatnonzero(~_missing(opts_all))
     d_ok = np.flatnonzero(~_missing(dgeoms_all))
     n = len(opts_all)
-    out = {"distance_m": np.full(n, np.nan), "destination": np.full(n, -1),
-           "origin_snap_m": np.full(n, np.nan), "destination_snap_m": np.full(n, np.nan),
-           "status": np.full(n, NO_GEOMETRY, dtype=object)}
+    out = {
+        "distance_m": np.full(n, np.nan),
+        "destination": np.full(n, -1),
+        "origin_snap_m": np.full(n, np.nan),
+        "destination_snap_m": np.full(n, np.nan),
+        "status": np.full(n, NO_GEOMETRY, dtype=object),
+    }
     if len(o_ok) and not len(d_ok):
         out["status"][o_ok] = NO_DESTINATION
     elif len(o_ok) and kind == "euclidean":
@@ -489,20 +529,26 @@ def nearest_distance(
         out["status"][o_ok] = OK
     elif len(o_ok):
         net = _as_network(network)
-        d, i, osn, dsn, st, usable = _network_nearest(net, opts_all[o_ok], dgeoms_all[d_ok], max_snap,
-                                                      spacing)
+        d, i, osn, dsn, st, usable = _network_nearest(
+            net, opts_all[o_ok], dgeoms_all[d_ok], max_snap, spacing
+        )
         i = np.where(i >= 0, d_ok[np.maximum(i, 0)], -1)
         if not usable.any():  # no destination reaches the network: nothing to be disconnected from
             st = np.where(st == DISCONNECTED, NO_DESTINATION, st)
-        for key, val in zip(("distance_m", "destination", "origin_snap_m", "destination_snap_m", "status"),
-                            (d, i, osn, dsn, st), strict=True):
+        for key, val in zip(
+            ("distance_m", "destination", "origin_snap_m", "destination_snap_m", "status"),
+            (d, i, osn, dsn, st),
+            strict=True,
+        ):
             out[key][o_ok] = val
     if len(o_ok) and len(d_ok) and kind == "network":
         _zero_inside(out, opts_all, o_ok, dgeoms_all, d_ok)
     return pd.DataFrame(out, index=origins.index)
 
 
-def _zero_inside(out: dict, opts: np.ndarray, o_ok: np.ndarray, dgeoms: np.ndarray, d_ok: np.ndarray) -> None:
+def _zero_inside(
+    out: dict, opts: np.ndarray, o_ok: np.ndarray, dgeoms: np.ndarray, d_ok: np.ndarray
+) -> None:
     """Origins inside a polygon destination: distance 0 to it, whatever the network says."""
     poly = d_ok[np.isin(shapely.get_type_id(dgeoms[d_ok]), [3, 6])]
     if not len(poly):
@@ -615,7 +661,9 @@ def _assign_areas(points: np.ndarray, areas: np.ndarray) -> tuple[np.ndarray, in
     return which, n_multi
 
 
-def _weighted_median(area: np.ndarray, dist: np.ndarray, people: np.ndarray, n_areas: int) -> np.ndarray:
+def _weighted_median(
+    area: np.ndarray, dist: np.ndarray, people: np.ndarray, n_areas: int
+) -> np.ndarray:
     """Per area, the smallest distance with at least half its people at or below it (NaN if none)."""
     keep = people > 0
     area, dist, people = area[keep], dist[keep], people[keep]
@@ -698,56 +746,91 @@ def accessibility_by_area(
 ['skole_innen_500m', 10.0, 40.0]]
     """
     thr = _check_thresholds(thresholds)
-    if not isinstance(name, str) or not name or not all(c.isalnum() or c == "_" for c in name) \
-            or name != name.lower():
+    if (
+        not isinstance(name, str)
+        or not name
+        or not all(c.isalnum() or c == "_" for c in name)
+        or name != name.lower()
+    ):
         raise DataError(f"access: name must be lower-case letters, digits and '_', got {name!r}.")
     if not isinstance(population, gpd.GeoDataFrame) or population_column not in population.columns:
         cols = list(population.columns) if hasattr(population, "columns") else []
-        raise DataError(f"access: the population layer needs a column {population_column!r}; "
-                        f"columns are {cols}.")
+        raise DataError(
+            f"access: the population layer needs a column {population_column!r}; "
+            f"columns are {cols}."
+        )
     people = pd.to_numeric(population[population_column], errors="coerce").to_numpy(dtype=float)
     bad = np.flatnonzero(~np.isfinite(people) | (people < 0))
     if len(bad):
-        raise DataError(f"access: population column {population_column!r}, row {int(bad[0])}: "
-                        f"{population[population_column].iloc[bad[0]]!r} is not a count of people.")
+        raise DataError(
+            f"access: population column {population_column!r}, row {int(bad[0])}: "
+            f"{population[population_column].iloc[bad[0]]!r} is not a count of people."
+        )
     area_geoms = _geoms(areas, "areas")
     if "code" not in areas.columns:
-        raise DataError(f"access: the area layer needs a column 'code'; columns are {list(areas.columns)}.")
+        raise DataError(
+            f"access: the area layer needs a column 'code'; columns are {list(areas.columns)}."
+        )
     codes = areas["code"].astype(str).to_numpy()
     year = _year(population, year)
     pts = origin_points(population, land=land)
     net = _as_network(network) if kind == "network" else None
-    nd = nearest_distance(pts, destinations, kind=kind, network=net, max_snap=max_snap, spacing=spacing)
+    nd = nearest_distance(
+        pts, destinations, kind=kind, network=net, max_snap=max_snap, spacing=spacing
+    )
     which, n_multi = _assign_areas(np.asarray(pts, dtype=object), area_geoms)
     code_of = np.where(which >= 0, codes[np.maximum(which, 0)], None)
     dist = nd["distance_m"].to_numpy()
     reach = nd["status"].to_numpy() == OK
     labels = _class_labels(thr)
-    cls = np.where(reach, np.searchsorted(thr, np.nan_to_num(dist, nan=np.inf), side="left"), len(labels) - 1)
+    cls = np.where(
+        reach, np.searchsorted(thr, np.nan_to_num(dist, nan=np.inf), side="left"), len(labels) - 1
+    )
     grid = gpd.GeoDataFrame(
-        {"code": code_of, "people": people, **{k: nd[k].to_numpy() for k in nd.columns},
-         "distance_class": np.asarray(labels, dtype=object)[cls]},
-        geometry=np.asarray(population.geometry, dtype=object), crs=CRS_EPSG, index=population.index)
+        {
+            "code": code_of,
+            "people": people,
+            **{k: nd[k].to_numpy() for k in nd.columns},
+            "distance_class": np.asarray(labels, dtype=object)[cls],
+        },
+        geometry=np.asarray(population.geometry, dtype=object),
+        crs=CRS_EPSG,
+        index=population.index,
+    )
     inside = which >= 0
     classes = _classes(codes, which[inside], cls[inside], people[inside], labels, year)
-    table = _table(codes, which[inside], dist[inside], reach[inside], people[inside], thr, name, year)
+    table = _table(
+        codes, which[inside], dist[inside], reach[inside], people[inside], thr, name, year
+    )
     dgeoms = _geoms(destinations, "destinations")
     acc = AccessAccounting(
-        name=name, kind=kind, thresholds=tuple(thr.tolist()), n_origins=len(pts),
+        name=name,
+        kind=kind,
+        thresholds=tuple(thr.tolist()),
+        n_origins=len(pts),
         n_destinations=len(dgeoms),
         n_destinations_unusable=_n_unusable(dgeoms, net, max_snap, spacing),
-        people_total=float(people.sum()), people_in_areas=float(people[inside].sum()),
+        people_total=float(people.sum()),
+        people_in_areas=float(people[inside].sum()),
         people_outside_areas=float(people[~inside].sum()),
         people_reachable=float(people[inside & reach].sum()),
         people_unreachable=float(people[inside & ~reach].sum()),
-        people_unreachable_by_reason={s: float(people[inside & (nd["status"].to_numpy() == s)].sum())
-                                      for s in UNREACHABLE},
-        n_origins_outside_areas=int((~inside).sum()), n_origins_on_area_borders=n_multi,
-        max_origin_snap=_max(nd["origin_snap_m"]), max_destination_snap=_max(nd["destination_snap_m"]),
+        people_unreachable_by_reason={
+            s: float(people[inside & (nd["status"].to_numpy() == s)].sum()) for s in UNREACHABLE
+        },
+        n_origins_outside_areas=int((~inside).sum()),
+        n_origins_on_area_borders=n_multi,
+        max_origin_snap=_max(nd["origin_snap_m"]),
+        max_destination_snap=_max(nd["destination_snap_m"]),
         network=dict(net.report) if net is not None else None,
     )
-    return Accessibility(table=table.drop(columns="numerator"), observations=_observations(table),
-                         classes=classes, grid=grid, accounting=acc)
+    return Accessibility(
+        table=table.drop(columns="numerator"),
+        observations=_observations(table),
+        classes=classes,
+        grid=grid,
+        accounting=acc,
+    )
 
 
 def _max(values: pd.Series) -> float:
@@ -758,9 +841,13 @@ def _max(values: pd.Series) -> float:
 def _check_thresholds(thresholds) -> np.ndarray:
     thr = np.asarray(list(thresholds), dtype=float)
     if thr.ndim != 1 or not len(thr) or not np.isfinite(thr).all() or (thr <= 0).any():
-        raise DataError(f"access: thresholds must be positive distances in metres, got {list(thresholds)}.")
+        raise DataError(
+            f"access: thresholds must be positive distances in metres, got {list(thresholds)}."
+        )
     if (np.diff(thr) <= 0).any():
-        raise DataError(f"access: thresholds must be increasing and distinct, got {list(thresholds)}.")
+        raise DataError(
+            f"access: thresholds must be increasing and distinct, got {list(thresholds)}."
+        )
     return thr
 
 
@@ -787,10 +874,19 @@ def _n_unusable(dgeoms: np.ndarray, net: Network | None, max_snap: float, spacin
 
 def _classes(codes, area, cls, people, labels, year) -> pd.DataFrame:
     n = len(codes) * len(labels)
-    counts = np.bincount(area * len(labels) + cls, weights=people, minlength=n) if len(area) else np.zeros(n)
-    return pd.DataFrame({"code": np.repeat(codes, len(labels)), "year": year,
-                         "distance_class": np.tile(np.asarray(labels, dtype=object), len(codes)),
-                         "people": counts.astype(float)})
+    counts = (
+        np.bincount(area * len(labels) + cls, weights=people, minlength=n)
+        if len(area)
+        else np.zeros(n)
+    )
+    return pd.DataFrame(
+        {
+            "code": np.repeat(codes, len(labels)),
+            "year": year,
+            "distance_class": np.tile(np.asarray(labels, dtype=object), len(codes)),
+            "people": counts.astype(float),
+        }
+    )
 
 
 def _table(codes, area, dist, reach, people, thr, name, year) -> pd.DataFrame:
@@ -800,27 +896,46 @@ def _table(codes, area, dist, reach, people, thr, name, year) -> pd.DataFrame:
     total = np.bincount(area, weights=people, minlength=n)
     reached = np.bincount(area, weights=rp, minlength=n)
     with np.errstate(invalid="ignore", divide="ignore"):
-        mean = np.where(reached > 0, np.bincount(area, weights=d * rp, minlength=n) / reached, np.nan)
+        mean = np.where(
+            reached > 0, np.bincount(area, weights=d * rp, minlength=n) / reached, np.nan
+        )
     median = _weighted_median(area[reach], dist[reach], people[reach], n)
-    parts = [(f"{name}_avstand_snitt", "mean", mean, reached, mean),
-             (f"{name}_avstand_median", "median", median, reached, median)]
+    parts = [
+        (f"{name}_avstand_snitt", "mean", mean, reached, mean),
+        (f"{name}_avstand_median", "median", median, reached, median),
+    ]
     for t in thr:
         within = np.bincount(area, weights=np.where(d <= t, rp, 0.0), minlength=n)
         with np.errstate(invalid="ignore", divide="ignore"):
             share = np.where(total > 0, within / total, np.nan)
         parts.append((f"{name}_innen_{_fmt_m(t)}m", "share", share, total, within))
-    return pd.DataFrame({
-        "code": np.tile(codes, len(parts)), "year": year,
-        "indicator": np.repeat([p[0] for p in parts], n), "measure": np.repeat([p[1] for p in parts], n),
-        "value": np.concatenate([p[2] for p in parts]), "people": np.concatenate([p[3] for p in parts]),
-        "people_unreachable": np.tile(total - reached, len(parts)),
-        "numerator": np.concatenate([p[4] for p in parts])})
+    return pd.DataFrame(
+        {
+            "code": np.tile(codes, len(parts)),
+            "year": year,
+            "indicator": np.repeat([p[0] for p in parts], n),
+            "measure": np.repeat([p[1] for p in parts], n),
+            "value": np.concatenate([p[2] for p in parts]),
+            "people": np.concatenate([p[3] for p in parts]),
+            "people_unreachable": np.tile(total - reached, len(parts)),
+            "numerator": np.concatenate([p[4] for p in parts]),
+        }
+    )
 
 
 def _observations(table: pd.DataFrame) -> pd.DataFrame:
     """The table as levekar's tidy observations (``code`` for ``area``)."""
     num = table["numerator"].where(table["people"] > 0)
-    status = np.select([num.isna(), (table["measure"] == "share") & (num == 0)], ["..", "-"], default="")
-    return pd.DataFrame({"code": table["code"], "year": table["year"], "indicator": table["indicator"],
-                         "numerator": num.astype(float), "denominator": table["people"].astype(float),
-                         "status": status})
+    status = np.select(
+        [num.isna(), (table["measure"] == "share") & (num == 0)], ["..", "-"], default=""
+    )
+    return pd.DataFrame(
+        {
+            "code": table["code"],
+            "year": table["year"],
+            "indicator": table["indicator"],
+            "numerator": num.astype(float),
+            "denominator": table["people"].astype(float),
+            "status": status,
+        }
+    )

@@ -105,12 +105,16 @@ def standardise_layer(
             "Name the code column in the study configuration (code_column = ...)."
         )
     if name_column is not None and name_column not in gdf.columns:
-        raise DataError(f"{source}: no column {name_column!r} with area names; columns are {list(gdf.columns)}.")
+        raise DataError(
+            f"{source}: no column {name_column!r} with area names; columns are {list(gdf.columns)}."
+        )
     crs_in = _check_crs(gdf, source)
     report = LayerReport(source=source, n_features=len(gdf), crs_in=crs_in)
     codes = gdf[code_column]
     if codes.isna().any():
-        raise DataError(f"{source}: column {code_column!r} has {int(codes.isna().sum())} empty code(s).")
+        raise DataError(
+            f"{source}: column {code_column!r} has {int(codes.isna().sum())} empty code(s)."
+        )
     if code_width is not None:
         from .codes import normalise_codes
 
@@ -146,22 +150,32 @@ def standardise_layer(
             report.repaired.append(f"{code}: {why}")
         out.loc[invalid, "geometry"] = fixed
         if (out.geometry.is_empty | out.geometry.isna()).any():
-            raise GeometryError(f"{source}: make_valid left an empty geometry; check the input polygons.")
+            raise GeometryError(
+                f"{source}: make_valid left an empty geometry; check the input polygons."
+            )
     if len(dup):
         merged = sorted(set(dup))
-        out = out.dissolve(by="code", aggfunc={"name": "first", "level": "first"}, sort=True).reset_index()
+        out = out.dissolve(
+            by="code", aggfunc={"name": "first", "level": "first"}, sort=True
+        ).reset_index()
         out = out[["code", "name", "level", "geometry"]]
-        report.notes.append(f"{len(merged)} code(s) had several features and were dissolved: {merged[:10]}")
+        report.notes.append(
+            f"{len(merged)} code(s) had several features and were dissolved: {merged[:10]}"
+        )
     area = out.geometry.area
     if (area <= 0).any():
-        raise GeometryError(f"{source}: area(s) with zero area: {out.loc[area <= 0, 'code'].tolist()[:5]}.")
+        raise GeometryError(
+            f"{source}: area(s) with zero area: {out.loc[area <= 0, 'code'].tolist()[:5]}."
+        )
     return out.reset_index(drop=True), report
 
 
 def _close_slits(geom, width: float = 0.1):
     """Close slits narrower than ``width`` metres left between dissolved parts (a morphological
     closing with mitred corners), and drop the holes under 1 m² that such slits leave."""
-    closed = shapely.make_valid(geom.buffer(width / 2, join_style="mitre").buffer(-width / 2, join_style="mitre"))
+    closed = shapely.make_valid(
+        geom.buffer(width / 2, join_style="mitre").buffer(-width / 2, join_style="mitre")
+    )
     parts = []
     for p in shapely.get_parts(_polygonal_part(closed)):
         holes = [r for r in p.interiors if shapely.Polygon(r).area >= 1.0]
@@ -191,7 +205,9 @@ def lokalsamfunn_from_catchments(
     """
     for col in ("catchment", "lokalsamfunn"):
         if col not in mapping.columns:
-            raise DataError(f"{source}: missing column {col!r}; columns are {list(mapping.columns)}.")
+            raise DataError(
+                f"{source}: missing column {col!r}; columns are {list(mapping.columns)}."
+            )
     m = mapping.astype({"catchment": str, "lokalsamfunn": str})
     twice = m[m["catchment"].duplicated(keep=False)]
     if len(twice):
@@ -200,14 +216,20 @@ def lokalsamfunn_from_catchments(
         raise DataError(f"{source}: catchment {c!r} is mapped to more than one lokalsamfunn: {ls}.")
     unmapped = sorted(set(catchments["code"]) - set(m["catchment"]))
     if unmapped:
-        raise DataError(f"{source}: catchment(s) {unmapped[:5]} belong to no lokalsamfunn; add them to the table.")
+        raise DataError(
+            f"{source}: catchment(s) {unmapped[:5]} belong to no lokalsamfunn; add them to the table."
+        )
     unknown = sorted(set(m["catchment"]) - set(catchments["code"]))
     if unknown:
-        raise DataError(f"{source}: catchment code(s) {unknown[:5]} are not in the catchment layer.")
+        raise DataError(
+            f"{source}: catchment code(s) {unknown[:5]} are not in the catchment layer."
+        )
     joined = catchments[["code", "geometry"]].merge(m, left_on="code", right_on="catchment")
     if "lokalsamfunn_name" not in joined.columns:
         joined["lokalsamfunn_name"] = joined["lokalsamfunn"]
-    dissolved = joined.dissolve(by="lokalsamfunn", aggfunc={"lokalsamfunn_name": "first"}, sort=True)
+    dissolved = joined.dissolve(
+        by="lokalsamfunn", aggfunc={"lokalsamfunn_name": "first"}, sort=True
+    )
     out = gpd.GeoDataFrame(
         {
             "code": dissolved.index.astype(str),
@@ -243,14 +265,18 @@ def layer_topology(
     inter = shapely.intersection(geom[i], geom[j])
     area = shapely.area(inter)
     big = area > min_area
-    overlaps = pd.DataFrame({"code_a": codes[i[big]], "code_b": codes[j[big]], "area_m2": area[big]})
+    overlaps = pd.DataFrame(
+        {"code_a": codes[i[big]], "code_b": codes[j[big]], "area_m2": area[big]}
+    )
     overlaps["population"] = _people_in(inter[big], population, population_column)
     outline = shapely.union_all(geom)
     holes = []
     for poly in shapely.get_parts(outline):
         holes.extend(shapely.Polygon(ring) for ring in poly.interiors)
     holes = np.array([h for h in holes if h.area > min_area], dtype=object)
-    gaps = pd.DataFrame({"gap": np.arange(1, len(holes) + 1), "area_m2": shapely.area(holes) if len(holes) else []})
+    gaps = pd.DataFrame(
+        {"gap": np.arange(1, len(holes) + 1), "area_m2": shapely.area(holes) if len(holes) else []}
+    )
     gaps["population"] = _people_in(holes, population, population_column)
     return overlaps, gaps
 
@@ -259,7 +285,11 @@ def _people_in(areas: np.ndarray, population: gpd.GeoDataFrame | None, column: s
     """People inside each polygon: points counted where they lie, polygons spread by area."""
     if population is None or len(areas) == 0:
         return np.full(len(areas), np.nan)
-    pop = population.to_crs(CRS) if population.crs is not None and population.crs.to_epsg() != CRS else population
+    pop = (
+        population.to_crs(CRS)
+        if population.crs is not None and population.crs.to_epsg() != CRS
+        else population
+    )
     g = pop.geometry.to_numpy()
     counts = pd.to_numeric(pop[column], errors="coerce").fillna(0).to_numpy(dtype=float)
     if (shapely.get_type_id(g) == 0).all():

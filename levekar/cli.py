@@ -34,8 +34,12 @@ def _version(value: bool) -> None:
 
 @app.callback()
 def _main(
-    version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True,
-                                          help="Show the version and exit.")] = False,
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version", callback=_version, is_eager=True, help="Show the version and exit."
+        ),
+    ] = False,
     debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks for errors.")] = False,
 ) -> None:
     """Levekår (living conditions) analysis for Norwegian municipalities."""
@@ -55,7 +59,10 @@ def _progress():
 
 @app.command()
 def run(
-    config: Annotated[Path | None, typer.Option("--config", "-c", help="Study TOML file. Without it: the demo study.")] = None,
+    config: Annotated[
+        Path | None,
+        typer.Option("--config", "-c", help="Study TOML file. Without it: the demo study."),
+    ] = None,
     out: Annotated[Path, typer.Option("--out", "-o", help="Output folder.")] = Path("."),
 ) -> None:
     """Run the whole analysis and write data/processed/, maps/ and reports/ under OUT."""
@@ -77,23 +84,34 @@ def run(
 
 @app.command()
 def demo(
-    out: Annotated[Path, typer.Option("--out", "-o", help="Folder for the demo's input files and study.toml.")] = Path("levekar-demo"),
+    out: Annotated[
+        Path, typer.Option("--out", "-o", help="Folder for the demo's input files and study.toml.")
+    ] = Path("levekar-demo"),
     seed: Annotated[int, typer.Option(help="Seed for the synthetic data.")] = 2023,
 ) -> None:
     """Write the synthetic demo study's input files and its study.toml, to copy and edit."""
     from .demo import write_demo_inputs
 
     paths = write_demo_inputs(out, seed=seed)
-    typer.echo(f"Skrev {len(paths)} filer til {out} (syntetiske demodata). "
-               f"Kjør: levekar run --config {out / 'study.toml'} --out <mappe>")
+    typer.echo(
+        f"Skrev {len(paths)} filer til {out} (syntetiske demodata). "
+        f"Kjør: levekar run --config {out / 'study.toml'} --out <mappe>"
+    )
 
 
 @app.command()
 def reselect(
-    config: Annotated[Path | None, typer.Option("--config", "-c", help="Study TOML file. Without it: the demo study.")] = None,
-    years: Annotated[str, typer.Option("--years", "-y", help="Years to re-run, e.g. 2018-2023 or 2021,2023.")] = "",
+    config: Annotated[
+        Path | None,
+        typer.Option("--config", "-c", help="Study TOML file. Without it: the demo study."),
+    ] = None,
+    years: Annotated[
+        str, typer.Option("--years", "-y", help="Years to re-run, e.g. 2018-2023 or 2021,2023.")
+    ] = "",
     out: Annotated[Path, typer.Option("--out", "-o", help="Output folder.")] = Path("."),
-    spatial: Annotated[bool, typer.Option(help="Add Moran's I and LISA clusters (libpysal/esda).")] = True,
+    spatial: Annotated[
+        bool, typer.Option(help="Add Moran's I and LISA clusters (libpysal/esda).")
+    ] = True,
 ) -> None:
     """Re-run the selection rule on each year's data; write a table and a bokmål report section."""
     from .errors import ConfigError
@@ -116,15 +134,22 @@ def reselect(
     names = results.names
     for row in results.reselection.summary.itertuples():
         entered, left = names_of(row.entered, names), names_of(row.left, names)
-        console.print(f"{row.year}: {names_of(row.selected, names)}" + (f"  (kom inn: {entered})" if entered else "")
-                      + (f"  (gikk ut: {left})" if left else ""))
+        console.print(
+            f"{row.year}: {names_of(row.selected, names)}"
+            + (f"  (kom inn: {entered})" if entered else "")
+            + (f"  (gikk ut: {left})" if left else "")
+        )
     say(f"Ferdig: {len(paths)} filer under {out.resolve()}")
 
 
 def _mount_fetch() -> None:
     from .fetch.cli import fetch_app
 
-    app.add_typer(fetch_app, name="fetch", help="Fetch SSB tables, KLASS code changes, grunnkretser and schools.")
+    app.add_typer(
+        fetch_app,
+        name="fetch",
+        help="Fetch SSB tables, KLASS code changes, grunnkretser and schools.",
+    )
 
 
 _mount_fetch()
@@ -156,7 +181,9 @@ def _parse_years(text: str) -> list[int]:
 
 @app.command("index")
 def index_cmd(
-    input: Annotated[Path, typer.Argument(help="CSV, Parquet or GeoPackage with one row per area.")],
+    input: Annotated[
+        Path, typer.Argument(help="CSV, Parquet or GeoPackage with one row per area.")
+    ],
     spec: Annotated[Path, typer.Option("--spec", "-s", help="Index specification (TOML).")],
     out: Annotated[Path, typer.Option("--out", "-o", help="Output CSV.")] = Path("index.csv"),
 ) -> None:

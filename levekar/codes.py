@@ -30,8 +30,16 @@ CHANGE_TABLE_COLUMNS = ("old_code", "new_code", "date", "share")
 FREDRIKSTAD_HISTORY = [("0106", "3004", "2020-01-01"), ("3004", "3107", "2024-01-01")]
 # Kommune numbers changed by the 2020 and 2024 reforms for Fredrikstad and its neighbours
 # (Hvaler, Sarpsborg, Råde), old → new (SSB KLASS).
-KOMMUNE_RENUMBERING = {"0106": "3004", "3004": "3107", "0111": "3011", "3011": "3110", "0105": "3003",
-                       "3003": "3105", "0135": "3017", "3017": "3112"}
+KOMMUNE_RENUMBERING = {
+    "0106": "3004",
+    "3004": "3107",
+    "0111": "3011",
+    "3011": "3110",
+    "0105": "3003",
+    "3003": "3105",
+    "0135": "3017",
+    "3017": "3112",
+}
 
 
 def current_kommune(code: str) -> str:
@@ -47,7 +55,9 @@ def current_kommune(code: str) -> str:
     return code
 
 
-def normalise_codes(values: pd.Series, *, width: int, source: str = "input", column: str = "code") -> pd.Series:
+def normalise_codes(
+    values: pd.Series, *, width: int, source: str = "input", column: str = "code"
+) -> pd.Series:
     """Return ``values`` as zero-padded strings of ``width`` digits.
 
     Integers (``3107``), floats read from spreadsheets (``3107.0``) and strings
@@ -95,11 +105,15 @@ def _validate_changes(changes: pd.DataFrame, source: str) -> pd.DataFrame:
     out = changes.copy()
     out["old_code"] = out["old_code"].astype(str).str.strip()
     out["new_code"] = out["new_code"].astype(str).str.strip()
-    out["date"] = pd.to_datetime(out["date"].astype(str).str.strip(), format="ISO8601", errors="coerce")
+    out["date"] = pd.to_datetime(
+        out["date"].astype(str).str.strip(), format="ISO8601", errors="coerce"
+    )
     if out["date"].isna().any():
         bad = changes.loc[out["date"].isna().to_numpy(), "date"].iloc[0]
-        raise DataError(f"{source}: column 'date' has a value that is not a date: {bad!r}; "
-                        "write dates as YYYY-MM-DD, as SSB KLASS does.")
+        raise DataError(
+            f"{source}: column 'date' has a value that is not a date: {bad!r}; "
+            "write dates as YYYY-MM-DD, as SSB KLASS does."
+        )
     if "share" not in out.columns:
         out["share"] = 1.0
     out["share"] = pd.to_numeric(out["share"], errors="coerce")
@@ -144,8 +158,12 @@ def apply_code_changes(
         applies = (ref_date < date).to_numpy() & out[code_column].isin(step["old_code"]).to_numpy()
         if not applies.any():
             continue
-        moving = out[applies].merge(step[["old_code", "new_code", "share"]], left_on=code_column,
-                                    right_on="old_code", how="left")
+        moving = out[applies].merge(
+            step[["old_code", "new_code", "share"]],
+            left_on=code_column,
+            right_on="old_code",
+            how="left",
+        )
         moving[code_column] = moving["new_code"]
         moving["_weight"] = moving["_weight"] * moving["share"]
         moving = moving.drop(columns=["old_code", "new_code", "share"])

@@ -32,7 +32,9 @@ __all__ = ["COUNTERFACTUAL_COLUMNS", "counterfactuals"]
 COUNTERFACTUAL_COLUMNS = ["code", "selected_now", "kind", "indicator", "from", "to", "change"]
 
 
-def _first_crossing(inside_for, hi: float, inside_now: bool, grid: int = 32, rounds: int = 3) -> float | None:
+def _first_crossing(
+    inside_for, hi: float, inside_now: bool, grid: int = 32, rounds: int = 3
+) -> float | None:
     """Smallest t in (0, hi] where inside_for(ts) (vectorised over ts) differs from ``inside_now``.
 
     A grid search refined ``rounds`` times; each round is one batched index computation.
@@ -92,12 +94,19 @@ def counterfactuals(
     w0 = np.array([i.weight for i in spec.indicators], dtype=float)
     n_worse0 = data.worse.sum(axis=1)
 
-    def chosen(batch: np.ndarray, weights: np.ndarray | None = None, n_worse: np.ndarray | None = None):
+    def chosen(
+        batch: np.ndarray, weights: np.ndarray | None = None, n_worse: np.ndarray | None = None
+    ):
         if rule.uses_index:
             _, total = scores_from_array(batch, spec, weights=weights)
             return rule.choose(total, eligible=eligible, codes=codes)
-        return rule.choose(np.zeros(batch.shape[:2]), eligible=eligible,
-                           n_worse=n_worse if n_worse is not None else worse_in_batches(batch, data, catalogue).sum(-1))
+        return rule.choose(
+            np.zeros(batch.shape[:2]),
+            eligible=eligible,
+            n_worse=n_worse
+            if n_worse is not None
+            else worse_in_batches(batch, data, catalogue).sum(-1),
+        )
 
     base = chosen(values[None], n_worse=n_worse0[None])[0]
     rows = []
@@ -134,10 +143,16 @@ def counterfactuals(
                 return chosen(np.repeat(values[None], len(factors), axis=0), weights=w)[:, a]
 
             for direction, reach_w in ((-1.0, 0.999), (1.0, 9.0)):
-                t = _first_crossing(lambda ts, d=direction: in_for_weights(1.0 + d * ts), reach_w, inside)
+                t = _first_crossing(
+                    lambda ts, d=direction: in_for_weights(1.0 + d * ts), reach_w, inside
+                )
                 if t is not None and ("weight" not in best or t < best["weight"]["change"]):
-                    best["weight"] = {"indicator": ind.column, "from": w0[j], "to": w0[j] * (1 + direction * t),
-                                      "change": t}
+                    best["weight"] = {
+                        "indicator": ind.column,
+                        "from": w0[j],
+                        "to": w0[j] * (1 + direction * t),
+                        "change": t,
+                    }
         for kind, b in best.items():
             rows.append({"code": code, "selected_now": inside, "kind": kind, **b})
     return pd.DataFrame(rows, columns=COUNTERFACTUAL_COLUMNS)

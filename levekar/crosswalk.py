@@ -74,8 +74,12 @@ def _intersection_areas(a: np.ndarray, b: np.ndarray) -> np.ndarray:
         return shapely.area(shapely.intersection(a, b))
     bounds = np.linspace(0, n, workers + 1).astype(int)
     with ThreadPoolExecutor(max_workers=workers) as pool:
-        parts = pool.map(lambda k: shapely.area(shapely.intersection(a[bounds[k]:bounds[k + 1]],
-                                                                     b[bounds[k]:bounds[k + 1]])), range(workers))
+        parts = pool.map(
+            lambda k: shapely.area(
+                shapely.intersection(a[bounds[k] : bounds[k + 1]], b[bounds[k] : bounds[k + 1]])
+            ),
+            range(workers),
+        )
         return np.concatenate(list(parts))
 
 
@@ -107,7 +111,9 @@ def overlay_pairs(source: gpd.GeoDataFrame, target: gpd.GeoDataFrame) -> pd.Data
 def _check_pair(source: gpd.GeoDataFrame, target: gpd.GeoDataFrame) -> None:
     for name, layer in (("source", source), ("target", target)):
         if "code" not in layer.columns:
-            raise DataError(f"crosswalk: the {name} layer has no 'code' column; standardise it first.")
+            raise DataError(
+                f"crosswalk: the {name} layer has no 'code' column; standardise it first."
+            )
         if layer.crs is None:
             raise DataError(f"crosswalk: the {name} layer has no CRS.")
         if layer["code"].duplicated().any():
@@ -129,15 +135,19 @@ def _population_pieces(source, target, population, population_column):
     people on the land half.
     """
     if population_column not in population.columns:
-        raise DataError(f"crosswalk: the population layer has no column {population_column!r}; "
-                        f"columns are {list(population.columns)}.")
+        raise DataError(
+            f"crosswalk: the population layer has no column {population_column!r}; "
+            f"columns are {list(population.columns)}."
+        )
     if population.crs is None:
         raise DataError("crosswalk: the population layer has no CRS.")
     if not population.crs.equals(source.crs):
         population = population.to_crs(source.crs)
     counts = pd.to_numeric(population[population_column], errors="coerce").to_numpy(dtype=float)
     if np.isnan(counts).any() or (counts < 0).any():
-        raise DataError(f"crosswalk: population column {population_column!r} has missing or negative values.")
+        raise DataError(
+            f"crosswalk: population column {population_column!r} has missing or negative values."
+        )
     geom = population.geometry.to_numpy()
     if (shapely.get_type_id(geom) == 0).all():  # points
         src = _first_hit(geom, source.geometry.to_numpy())
@@ -161,10 +171,16 @@ def _polygon_population(source, target, cells, counts):
     by_source = pd.Series(density[c_idx] * a_cs).groupby(s_idx).sum()
     # Pieces source ∩ target, then cells ∩ pieces.
     pairs = overlay_pairs(source, target)
-    piece_geom = shapely.intersection(s_geom[pairs["i"].to_numpy()], target.geometry.to_numpy()[pairs["j"].to_numpy()])
+    piece_geom = shapely.intersection(
+        s_geom[pairs["i"].to_numpy()], target.geometry.to_numpy()[pairs["j"].to_numpy()]
+    )
     c2, p_idx, a_cp = _pair_areas(cells, piece_geom)
     pop = pd.Series(density[c2] * a_cp).groupby(p_idx).sum()
-    pieces = pairs.iloc[pop.index.to_numpy()][["i", "j"]].assign(pop=pop.to_numpy()).reset_index(drop=True)
+    pieces = (
+        pairs.iloc[pop.index.to_numpy()][["i", "j"]]
+        .assign(pop=pop.to_numpy())
+        .reset_index(drop=True)
+    )
     return pieces, by_source, outside_source
 
 
@@ -213,7 +229,9 @@ def crosswalk_from_overlay(
     if weighting not in WEIGHTINGS:
         raise DataError(f"crosswalk: weighting must be one of {WEIGHTINGS}, got {weighting!r}.")
     if weighting == "population" and population is None:
-        raise DataError("crosswalk: weighting='population' needs a population layer (points or grid cells).")
+        raise DataError(
+            "crosswalk: weighting='population' needs a population layer (points or grid cells)."
+        )
     _check_pair(source, target)
     source = source.reset_index(drop=True)
     target = target.reset_index(drop=True)
@@ -224,11 +242,17 @@ def crosswalk_from_overlay(
     pop_total = np.zeros(n)
     outside_source_pop = 0.0
     if weighting == "population":
-        pieces, by_source, outside_source_pop = _population_pieces(source, target, population, population_column)
+        pieces, by_source, outside_source_pop = _population_pieces(
+            source, target, population, population_column
+        )
         pop_total[by_source.index.to_numpy()] = by_source.to_numpy()
-        pairs = pairs.merge(pieces, on=["i", "j"], how="outer").fillna({"area": 0.0, "area_share": 0.0, "pop": 0.0})
+        pairs = pairs.merge(pieces, on=["i", "j"], how="outer").fillna(
+            {"area": 0.0, "area_share": 0.0, "pop": 0.0}
+        )
         has_pop = pop_total[pairs["i"].to_numpy()] > 0
-        pairs["population_share"] = np.where(has_pop, pairs["pop"] / np.where(has_pop, pop_total[pairs["i"]], 1), np.nan)
+        pairs["population_share"] = np.where(
+            has_pop, pairs["pop"] / np.where(has_pop, pop_total[pairs["i"]], 1), np.nan
+        )
         pairs["weight"] = np.where(has_pop, pairs["population_share"], pairs["area_share"])
         no_pop_sources = np.flatnonzero(pop_total == 0)
     else:
@@ -248,17 +272,21 @@ def crosswalk_from_overlay(
 
     codes_s = source["code"].to_numpy()
     codes_t = target["code"].to_numpy()
-    table = pd.DataFrame(
-        {
-            "source_code": codes_s[pairs["i"].to_numpy()],
-            "target_code": codes_t[pairs["j"].to_numpy()],
-            "weight": pairs["weight"].to_numpy(),
-            "area_share": pairs["area_share"].to_numpy(),
-            "population_share": pairs["population_share"].to_numpy(),
-            "population": pairs["pop"].to_numpy(),
-            "area_m2": pairs["area"].to_numpy(),
-        }
-    ).sort_values(["source_code", "target_code"], kind="stable").reset_index(drop=True)
+    table = (
+        pd.DataFrame(
+            {
+                "source_code": codes_s[pairs["i"].to_numpy()],
+                "target_code": codes_t[pairs["j"].to_numpy()],
+                "weight": pairs["weight"].to_numpy(),
+                "area_share": pairs["area_share"].to_numpy(),
+                "population_share": pairs["population_share"].to_numpy(),
+                "population": pairs["pop"].to_numpy(),
+                "area_m2": pairs["area"].to_numpy(),
+            }
+        )
+        .sort_values(["source_code", "target_code"], kind="stable")
+        .reset_index(drop=True)
+    )
 
     assigned = table.groupby("source_code")["weight"].sum().reindex(codes_s, fill_value=0.0)
     # Overlapping targets claim more than the whole source: share it out in proportion, and say so.
@@ -279,32 +307,68 @@ def crosswalk_from_overlay(
         {
             "source_code": un.index.to_numpy(),
             "share": un.to_numpy(),
-            "population": (un * pop_by_code.reindex(un.index)).to_numpy() if weighting == "population" else np.nan,
-            "reason": np.where(un.to_numpy() >= 1 - 1e-12, "outside every target area",
-                               "partly outside every target area"),
+            "population": (un * pop_by_code.reindex(un.index)).to_numpy()
+            if weighting == "population"
+            else np.nan,
+            "reason": np.where(
+                un.to_numpy() >= 1 - 1e-12,
+                "outside every target area",
+                "partly outside every target area",
+            ),
         }
     )
-    quality = _quality(source, target, table, unassigned, slivers, codes_s, pop_total, weighting,
-                       no_pop_sources, outside_source_pop, sliver_tolerance)
+    quality = _quality(
+        source,
+        target,
+        table,
+        unassigned,
+        slivers,
+        codes_s,
+        pop_total,
+        weighting,
+        no_pop_sources,
+        outside_source_pop,
+        sliver_tolerance,
+    )
     quality["n_gap_slivers"] = int(gap.sum())
     quality["sources_in_overlapping_targets"] = sorted(map(str, assigned.index[over]))
     return Crosswalk(
         table=table,
         unassigned=unassigned.reset_index(drop=True),
         quality=quality,
-        source_level=str(source["level"].iloc[0]) if "level" in source and len(source) else "source",
-        target_level=str(target["level"].iloc[0]) if "level" in target and len(target) else "target",
+        source_level=str(source["level"].iloc[0])
+        if "level" in source and len(source)
+        else "source",
+        target_level=str(target["level"].iloc[0])
+        if "level" in target and len(target)
+        else "target",
         weighting=weighting,
     )
 
 
-def _quality(source, target, table, unassigned, slivers, codes_s, pop_total, weighting,
-             no_pop_sources, outside_source_pop, tol) -> dict:
+def _quality(
+    source,
+    target,
+    table,
+    unassigned,
+    slivers,
+    codes_s,
+    pop_total,
+    weighting,
+    no_pop_sources,
+    outside_source_pop,
+    tol,
+) -> dict:
     n_targets = table.groupby("source_code")["target_code"].nunique()
     split = n_targets[n_targets > 1]
     sub = table[table["source_code"].isin(split.index)]
     split_detail: dict[str, dict[str, float]] = {}
-    for s, t, w in zip(sub["source_code"].tolist(), sub["target_code"].tolist(), sub["weight"].tolist(), strict=True):
+    for s, t, w in zip(
+        sub["source_code"].tolist(),
+        sub["target_code"].tolist(),
+        sub["weight"].tolist(),
+        strict=True,
+    ):
         split_detail.setdefault(str(s), {})[str(t)] = round(w, 6)
     total_area = float(source.geometry.area.sum())
     q = {
@@ -315,18 +379,24 @@ def _quality(source, target, table, unassigned, slivers, codes_s, pop_total, wei
         "sources_split": split_detail,
         "n_slivers": len(slivers),
         "sliver_tolerance": tol,
-        "area_assigned_share": float(table["area_m2"].sum() / total_area) if total_area else float("nan"),
+        "area_assigned_share": float(table["area_m2"].sum() / total_area)
+        if total_area
+        else float("nan"),
         "n_unassigned_sources": len(unassigned),
         "targets_without_source": sorted(set(target["code"]) - set(table["target_code"])),
     }
     if weighting == "population":
         total_pop = float(pop_total.sum())
-        pop_assigned = float((table["weight"] * table["source_code"].map(pd.Series(pop_total, index=codes_s))).sum())
+        pop_assigned = float(
+            (table["weight"] * table["source_code"].map(pd.Series(pop_total, index=codes_s))).sum()
+        )
         q.update(
             {
                 "population_total": total_pop,
                 "population_assigned": pop_assigned,
-                "population_assigned_share": pop_assigned / total_pop if total_pop else float("nan"),
+                "population_assigned_share": pop_assigned / total_pop
+                if total_pop
+                else float("nan"),
                 "population_outside_source_layer": outside_source_pop,
                 "sources_without_population": [str(codes_s[k]) for k in no_pop_sources],
             }
@@ -377,9 +447,11 @@ def apply_crosswalk(
             bad = num.isna() & values[col].notna()
             if bad.any():
                 row = int(np.flatnonzero(bad.to_numpy())[0])
-                raise DataError(f"apply_crosswalk: column {col!r}, row {row} (code {values['code'].iloc[row]!r}): "
-                                f"{values[col].iloc[row]!r} is not a number. Convert SSB symbols first "
-                                "(levekar.indicators.validate_observations does).")
+                raise DataError(
+                    f"apply_crosswalk: column {col!r}, row {row} (code {values['code'].iloc[row]!r}): "
+                    f"{values[col].iloc[row]!r} is not a number. Convert SSB symbols first "
+                    "(levekar.indicators.validate_observations does)."
+                )
     table = crosswalk.table[["source_code", "target_code", "weight"]]
     vals = values[["code", *by, *value_columns]].copy()
     for col in value_columns:
@@ -397,14 +469,18 @@ def apply_crosswalk(
     summed = summed.mask(has_na.reindex(summed.index))
     by_target = summed.reset_index().rename(columns={"target_code": "code"})
     un = crosswalk.unassigned
-    lost_un = vals[known].merge(un[["source_code", "share", "reason"]], left_on="code", right_on="source_code")
+    lost_un = vals[known].merge(
+        un[["source_code", "share", "reason"]], left_on="code", right_on="source_code"
+    )
     for col in value_columns:
         lost_un[col] = lost_un[col] * lost_un["share"]
     lost = pd.concat([unknown, lost_un.drop(columns=["source_code"])], ignore_index=True)
     return by_target, lost
 
 
-def population_by_target(crosswalk: Crosswalk, source_population: pd.Series | None = None) -> pd.Series:
+def population_by_target(
+    crosswalk: Crosswalk, source_population: pd.Series | None = None
+) -> pd.Series:
     """People per target area: each source's people split by the crosswalk's weights.
 
     Parameters
@@ -431,12 +507,35 @@ def population_by_target(crosswalk: Crosswalk, source_population: pd.Series | No
     return (t["weight"] * t["source_code"].map(pop_src).fillna(0)).groupby(t["target_code"]).sum()
 
 
-def total_crosswalk(codes, target: str, *, source_level: str = "source", target_level: str = "total") -> Crosswalk:
+def total_crosswalk(
+    codes, target: str, *, source_level: str = "source", target_level: str = "total"
+) -> Crosswalk:
     """A crosswalk that sends every source wholly to one target (e.g. all grunnkretser → the kommune)."""
     codes = pd.Index(codes).astype(str).unique()
-    table = pd.DataFrame({"source_code": codes, "target_code": target, "weight": 1.0, "area_share": 1.0,
-                          "population_share": np.nan, "population": np.nan, "area_m2": np.nan})
-    unassigned = pd.DataFrame({"source_code": pd.Series([], dtype=object), "share": [], "population": [],
-                               "reason": pd.Series([], dtype=object)})
-    return Crosswalk(table=table, unassigned=unassigned, quality={"n_sources": len(codes)},
-                     source_level=source_level, target_level=target_level, weighting="total")
+    table = pd.DataFrame(
+        {
+            "source_code": codes,
+            "target_code": target,
+            "weight": 1.0,
+            "area_share": 1.0,
+            "population_share": np.nan,
+            "population": np.nan,
+            "area_m2": np.nan,
+        }
+    )
+    unassigned = pd.DataFrame(
+        {
+            "source_code": pd.Series([], dtype=object),
+            "share": [],
+            "population": [],
+            "reason": pd.Series([], dtype=object),
+        }
+    )
+    return Crosswalk(
+        table=table,
+        unassigned=unassigned,
+        quality={"n_sources": len(codes)},
+        source_level=source_level,
+        target_level=target_level,
+        weighting="total",
+    )

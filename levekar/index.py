@@ -49,7 +49,15 @@ __all__ = [
 ]
 
 Normalisation = Literal[
-    "z", "minmax", "rank", "percentile", "decile", "score10", "distance_to_reference", "exponential", "none"
+    "z",
+    "minmax",
+    "rank",
+    "percentile",
+    "decile",
+    "score10",
+    "distance_to_reference",
+    "exponential",
+    "none",
 ]
 Aggregation = Literal["weighted_sum", "weighted_mean", "geometric", "rank_sum"]
 NORMALISATIONS = Normalisation.__args__
@@ -103,7 +111,9 @@ class IndexSpec(BaseModel):
         has_domain = [i.domain is not None for i in self.indicators]
         if self.domains is not None and not all(has_domain):
             missing = [i.column for i in self.indicators if i.domain is None]
-            raise ValueError(f"[index.domains] is given, so every indicator needs a domain; missing for {missing}")
+            raise ValueError(
+                f"[index.domains] is given, so every indicator needs a domain; missing for {missing}"
+            )
         if self.domains is not None:
             unknown = sorted(set(self.domains.weights) - {i.domain for i in self.indicators})
             if unknown:
@@ -146,7 +156,9 @@ def load_index_spec(spec: str | Path | dict, *, source: str | None = None) -> In
         raise SpecError(_format_validation(exc, src)) from None
 
 
-def _rank_last_axis(x: np.ndarray, *, method: str = "average", ascending: bool = True) -> np.ndarray:
+def _rank_last_axis(
+    x: np.ndarray, *, method: str = "average", ascending: bool = True
+) -> np.ndarray:
     """Ranks along the last axis (1 = lowest unless ``ascending=False``); missing values stay missing."""
     x = np.asarray(x, dtype=float)
     flat = x.reshape(-1, x.shape[-1]) if x.ndim > 1 else x[None, :]
@@ -173,8 +185,13 @@ def exponential_transform(rank: np.ndarray | pd.Series, n) -> np.ndarray:
     return -23.0 * np.log(1.0 - r * (1.0 - math.exp(-100.0 / 23.0)))
 
 
-def normalise_array(x: np.ndarray, method: str, *, higher_is_worse: bool = True,
-                    reference: float | np.ndarray | None = None) -> np.ndarray:
+def normalise_array(
+    x: np.ndarray,
+    method: str,
+    *,
+    higher_is_worse: bool = True,
+    reference: float | np.ndarray | None = None,
+) -> np.ndarray:
     """Normalise along the last axis (areas) so that higher means more deprived.
 
     ``x`` may carry leading axes (e.g. Monte Carlo draws); each slice along the last
@@ -182,7 +199,9 @@ def normalise_array(x: np.ndarray, method: str, *, higher_is_worse: bool = True,
     every statistic.
     """
     if method not in NORMALISATIONS:
-        raise SpecError(f"unknown normalisation {method!r}; use one of {', '.join(NORMALISATIONS)}.")
+        raise SpecError(
+            f"unknown normalisation {method!r}; use one of {', '.join(NORMALISATIONS)}."
+        )
     x = np.asarray(x, dtype=float)
     o = x if higher_is_worse else -x
     n = np.sum(~np.isnan(o), axis=-1, keepdims=True)
@@ -199,7 +218,11 @@ def normalise_array(x: np.ndarray, method: str, *, higher_is_worse: bool = True,
             mm = np.where(span > 0, (o - lo) / span, 0.0 * o)
             return mm if method == "minmax" else np.minimum(np.floor(1 + 9 * mm + 1e-9), 10)
         if method == "distance_to_reference":
-            ref = np.nanmean(x, axis=-1, keepdims=True) if reference is None else np.asarray(reference, dtype=float)
+            ref = (
+                np.nanmean(x, axis=-1, keepdims=True)
+                if reference is None
+                else np.asarray(reference, dtype=float)
+            )
             if np.any(ref == 0):
                 raise SpecError("distance_to_reference needs a non-zero reference value.")
             return (x / ref - 1.0) * (1.0 if higher_is_worse else -1.0)
@@ -213,15 +236,25 @@ def normalise_array(x: np.ndarray, method: str, *, higher_is_worse: bool = True,
     return exponential_transform(rank, n)
 
 
-def normalise(x: pd.Series, method: str, *, higher_is_worse: bool = True, reference: float | None = None) -> pd.Series:
+def normalise(
+    x: pd.Series, method: str, *, higher_is_worse: bool = True, reference: float | None = None
+) -> pd.Series:
     """Normalise one indicator (a Series over areas) so that higher means more deprived."""
     values = pd.to_numeric(x, errors="raise").to_numpy(dtype=float)
-    return pd.Series(normalise_array(values, method, higher_is_worse=higher_is_worse, reference=reference),
-                     index=x.index)
+    return pd.Series(
+        normalise_array(values, method, higher_is_worse=higher_is_worse, reference=reference),
+        index=x.index,
+    )
 
 
-def aggregate_array(scores: np.ndarray, weights: np.ndarray, method: str, *, missing: str = "error",
-                    names: list[str] | None = None) -> np.ndarray:
+def aggregate_array(
+    scores: np.ndarray,
+    weights: np.ndarray,
+    method: str,
+    *,
+    missing: str = "error",
+    names: list[str] | None = None,
+) -> np.ndarray:
     """Combine scores along the last axis (indicators) with ``weights``; leading axes are kept.
 
     ``weights`` has the shape of the last axis, or of ``scores`` (per-draw weights).
@@ -237,16 +270,20 @@ def aggregate_array(scores: np.ndarray, weights: np.ndarray, method: str, *, mis
     if missing == "error" and not avail.all():
         col = int(np.flatnonzero((~avail).reshape(-1, s.shape[-1]).any(axis=0))[0])
         name = names[col] if names else col
-        raise DataError(f"index: indicator {name!r} has missing values; set missing = 'reweight' to use the "
-                        "indicators that are available for each area.")
+        raise DataError(
+            f"index: indicator {name!r} has missing values; set missing = 'reweight' to use the "
+            "indicators that are available for each area."
+        )
     wmat = np.where(avail, w, 0.0)
     wsum = wmat.sum(axis=-1)
     values = np.where(avail, s, 0.0)
     with np.errstate(invalid="ignore", divide="ignore"):
         if method == "geometric":
             if np.any(values[avail] <= 0):
-                raise DataError("index: geometric aggregation needs positive scores; use minmax, percentile "
-                                "or rank normalisation, or an arithmetic aggregation.")
+                raise DataError(
+                    "index: geometric aggregation needs positive scores; use minmax, percentile "
+                    "or rank normalisation, or an arithmetic aggregation."
+                )
             out = np.exp((wmat * np.log(np.where(avail, values, 1.0))).sum(axis=-1) / wsum)
         elif method == "weighted_mean":
             out = (wmat * values).sum(axis=-1) / wsum
@@ -257,13 +294,17 @@ def aggregate_array(scores: np.ndarray, weights: np.ndarray, method: str, *, mis
 
 def _check_input(data: pd.DataFrame, spec: IndexSpec, source: str) -> None:
     if spec.id not in data.columns:
-        raise DataError(f"{source}: id column {spec.id!r} not found; columns are {list(data.columns)}.")
+        raise DataError(
+            f"{source}: id column {spec.id!r} not found; columns are {list(data.columns)}."
+        )
     dup = data[spec.id][data[spec.id].duplicated()]
     if len(dup):
         raise DataError(f"{source}: duplicate id {dup.iloc[0]!r} in column {spec.id!r}.")
     missing = [i.column for i in spec.indicators if i.column not in data.columns]
     if missing:
-        raise DataError(f"{source}: indicator column(s) {missing} not found; columns are {list(data.columns)}.")
+        raise DataError(
+            f"{source}: indicator column(s) {missing} not found; columns are {list(data.columns)}."
+        )
     for ind in spec.indicators:
         col = data[ind.column]
         if not pd.api.types.is_numeric_dtype(col):
@@ -271,22 +312,34 @@ def _check_input(data: pd.DataFrame, spec: IndexSpec, source: str) -> None:
             bad = num.isna() & col.notna()
             if bad.any():
                 row = int(np.flatnonzero(bad)[0])
-                raise DataError(f"{source}: column {ind.column!r}, row {row} (id {data[spec.id].iloc[row]!r}): "
-                                f"{col.iloc[row]!r} is not a number.")
+                raise DataError(
+                    f"{source}: column {ind.column!r}, row {row} (id {data[spec.id].iloc[row]!r}): "
+                    f"{col.iloc[row]!r} is not a number."
+                )
 
 
 def _weights(spec: IndexSpec, source: str) -> pd.Series:
     w = pd.Series({i.column: i.weight for i in spec.indicators}, dtype=float)
     # Published weights are often rounded (the English IoD's sum to 0.999): allow 0.005.
-    if spec.aggregation == "weighted_sum" and spec.domains is None and not math.isclose(w.sum(), 1.0, abs_tol=5e-3):
+    if (
+        spec.aggregation == "weighted_sum"
+        and spec.domains is None
+        and not math.isclose(w.sum(), 1.0, abs_tol=5e-3)
+    ):
         if spec.rescale_weights:
             return w / w.sum()
-        warnings.warn(f"{source}: indicator weights sum to {w.sum():.6g}, not 1; scores are on that scale. "
-                      "Set rescale_weights = true to rescale them.", UserWarning, stacklevel=3)
+        warnings.warn(
+            f"{source}: indicator weights sum to {w.sum():.6g}, not 1; scores are on that scale. "
+            "Set rescale_weights = true to rescale them.",
+            UserWarning,
+            stacklevel=3,
+        )
     return w
 
 
-def _references(data: pd.DataFrame | None, spec: IndexSpec, values: np.ndarray) -> list[float | None]:
+def _references(
+    data: pd.DataFrame | None, spec: IndexSpec, values: np.ndarray
+) -> list[float | None]:
     refs = []
     for k, ind in enumerate(spec.indicators):
         if spec.reference == "given":
@@ -313,12 +366,22 @@ def scores_from_array(
     ``({domain: (..., areas)}, total (..., areas))``.
     """
     values = np.asarray(values, dtype=float)
-    refs = references if references is not None else [i.reference if spec.reference == "given" else None
-                                                      for i in spec.indicators]
+    refs = (
+        references
+        if references is not None
+        else [i.reference if spec.reference == "given" else None for i in spec.indicators]
+    )
     if spec.normalisation == "distance_to_reference":
         norm = np.stack(
-            [normalise_array(values[..., k], spec.normalisation, higher_is_worse=ind.higher_is_worse,
-                             reference=refs[k]) for k, ind in enumerate(spec.indicators)],
+            [
+                normalise_array(
+                    values[..., k],
+                    spec.normalisation,
+                    higher_is_worse=ind.higher_is_worse,
+                    reference=refs[k],
+                )
+                for k, ind in enumerate(spec.indicators)
+            ],
             axis=-1,
         )
     else:
@@ -326,7 +389,11 @@ def scores_from_array(
         sign = np.array([1.0 if i.higher_is_worse else -1.0 for i in spec.indicators])
         oriented = np.moveaxis(values * sign, -1, -2)
         norm = np.moveaxis(normalise_array(oriented, spec.normalisation), -2, -1)
-    w = np.array([i.weight for i in spec.indicators], dtype=float) if weights is None else np.asarray(weights)
+    w = (
+        np.array([i.weight for i in spec.indicators], dtype=float)
+        if weights is None
+        else np.asarray(weights)
+    )
     names = [i.column for i in spec.indicators]
     if spec.domains is None:
         return {}, aggregate_array(norm, w, spec.aggregation, missing=spec.missing, names=names)
@@ -337,8 +404,13 @@ def scores_from_array(
         wd = w[..., idx]
         with np.errstate(invalid="ignore", divide="ignore"):
             wd = wd / wd.sum(axis=-1, keepdims=True)
-        dscores[d] = aggregate_array(norm[..., idx], wd, spec.aggregation, missing=spec.missing,
-                                     names=[names[k] for k in idx])
+        dscores[d] = aggregate_array(
+            norm[..., idx],
+            wd,
+            spec.aggregation,
+            missing=spec.missing,
+            names=[names[k] for k in idx],
+        )
     step = spec.domains
     dn = np.stack([normalise_array(dscores[d], step.normalisation) for d in domains], axis=-1)
     dw = np.array([step.weights.get(d, 0.0) if step.weights else 1.0 for d in domains], dtype=float)
@@ -355,8 +427,9 @@ def rank_worst_first(score: np.ndarray) -> np.ndarray:
     return _rank_last_axis(s, method="min", ascending=False)
 
 
-def index_from_spec(data: pd.DataFrame, spec: IndexSpec | dict | str | Path, *,
-                    source: str = "index input") -> pd.DataFrame:
+def index_from_spec(
+    data: pd.DataFrame, spec: IndexSpec | dict | str | Path, *, source: str = "index input"
+) -> pd.DataFrame:
     """Compute a composite index from a wide table (one row per area, one column per indicator).
 
     Returns a table with the id, one ``domain_<name>`` column per domain (when the
@@ -375,10 +448,16 @@ def index_from_spec(data: pd.DataFrame, spec: IndexSpec | dict | str | Path, *,
     if not isinstance(spec, IndexSpec):
         spec = load_index_spec(spec)
     _check_input(data, spec, source)
-    values = np.column_stack([pd.to_numeric(data[i.column], errors="coerce").to_numpy(dtype=float)
-                              for i in spec.indicators])
+    values = np.column_stack(
+        [
+            pd.to_numeric(data[i.column], errors="coerce").to_numpy(dtype=float)
+            for i in spec.indicators
+        ]
+    )
     w = _weights(spec, source).to_numpy()
-    dscores, total = scores_from_array(values, spec, weights=w, references=_references(data, spec, values))
+    dscores, total = scores_from_array(
+        values, spec, weights=w, references=_references(data, spec, values)
+    )
     out = pd.DataFrame({spec.id: data[spec.id].to_numpy()}, index=data.index)
     for d, sc in dscores.items():
         out[f"domain_{d}"] = sc
@@ -391,11 +470,17 @@ def index_from_spec(data: pd.DataFrame, spec: IndexSpec | dict | str | Path, *,
     return out
 
 
-DEFAULT_INDEX = {"normalisation": "z", "aggregation": "weighted_mean", "missing": "reweight",
-                 "domains": {"normalisation": "none", "aggregation": "weighted_mean"}}
+DEFAULT_INDEX = {
+    "normalisation": "z",
+    "aggregation": "weighted_mean",
+    "missing": "reweight",
+    "domains": {"normalisation": "none", "aggregation": "weighted_mean"},
+}
 
 
-def index_spec_for(raw: dict | None, catalogue, indicators: list[str], *, source: str = "study") -> IndexSpec:
+def index_spec_for(
+    raw: dict | None, catalogue, indicators: list[str], *, source: str = "study"
+) -> IndexSpec:
     """A study's index specification over the indicators it has data for.
 
     Parameters
@@ -420,13 +505,21 @@ def index_spec_for(raw: dict | None, catalogue, indicators: list[str], *, source
     spec_raw.setdefault("id", "code")
     if "indicators" not in spec_raw:
         spec_raw["indicators"] = [
-            {"column": i, "higher_is_worse": catalogue[i].direction == "higher_is_worse", "weight": 1.0,
-             "domain": catalogue[i].domain, "label": catalogue[i].short_label}
-            for i in indicators if catalogue[i].direction != "descriptive"
+            {
+                "column": i,
+                "higher_is_worse": catalogue[i].direction == "higher_is_worse",
+                "weight": 1.0,
+                "domain": catalogue[i].domain,
+                "label": catalogue[i].short_label,
+            }
+            for i in indicators
+            if catalogue[i].direction != "descriptive"
         ]
     spec = load_index_spec(spec_raw, source=f"{source}: [index]")
     unknown = [i.column for i in spec.indicators if i.column not in indicators]
     if unknown:
-        raise SpecError(f"{source}: index.indicators: {unknown} have no data in this study; "
-                        f"available: {indicators}.")
+        raise SpecError(
+            f"{source}: index.indicators: {unknown} have no data in this study; "
+            f"available: {indicators}."
+        )
     return spec

@@ -88,36 +88,48 @@ def validate_observations(
     bad_status = ~out["status"].isin(STATUS_SYMBOLS)
     if bad_status.any():
         row = int(np.flatnonzero(bad_status)[0])
-        raise DataError(f"{source}: row {row}, column 'status': unknown symbol {out['status'].iloc[row]!r}; "
-                        f"expected one of {list(STATUS_SYMBOLS)}.")
+        raise DataError(
+            f"{source}: row {row}, column 'status': unknown symbol {out['status'].iloc[row]!r}; "
+            f"expected one of {list(STATUS_SYMBOLS)}."
+        )
     unknown = ~out["indicator"].isin(list(catalogue))
     if unknown.any():
         row = int(np.flatnonzero(unknown)[0])
-        raise DataError(f"{source}: row {row}, column 'indicator': unknown indicator "
-                        f"{out['indicator'].iloc[row]!r}. Define it in the study's [indicators] table.")
+        raise DataError(
+            f"{source}: row {row}, column 'indicator': unknown indicator "
+            f"{out['indicator'].iloc[row]!r}. Define it in the study's [indicators] table."
+        )
     year = pd.to_numeric(out["year"], errors="coerce")
     if year.isna().any() or (year % 1 != 0).any():
         row = int(np.flatnonzero(year.isna() | (year % 1 != 0))[0])
-        raise DataError(f"{source}: row {row}, column 'year': {obs['year'].iloc[row]!r} is not a year.")
+        raise DataError(
+            f"{source}: row {row}, column 'year': {obs['year'].iloc[row]!r} is not a year."
+        )
     out["year"] = year.astype(int)
     if years is not None:
         outside = (out["year"] < years[0]) | (out["year"] > years[1])
         if outside.any():
             row = int(np.flatnonzero(outside)[0])
-            raise DataError(f"{source}: row {row}, column 'year': {out['year'].iloc[row]} is outside the "
-                            f"study's years {years[0]}–{years[1]}.")
+            raise DataError(
+                f"{source}: row {row}, column 'year': {out['year'].iloc[row]} is outside the "
+                f"study's years {years[0]}–{years[1]}."
+            )
     for col in ("numerator", "denominator"):
         raw = out[col]
         num = pd.to_numeric(raw, errors="coerce")
         bad = num.isna() & raw.notna()
         if bad.any():
             row = int(np.flatnonzero(bad)[0])
-            raise DataError(f"{source}: row {row}, column {col!r}: {raw.iloc[row]!r} is not a number.")
+            raise DataError(
+                f"{source}: row {row}, column {col!r}: {raw.iloc[row]!r} is not a number."
+            )
         out[col] = num.astype(float)
         neg = out[col] < 0
         if neg.any():
             row = int(np.flatnonzero(neg)[0])
-            raise DataError(f"{source}: row {row}, column {col!r}: negative count {out[col].iloc[row]:g}.")
+            raise DataError(
+                f"{source}: row {row}, column {col!r}: negative count {out[col].iloc[row]:g}."
+            )
     # Status symbols decide the numerator.
     out.loc[out["status"] == "-", "numerator"] = 0.0
     out.loc[out["status"].isin(["..", ":", "."]), "numerator"] = np.nan
@@ -128,15 +140,19 @@ def validate_observations(
     if over.any():
         row = int(np.flatnonzero(over)[0])
         r = out.iloc[row]
-        raise DataError(f"{source}: row {row}: numerator {r['numerator']:g} is above denominator "
-                        f"{r['denominator']:g} for share indicator {r['indicator']!r} (area {r['code']}, "
-                        f"year {r['year']}).")
+        raise DataError(
+            f"{source}: row {row}: numerator {r['numerator']:g} is above denominator "
+            f"{r['denominator']:g} for share indicator {r['indicator']!r} (area {r['code']}, "
+            f"year {r['year']})."
+        )
     dup = out.duplicated(["code", "year", "indicator"], keep=False)
     if dup.any():
         row = int(np.flatnonzero(dup)[0])
         r = out.iloc[row]
-        raise DataError(f"{source}: duplicate rows for area {r['code']!r}, year {r['year']}, indicator "
-                        f"{r['indicator']!r} (first at row {row}).")
+        raise DataError(
+            f"{source}: duplicate rows for area {r['code']!r}, year {r['year']}, indicator "
+            f"{r['indicator']!r} (first at row {row})."
+        )
     cols = list(OBS_COLUMNS) + (["approximate"] if "approximate" in out.columns else [])
     if "approximate" in out.columns:
         out["approximate"] = out["approximate"].fillna(False).astype(bool)
@@ -164,20 +180,32 @@ def observations_from_rates(
     for col in (code, year, rate):
         if col not in table.columns:
             raise DataError(f"{source}: no column {col!r}; columns are {list(table.columns)}.")
-    values = pd.to_numeric(table[rate].astype(str).str.replace(",", ".", regex=False).str.strip(), errors="coerce")
+    values = pd.to_numeric(
+        table[rate].astype(str).str.replace(",", ".", regex=False).str.strip(), errors="coerce"
+    )
     bad = values.isna() & table[rate].notna()
     if bad.any():
         row = int(np.flatnonzero(bad.to_numpy())[0])
-        raise DataError(f"{source}: row {row}, column {rate!r}: {table[rate].iloc[row]!r} is not a rate.")
+        raise DataError(
+            f"{source}: row {row}, column {rate!r}: {table[rate].iloc[row]!r} is not a rate."
+        )
     codes = table[code].astype(str).str.strip()
     pop = population if np.isscalar(population) else codes.map(population)
     pop = pd.Series(pop, index=table.index, dtype=float) if np.isscalar(pop) else pop.astype(float)
     if pop.isna().any():
         first = codes[pop.isna()].iloc[0]
         raise DataError(f"{source}: no population for area {first!r}; give one for every area.")
-    return pd.DataFrame({"code": codes, "year": table[year], "indicator": indicator,
-                         "numerator": values * pop / per, "denominator": pop,
-                         "status": np.where(values.isna(), "..", ""), "approximate": True})
+    return pd.DataFrame(
+        {
+            "code": codes,
+            "year": table[year],
+            "indicator": indicator,
+            "numerator": values * pop / per,
+            "denominator": pop,
+            "status": np.where(values.isna(), "..", ""),
+            "approximate": True,
+        }
+    )
 
 
 def _bounds(obs: pd.DataFrame, catalogue: Catalogue) -> pd.DataFrame:
@@ -189,7 +217,9 @@ def _bounds(obs: pd.DataFrame, catalogue: Catalogue) -> pd.DataFrame:
     out["numerator_low"] = out["numerator"]
     out["numerator_high"] = out["numerator"]
     out.loc[supp, "numerator_low"] = 0.0
-    out.loc[supp, "numerator_high"] = np.minimum(smax[supp], out.loc[supp, "denominator"].fillna(np.inf))
+    out.loc[supp, "numerator_high"] = np.minimum(
+        smax[supp], out.loc[supp, "denominator"].fillna(np.inf)
+    )
     avg = kind.isin(["mean", "median"])
     # A suppressed mean or median has no bounds to carry: it is left out of the weighted mean
     # (weight 0) and counted in n_suppressed, so the area's value is flagged as an estimate.
@@ -219,19 +249,38 @@ def aggregate_observations(
     cols = ("numerator_low", "numerator_high", "denominator")
     summed, lost = apply_crosswalk(b, crosswalk, value_columns=cols, by=("year", "indicator"))
     # Flags travel unweighted: a source that reaches a target counts once there.
-    flags = b[["code", "year", "indicator", "n_suppressed", "n_missing", "n_sources", "n_approximate"]].merge(
-        crosswalk.table[["source_code", "target_code"]], left_on="code", right_on="source_code")
+    flags = b[
+        ["code", "year", "indicator", "n_suppressed", "n_missing", "n_sources", "n_approximate"]
+    ].merge(crosswalk.table[["source_code", "target_code"]], left_on="code", right_on="source_code")
     flags = flags.groupby(["target_code", "year", "indicator"], as_index=False)[
-        ["n_suppressed", "n_missing", "n_sources", "n_approximate"]].sum()
-    out = summed.merge(flags.rename(columns={"target_code": "code"}), on=["code", "year", "indicator"], how="left")
+        ["n_suppressed", "n_missing", "n_sources", "n_approximate"]
+    ].sum()
+    out = summed.merge(
+        flags.rename(columns={"target_code": "code"}), on=["code", "year", "indicator"], how="left"
+    )
     partly = (out["n_suppressed"] > 0) & (out["n_missing"] == 0)
-    out["numerator"] = np.where(partly, (out["numerator_low"] + out["numerator_high"]) / 2, out["numerator_low"])
-    out["status"] = np.select([out["n_missing"] > 0, partly], ["..", "partly_suppressed"], default="")
+    out["numerator"] = np.where(
+        partly, (out["numerator_low"] + out["numerator_high"]) / 2, out["numerator_low"]
+    )
+    out["status"] = np.select(
+        [out["n_missing"] > 0, partly], ["..", "partly_suppressed"], default=""
+    )
     out.loc[out["n_missing"] > 0, ["numerator", "numerator_low", "numerator_high"]] = np.nan
     # Every source suppressed (a mean with no weight left): nothing to estimate from.
     out.loc[partly & (out["denominator"] == 0), "status"] = ":"
-    order = ["code", "year", "indicator", "numerator", "numerator_low", "numerator_high", "denominator",
-             "status", "n_sources", "n_suppressed", "n_approximate"]
+    order = [
+        "code",
+        "year",
+        "indicator",
+        "numerator",
+        "numerator_low",
+        "numerator_high",
+        "denominator",
+        "status",
+        "n_sources",
+        "n_suppressed",
+        "n_approximate",
+    ]
     return out[order].sort_values(["indicator", "year", "code"]).reset_index(drop=True), lost
 
 
@@ -270,8 +319,9 @@ def poisson_interval(x, exposure, *, conf: float = 0.95) -> tuple[np.ndarray, np
     return lo, hi
 
 
-def disclosure_threshold(indicators: pd.Series, catalogue: Catalogue, *,
-                         min_denominator: int | None = None) -> pd.Series:
+def disclosure_threshold(
+    indicators: pd.Series, catalogue: Catalogue, *, min_denominator: int | None = None
+) -> pd.Series:
     """The least denominator on which each row's value may be published.
 
     The one disclosure rule: the indicator's own ``min_denominator`` or the study's,
@@ -321,7 +371,9 @@ def rates_from_counts(
     out["ci_low"] = lo
     out["ci_high"] = hi
     out["interval_method"] = np.select([share, rate], ["wilson", "poisson_exact"], default="")
-    from_rates = out["n_approximate"].fillna(0).to_numpy() > 0 if "n_approximate" in out.columns else False
+    from_rates = (
+        out["n_approximate"].fillna(0).to_numpy() > 0 if "n_approximate" in out.columns else False
+    )
     out["approximate"] = kind.isin(["mean", "median"]).to_numpy() | from_rates
     small = (den < min_den) | den.isna() | (den == 0)
     out["published"] = ~small & out["value"].notna()
@@ -335,7 +387,9 @@ def rates_from_counts(
     return out
 
 
-def secondary_suppression(rates: pd.DataFrame, *, by: tuple[str, ...] = ("year", "indicator")) -> pd.DataFrame:
+def secondary_suppression(
+    rates: pd.DataFrame, *, by: tuple[str, ...] = ("year", "indicator")
+) -> pd.DataFrame:
     """Hide a second cell wherever one hidden cell could be re-derived from the total.
 
     Within each group (year and indicator), the kommune's total is published. If
@@ -377,8 +431,9 @@ def shrink_rates(rates: pd.DataFrame, catalogue: Catalogue) -> pd.DataFrame:
     if "kommune_value" in out:
         p0 = out["kommune_value"] / scale
     else:
-        p0 = (p * n).where(ok).groupby([out["year"], out["indicator"]]).transform("sum") / n.where(ok).groupby(
-            [out["year"], out["indicator"]]).transform("sum")
+        p0 = (p * n).where(ok).groupby([out["year"], out["indicator"]]).transform("sum") / n.where(
+            ok
+        ).groupby([out["year"], out["indicator"]]).transform("sum")
     v = np.where(kind == "share", p0 * (1 - p0) / n, p0 / n)
     v = pd.Series(v, index=out.index).where(ok)
     keys = [out["year"], out["indicator"]]
@@ -388,11 +443,15 @@ def shrink_rates(rates: pd.DataFrame, catalogue: Catalogue) -> pd.DataFrame:
     b = pd.Series(np.where(tau2 > 0, v / (v + tau2), 1.0), index=out.index)
     use = ok & (count >= 3)
     out["value_shrunk"] = out["value"].where(~use, scale * (b * p0 + (1 - b) * p))
-    out["shrinkage"] = np.where(use, b, np.where(kind.isin(["share", "rate_per_1000"]), 0.0, np.nan))
+    out["shrinkage"] = np.where(
+        use, b, np.where(kind.isin(["share", "rate_per_1000"]), 0.0, np.nan)
+    )
     return out
 
 
-def worse_than_reference(ci_low, ci_high, reference, higher_is_worse, higher_is_better) -> np.ndarray:
+def worse_than_reference(
+    ci_low, ci_high, reference, higher_is_worse, higher_is_better
+) -> np.ndarray:
     """Whether each interval lies wholly on the worse side of the reference value.
 
     Arrays broadcast together; a missing interval or reference is never worse. This
@@ -403,16 +462,27 @@ def worse_than_reference(ci_low, ci_high, reference, higher_is_worse, higher_is_
     hi = np.asarray(ci_high, dtype=float)
     ref = np.asarray(reference, dtype=float)
     with np.errstate(invalid="ignore"):
-        worse = (np.asarray(higher_is_worse, bool) & (lo > ref)) | (np.asarray(higher_is_better, bool) & (hi < ref))
+        worse = (np.asarray(higher_is_worse, bool) & (lo > ref)) | (
+            np.asarray(higher_is_better, bool) & (hi < ref)
+        )
     return worse & np.isfinite(ref)
 
 
 def significantly_worse(rates: pd.DataFrame, catalogue: Catalogue) -> pd.Series:
     """Per row of ``rates``: the interval lies wholly on the worse side of the kommune's value."""
-    hiw = rates["indicator"].map({k: v.direction == "higher_is_worse" for k, v in catalogue.items()})
-    hib = rates["indicator"].map({k: v.direction == "higher_is_better" for k, v in catalogue.items()})
-    worse = worse_than_reference(rates["ci_low"], rates["ci_high"], rates["kommune_value"],
-                                 hiw.fillna(False).to_numpy(bool), hib.fillna(False).to_numpy(bool))
+    hiw = rates["indicator"].map(
+        {k: v.direction == "higher_is_worse" for k, v in catalogue.items()}
+    )
+    hib = rates["indicator"].map(
+        {k: v.direction == "higher_is_better" for k, v in catalogue.items()}
+    )
+    worse = worse_than_reference(
+        rates["ci_low"],
+        rates["ci_high"],
+        rates["kommune_value"],
+        hiw.fillna(False).to_numpy(bool),
+        hib.fillna(False).to_numpy(bool),
+    )
     return pd.Series(worse, index=rates.index)
 
 
@@ -422,8 +492,13 @@ def norway_values(reference: pd.DataFrame | None) -> pd.DataFrame:
     Returns ``year, indicator, norway_value`` (empty when there is no reference).
     """
     if reference is None:
-        return pd.DataFrame({"year": pd.Series([], dtype=int), "indicator": pd.Series([], dtype=object),
-                             "norway_value": pd.Series([], dtype=float)})
+        return pd.DataFrame(
+            {
+                "year": pd.Series([], dtype=int),
+                "indicator": pd.Series([], dtype=object),
+                "norway_value": pd.Series([], dtype=float),
+            }
+        )
     key = "code" if "code" in reference.columns else "area"
     ref = reference[reference[key].astype(str).str.strip().isin(["0", "00", "0000"])]
     out = ref.rename(columns={"value": "norway_value"})[["year", "indicator", "norway_value"]]
@@ -473,11 +548,15 @@ def current_observations(
     if use:
         for ind in use:
             if ind not in catalogue:
-                raise ConfigError(f"{source}: indicators.use: unknown indicator {ind!r}; known: "
-                                  f"{', '.join(catalogue)}.")
+                raise ConfigError(
+                    f"{source}: indicators.use: unknown indicator {ind!r}; known: "
+                    f"{', '.join(catalogue)}."
+                )
         obs = obs[obs["indicator"].isin(use)]
     if code_changes is not None:
-        carried, unmatched = apply_code_changes(obs, code_changes, valid_codes=valid_codes, source=changes_source)
+        carried, unmatched = apply_code_changes(
+            obs, code_changes, valid_codes=valid_codes, source=changes_source
+        )
         carried = carried.drop(columns="code_change_share")
         unmatched = unmatched.drop(columns="code_change_share")
     else:
@@ -562,8 +641,11 @@ def indicator_tables(
     kom_counts, _ = aggregate_observations(observations, everything, catalogue)
     kommune_rates = rates_from_counts(kom_counts, catalogue, min_denominator=0)
     rates = rates_from_counts(counts, catalogue, min_denominator=min_denominator)
-    rates = rates.merge(kommune_rates[["year", "indicator", "value"]].rename(columns={"value": "kommune_value"}),
-                        on=["year", "indicator"], how="left")
+    rates = rates.merge(
+        kommune_rates[["year", "indicator", "value"]].rename(columns={"value": "kommune_value"}),
+        on=["year", "indicator"],
+        how="left",
+    )
     rates = rates.merge(norway_values(norway), on=["year", "indicator"], how="left")
     rates["significantly_worse"] = significantly_worse(rates, catalogue)
     rates = secondary_suppression(shrink_rates(rates, catalogue))
@@ -572,7 +654,15 @@ def indicator_tables(
     return IndicatorTables(counts=counts, rates=rates, kommune=kommune_rates, lost=lost)
 
 
-_FIELDS = ("value", "numerator", "numerator_low", "numerator_high", "denominator", "ci_low", "ci_high")
+_FIELDS = (
+    "value",
+    "numerator",
+    "numerator_low",
+    "numerator_high",
+    "denominator",
+    "ci_low",
+    "ci_high",
+)
 
 
 @dataclass(frozen=True)
@@ -604,8 +694,14 @@ class YearData:
         return out
 
 
-def year_data(rates: pd.DataFrame, year: int, indicators: list[str], *, codes: list[str] | None = None,
-              value_column: str = "value") -> YearData:
+def year_data(
+    rates: pd.DataFrame,
+    year: int,
+    indicators: list[str],
+    *,
+    codes: list[str] | None = None,
+    value_column: str = "value",
+) -> YearData:
     """Reshape one year of ``rates`` into :class:`YearData` (one unstack for every field).
 
     Parameters
@@ -628,7 +724,12 @@ def year_data(rates: pd.DataFrame, year: int, indicators: list[str], *, codes: l
     r = rates[(rates["year"] == year) & rates["indicator"].isin(indicators)]
     if codes is None:
         codes = sorted(r["code"].unique())
-    fields = [value_column, *[f for f in _FIELDS if f != "value"], "published", "significantly_worse"]
+    fields = [
+        value_column,
+        *[f for f in _FIELDS if f != "value"],
+        "published",
+        "significantly_worse",
+    ]
     wide = r.set_index(["code", "indicator"])[list(dict.fromkeys(fields))].unstack("indicator")
 
     def grid(col: str, fill=np.nan) -> np.ndarray:
@@ -636,18 +737,25 @@ def year_data(rates: pd.DataFrame, year: int, indicators: list[str], *, codes: l
 
     kom = r.drop_duplicates("indicator").set_index("indicator")["kommune_value"].reindex(indicators)
     published = grid("published", False).astype(bool)
-    return YearData(year=int(year), codes=tuple(codes), indicators=tuple(indicators),
-                    value=grid(value_column).astype(float), numerator=grid("numerator").astype(float),
-                    numerator_low=grid("numerator_low").astype(float),
-                    numerator_high=grid("numerator_high").astype(float),
-                    denominator=grid("denominator").astype(float), published=published,
-                    worse=grid("significantly_worse", False).astype(bool) & published,
-                    kommune=kom.to_numpy(dtype=float))
+    return YearData(
+        year=int(year),
+        codes=tuple(codes),
+        indicators=tuple(indicators),
+        value=grid(value_column).astype(float),
+        numerator=grid("numerator").astype(float),
+        numerator_low=grid("numerator_low").astype(float),
+        numerator_high=grid("numerator_high").astype(float),
+        denominator=grid("denominator").astype(float),
+        published=published,
+        worse=grid("significantly_worse", False).astype(bool) & published,
+        kommune=kom.to_numpy(dtype=float),
+    )
 
 
-def worse_in_batches(values: np.ndarray, data: YearData, catalogue: Catalogue, *,
-                     rows: np.ndarray | None = None) -> np.ndarray:
-    """"Significantly worse than the kommune" for batches of values (Monte Carlo draws, trials).
+def worse_in_batches(
+    values: np.ndarray, data: YearData, catalogue: Catalogue, *, rows: np.ndarray | None = None
+) -> np.ndarray:
+    """ "Significantly worse than the kommune" for batches of values (Monte Carlo draws, trials).
 
     Parameters
     ----------
@@ -680,6 +788,11 @@ def worse_in_batches(values: np.ndarray, data: YearData, catalogue: Catalogue, *
             lo, hi = poisson_interval(x, den)
         else:
             continue
-        out[:, :, k] = worse_than_reference(lo * d.scale, hi * d.scale, data.kommune[k],
-                                            d.direction == "higher_is_worse", d.direction == "higher_is_better")
+        out[:, :, k] = worse_than_reference(
+            lo * d.scale,
+            hi * d.scale,
+            data.kommune[k],
+            d.direction == "higher_is_worse",
+            d.direction == "higher_is_better",
+        )
     return out & data.published[rows][None, :, :]

@@ -39,11 +39,14 @@ def _check_layer(layer: gpd.GeoDataFrame, reach: float) -> None:
         dup = sorted(layer.loc[layer["code"].duplicated(), "code"].astype(str).unique())
         raise DataError(f"the area layer has duplicate codes {dup[:5]}; dissolve them first.")
     if layer.crs is None:
-        raise CRSError("the area layer has no CRS; distances need metres. "
-                       "Use layer.set_crs(25833).")
+        raise CRSError(
+            "the area layer has no CRS; distances need metres. Use layer.set_crs(25833)."
+        )
     if not layer.crs.is_projected:
-        raise CRSError(f"the area layer is in {layer.crs.name!r} (degrees); distances need metres. "
-                       "Use layer.to_crs(25833).")
+        raise CRSError(
+            f"the area layer is in {layer.crs.name!r} (degrees); distances need metres. "
+            "Use layer.to_crs(25833)."
+        )
     if not np.isfinite(reach) or reach < 0:
         raise ValueError(f"reach must be a distance in metres >= 0, got {reach}.")
 
@@ -57,8 +60,9 @@ def _pairs_within(geoms: np.ndarray, distance: float) -> tuple[np.ndarray, np.nd
     return i[keep], j[keep]
 
 
-def _nearest(geoms: np.ndarray, members: np.ndarray, others: np.ndarray, k: int
-             ) -> list[tuple[int, int]]:
+def _nearest(
+    geoms: np.ndarray, members: np.ndarray, others: np.ndarray, k: int
+) -> list[tuple[int, int]]:
     """The ``k`` closest (member, other) pairs by polygon distance, at most one per other area."""
     import shapely
 
@@ -78,8 +82,9 @@ def _components(n: int, adj: list[set[int]]) -> np.ndarray:
     return connected_components(graph, directed=False)[1]
 
 
-def _attach(geoms: np.ndarray, adj: list[set[int]], attach: Attach, k: int
-            ) -> list[tuple[int, int]]:
+def _attach(
+    geoms: np.ndarray, adj: list[set[int]], attach: Attach, k: int
+) -> list[tuple[int, int]]:
     """Edges joining islands (or cut-off groups) to their nearest areas; ``adj`` is updated."""
     n = len(geoms)
     added: list[tuple[int, int]] = []
@@ -106,8 +111,9 @@ def _attach(geoms: np.ndarray, adj: list[set[int]], attach: Attach, k: int
             adj[j].add(i)
 
 
-def _relation(layer: gpd.GeoDataFrame, reach: float, attach: Attach, k: int, tolerance: float
-              ) -> tuple[list[str], list[set[int]], list[tuple[int, int]], int]:
+def _relation(
+    layer: gpd.GeoDataFrame, reach: float, attach: Attach, k: int, tolerance: float
+) -> tuple[list[str], list[set[int]], list[tuple[int, int]], int]:
     """Codes, adjacency sets, the edges added by ``attach`` and the number of areas that had no
     neighbour within the reach."""
     _check_layer(layer, reach)
@@ -253,8 +259,9 @@ def moran_by_reach(
     """
     import esda
 
-    data = layer[["code", "geometry"]].merge(values.rename("value"), left_on="code",
-                                             right_index=True)
+    data = layer[["code", "geometry"]].merge(
+        values.rename("value"), left_on="code", right_index=True
+    )
     data = data[np.isfinite(data["value"].to_numpy(dtype=float))].reset_index(drop=True)
     if len(data) < 4:
         raise DataError(f"Moran's I needs at least 4 areas with values, got {len(data)}.")
@@ -269,11 +276,19 @@ def moran_by_reach(
                 warnings.simplefilter("ignore", RuntimeWarning)
                 np.random.seed(seed)  # noqa: NPY002
                 mi = esda.Moran(y, w, permutations=permutations)
-            rows.append({"reach_m": float(reach), "moran_i": float(mi.I),
-                         "expected_i": float(mi.EI), "p_value": float(mi.p_sim),
-                         "z": float(mi.z_rand), "n": len(y),
-                         "mean_neighbours": float(np.mean([len(a) for a in adj])),
-                         "attached": len(added), "islands": isolated})
+            rows.append(
+                {
+                    "reach_m": float(reach),
+                    "moran_i": float(mi.I),
+                    "expected_i": float(mi.EI),
+                    "p_value": float(mi.p_sim),
+                    "z": float(mi.z_rand),
+                    "n": len(y),
+                    "mean_neighbours": float(np.mean([len(a) for a in adj])),
+                    "attached": len(added),
+                    "islands": isolated,
+                }
+            )
     finally:
         np.random.set_state(state)  # noqa: NPY002
     return pd.DataFrame(rows)

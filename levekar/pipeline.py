@@ -94,8 +94,15 @@ class Results:
     @property
     def index(self) -> pd.DataFrame:
         """The index in the selection year: ``code, name, population, domain_*, score, rank, decile``."""
-        cols = ["code", "name", "population", *[c for c in self.selection if c.startswith("domain_")],
-                "score", "rank", "decile"]
+        cols = [
+            "code",
+            "name",
+            "population",
+            *[c for c in self.selection if c.startswith("domain_")],
+            "score",
+            "rank",
+            "decile",
+        ]
         return self.selection[cols].sort_values("code").reset_index(drop=True)
 
 
@@ -104,36 +111,58 @@ def selection_rule(study: Study) -> SelectionRule:
     sc = study.config.selection
     kind = "contiguous" if (sc.contiguous and sc.rule == "top_k") else sc.rule
     neighbours = neighbours_of(study.lokalsamfunn) if kind == "contiguous" else None
-    return SelectionRule(kind=kind, k=sc.k, min_indicators_worse=sc.min_indicators_worse,
-                         min_population=sc.min_population, neighbours=neighbours)
+    return SelectionRule(
+        kind=kind,
+        k=sc.k,
+        min_indicators_worse=sc.min_indicators_worse,
+        min_population=sc.min_population,
+        neighbours=neighbours,
+    )
 
 
 def _crosswalk(study: Study) -> Crosswalk:
     cfg = study.config
     if cfg.crosswalk.weighting == "population" and study.population is None:
-        raise ConfigError(f"{study.source}: crosswalk.weighting = 'population' needs a [population] layer "
-                          "(SSB's population grid or address points); or set weighting = 'area'.")
-    return crosswalk_from_overlay(study.grunnkretser, study.lokalsamfunn, weighting=cfg.crosswalk.weighting,
-                                  population=study.population, population_column="popTot",
-                                  sliver_tolerance=cfg.crosswalk.sliver_tolerance)
+        raise ConfigError(
+            f"{study.source}: crosswalk.weighting = 'population' needs a [population] layer "
+            "(SSB's population grid or address points); or set weighting = 'area'."
+        )
+    return crosswalk_from_overlay(
+        study.grunnkretser,
+        study.lokalsamfunn,
+        weighting=cfg.crosswalk.weighting,
+        population=study.population,
+        population_column="popTot",
+        sliver_tolerance=cfg.crosswalk.sliver_tolerance,
+    )
 
 
 def _options(study: Study) -> UncertaintyOptions:
     sc = study.config.selection
-    return UncertaintyOptions(draws=sc.draws, seed=study.config.study.seed,
-                              weight_concentration=sc.weight_concentration, methods=tuple(sc.methods),
-                              leave_one_out=sc.leave_one_out)
+    return UncertaintyOptions(
+        draws=sc.draws,
+        seed=study.config.study.seed,
+        weight_concentration=sc.weight_concentration,
+        methods=tuple(sc.methods),
+        leave_one_out=sc.leave_one_out,
+    )
 
 
 def _worse(rates: pd.DataFrame, year: int, spec: IndexSpec) -> pd.DataFrame:
     """Published cells significantly worse than the kommune, with their relative gap."""
-    r = rates[(rates["year"] == year) & rates["published"] & rates["significantly_worse"]
-              & rates["indicator"].isin([i.column for i in spec.indicators])]
+    r = rates[
+        (rates["year"] == year)
+        & rates["published"]
+        & rates["significantly_worse"]
+        & rates["indicator"].isin([i.column for i in spec.indicators])
+    ]
     gap = (r["value"] - r["kommune_value"]).abs() / r["kommune_value"].abs()
     return r[["code", "indicator"]].assign(gap=gap.to_numpy())
 
 
-def run(study: Study, *, progress: Progress | None = None, reselect_years: list[int] | None = None) -> Results:
+def run(
+    study: Study, *, progress: Progress | None = None, reselect_years: list[int] | None = None
+) -> Results:
     """Run the whole analysis on a loaded study and return the results in memory.
 
     Parameters
@@ -158,40 +187,70 @@ def run(study: Study, *, progress: Progress | None = None, reselect_years: list[
     say("Indikatorer")
     src = str(cfg.indicators.path) if cfg.indicators is not None else "demo observations"
     obs, unmatched = current_observations(
-        study.observations, study.catalogue, valid_codes=set(study.grunnkretser["code"]),
-        code_changes=study.code_changes, years=tuple(cfg.study.years), source=src,
+        study.observations,
+        study.catalogue,
+        valid_codes=set(study.grunnkretser["code"]),
+        code_changes=study.code_changes,
+        years=tuple(cfg.study.years),
+        source=src,
         use=cfg.indicators.use if cfg.indicators is not None else None,
-        changes_source=f"{study.source}: code changes")
-    tables = indicator_tables(obs, cw, study.catalogue, kommune=cfg.study.kommune, norway=study.reference,
-                              min_denominator=cfg.study.min_denominator, names=names)
+        changes_source=f"{study.source}: code changes",
+    )
+    tables = indicator_tables(
+        obs,
+        cw,
+        study.catalogue,
+        kommune=cfg.study.kommune,
+        norway=study.reference,
+        min_denominator=cfg.study.min_denominator,
+        names=names,
+    )
     rates = tables.rates
 
     say("Indeks og usikkerhet")
     year = cfg.selection.year or cfg.study.years[1]
     years_with_data = sorted(int(y) for y in rates["year"].unique())
     if year not in years_with_data:
-        raise ConfigError(f"{study.source}: selection.year {year} has no data; years with data: "
-                          f"{years_with_data}.")
+        raise ConfigError(
+            f"{study.source}: selection.year {year} has no data; years with data: "
+            f"{years_with_data}."
+        )
     indicators = [i for i in study.catalogue if i in set(rates["indicator"])]
     spec = index_spec_for(cfg.index, study.catalogue, indicators, source=study.source)
     rule = selection_rule(study)
     population = population_by_target(cw, population_from_denominators(obs, study.catalogue))
     codes = sorted(rates["code"].unique())
-    eligible = [c for c, ok in zip(codes, rule.eligible(pd.Series(codes).map(population)), strict=True) if ok]
+    eligible = [
+        c
+        for c, ok in zip(codes, rule.eligible(pd.Series(codes).map(population)), strict=True)
+        if ok
+    ]
     if rule.kind != "multiple_deprivation" and len(eligible) <= rule.k:
-        raise ConfigError(f"{study.source}: selection.min_population = {rule.min_population} leaves "
-                          f"{len(eligible)} lokalsamfunn, not more than k = {rule.k}; lower it, or give a "
-                          "population layer ([population]).")
-    value_column = "value_shrunk" if cfg.indicators is not None and cfg.indicators.shrinkage else "value"
+        raise ConfigError(
+            f"{study.source}: selection.min_population = {rule.min_population} leaves "
+            f"{len(eligible)} lokalsamfunn, not more than k = {rule.k}; lower it, or give a "
+            "population layer ([population])."
+        )
+    value_column = (
+        "value_shrunk" if cfg.indicators is not None and cfg.indicators.shrinkage else "value"
+    )
     years = sorted(set(reselect_years or years_with_data) & set(years_with_data) | {year})
     spec_ids = [i.column for i in spec.indicators]
     data = {y: year_data(rates, y, spec_ids, codes=codes, value_column=value_column) for y in years}
     opts = _options(study)
     # Every year varies the same sources; years other than the selection year use fewer draws.
     other = replace(opts, draws=min(opts.draws, 200))
-    scores = {y: score_year(data[y], spec, study.catalogue, rule=rule, population=population,
-                            options=opts if y == year else replace(other, seed=opts.seed + y))
-              for y in years}
+    scores = {
+        y: score_year(
+            data[y],
+            spec,
+            study.catalogue,
+            rule=rule,
+            population=population,
+            options=opts if y == year else replace(other, seed=opts.seed + y),
+        )
+        for y in years
+    }
     this = scores[year]
 
     say("Utvelgelse og mål")
@@ -199,12 +258,22 @@ def run(study: Study, *, progress: Progress | None = None, reselect_years: list[
     table.insert(1, "name", table["code"].map(names))
     selection = select_areas(table, _worse(rates, year, spec), rule=rule, initiative=initiative)
     if this.uncertainty is not None and opts.sources:
-        shares = uncertainty_sources(data[year], spec, study.catalogue, rule=rule,
-                                     areas=this.uncertainty.summary["code"].tolist(),
-                                     options=replace(opts, draws=max(200, opts.draws // 8)))
+        shares = uncertainty_sources(
+            data[year],
+            spec,
+            study.catalogue,
+            rule=rule,
+            areas=this.uncertainty.summary["code"].tolist(),
+            options=replace(opts, draws=max(200, opts.draws // 8)),
+        )
         selection = selection.merge(shares, on="code", how="left")
-    hidden = set(zip(rates.loc[(rates["year"] == year) & ~rates["published"], "code"],
-                     rates.loc[(rates["year"] == year) & ~rates["published"], "indicator"], strict=True))
+    hidden = set(
+        zip(
+            rates.loc[(rates["year"] == year) & ~rates["published"], "code"],
+            rates.loc[(rates["year"] == year) & ~rates["published"], "indicator"],
+            strict=True,
+        )
+    )
     cf = counterfactuals_for(data[year], spec, study, rule, this.table, selection, hidden)
     say("Utvelgelse år for år")
     resel = reselect(scores, data, spec, initiative=initiative, k=rule.k)
@@ -212,61 +281,122 @@ def run(study: Study, *, progress: Progress | None = None, reselect_years: list[
     if cfg.selection.spatial:
         from .spatial import spatial_clusters
 
-        spatial = spatial_clusters(study.lokalsamfunn, this.table.set_index("code")["score"], seed=cfg.study.seed)
+        spatial = spatial_clusters(
+            study.lokalsamfunn, this.table.set_index("code")["score"], seed=cfg.study.seed
+        )
     targets = _targets(study, rates, initiative, names)
-    comparison, agreement = _compare(data[year].wide(), spec, this.table, rule.k, cfg.index_comparison.presets)
+    comparison, agreement = _compare(
+        data[year].wide(), spec, this.table, rule.k, cfg.index_comparison.presets
+    )
     acc = _accounting(cw, study, obs, unmatched, tables)
-    return Results(study=study, crosswalk=cw, observations=obs, unmatched=pd.concat([unmatched, tables.lost],
-                   ignore_index=True), tables=tables, spec=spec, rule=rule, year=year, data=data, scores=scores,
-                   selection=selection, counterfactuals=cf, reselection=resel, targets=targets,
-                   comparison=comparison, agreement=agreement, spatial=spatial, names=names, accounting=acc)
+    return Results(
+        study=study,
+        crosswalk=cw,
+        observations=obs,
+        unmatched=pd.concat([unmatched, tables.lost], ignore_index=True),
+        tables=tables,
+        spec=spec,
+        rule=rule,
+        year=year,
+        data=data,
+        scores=scores,
+        selection=selection,
+        counterfactuals=cf,
+        reselection=resel,
+        targets=targets,
+        comparison=comparison,
+        agreement=agreement,
+        spatial=spatial,
+        names=names,
+        accounting=acc,
+    )
 
 
-def counterfactuals_for(data: YearData, spec: IndexSpec, study: Study, rule: SelectionRule, scores: pd.DataFrame,
-                        selection: pd.DataFrame, hidden: set[tuple[str, str]]) -> pd.DataFrame:
+def counterfactuals_for(
+    data: YearData,
+    spec: IndexSpec,
+    study: Study,
+    rule: SelectionRule,
+    scores: pd.DataFrame,
+    selection: pd.DataFrame,
+    hidden: set[tuple[str, str]],
+) -> pd.DataFrame:
     """Counterfactuals for the areas near the rule's boundary."""
     from .counterfactual import counterfactuals
 
-    eligible = scores.set_index("code")["eligible"].reindex(list(data.codes)).fillna(False).to_numpy(bool)
-    return counterfactuals(data, spec, study.catalogue, rule=rule, eligible=eligible,
-                           areas=boundary_areas(selection, rule), hidden=hidden)
+    eligible = (
+        scores.set_index("code")["eligible"].reindex(list(data.codes)).fillna(False).to_numpy(bool)
+    )
+    return counterfactuals(
+        data,
+        spec,
+        study.catalogue,
+        rule=rule,
+        eligible=eligible,
+        areas=boundary_areas(selection, rule),
+        hidden=hidden,
+    )
 
 
-def _targets(study: Study, rates: pd.DataFrame, initiative: list[str], names: dict[str, str]) -> pd.DataFrame:
+def _targets(
+    study: Study, rates: pd.DataFrame, initiative: list[str], names: dict[str, str]
+) -> pd.DataFrame:
     from .targets import progress, targets_for_initiative
 
     cfg = study.config
     t = cfg.targets
     targets = targets_for_initiative(
-        rates, study.catalogue, areas=initiative, focus_areas=t.focus_areas, start=cfg.initiative.start,
-        years=cfg.initiative.end_year - cfg.initiative.start, baseline=t.baseline, baseline_years=t.baseline_years,
-        rule=t.rule, gap_share=t.gap_share, relative_change=t.relative_change, reference=t.reference,
-        scale=t.trajectory, rules={k: v.model_dump(exclude_none=True) for k, v in t.rules.items()},
-        area_names=names)
+        rates,
+        study.catalogue,
+        areas=initiative,
+        focus_areas=t.focus_areas,
+        start=cfg.initiative.start,
+        years=cfg.initiative.end_year - cfg.initiative.start,
+        baseline=t.baseline,
+        baseline_years=t.baseline_years,
+        rule=t.rule,
+        gap_share=t.gap_share,
+        relative_change=t.relative_change,
+        reference=t.reference,
+        scale=t.trajectory,
+        rules={k: v.model_dump(exclude_none=True) for k, v in t.rules.items()},
+        area_names=names,
+    )
     targets.insert(2, "name", targets["code"].map(names))
     targets = progress(targets, rates, study.catalogue)
-    threshold = disclosure_threshold(targets["indicator"], study.catalogue,
-                                     min_denominator=cfg.study.min_denominator)
+    threshold = disclosure_threshold(
+        targets["indicator"], study.catalogue, min_denominator=cfg.study.min_denominator
+    )
     targets["published"] = targets["denominator"] >= threshold
     return targets
 
 
-def _compare(wide: pd.DataFrame, spec: IndexSpec, scores: pd.DataFrame, k: int,
-             presets: list[str]) -> tuple[pd.DataFrame, pd.DataFrame]:
+def _compare(
+    wide: pd.DataFrame, spec: IndexSpec, scores: pd.DataFrame, k: int, presets: list[str]
+) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The study's index beside the peer methods' presets, with their agreement."""
     from .presets import compare_presets
 
     if not presets:
         return pd.DataFrame(), pd.DataFrame()
     ranks, _ = compare_presets(wide, spec, list(presets), k=k)
-    ranks.insert(1, "study_index", ranks["code"].map(scores.set_index("code")["rank"]).astype(float))
+    ranks.insert(
+        1, "study_index", ranks["code"].map(scores.set_index("code")["rank"]).astype(float)
+    )
     rows = []
     for p in presets:
         rho = ranks[["study_index", p]].corr(method="spearman").iloc[0, 1]
         top_a = set(ranks.loc[ranks["study_index"] <= k, "code"])
         top_b = set(ranks.loc[ranks[p] <= k, "code"])
-        rows.append({"preset": p, "spearman_with_study_index": float(rho), "overlap_top_k": len(top_a & top_b),
-                     "k": k, "top_k": ", ".join(sorted(top_b))})
+        rows.append(
+            {
+                "preset": p,
+                "spearman_with_study_index": float(rho),
+                "overlap_top_k": len(top_a & top_b),
+                "k": k,
+                "top_k": ", ".join(sorted(top_b)),
+            }
+        )
     return ranks, pd.DataFrame(rows)
 
 
@@ -282,11 +412,15 @@ def _resolve_areas(wanted: list[str], layer, source: str) -> list[str]:
         if len(hits) == 1:
             out.append(hits[0])
         elif len(hits) > 1:
-            raise ConfigError(f"{source}: initiative.areas: the name {a!r} belongs to {len(hits)} lokalsamfunn "
-                              f"(codes {sorted(hits)}); give the code instead.")
+            raise ConfigError(
+                f"{source}: initiative.areas: the name {a!r} belongs to {len(hits)} lokalsamfunn "
+                f"(codes {sorted(hits)}); give the code instead."
+            )
         else:
-            raise ConfigError(f"{source}: initiative.areas: {a!r} is neither a code nor a name of a lokalsamfunn; "
-                              f"names are {sorted(layer['name'])}.")
+            raise ConfigError(
+                f"{source}: initiative.areas: {a!r} is neither a code nor a name of a lokalsamfunn; "
+                f"names are {sorted(layer['name'])}."
+            )
     return out
 
 
@@ -295,24 +429,34 @@ def _topology(study: Study) -> dict:
     from .areas import layer_topology
 
     out = {}
-    layers = {"grunnkretser": study.grunnkretser, "skolekretser": study.skolekretser,
-              "lokalsamfunn": study.lokalsamfunn}
+    layers = {
+        "grunnkretser": study.grunnkretser,
+        "skolekretser": study.skolekretser,
+        "lokalsamfunn": study.lokalsamfunn,
+    }
     for name, layer in layers.items():
         if layer is None:
             continue
         overlaps, gaps = layer_topology(layer, population=study.population)
         out[name] = {
-            "overlaps": int(len(overlaps)), "overlap_area_m2": float(overlaps["area_m2"].sum()),
-            "overlap_population": float(overlaps["population"].sum()) if study.population is not None else None,
+            "overlaps": int(len(overlaps)),
+            "overlap_area_m2": float(overlaps["area_m2"].sum()),
+            "overlap_population": float(overlaps["population"].sum())
+            if study.population is not None
+            else None,
             "overlap_pairs": overlaps.head(20).to_dict("records"),
-            "gaps": int(len(gaps)), "gap_area_m2": float(gaps["area_m2"].sum()),
-            "gap_population": float(gaps["population"].sum()) if study.population is not None else None,
+            "gaps": int(len(gaps)),
+            "gap_area_m2": float(gaps["area_m2"].sum()),
+            "gap_population": float(gaps["population"].sum())
+            if study.population is not None
+            else None,
         }
     return out
 
 
-def _accounting(cw: Crosswalk, study: Study, obs: pd.DataFrame, unmatched: pd.DataFrame,
-                tables: IndicatorTables) -> dict:
+def _accounting(
+    cw: Crosswalk, study: Study, obs: pd.DataFrame, unmatched: pd.DataFrame, tables: IndicatorTables
+) -> dict:
     q = cw.quality
     gk = set(study.grunnkretser["code"])
     in_cw = set(cw.table["source_code"])
@@ -324,8 +468,11 @@ def _accounting(cw: Crosswalk, study: Study, obs: pd.DataFrame, unmatched: pd.Da
         "lokalsamfunn_with_data": int(tables.counts["code"].nunique()),
         "population_total": q.get("population_total"),
         "population_assigned": q.get("population_assigned"),
-        "population_unassigned": (None if q.get("population_total") is None
-                                  else q["population_total"] - q["population_assigned"]),
+        "population_unassigned": (
+            None
+            if q.get("population_total") is None
+            else q["population_total"] - q["population_assigned"]
+        ),
         "population_outside_grunnkretser": q.get("population_outside_source_layer"),
         "observation_rows_read": int(len(obs) + len(unmatched)),
         "observation_rows_unmatched": int(len(unmatched)),
@@ -338,7 +485,9 @@ def _accounting(cw: Crosswalk, study: Study, obs: pd.DataFrame, unmatched: pd.Da
 # --------------------------------------------------------------------------------------------- writing
 
 
-def write(results: Results, out_dir: str | Path = ".", *, progress: Progress | None = None) -> list[Path]:
+def write(
+    results: Results, out_dir: str | Path = ".", *, progress: Progress | None = None
+) -> list[Path]:
     """Write processed data, the interactive map and the reports under ``out_dir``, atomically.
 
     Parameters

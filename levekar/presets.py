@@ -33,8 +33,13 @@ PRESETS = ("ssb_score10", "rank_sum", "imd", "oecd_z_mean")
 # Domain weights of the English Indices of Deprivation 2019 (income and employment 22.5 %,
 # education and health 13.5 %, crime, barriers and living environment 9.3 %).
 IMD_2019_WEIGHTS = {
-    "income": 0.225, "employment": 0.225, "education": 0.135, "health": 0.135,
-    "crime": 0.093, "barriers": 0.093, "living_environment": 0.093,
+    "income": 0.225,
+    "employment": 0.225,
+    "education": 0.135,
+    "health": 0.135,
+    "crime": 0.093,
+    "barriers": 0.093,
+    "living_environment": 0.093,
 }
 
 
@@ -59,8 +64,15 @@ def preset_spec(name: str, base: IndexSpec | dict) -> IndexSpec:
         if any(i["domain"] is None for i in raw["indicators"]):
             raise SpecError("preset 'imd' needs a domain for every indicator.")
         weights = (spec.domains.weights if spec.domains is not None else {}) or {}
-        raw.update(normalisation="z", aggregation="weighted_mean",
-                   domains={"normalisation": "exponential", "aggregation": "weighted_sum", "weights": weights})
+        raw.update(
+            normalisation="z",
+            aggregation="weighted_mean",
+            domains={
+                "normalisation": "exponential",
+                "aggregation": "weighted_sum",
+                "weights": weights,
+            },
+        )
         raw["rescale_weights"] = True
     else:
         raise SpecError(f"unknown preset {name!r}; use one of {', '.join(PRESETS)}.")
@@ -86,10 +98,17 @@ def compare_presets(
         ranks[name] = index_from_spec(data, preset_spec(name, spec))["rank"].to_numpy(dtype=float)
     rows = []
     for a_i, a in enumerate(presets):
-        for b in presets[a_i + 1:]:
+        for b in presets[a_i + 1 :]:
             rho = ranks[[a, b]].corr(method="spearman").iloc[0, 1]
             top_a = set(ranks.loc[ranks[a] <= k, spec.id])
             top_b = set(ranks.loc[ranks[b] <= k, spec.id])
-            rows.append({"preset_a": a, "preset_b": b, "spearman": float(rho),
-                         "overlap_top_k": len(top_a & top_b), "k": k})
+            rows.append(
+                {
+                    "preset_a": a,
+                    "preset_b": b,
+                    "spearman": float(rho),
+                    "overlap_top_k": len(top_a & top_b),
+                    "k": k,
+                }
+            )
     return ranks, pd.DataFrame(rows)

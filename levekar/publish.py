@@ -20,8 +20,15 @@ if TYPE_CHECKING:  # pragma: no cover
     from .render.maps import MapOptions
     from .render.report import ReportInputs
 
-__all__ = ["map_options", "output_files", "processed_files", "published_indicators", "report_inputs",
-           "reselection_files", "results_map"]
+__all__ = [
+    "map_options",
+    "output_files",
+    "processed_files",
+    "published_indicators",
+    "report_inputs",
+    "reselection_files",
+    "results_map",
+]
 
 
 def _csv(df: pd.DataFrame, label: str) -> bytes:
@@ -33,9 +40,27 @@ def _csv(df: pd.DataFrame, label: str) -> bytes:
 def published_indicators(results: Results) -> pd.DataFrame:
     """Indicator values by area and year as they may be published (small cells hidden)."""
     r = results.rates
-    cols = ["code", "name", "year", "indicator", "value_published", "ci_low", "ci_high", "interval_method",
-            "numerator", "denominator", "publish_status", "status", "n_suppressed", "approximate",
-            "kommune_value", "norway_value", "significantly_worse", "value_shrunk", "shrinkage"]
+    cols = [
+        "code",
+        "name",
+        "year",
+        "indicator",
+        "value_published",
+        "ci_low",
+        "ci_high",
+        "interval_method",
+        "numerator",
+        "denominator",
+        "publish_status",
+        "status",
+        "n_suppressed",
+        "approximate",
+        "kommune_value",
+        "norway_value",
+        "significantly_worse",
+        "value_shrunk",
+        "shrinkage",
+    ]
     out = r[cols].rename(columns={"value_published": "value"}).copy()
     hidden = ~r["published"]
     out.loc[hidden, ["ci_low", "ci_high", "numerator", "denominator", "value_shrunk"]] = np.nan
@@ -46,8 +71,22 @@ def published_indicators(results: Results) -> pd.DataFrame:
 def _published_targets(targets: pd.DataFrame) -> pd.DataFrame:
     """The targets table with every number blanked on rows that may not be published."""
     out = targets.copy()
-    numeric = [c for c in out.columns if c not in ("focus_area", "code", "name", "indicator", "baseline_years",
-                                                   "status", "published", "measurable", "end_year")]
+    numeric = [
+        c
+        for c in out.columns
+        if c
+        not in (
+            "focus_area",
+            "code",
+            "name",
+            "indicator",
+            "baseline_years",
+            "status",
+            "published",
+            "measurable",
+            "end_year",
+        )
+    ]
     out.loc[~out["published"], numeric] = np.nan
     return out
 
@@ -56,9 +95,13 @@ def _selection_table(results: Results) -> pd.DataFrame:
     from .render.presentation import AGREEMENT_LABELS, reasons_text
 
     sel = results.selection.copy()
-    rates_year = results.rates[results.rates["year"] == results.year].set_index(["code", "indicator"])
-    sel["reasons"] = [reasons_text(c, w, rates_year, results.study.catalogue)
-                      for c, w in zip(sel["code"], sel["worse_indicators"], strict=True)]
+    rates_year = results.rates[results.rates["year"] == results.year].set_index(
+        ["code", "indicator"]
+    )
+    sel["reasons"] = [
+        reasons_text(c, w, rates_year, results.study.catalogue)
+        for c, w in zip(sel["code"], sel["worse_indicators"], strict=True)
+    ]
     sel["agreement_label"] = sel["agreement"].map(AGREEMENT_LABELS)
     return sel
 
@@ -68,8 +111,10 @@ def _counterfactual_table(results: Results) -> pd.DataFrame:
 
     cf = results.counterfactuals.copy()
     cf.insert(1, "name", cf["code"].map(results.names))
-    cf["text"] = [counterfactual_text(r, results.names, results.study.catalogue, results.rule.k)
-                  for r in results.counterfactuals.to_dict("records")]
+    cf["text"] = [
+        counterfactual_text(r, results.names, results.study.catalogue, results.rule.k)
+        for r in results.counterfactuals.to_dict("records")
+    ]
     return cf
 
 
@@ -79,10 +124,19 @@ def _reselection_tables(results: Results) -> dict[str, pd.DataFrame]:
     table = results.reselection.table.copy()
     table.insert(1, "name", table["code"].map(results.names))
     summary = results.reselection.summary.copy()
-    for col in ("selected", "in_initiative_and_selected", "selected_not_in_initiative", "initiative_not_selected",
-                "entered", "left"):
+    for col in (
+        "selected",
+        "in_initiative_and_selected",
+        "selected_not_in_initiative",
+        "initiative_not_selected",
+        "entered",
+        "left",
+    ):
         summary[f"{col}_names"] = summary[col].map(lambda v: names_of(v, results.names))
-    return {"data/processed/reselection.csv": table, "data/processed/reselection_summary.csv": summary}
+    return {
+        "data/processed/reselection.csv": table,
+        "data/processed/reselection_summary.csv": summary,
+    }
 
 
 def processed_files(results: Results) -> dict[str, bytes]:
@@ -108,8 +162,12 @@ def processed_files(results: Results) -> dict[str, bytes]:
         "synthetic": results.synthetic,
         "study": results.study.config.study.name,
         "selection_year": results.year,
-        "rule": {"kind": results.rule.kind, "k": results.rule.k, "min_population": results.rule.min_population,
-                 "min_indicators_worse": results.rule.min_indicators_worse},
+        "rule": {
+            "kind": results.rule.kind,
+            "k": results.rule.k,
+            "min_population": results.rule.min_population,
+            "min_indicators_worse": results.rule.min_indicators_worse,
+        },
         "uncertainty_sources": list(results.scores[results.year].options.sources),
         "crosswalk_quality": cw.quality,
         "accounting": results.accounting,
@@ -118,8 +176,9 @@ def processed_files(results: Results) -> dict[str, bytes]:
     if results.spatial is not None:
         files["data/processed/spatial_clusters.csv"] = _csv(results.spatial.local, label)
         meta["spatial"] = results.spatial.as_dict()
-    files["data/processed/run_report.json"] = (json.dumps(meta, ensure_ascii=False, indent=2, default=_json_default)
-                                               + "\n").encode("utf-8")
+    files["data/processed/run_report.json"] = (
+        json.dumps(meta, ensure_ascii=False, indent=2, default=_json_default) + "\n"
+    ).encode("utf-8")
     return files
 
 
@@ -135,12 +194,22 @@ def map_options(results: Results) -> MapOptions:
 
     cfg = results.study.config
     out = cfg.output
-    tiles = {"auto": None if results.synthetic else "OpenStreetMap", "none": None}.get(out.tiles, out.tiles)
-    return MapOptions(title=cfg.study.name, label=results.label, synthetic=results.synthetic, year=results.year,
-                      years=tuple(cfg.study.years), k=results.rule.k,
-                      index_name=(cfg.index or {}).get("name", "Levekårsindeks"),
-                      initiative_name=cfg.initiative.name, tiles=tiles, scheme=out.classification,
-                      classes=out.classes)
+    tiles = {"auto": None if results.synthetic else "OpenStreetMap", "none": None}.get(
+        out.tiles, out.tiles
+    )
+    return MapOptions(
+        title=cfg.study.name,
+        label=results.label,
+        synthetic=results.synthetic,
+        year=results.year,
+        years=tuple(cfg.study.years),
+        k=results.rule.k,
+        index_name=(cfg.index or {}).get("name", "Levekårsindeks"),
+        initiative_name=cfg.initiative.name,
+        tiles=tiles,
+        scheme=out.classification,
+        classes=out.classes,
+    )
 
 
 def results_map(results: Results, **options):
@@ -150,8 +219,14 @@ def results_map(results: Results, **options):
     from .render.maps import index_map
 
     rates_year = results.rates[results.rates["year"] == results.year]
-    return index_map(results.study.lokalsamfunn, results.selection, rates_year, results.study.catalogue,
-                     options=replace(map_options(results), **options), points=results.study.points)
+    return index_map(
+        results.study.lokalsamfunn,
+        results.selection,
+        rates_year,
+        results.study.catalogue,
+        options=replace(map_options(results), **options),
+        points=results.study.points,
+    )
 
 
 def report_inputs(results: Results) -> ReportInputs:
@@ -160,18 +235,34 @@ def report_inputs(results: Results) -> ReportInputs:
 
     cfg = results.study.config
     return ReportInputs(
-        title=cfg.study.name, label=results.label, synthetic=results.synthetic,
-        kommune_name=cfg.study.kommune_name, year=results.year, k=results.rule.k, rule=results.rule.kind,
-        min_population=results.rule.min_population, draws=results.scores[results.year].options.draws,
-        initiative_name=cfg.initiative.name, plan_start=cfg.initiative.start, end_year=cfg.initiative.end_year,
-        catalogue=results.study.catalogue, layer=results.study.lokalsamfunn, selection=results.selection,
-        rates=results.rates, targets=results.targets, names=results.names,
-        n_indicators=len(results.spec.indicators), counterfactuals=results.counterfactuals,
-        agreement=results.agreement, reselection=results.reselection.table,
-        reselection_summary=results.reselection.summary, spatial=results.spatial,
+        title=cfg.study.name,
+        label=results.label,
+        synthetic=results.synthetic,
+        kommune_name=cfg.study.kommune_name,
+        year=results.year,
+        k=results.rule.k,
+        rule=results.rule.kind,
+        min_population=results.rule.min_population,
+        draws=results.scores[results.year].options.draws,
+        initiative_name=cfg.initiative.name,
+        plan_start=cfg.initiative.start,
+        end_year=cfg.initiative.end_year,
+        catalogue=results.study.catalogue,
+        layer=results.study.lokalsamfunn,
+        selection=results.selection,
+        rates=results.rates,
+        targets=results.targets,
+        names=results.names,
+        n_indicators=len(results.spec.indicators),
+        counterfactuals=results.counterfactuals,
+        agreement=results.agreement,
+        reselection=results.reselection.table,
+        reselection_summary=results.reselection.summary,
+        spatial=results.spatial,
         accounting=results.accounting,
         shrinkage=bool(cfg.indicators is not None and cfg.indicators.shrinkage),
-        sources=results.scores[results.year].options.sources)
+        sources=results.scores[results.year].options.sources,
+    )
 
 
 def reselection_files(results: Results) -> dict[str, bytes]:
@@ -179,7 +270,9 @@ def reselection_files(results: Results) -> dict[str, bytes]:
     from .render.report import render_reselection
 
     files = {path: _csv(df, results.label) for path, df in _reselection_tables(results).items()}
-    files["reports/utvelgelse_over_tid.html"] = render_reselection(report_inputs(results)).encode("utf-8")
+    files["reports/utvelgelse_over_tid.html"] = render_reselection(report_inputs(results)).encode(
+        "utf-8"
+    )
     if results.spatial is not None:
         files["data/processed/spatial_clusters.csv"] = _csv(results.spatial.local, results.label)
     return files
@@ -199,7 +292,11 @@ def _render(results: Results, say: Callable[[str], None]) -> dict[str, bytes]:
     files: dict[str, bytes] = {}
     inp = report_inputs(results) if out.report else None
     pool = job = None
-    if inp is not None and (os.cpu_count() or 1) > 1 and "fork" in multiprocessing.get_all_start_methods():
+    if (
+        inp is not None
+        and (os.cpu_count() or 1) > 1
+        and "fork" in multiprocessing.get_all_start_methods()
+    ):
         from .render.report import report_figures
 
         pool = multiprocessing.get_context("fork").Pool(1)
@@ -207,7 +304,9 @@ def _render(results: Results, say: Callable[[str], None]) -> dict[str, bytes]:
     try:
         if out.map:
             say("Kart")
-            files["maps/levekar_kart.html"] = results_map(results).get_root().render().encode("utf-8")
+            files["maps/levekar_kart.html"] = (
+                results_map(results).get_root().render().encode("utf-8")
+            )
         if inp is not None:
             say("Rapport")
             from .render.report import report_files

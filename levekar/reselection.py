@@ -62,7 +62,9 @@ def _contributions(data: YearData, spec: IndexSpec) -> pd.DataFrame:
     return pd.DataFrame(z * w / w.sum(), index=list(data.codes), columns=list(data.indicators))
 
 
-def _changes(table: pd.DataFrame, years: list[int], contrib: Mapping[int, pd.DataFrame]) -> pd.DataFrame:
+def _changes(
+    table: pd.DataFrame, years: list[int], contrib: Mapping[int, pd.DataFrame]
+) -> pd.DataFrame:
     table = table.copy()
     table["change"] = ""
     table["clear_change"] = False
@@ -125,14 +127,16 @@ def reselect(
     for year in years:
         t = table[table["year"] == year]
         chosen = t.loc[t["selected"], "code"].tolist()
-        summary.append({
-            "year": year,
-            "selected": ", ".join(chosen),
-            "in_initiative_and_selected": ", ".join(c for c in chosen if c in initiative),
-            "selected_not_in_initiative": ", ".join(c for c in chosen if c not in initiative),
-            "initiative_not_selected": ", ".join(c for c in initiative if c not in chosen),
-            "entered": ", ".join(t.loc[t["change"] == "entered", "code"]),
-            "left": ", ".join(t.loc[t["change"] == "left", "code"]),
-            "clear_changes": int(t["clear_change"].sum()),
-        })
+        summary.append(
+            {
+                "year": year,
+                "selected": ", ".join(chosen),
+                "in_initiative_and_selected": ", ".join(c for c in chosen if c in initiative),
+                "selected_not_in_initiative": ", ".join(c for c in chosen if c not in initiative),
+                "initiative_not_selected": ", ".join(c for c in initiative if c not in chosen),
+                "entered": ", ".join(t.loc[t["change"] == "entered", "code"]),
+                "left": ", ".join(t.loc[t["change"] == "left", "code"]),
+                "clear_changes": int(t["clear_change"].sum()),
+            }
+        )
     return Reselection(table=table, summary=pd.DataFrame(summary), k=k, initiative=list(initiative))

@@ -41,7 +41,12 @@ __all__ = [
 
 RULES = ("top_k", "multiple_deprivation", "contiguous")
 # How the rule's choice and the initiative relate, per area.
-AGREEMENT_CODES = ("selected_in_initiative", "selected_not_in_initiative", "initiative_not_selected", "")
+AGREEMENT_CODES = (
+    "selected_in_initiative",
+    "selected_not_in_initiative",
+    "initiative_not_selected",
+    "",
+)
 
 
 @dataclass(frozen=True)
@@ -71,7 +76,9 @@ class SelectionRule:
 
     def __post_init__(self) -> None:
         if self.kind not in RULES:
-            raise ConfigError(f"selection.rule: unknown rule {self.kind!r}; use one of {', '.join(RULES)}.")
+            raise ConfigError(
+                f"selection.rule: unknown rule {self.kind!r}; use one of {', '.join(RULES)}."
+            )
         if self.kind == "contiguous" and self.neighbours is None:
             raise ConfigError("selection.rule = 'contiguous' needs the areas' neighbours.")
 
@@ -123,8 +130,10 @@ class SelectionRule:
                 raise ValueError("multiple_deprivation needs n_worse")
             return elig & (np.asarray(n_worse) >= self.min_indicators_worse)
         n = s.shape[-1]
-        tb = np.broadcast_to(-np.arange(n, dtype=float) if tie_break is None else np.asarray(tie_break, float),
-                             s.shape)
+        tb = np.broadcast_to(
+            -np.arange(n, dtype=float) if tie_break is None else np.asarray(tie_break, float),
+            s.shape,
+        )
         usable = elig & np.isfinite(s)
         key = np.where(usable, s, -np.inf)
         if self.kind == "top_k":
@@ -154,7 +163,9 @@ class SelectionRule:
         # Rank by (score, tie-break) once; a larger value is better.
         order = np.lexsort((-flat_tb, -flat_key), axis=-1)
         merit = np.empty_like(order)
-        np.put_along_axis(merit, order, np.arange(order.shape[-1])[::-1][None, :].repeat(len(rows), 0), axis=-1)
+        np.put_along_axis(
+            merit, order, np.arange(order.shape[-1])[::-1][None, :].repeat(len(rows), 0), axis=-1
+        )
         chosen = np.zeros(flat_key.shape, dtype=bool)
         start = np.where(flat_ok, merit, -1).argmax(axis=-1)
         has = flat_ok[rows, start]
@@ -233,9 +244,14 @@ def select_areas(
     reasons = ordered.groupby("code")["indicator"].agg(", ".join)
     out["worse_indicators"] = out["code"].map(reasons).astype("object").fillna("")
     out["agreement"] = np.select(
-        [out["selected"] & out["in_initiative"], out["selected"] & ~out["in_initiative"],
-         ~out["selected"] & out["in_initiative"]],
-        list(AGREEMENT_CODES[:3]), default="")
+        [
+            out["selected"] & out["in_initiative"],
+            out["selected"] & ~out["in_initiative"],
+            ~out["selected"] & out["in_initiative"],
+        ],
+        list(AGREEMENT_CODES[:3]),
+        default="",
+    )
     return out.sort_values(["rank", "code"], na_position="last").reset_index(drop=True)
 
 

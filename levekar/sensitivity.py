@@ -58,8 +58,12 @@ __all__ = [
 GROUPS = ("sampling", "weights", "method", "indicator_set")
 
 #: The scorer argument each group's realisations are passed as.
-_SCORER_ARGS = {"sampling": "values", "weights": "weights", "method": "method_index",
-                "indicator_set": "drop_index"}
+_SCORER_ARGS = {
+    "sampling": "values",
+    "weights": "weights",
+    "method": "method_index",
+    "indicator_set": "drop_index",
+}
 
 Sampler = Callable[[int, np.random.Generator], np.ndarray]
 
@@ -107,8 +111,9 @@ class SobolResult:
         return pd.DataFrame(cols)
 
 
-def _estimate(y_a: np.ndarray, y_b: np.ndarray, y_ab: np.ndarray, axis: int = 0
-              ) -> tuple[np.ndarray, np.ndarray]:
+def _estimate(
+    y_a: np.ndarray, y_b: np.ndarray, y_ab: np.ndarray, axis: int = 0
+) -> tuple[np.ndarray, np.ndarray]:
     """S1 and ST from centred outputs; ``axis`` is the row axis of ``y_a`` (``y_ab`` has the
     group axis in front). An output with no variance over ``A`` and ``B`` gets NaN."""
     both = np.concatenate([y_a, y_b], axis=axis)
@@ -168,8 +173,10 @@ def sobol_indices(
     """
     y_a, y_b, y_ab = (np.asarray(y, dtype=float) for y in (y_a, y_b, y_ab))
     if y_a.shape != y_b.shape or y_ab.shape[1:] != y_a.shape or y_ab.ndim != y_a.ndim + 1:
-        raise ValueError(f"y_a {y_a.shape}, y_b {y_b.shape} and y_ab {y_ab.shape} must be "
-                         "(N, ...), (N, ...) and (g, N, ...).")
+        raise ValueError(
+            f"y_a {y_a.shape}, y_b {y_b.shape} and y_ab {y_ab.shape} must be "
+            "(N, ...), (N, ...) and (g, N, ...)."
+        )
     if not 0 < confidence < 1:
         raise ValueError(f"confidence must be in (0, 1), got {confidence}.")
     g, n = y_ab.shape[:2]
@@ -184,10 +191,20 @@ def sobol_indices(
     bounds = _bootstrap(y_a, y_b, y_ab, resamples, confidence, seed)
     both = np.concatenate([y_a, y_b])
     constant = np.ptp(both, axis=0) == 0
-    return SobolResult(groups=names, s1=s1, st=st, s1_low=bounds[0], s1_high=bounds[1],
-                       st_low=bounds[2], st_high=bounds[3], mean=both.mean(0) + mu,
-                       variance=np.where(constant, 0.0, both.var(0)), n=n,
-                       evaluations=n * (g + 2), confidence=confidence)
+    return SobolResult(
+        groups=names,
+        s1=s1,
+        st=st,
+        s1_low=bounds[0],
+        s1_high=bounds[1],
+        st_low=bounds[2],
+        st_high=bounds[3],
+        mean=both.mean(0) + mu,
+        variance=np.where(constant, 0.0, both.var(0)),
+        n=n,
+        evaluations=n * (g + 2),
+        confidence=confidence,
+    )
 
 
 def _bootstrap(y_a, y_b, y_ab, resamples: int, confidence: float, seed: int) -> list[np.ndarray]:
@@ -201,7 +218,7 @@ def _bootstrap(y_a, y_b, y_ab, resamples: int, confidence: float, seed: int) -> 
     chunk = max(1, 2_000_000 // max(1, n * int(np.prod(shape))))
     s1s, sts = [], []
     for start in range(0, resamples, chunk):
-        r = rows[start:start + chunk]
+        r = rows[start : start + chunk]
         s1, st = _estimate(y_a[r], y_b[r], y_ab[:, r], axis=1)  # (g, chunk, *outputs)
         s1s.append(s1)
         sts.append(st)
@@ -212,8 +229,9 @@ def _bootstrap(y_a, y_b, y_ab, resamples: int, confidence: float, seed: int) -> 
         return [np.nanpercentile(b, qq, axis=1) for b in (s1b, stb) for qq in q]
 
 
-def saltelli_matrices(n: int, dims: int, *, seed: int = 0, qmc: bool = True
-                      ) -> tuple[np.ndarray, np.ndarray]:
+def saltelli_matrices(
+    n: int, dims: int, *, seed: int = 0, qmc: bool = True
+) -> tuple[np.ndarray, np.ndarray]:
     """Two independent ``(n, dims)`` sets of uniform points on ``[0, 1)``: ``A`` and ``B``.
 
     With ``qmc`` the rows of a scrambled Sobol' sequence in ``2 dims`` dimensions are
@@ -269,8 +287,15 @@ def sobol_of_function(
         m = a.copy()
         m[:, list(cols)] = b[:, list(cols)]
         ab.append(func(m))
-    return sobol_indices(func(a), func(b), np.stack(ab), groups=list(groups), resamples=resamples,
-                         confidence=confidence, seed=seed)
+    return sobol_indices(
+        func(a),
+        func(b),
+        np.stack(ab),
+        groups=list(groups),
+        resamples=resamples,
+        confidence=confidence,
+        seed=seed,
+    )
 
 
 def _group_rng(seed: int, name: str) -> np.random.Generator:
@@ -327,8 +352,9 @@ def group_sobol(
     drawn = {g: np.asarray(samplers[g](2 * n, _group_rng(seed, g))) for g in names}
     for g, r in drawn.items():
         if r.shape[:1] != (2 * n,):
-            raise ValueError(f"sampler {g!r} returned leading axis {r.shape[:1]}, "
-                             f"expected ({2 * n},).")
+            raise ValueError(
+                f"sampler {g!r} returned leading axis {r.shape[:1]}, expected ({2 * n},)."
+            )
     rows_a, rows_b = np.arange(n), n + np.arange(n)
 
     def run(from_b: str | None, *, all_b: bool = False) -> np.ndarray:
@@ -337,8 +363,9 @@ def group_sobol(
 
     y_a, y_b = run(None), run(None, all_b=True)
     y_ab = np.stack([run(g) for g in names])
-    return sobol_indices(y_a, y_b, y_ab, groups=names, resamples=resamples, confidence=confidence,
-                         seed=seed)
+    return sobol_indices(
+        y_a, y_b, y_ab, groups=names, resamples=resamples, confidence=confidence, seed=seed
+    )
 
 
 def _ranks(scores: np.ndarray) -> np.ndarray:
@@ -413,8 +440,9 @@ def rank_sobol(
     return table
 
 
-def index_scorer(spec: IndexSpec, *, observed: np.ndarray, methods: Sequence[str] | None = None
-                 ) -> Callable[..., np.ndarray]:
+def index_scorer(
+    spec: IndexSpec, *, observed: np.ndarray, methods: Sequence[str] | None = None
+) -> Callable[..., np.ndarray]:
     """A scorer for :func:`rank_sobol` that recomputes the levekar index.
 
     Parameters
@@ -513,8 +541,9 @@ def index_sobol(
     if options.sampling:
         samplers["sampling"] = lambda m, rng: _draw_values(data, rows, spec, catalogue, m, rng)
     if options.weight_concentration is not None:
-        samplers["weights"] = lambda m, rng: _draw_weights(spec, m, rng, options.weight_concentration,
-                                                           False)[:, 0, :]
+        samplers["weights"] = lambda m, rng: _draw_weights(
+            spec, m, rng, options.weight_concentration, False
+        )[:, 0, :]
     if methods:
         samplers["method"] = lambda m, rng: rng.integers(0, len(methods), size=m)
     if options.leave_one_out:
@@ -524,5 +553,14 @@ def index_sobol(
     if not samplers:
         raise ValueError("index_sobol needs at least one source of uncertainty switched on.")
     scorer = index_scorer(spec, observed=data.value[rows], methods=methods)
-    return rank_sobol(scorer, samplers, areas=areas, output=output, k=k, n=n,
-                      seed=options.seed if seed is None else seed, resamples=resamples, confidence=confidence)
+    return rank_sobol(
+        scorer,
+        samplers,
+        areas=areas,
+        output=output,
+        k=k,
+        n=n,
+        seed=options.seed if seed is None else seed,
+        resamples=resamples,
+        confidence=confidence,
+    )

@@ -47,8 +47,12 @@ class SpatialClusters:
 
     def as_dict(self) -> dict:
         """The global figures, for run_report.json."""
-        return {"moran_i": self.moran_i, "p_value": self.p_value, "n": self.n,
-                "islands_joined": list(self.islands_joined)}
+        return {
+            "moran_i": self.moran_i,
+            "p_value": self.p_value,
+            "n": self.n,
+            "islands_joined": list(self.islands_joined),
+        }
 
 
 def spatial_clusters(
@@ -83,7 +87,9 @@ def spatial_clusters(
     import esda
     from libpysal import weights
 
-    data = layer[["code", "geometry"]].merge(values.rename("value"), left_on="code", right_index=True)
+    data = layer[["code", "geometry"]].merge(
+        values.rename("value"), left_on="code", right_index=True
+    )
     data = data[np.isfinite(data["value"])].reset_index(drop=True)
     if len(data) < 4:
         raise DataError(f"spatial clusters need at least 4 areas with values, got {len(data)}.")
@@ -92,7 +98,9 @@ def spatial_clusters(
         w = weights.Queen.from_dataframe(data, use_index=False)
         islands = list(w.islands)
         if islands:
-            knn = weights.KNN.from_dataframe(data.set_geometry(data.geometry.representative_point()), k=1)
+            knn = weights.KNN.from_dataframe(
+                data.set_geometry(data.geometry.representative_point()), k=1
+            )
             w = weights.attach_islands(w, knn)
     w.transform = "r"
     y = data["value"].to_numpy(dtype=float)
@@ -102,7 +110,14 @@ def spatial_clusters(
         moran = esda.Moran(y, w, permutations=permutations)
         local = esda.Moran_Local(y, w, permutations=permutations, seed=seed)
     sig = local.p_sim < alpha
-    out = pd.DataFrame({"code": data["code"], "local_i": local.Is, "p_value": local.p_sim, "quadrant": local.q})
+    out = pd.DataFrame(
+        {"code": data["code"], "local_i": local.Is, "p_value": local.p_sim, "quadrant": local.q}
+    )
     out["cluster"] = [CLUSTER_CODES[q if s else 0] for q, s in zip(local.q, sig, strict=True)]
-    return SpatialClusters(moran_i=float(moran.I), p_value=float(moran.p_sim), n=len(data),
-                           islands_joined=[str(data["code"].iloc[i]) for i in islands], local=out)
+    return SpatialClusters(
+        moran_i=float(moran.I),
+        p_value=float(moran.p_sim),
+        n=len(data),
+        islands_joined=[str(data["code"].iloc[i]) for i in islands],
+        local=out,
+    )

@@ -44,7 +44,9 @@ class StudyMeta(_Strict):
     kommune: str = Field(pattern=r"^\d{4}$")
     kommune_name: str
     years: tuple[int, int]
-    data_label: str = Field(description="Shown on every output: the data's source, or 'Syntetiske demodata'.")
+    data_label: str = Field(
+        description="Shown on every output: the data's source, or 'Syntetiske demodata'."
+    )
     synthetic: bool = False
     min_denominator: int = Field(default=30, ge=0)
     seed: int = 2023
@@ -52,7 +54,9 @@ class StudyMeta(_Strict):
     @model_validator(mode="after")
     def _years(self) -> StudyMeta:
         if self.years[0] > self.years[1]:
-            raise ValueError(f"years must be [first, last] with first ≤ last, got {list(self.years)}")
+            raise ValueError(
+                f"years must be [first, last] with first ≤ last, got {list(self.years)}"
+            )
         if self.synthetic and "Syntetiske demodata" not in self.data_label:
             raise ValueError("a synthetic study's data_label must say 'Syntetiske demodata'")
         return self
@@ -76,7 +80,9 @@ class Areas(_Strict):
     def _ls(self) -> Areas:
         ls = self.lokalsamfunn
         if ls.path is None and ls.catchment_table is None:
-            raise ValueError("lokalsamfunn needs either 'path' (a layer) or 'catchment_table' (with skolekretser)")
+            raise ValueError(
+                "lokalsamfunn needs either 'path' (a layer) or 'catchment_table' (with skolekretser)"
+            )
         if ls.catchment_table is not None and self.skolekretser is None:
             raise ValueError("lokalsamfunn.catchment_table needs an [areas.skolekretser] layer")
         return self
@@ -95,13 +101,16 @@ class CrosswalkConfig(_Strict):
 
 class IndicatorInputs(_Strict):
     path: Path
-    columns: dict[Literal["code", "area", "year", "indicator", "numerator", "denominator", "status"], str] = Field(
-        default_factory=dict, description="levekar's column name → the file's")
+    columns: dict[
+        Literal["code", "area", "year", "indicator", "numerator", "denominator", "status"], str
+    ] = Field(default_factory=dict, description="levekar's column name → the file's")
     reference: Path | None = None
     code_changes: Path | None = None
     use: list[str] | None = None
     custom: dict[str, dict[str, Any]] = Field(default_factory=dict)
-    shrinkage: bool = Field(default=False, description="Score the index on empirical-Bayes-smoothed values.")
+    shrinkage: bool = Field(
+        default=False, description="Score the index on empirical-Bayes-smoothed values."
+    )
 
 
 class SelectionConfig(_Strict):
@@ -124,7 +133,9 @@ class SelectionConfig(_Strict):
         for m in self.methods:
             norm, _, agg = m.partition("/")
             if norm not in NORMALISATIONS or (agg and agg not in AGGREGATIONS):
-                raise ValueError(f"method {m!r} is not 'normalisation/aggregation' (e.g. 'rank/weighted_mean')")
+                raise ValueError(
+                    f"method {m!r} is not 'normalisation/aggregation' (e.g. 'rank/weighted_mean')"
+                )
         return self
 
 
@@ -159,7 +170,11 @@ class TargetRule(_Strict):
 
     @model_validator(mode="after")
     def _needs(self) -> TargetRule:
-        need = {"reach_value": "value", "relative_change": "relative_change", "manual": "values"}.get(self.rule)
+        need = {
+            "reach_value": "value",
+            "relative_change": "relative_change",
+            "manual": "values",
+        }.get(self.rule)
         if need and getattr(self, need) is None:
             raise ValueError(f"rule '{self.rule}' needs '{need}'")
         return self
@@ -179,20 +194,24 @@ class TargetsConfig(_Strict):
             "oppvekst": ["barn_lavinntekt", "grunnskole"],
             "sysselsetting": ["sysselsetting", "arbeidsledighet", "ufore_unge"],
             "bomiljo": ["utflytting", "trangbodd"],
-        })
+        }
+    )
 
 
 class ComparisonConfig(_Strict):
     """Peer methods run side by side with the study's index (see docs/index-spec.md)."""
 
     presets: list[Literal["ssb_score10", "rank_sum", "imd", "oecd_z_mean"]] = Field(
-        default_factory=lambda: ["ssb_score10", "rank_sum", "imd", "oecd_z_mean"])
+        default_factory=lambda: ["ssb_score10", "rank_sum", "imd", "oecd_z_mean"]
+    )
 
 
 class OutputConfig(_Strict):
     map: bool = True
     report: bool = True
-    classification: Literal["quantiles", "natural_breaks", "equal_interval", "fisher_jenks"] = "quantiles"
+    classification: Literal["quantiles", "natural_breaks", "equal_interval", "fisher_jenks"] = (
+        "quantiles"
+    )
     classes: int = Field(default=5, ge=2, le=5)
     tiles: Literal["auto", "none", "OpenStreetMap", "CartoDB positron"] = "auto"
 
@@ -216,13 +235,17 @@ def _format_error(exc: ValidationError, source: str) -> str:
     for err in exc.errors()[:3]:
         loc = ".".join(str(p) for p in err["loc"]) or "(top level)"
         got = err.get("input")
-        got_text = "" if isinstance(got, dict | list) or err["type"] == "missing" else f" (got {got!r})"
+        got_text = (
+            "" if isinstance(got, dict | list) or err["type"] == "missing" else f" (got {got!r})"
+        )
         lines.append(f"{loc}: {err['msg']}{got_text}")
     more = f" (+{len(exc.errors()) - 3} more)" if len(exc.errors()) > 3 else ""
     return f"{source}: " + "; ".join(lines) + more
 
 
-def parse_config(data: dict, *, source: str = "study configuration", base_dir: Path | None = None) -> StudyConfig:
+def parse_config(
+    data: dict, *, source: str = "study configuration", base_dir: Path | None = None
+) -> StudyConfig:
     """Validate a configuration dict; relative paths are resolved against ``base_dir``."""
     try:
         cfg = StudyConfig.model_validate(data)
@@ -337,9 +360,15 @@ def load_study(path: str | Path) -> Study:
 def _layer(ai: AreaInput, level: str, width: int | None, reports: list) -> gpd.GeoDataFrame:
     from .io.layers import read_area_layer
 
-    gdf, rep = read_area_layer(ai.path, level=level, layer=ai.layer, code_column=ai.code_column,
-                               name_column=ai.name_column, code_width=width,
-                               on_duplicate="dissolve" if ai.dissolve_duplicates else "error")
+    gdf, rep = read_area_layer(
+        ai.path,
+        level=level,
+        layer=ai.layer,
+        code_column=ai.code_column,
+        name_column=ai.name_column,
+        code_width=width,
+        on_duplicate="dissolve" if ai.dissolve_duplicates else "error",
+    )
     reports.append(rep)
     return gdf
 
@@ -366,7 +395,9 @@ def study_from_config(cfg: StudyConfig, *, source: str) -> Study:
     from .io.tables import read_table
 
     if cfg.areas is None or cfg.indicators is None:
-        raise DataError(f"{source}: a study needs [areas] and [indicators] sections (see `levekar demo`).")
+        raise DataError(
+            f"{source}: a study needs [areas] and [indicators] sections (see `levekar demo`)."
+        )
     reports: list = []
     gk = _layer(cfg.areas.grunnkretser, "grunnkrets", 8, reports)
     sk = None
@@ -380,8 +411,9 @@ def study_from_config(cfg: StudyConfig, *, source: str) -> Study:
         ls = lokalsamfunn_from_catchments(sk, table, source=str(ls_in.catchment_table))
     population = None
     if cfg.population is not None:
-        population = read_population(cfg.population.path, layer=cfg.population.layer,
-                                     column=cfg.population.column)
+        population = read_population(
+            cfg.population.path, layer=cfg.population.layer, column=cfg.population.column
+        )
     obs = read_observations(cfg.indicators.path, columns=cfg.indicators.columns)
     reference = None
     if cfg.indicators.reference is not None:
@@ -390,6 +422,16 @@ def study_from_config(cfg: StudyConfig, *, source: str) -> Study:
     if cfg.indicators.code_changes is not None:
         changes = read_code_changes(cfg.indicators.code_changes)
     catalogue = load_catalogue(cfg.indicators.custom, source=source)
-    return Study(config=cfg, grunnkretser=gk, lokalsamfunn=ls, skolekretser=sk, population=population,
-                 observations=obs, reference=reference, code_changes=changes, catalogue=catalogue,
-                 source=source, reports=reports)
+    return Study(
+        config=cfg,
+        grunnkretser=gk,
+        lokalsamfunn=ls,
+        skolekretser=sk,
+        population=population,
+        observations=obs,
+        reference=reference,
+        code_changes=changes,
+        catalogue=catalogue,
+        source=source,
+        reports=reports,
+    )

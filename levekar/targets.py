@@ -29,7 +29,9 @@ __all__ = ["STATUS_CODES", "detectable_change", "progress", "targets_for_initiat
 STATUS_CODES = ("reached", "on_track", "behind", "not_measurable", "no_data")
 
 
-def trajectory(baseline: float, target: float, years: list[int], *, scale: str = "linear") -> np.ndarray:
+def trajectory(
+    baseline: float, target: float, years: list[int], *, scale: str = "linear"
+) -> np.ndarray:
     """Values from ``baseline`` (first year) to ``target`` (last year).
 
     >>> trajectory(0.30, 0.20, [2023, 2024, 2025]).round(3).tolist()
@@ -41,7 +43,9 @@ def trajectory(baseline: float, target: float, years: list[int], *, scale: str =
     return baseline + t * (target - baseline)
 
 
-def detectable_change(p: float, n: float, *, kind: str = "share", alpha: float = 0.05, power: float = 0.8) -> float:
+def detectable_change(
+    p: float, n: float, *, kind: str = "share", alpha: float = 0.05, power: float = 0.8
+) -> float:
     """Smallest change in a share (or rate per 1,000) detectable between two years of ``n`` people.
 
     Two independent samples of size ``n``: ``(z_{1-α/2} + z_{power}) · sqrt(2·var/n)``.
@@ -90,13 +94,19 @@ def targets_for_initiative(
     for focus, inds in focus_areas.items():
         for ind in inds:
             if ind not in catalogue or ind not in known:
-                raise ConfigError(f"targets.focus_areas.{focus}: indicator {ind!r} is not in the study's data.")
-    base_years = [start - 1] if baseline == "last_year" else list(range(start - baseline_years, start))
+                raise ConfigError(
+                    f"targets.focus_areas.{focus}: indicator {ind!r} is not in the study's data."
+                )
+    base_years = (
+        [start - 1] if baseline == "last_year" else list(range(start - baseline_years, start))
+    )
     have = set(rates["year"])
     missing_years = [y for y in base_years if y not in have]
     if missing_years:
-        raise ConfigError(f"targets: baseline year(s) {missing_years} have no data; the data cover "
-                          f"{min(have)}–{max(have)}. Move the initiative's start or the baseline.")
+        raise ConfigError(
+            f"targets: baseline year(s) {missing_years} have no data; the data cover "
+            f"{min(have)}–{max(have)}. Move the initiative's start or the baseline."
+        )
     end = start + years
     plan_years = list(range(start, end + 1))
     rows = []
@@ -110,20 +120,39 @@ def targets_for_initiative(
                     raise ConfigError(f"targets: no data for area {area!r}, indicator {ind_id!r}.")
                 base = float(a["value"].mean())
                 den = float(a["denominator"].mean())
-                r = {"rule": rule, "gap_share": gap_share, "relative_change": relative_change,
-                     "reference": reference, **(rules or {}).get(ind_id, {})}
-                ref = float(a["kommune_value" if r["reference"] == "kommune" else "norway_value"].mean())
+                r = {
+                    "rule": rule,
+                    "gap_share": gap_share,
+                    "relative_change": relative_change,
+                    "reference": reference,
+                    **(rules or {}).get(ind_id, {}),
+                }
+                ref = float(
+                    a["kommune_value" if r["reference"] == "kommune" else "norway_value"].mean()
+                )
                 target = _end_target(r, base, ref, ind, area, area_names or {}, focus)
-                use_scale = scale if (ind.kind == "share" and 0 < base < 1 and 0 < target < 1) else "linear"
+                use_scale = (
+                    scale if (ind.kind == "share" and 0 < base < 1 and 0 < target < 1) else "linear"
+                )
                 path = trajectory(base, target, plan_years, scale=use_scale)
                 mdc = detectable_change(base, den, kind=ind.kind)
                 row = {
-                    "focus_area": focus, "code": area, "indicator": ind_id, "baseline_years": f"{base_years[0]}"
+                    "focus_area": focus,
+                    "code": area,
+                    "indicator": ind_id,
+                    "baseline_years": f"{base_years[0]}"
                     + (f"–{base_years[-1]}" if len(base_years) > 1 else ""),
-                    "baseline": base, "reference_value": ref, "target_value": target, "end_year": end,
-                    "change": target - base, "detectable_change": mdc,
+                    "baseline": base,
+                    "reference_value": ref,
+                    "target_value": target,
+                    "end_year": end,
+                    "change": target - base,
+                    "detectable_change": mdc,
                     # A target to hold the level asks for no change, so there is nothing to detect.
-                    "measurable": bool(abs(target - base) < 1e-12 or (np.isfinite(mdc) and abs(target - base) >= mdc)),
+                    "measurable": bool(
+                        abs(target - base) < 1e-12
+                        or (np.isfinite(mdc) and abs(target - base) >= mdc)
+                    ),
                     "denominator": den,
                 }
                 row.update({f"target_{y}": v for y, v in zip(plan_years, path, strict=True)})
@@ -131,7 +160,9 @@ def targets_for_initiative(
     return pd.DataFrame(rows)
 
 
-def _end_target(r: dict, base: float, ref: float, ind, area: str, names: dict[str, str], focus: str) -> float:
+def _end_target(
+    r: dict, base: float, ref: float, ind, area: str, names: dict[str, str], focus: str
+) -> float:
     """The end-year target for one area and indicator under rule ``r``."""
     where = f"targets.rules.{ind.id}"
     kind = r["rule"]
@@ -152,15 +183,21 @@ def _end_target(r: dict, base: float, ref: float, ind, area: str, names: dict[st
         for key in (area, names.get(area)):
             if key in values:
                 return float(values[key])
-        raise ConfigError(f"{where}: rule 'manual' has no value for area {names.get(area, area)!r}.")
-    raise ConfigError(f"{where}: unknown rule {kind!r}; use close_gap, reach_value, relative_change or manual.")
+        raise ConfigError(
+            f"{where}: rule 'manual' has no value for area {names.get(area, area)!r}."
+        )
+    raise ConfigError(
+        f"{where}: unknown rule {kind!r}; use close_gap, reach_value, relative_change or manual."
+    )
 
 
 def _at_least_as_good(a: float, b: float, lower_is_better: bool) -> bool:
     return a <= b + 1e-12 if lower_is_better else a >= b - 1e-12
 
 
-def progress(targets: pd.DataFrame, rates: pd.DataFrame, catalogue: Catalogue, *, year: int | None = None) -> pd.DataFrame:
+def progress(
+    targets: pd.DataFrame, rates: pd.DataFrame, catalogue: Catalogue, *, year: int | None = None
+) -> pd.DataFrame:
     """Status of each target against the latest actual value.
 
     For each target the latest year with data (up to ``year``) and within the
@@ -178,14 +215,26 @@ def progress(targets: pd.DataFrame, rates: pd.DataFrame, catalogue: Catalogue, *
     (a code from :data:`STATUS_CODES`).
     """
     out = targets.copy()
-    plan_years = sorted(int(c[7:]) for c in targets.columns if c.startswith("target_") and c[7:].isdigit())
-    cols = {"latest_year": [], "latest_value": [], "latest_ci_low": [], "latest_ci_high": [], "expected": [],
-            "status": []}
+    plan_years = sorted(
+        int(c[7:]) for c in targets.columns if c.startswith("target_") and c[7:].isdigit()
+    )
+    cols = {
+        "latest_year": [],
+        "latest_value": [],
+        "latest_ci_low": [],
+        "latest_ci_high": [],
+        "expected": [],
+        "status": [],
+    }
     for _, t in targets.iterrows():
         ind = catalogue[t["indicator"]]
         better_low = ind.direction != "higher_is_better"
-        r = rates[(rates["code"] == t["code"]) & (rates["indicator"] == t["indicator"])
-                  & rates["year"].isin(plan_years) & rates["value"].notna()]
+        r = rates[
+            (rates["code"] == t["code"])
+            & (rates["indicator"] == t["indicator"])
+            & rates["year"].isin(plan_years)
+            & rates["value"].notna()
+        ]
         if year is not None:
             r = r[r["year"] <= year]
         if r.empty:
@@ -201,7 +250,9 @@ def progress(targets: pd.DataFrame, rates: pd.DataFrame, catalogue: Catalogue, *
                 status = "not_measurable"
             elif wants_change and _at_least_as_good(v, t["target_value"], better_low):
                 status = "reached"
-            elif _at_least_as_good(v, expected, better_low) or (np.isfinite(lo) and lo <= expected <= hi):
+            elif _at_least_as_good(v, expected, better_low) or (
+                np.isfinite(lo) and lo <= expected <= hi
+            ):
                 status = "on_track"
             else:
                 status = "behind"

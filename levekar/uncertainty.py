@@ -74,16 +74,23 @@ class UncertaintyOptions:
     @property
     def sources(self) -> tuple[str, ...]:
         """The sources this Monte Carlo varies, in :data:`SOURCES` order."""
-        on = {"sampling": self.sampling, "weights": self.weight_concentration is not None,
-              "methods": bool(self.methods), "leave_one_out": self.leave_one_out}
+        on = {
+            "sampling": self.sampling,
+            "weights": self.weight_concentration is not None,
+            "methods": bool(self.methods),
+            "leave_one_out": self.leave_one_out,
+        }
         return tuple(s for s in SOURCES if on[s])
 
     def only(self, source: str) -> UncertaintyOptions:
         """The same options with every source but ``source`` held at its point value."""
-        return replace(self, sampling=source == "sampling",
-                       weight_concentration=self.weight_concentration if source == "weights" else None,
-                       methods=self.methods if source == "methods" else (),
-                       leave_one_out=self.leave_one_out and source == "leave_one_out")
+        return replace(
+            self,
+            sampling=source == "sampling",
+            weight_concentration=self.weight_concentration if source == "weights" else None,
+            methods=self.methods if source == "methods" else (),
+            leave_one_out=self.leave_one_out and source == "leave_one_out",
+        )
 
 
 @dataclass
@@ -117,8 +124,14 @@ class YearScores:
     uncertainty: RankUncertainty | None = field(default=None, repr=False)
 
 
-def _draw_values(data: YearData, rows: np.ndarray, spec: IndexSpec, catalogue: Catalogue, draws: int,
-                 rng: np.random.Generator) -> np.ndarray:
+def _draw_values(
+    data: YearData,
+    rows: np.ndarray,
+    spec: IndexSpec,
+    catalogue: Catalogue,
+    draws: int,
+    rng: np.random.Generator,
+) -> np.ndarray:
     """Array (draws, areas, indicators) of values re-sampled around the observed counts."""
     n_areas = len(rows)
     out = np.empty((draws, n_areas, len(spec.indicators)))
@@ -148,8 +161,11 @@ def _method_specs(spec: IndexSpec, methods: tuple[str, ...] | list[str]) -> list
     out = []
     for m in methods:
         norm, _, agg = m.partition("/")
-        out.append(IndexSpec.model_validate({**spec.model_dump(), "normalisation": norm,
-                                             "aggregation": agg or spec.aggregation}))
+        out.append(
+            IndexSpec.model_validate(
+                {**spec.model_dump(), "normalisation": norm, "aggregation": agg or spec.aggregation}
+            )
+        )
     return out
 
 
@@ -159,8 +175,13 @@ def droppable_indicators(spec: IndexSpec) -> np.ndarray:
     return np.flatnonzero([d is None or domains.count(d) > 1 for d in domains])
 
 
-def _draw_weights(spec: IndexSpec, draws: int, rng: np.random.Generator, concentration: float | None,
-                  leave_one_out: bool) -> np.ndarray | None:
+def _draw_weights(
+    spec: IndexSpec,
+    draws: int,
+    rng: np.random.Generator,
+    concentration: float | None,
+    leave_one_out: bool,
+) -> np.ndarray | None:
     w = np.array([i.weight for i in spec.indicators], dtype=float)
     if concentration is None and not leave_one_out:
         return None
@@ -175,8 +196,13 @@ def _draw_weights(spec: IndexSpec, draws: int, rng: np.random.Generator, concent
     return out[:, None, :]
 
 
-def _scores(values: np.ndarray, spec: IndexSpec, weights: np.ndarray | None, variants: list[IndexSpec],
-            rng: np.random.Generator) -> np.ndarray:
+def _scores(
+    values: np.ndarray,
+    spec: IndexSpec,
+    weights: np.ndarray | None,
+    variants: list[IndexSpec],
+    rng: np.random.Generator,
+) -> np.ndarray:
     if not variants:
         return scores_from_array(values, spec, weights=weights)[1]
     pick = rng.integers(0, len(variants), size=values.shape[0])
@@ -184,7 +210,9 @@ def _scores(values: np.ndarray, spec: IndexSpec, weights: np.ndarray | None, var
     for m, variant in enumerate(variants):
         sel = pick == m
         if sel.any():
-            total[sel] = scores_from_array(values[sel], variant, weights=None if weights is None else weights[sel])[1]
+            total[sel] = scores_from_array(
+                values[sel], variant, weights=None if weights is None else weights[sel]
+            )[1]
     return total
 
 
@@ -193,7 +221,9 @@ def _ranks_random_ties(total: np.ndarray, tie_break: np.ndarray) -> np.ndarray:
     score = np.where(np.isnan(total), -np.inf, total)
     order = np.lexsort((-tie_break, -score), axis=-1)
     ranks = np.empty_like(order)
-    np.put_along_axis(ranks, order, np.arange(1, score.shape[-1] + 1)[None, :].repeat(score.shape[0], 0), axis=-1)
+    np.put_along_axis(
+        ranks, order, np.arange(1, score.shape[-1] + 1)[None, :].repeat(score.shape[0], 0), axis=-1
+    )
     return ranks
 
 
@@ -247,17 +277,26 @@ def rank_uncertainty(
         if weights is not None:
             worse &= np.broadcast_to(weights > 0, worse.shape)
         n_worse = worse.sum(axis=-1)
-    selected = rule.choose(total, eligible=np.ones(len(areas), dtype=bool), n_worse=n_worse, codes=areas,
-                           tie_break=tie_break)
-    summary = pd.DataFrame({
-        "code": areas,
-        "rank_median": np.median(ranks, axis=0),
-        "rank_p05": np.percentile(ranks, 5, axis=0, method="lower"),
-        "rank_p95": np.percentile(ranks, 95, axis=0, method="higher"),
-        "p_top_k": (ranks <= rule.k).mean(axis=0),
-        "p_selected": selected.mean(axis=0),
-    })
-    return RankUncertainty(summary=summary, ranks=ranks, selected=selected, draws=draws, seed=opts.seed)
+    selected = rule.choose(
+        total,
+        eligible=np.ones(len(areas), dtype=bool),
+        n_worse=n_worse,
+        codes=areas,
+        tie_break=tie_break,
+    )
+    summary = pd.DataFrame(
+        {
+            "code": areas,
+            "rank_median": np.median(ranks, axis=0),
+            "rank_p05": np.percentile(ranks, 5, axis=0, method="lower"),
+            "rank_p95": np.percentile(ranks, 95, axis=0, method="higher"),
+            "p_top_k": (ranks <= rule.k).mean(axis=0),
+            "p_selected": selected.mean(axis=0),
+        }
+    )
+    return RankUncertainty(
+        summary=summary, ranks=ranks, selected=selected, draws=draws, seed=opts.seed
+    )
 
 
 def score_year(
@@ -299,8 +338,12 @@ def score_year(
     table.insert(3, "eligible", rule.eligible(pop.to_numpy()))
     table["n_worse"] = data.worse.sum(axis=1)
     table["n_indicators"] = (~np.isnan(data.value)).sum(axis=1)
-    table["selected"] = rule.choose(table["score"].to_numpy(dtype=float), eligible=table["eligible"].to_numpy(),
-                                    n_worse=table["n_worse"].to_numpy(), codes=list(data.codes))
+    table["selected"] = rule.choose(
+        table["score"].to_numpy(dtype=float),
+        eligible=table["eligible"].to_numpy(),
+        n_worse=table["n_worse"].to_numpy(),
+        codes=list(data.codes),
+    )
     unc = None
     eligible = table.loc[table["eligible"] & table["score"].notna(), "code"].tolist()
     if opts.draws > 0 and eligible:

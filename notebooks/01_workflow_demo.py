@@ -34,7 +34,10 @@ study.config.study.data_label, len(study.grunnkretser), len(study.lokalsamfunn)
 
 # %%
 results = levekar.run(study)
-results.crosswalk.quality["population_assigned_share"], results.accounting["observation_rows_unmatched"]
+(
+    results.crosswalk.quality["population_assigned_share"],
+    results.accounting["observation_rows_unmatched"],
+)
 
 # %% [markdown]
 # ## The crosswalk grunnkrets → lokalsamfunn, and grunnkretser split between lokalsamfunn
@@ -57,8 +60,9 @@ rates[rates["indicator"] == "barn_lavinntekt"][
 # ## The index, the selection and how sure it is
 
 # %%
-results.selection[["name", "rank", "rank_p05", "rank_p95", "p_top_k", "main_source", "selected",
-                   "in_initiative"]].head(8)
+results.selection[
+    ["name", "rank", "rank_p05", "rank_p95", "p_top_k", "main_source", "selected", "in_initiative"]
+].head(8)
 
 # %%
 results.agreement
@@ -67,7 +71,9 @@ results.agreement
 # ## Targets for the områdesatsing
 
 # %%
-results.targets[["focus_area", "name", "indicator", "baseline", "target_value", "target_2028", "status"]].head(9)
+results.targets[
+    ["focus_area", "name", "indicator", "baseline", "target_value", "target_2028", "status"]
+].head(9)
 
 # %% [markdown]
 # ## The map (shown inline in Jupyter) and all outputs written atomically

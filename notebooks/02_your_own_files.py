@@ -60,12 +60,18 @@ obs["status"].value_counts()
 from levekar.io.ssb import observations_from_long, read_statbank_csv
 
 csv = folder / "ssb_boforhold.csv"
-csv.write_bytes(('"Privathusholdninger etter boforhold"\n\n"region";"år";"statistikkvariabel";"Husholdninger"\n'
-                 '"31071101 Gansrød - Ulfeng";"2022";"Leier";"61"\n'
-                 '"31071101 Gansrød - Ulfeng";"2022";"I alt";"250"\n'
-                 '"31071102 Vaterland";"2022";"Leier";":"\n'
-                 '"31071102 Vaterland";"2022";"I alt";"38"\n').encode("latin-1"))
-observations_from_long(read_statbank_csv(csv), {"leie": {"numerator": "Leier", "denominator": "I alt"}})
+csv.write_bytes(
+    (
+        '"Privathusholdninger etter boforhold"\n\n"region";"år";"statistikkvariabel";"Husholdninger"\n'
+        '"31071101 Gansrød - Ulfeng";"2022";"Leier";"61"\n'
+        '"31071101 Gansrød - Ulfeng";"2022";"I alt";"250"\n'
+        '"31071102 Vaterland";"2022";"Leier";":"\n'
+        '"31071102 Vaterland";"2022";"I alt";"38"\n'
+    ).encode("latin-1")
+)
+observations_from_long(
+    read_statbank_csv(csv), {"leie": {"numerator": "Leier", "denominator": "I alt"}}
+)
 
 # %% [markdown]
 # ## Run the study from its configuration

@@ -33,14 +33,21 @@ spec, rule, cat = results.spec, results.rule, results.study.catalogue
 
 # %%
 sampling = UncertaintyOptions(draws=2000, seed=1)
-every_source = UncertaintyOptions(draws=2000, seed=1, weight_concentration=40,
-                                  methods=("z/weighted_mean", "rank/weighted_mean"), leave_one_out=True)
+every_source = UncertaintyOptions(
+    draws=2000,
+    seed=1,
+    weight_concentration=40,
+    methods=("z/weighted_mean", "rank/weighted_mean"),
+    leave_one_out=True,
+)
 only_sampling = rank_uncertainty(data, spec, cat, rule=rule, areas=areas, options=sampling).summary
 everything = rank_uncertainty(data, spec, cat, rule=rule, areas=areas, options=every_source).summary
 names = results.names
 compare = only_sampling.assign(name=only_sampling["code"].map(names))[["name", "p_top_k"]].merge(
-    everything.assign(name=everything["code"].map(names))[["name", "p_top_k"]], on="name",
-    suffixes=("_sampling", "_all"))
+    everything.assign(name=everything["code"].map(names))[["name", "p_top_k"]],
+    on="name",
+    suffixes=("_sampling", "_all"),
+)
 compare.sort_values("p_top_k_all", ascending=False).head(6)
 
 # %% [markdown]
@@ -49,7 +56,9 @@ compare.sort_values("p_top_k_all", ascending=False).head(6)
 # %%
 from dataclasses import replace
 
-sources = uncertainty_sources(data, spec, cat, rule=rule, areas=areas, options=replace(every_source, draws=500))
+sources = uncertainty_sources(
+    data, spec, cat, rule=rule, areas=areas, options=replace(every_source, draws=500)
+)
 sources.assign(name=sources["code"].map(names))[["name", "main_source"]].head(8)
 
 # %% [markdown]
@@ -69,7 +78,9 @@ results.reselection.summary[["year", "selected", "initiative_not_selected", "ent
 # %%
 from levekar.spatial import spatial_clusters
 
-clusters = spatial_clusters(results.study.lokalsamfunn, results.index.set_index("code")["score"], seed=1)
+clusters = spatial_clusters(
+    results.study.lokalsamfunn, results.index.set_index("code")["score"], seed=1
+)
 clusters.as_dict()
 
 # %% [markdown]

@@ -17,8 +17,17 @@ import httpx
 import numpy as np
 import shapely
 
-__all__ = ["DATA", "FakeClock", "MockServer", "geonorge_server", "http_options", "load", "nsr_server",
-           "server_for_04317", "sliced"]
+__all__ = [
+    "DATA",
+    "FakeClock",
+    "MockServer",
+    "geonorge_server",
+    "http_options",
+    "load",
+    "nsr_server",
+    "server_for_04317",
+    "sliced",
+]
 
 DATA = Path(__file__).parent / "data" / "fetch"
 
@@ -57,11 +66,17 @@ class MockServer:
         self.routes.setdefault((method.upper(), path), []).extend(replies)
         return self
 
-    def json(self, method: str, path: str, body: Any, status: int = 200, **headers: str
-             ) -> MockServer:
+    def json(
+        self, method: str, path: str, body: Any, status: int = 200, **headers: str
+    ) -> MockServer:
         ctype = "application/problem+json" if status >= 400 else "application/json"
-        return self.add(method, path, lambda request: httpx.Response(
-            status, json=body, headers={"content-type": ctype, **headers}))
+        return self.add(
+            method,
+            path,
+            lambda request: httpx.Response(
+                status, json=body, headers={"content-type": ctype, **headers}
+            ),
+        )
 
     def count(self, path: str) -> int:
         return sum(1 for r in self.requests if r.url.path == path)
@@ -83,12 +98,18 @@ class MockServer:
         return httpx.MockTransport(self)
 
 
-def http_options(server: MockServer, tmp_path: Path, clock: FakeClock | None = None,
-                 **extra: Any) -> dict[str, Any]:
+def http_options(
+    server: MockServer, tmp_path: Path, clock: FakeClock | None = None, **extra: Any
+) -> dict[str, Any]:
     """HttpClient options for a test: the mock transport, a cache in tmp_path, no real sleeping."""
     clock = clock or FakeClock()
-    return {"transport": server.transport, "cache_dir": tmp_path / "cache", "sleep": clock.sleep,
-            "clock": clock.time, **extra}
+    return {
+        "transport": server.transport,
+        "cache_dir": tmp_path / "cache",
+        "sleep": clock.sleep,
+        "clock": clock.time,
+        **extra,
+    }
 
 
 # -- SSB: the recorded table 04317, answered for any selection ------------------------------------
@@ -99,10 +120,17 @@ SSB_API = "/api/pxwebapi/v2/"
 def sliced(full: dict, selection: dict[str, list[str]]) -> dict:
     """What the API answers for a selection: the recorded full table cut down to it."""
     ids = full["id"]
-    cats = [sorted(full["dimension"][d]["category"]["index"],
-                   key=full["dimension"][d]["category"]["index"].get) for d in ids]
-    keep = [[c for c in cat if c in selection.get(d, cat)] for d, cat in zip(ids, cats, strict=True)]
-    strides = [int(np.prod([len(c) for c in cats[k + 1:]])) for k in range(len(ids))]
+    cats = [
+        sorted(
+            full["dimension"][d]["category"]["index"],
+            key=full["dimension"][d]["category"]["index"].get,
+        )
+        for d in ids
+    ]
+    keep = [
+        [c for c in cat if c in selection.get(d, cat)] for d, cat in zip(ids, cats, strict=True)
+    ]
+    strides = [int(np.prod([len(c) for c in cats[k + 1 :]])) for k in range(len(ids))]
     values, status = [], {}
     for n, combo in enumerate(itertools.product(*keep)):
         pos = sum(cats[k].index(c) * strides[k] for k, c in enumerate(combo))
@@ -125,10 +153,11 @@ def data_reply(request: httpx.Request) -> httpx.Response:
 
 
 def server_for_04317() -> MockServer:
-    server = MockServer().json("GET", SSB_API + "tables/04317/metadata", load("ssb_metadata_04317.json"))
+    server = MockServer().json(
+        "GET", SSB_API + "tables/04317/metadata", load("ssb_metadata_04317.json")
+    )
     server.add("POST", SSB_API + "tables/04317/data", data_reply)
     return server
-
 
 
 # -- Geonorge: an order for grunnkretser in Fredrikstad, with a tiny zipped GeoPackage -------------
@@ -150,11 +179,18 @@ def grunnkrets_zip() -> bytes:
 def _zip_gpkg(gpkg: Path) -> bytes:
     areas = gpd.GeoDataFrame(
         {"grunnkretsnummer": ["31070101", "31070102"], "grunnkretsnavn": ["Gudeberg", "Trosvik"]},
-        geometry=[shapely.box(X0, Y0, X0 + 500, Y0 + 500), shapely.box(X0 + 500, Y0, X0 + 900, Y0 + 500)],
-        crs=25833)
+        geometry=[
+            shapely.box(X0, Y0, X0 + 500, Y0 + 500),
+            shapely.box(X0 + 500, Y0, X0 + 900, Y0 + 500),
+        ],
+        crs=25833,
+    )
     areas.to_file(gpkg, layer="grunnkrets", driver="GPKG", engine="pyogrio")
-    lines = gpd.GeoDataFrame({"opphav": ["SSB"]}, geometry=[shapely.LineString(
-        [(X0 + 500, Y0), (X0 + 500, Y0 + 500)])], crs=25833)
+    lines = gpd.GeoDataFrame(
+        {"opphav": ["SSB"]},
+        geometry=[shapely.LineString([(X0 + 500, Y0), (X0 + 500, Y0 + 500)])],
+        crs=25833,
+    )
     lines.to_file(gpkg, layer="grunnkretsgrense", driver="GPKG", engine="pyogrio")
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w") as zf:
@@ -162,24 +198,39 @@ def _zip_gpkg(gpkg: Path) -> bytes:
     return buf.getvalue()
 
 
-def geonorge_server(*, order_replies=("geonorge_order_waiting.json",),
-                    polls=("geonorge_order_waiting.json", "geonorge_order_ready.json")) -> MockServer:
+def geonorge_server(
+    *,
+    order_replies=("geonorge_order_waiting.json",),
+    polls=("geonorge_order_waiting.json", "geonorge_order_ready.json"),
+) -> MockServer:
     server = MockServer()
-    server.json("GET", f"{GEONORGE_API}capabilities/{GRUNNKRETSER_UUID}", load("geonorge_capabilities.json"))
-    server.json("GET", f"{GEONORGE_API}codelists/area/{GRUNNKRETSER_UUID}", load("geonorge_areas.json"))
+    server.json(
+        "GET", f"{GEONORGE_API}capabilities/{GRUNNKRETSER_UUID}", load("geonorge_capabilities.json")
+    )
+    server.json(
+        "GET", f"{GEONORGE_API}codelists/area/{GRUNNKRETSER_UUID}", load("geonorge_areas.json")
+    )
     for name in order_replies:
         server.json("POST", f"{GEONORGE_API}order", load(name))
     for name in polls:
         server.json("GET", f"{GEONORGE_API}order/{ORDER_REF}", load(name))
-    server.add("GET", f"{GEONORGE_API}download/order/{ORDER_REF}/{ORDER_FILE_ID}", lambda r: httpx.Response(
-        200, content=grunnkrets_zip(), headers={"content-type": "application/zip"}))
+    server.add(
+        "GET",
+        f"{GEONORGE_API}download/order/{ORDER_REF}/{ORDER_FILE_ID}",
+        lambda r: httpx.Response(
+            200, content=grunnkrets_zip(), headers={"content-type": "application/zip"}
+        ),
+    )
     return server
 
 
 # -- NSR: the schools of kommune 3107 ---------------------------------------------------------------
 
+
 def nsr_server() -> MockServer:
-    server = MockServer().json("GET", "/v4/enheter/kommune/3107", load("nsr_enheter_kommune_3107.json"))
+    server = MockServer().json(
+        "GET", "/v4/enheter/kommune/3107", load("nsr_enheter_kommune_3107.json")
+    )
     for path in sorted(DATA.glob("nsr_enhet_*.json")):
         orgnr = path.stem.removeprefix("nsr_enhet_")
         server.json("GET", f"/v4/enhet/{orgnr}", load(path.name))

@@ -18,7 +18,9 @@ def box(x0, y0, x1, y1):
 
 
 def layer(codes, geoms, *, names=None, level="test", crs=25833):
-    return gpd.GeoDataFrame({"code": codes, "name": names or codes, "level": level}, geometry=geoms, crs=crs)
+    return gpd.GeoDataFrame(
+        {"code": codes, "name": names or codes, "level": level}, geometry=geoms, crs=crs
+    )
 
 
 @pytest.fixture(scope="session")
@@ -26,7 +28,9 @@ def real_data() -> Path:
     if not SHARED_REAL.exists():
         if os.environ.get("CI") == "true":
             pytest.fail(f"real data folder {SHARED_REAL} is missing in CI")
-        pytest.skip(f"real open data not available: {SHARED_REAL} does not exist (../shared is absent)")
+        pytest.skip(
+            f"real open data not available: {SHARED_REAL} does not exist (../shared is absent)"
+        )
     return SHARED_REAL
 
 
@@ -74,8 +78,9 @@ def demo_results(demo_study):
     return run(demo_study)
 
 
-def year_from_shares(shares: dict, n: float | dict, *, year: int = 2023, kommune: dict | None = None,
-                     catalogue=None):
+def year_from_shares(
+    shares: dict, n: float | dict, *, year: int = 2023, kommune: dict | None = None, catalogue=None
+):
     """One year's data (levekar.indicators.YearData) from shares per area and indicator.
 
     ``shares`` maps a code to ``{indicator: share}``; ``n`` is every area's denominator
@@ -92,13 +97,30 @@ def year_from_shares(shares: dict, n: float | dict, *, year: int = 2023, kommune
         for ind, p in values.items():
             den = float(n[code] if isinstance(n, dict) else n)
             x = p * den / cat[ind].scale
-            rows.append({"code": code, "year": year, "indicator": ind, "numerator": x, "numerator_low": x,
-                         "numerator_high": x, "denominator": den, "status": "", "n_approximate": 0.0})
+            rows.append(
+                {
+                    "code": code,
+                    "year": year,
+                    "indicator": ind,
+                    "numerator": x,
+                    "numerator_low": x,
+                    "numerator_high": x,
+                    "denominator": den,
+                    "status": "",
+                    "n_approximate": 0.0,
+                }
+            )
     counts = pd.DataFrame(rows)
     rates = rates_from_counts(counts, cat, min_denominator=0)
     grouped = counts.groupby("indicator")
-    kom = kommune or (grouped["numerator"].sum() / grouped["denominator"].sum()
-                      * pd.Series({i: cat[i].scale for i in grouped.groups})).to_dict()
+    kom = (
+        kommune
+        or (
+            grouped["numerator"].sum()
+            / grouped["denominator"].sum()
+            * pd.Series({i: cat[i].scale for i in grouped.groups})
+        ).to_dict()
+    )
     rates["kommune_value"] = rates["indicator"].map(kom)
     rates["significantly_worse"] = significantly_worse(rates, cat)
     inds = list(dict.fromkeys(counts["indicator"]))

@@ -34,7 +34,9 @@ def lines(*coord_lists):
 
 
 def pop(xy, people):
-    return gpd.GeoDataFrame({"popTot": people}, geometry=shapely.points(np.array(xy, dtype=float)), crs=CRS)
+    return gpd.GeoDataFrame(
+        {"popTot": people}, geometry=shapely.points(np.array(xy, dtype=float)), crs=CRS
+    )
 
 
 def areas(codes, geoms):
@@ -42,7 +44,9 @@ def areas(codes, geoms):
 
 
 def test_docstring_examples():
-    result = doctest.testmod(levekar.access, optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE)
+    result = doctest.testmod(
+        levekar.access, optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE
+    )
     assert result.attempted > 0
     assert result.failed == 0
 
@@ -108,7 +112,9 @@ def test_destination_off_every_network_means_no_destination():
 
 def test_origin_beyond_max_snap_is_off_network():
     net = lines([(0, 0), (100, 0)])
-    res = nearest_distance(pts((50, 600), (50, 10)), pts((100, 0)), kind="network", network=net, max_snap=500)
+    res = nearest_distance(
+        pts((50, 600), (50, 10)), pts((100, 0)), kind="network", network=net, max_snap=500
+    )
     assert res["status"].tolist() == ["off_network", "ok"]
     assert np.isnan(res["origin_snap_m"].iloc[0])
     assert_allclose(res["distance_m"].iloc[1], 10 + 50)
@@ -118,8 +124,15 @@ def test_unreachable_people_are_counted_not_dropped():
     net = lines([(0, 0), (100, 0)], [(1000, 0), (1100, 0)])
     population = pop([(10, 0), (1050, 0), (50, 5000)], [7, 11, 13])
     area = areas(["A"], [shapely.box(-100, -100, 1200, 6000)])
-    res = accessibility_by_area(population, pts((1100, 0)), area, kind="network", network=net,
-                                thresholds=(100,), max_snap=500)
+    res = accessibility_by_area(
+        population,
+        pts((1100, 0)),
+        area,
+        kind="network",
+        network=net,
+        thresholds=(100,),
+        max_snap=500,
+    )
     acc = res.accounting
     assert acc.people_total == 31
     assert acc.people_unreachable == 20
@@ -144,8 +157,9 @@ def test_polygon_destination_containing_an_origin_is_at_zero(kind):
 
 def test_polygon_distances_exact_and_densified_within_the_stated_bound():
     rng = np.random.default_rng(1)
-    parks = gpd.GeoSeries([shapely.Point(0, 0).buffer(300, quad_segs=2), shapely.box(1000, 0, 1500, 800)],
-                          crs=CRS)
+    parks = gpd.GeoSeries(
+        [shapely.Point(0, 0).buffer(300, quad_segs=2), shapely.box(1000, 0, 1500, 800)], crs=CRS
+    )
     origins = pts(*rng.uniform(-2000, 3000, (500, 2)))
     exact = nearest_distance(origins, parks)
     approx = nearest_distance(origins, parks, polygon_method="densify", spacing=20.0)
@@ -167,9 +181,14 @@ def test_vertices_within_tolerance_are_merged():
 def test_weighted_median_and_classes_by_area():
     # area A: 1 person at 100 m, 2 at 300 m, 1 at 700 m; area B: nobody; one person outside
     population = pop([(0, 100), (0, 300), (0, 700), (5000, 0)], [1, 2, 1, 4])
-    res = accessibility_by_area(population, pts((0, 0)), areas(["A", "B"], [
-        shapely.box(-50, -50, 50, 1000), shapely.box(2000, 2000, 3000, 3000)]), thresholds=(200, 500),
-        name="skole", year=2024)
+    res = accessibility_by_area(
+        population,
+        pts((0, 0)),
+        areas(["A", "B"], [shapely.box(-50, -50, 50, 1000), shapely.box(2000, 2000, 3000, 3000)]),
+        thresholds=(200, 500),
+        name="skole",
+        year=2024,
+    )
     t = res.table.set_index(["code", "indicator"])["value"]
     assert t["A", "skole_avstand_median"] == 300.0
     assert t["A", "skole_avstand_snitt"] == pytest.approx((100 + 600 + 700) / 4)
@@ -199,8 +218,12 @@ def test_wrong_crs_says_the_fix():
 @pytest.mark.parametrize("thresholds", [(), (0,), (1000, 500), (500, 500)])
 def test_bad_thresholds_are_errors(thresholds):
     with pytest.raises(DataError, match="thresholds"):
-        accessibility_by_area(pop([(0, 0)], [1]), pts((0, 0)), areas(["A"], [shapely.box(-1, -1, 1, 1)]),
-                              thresholds=thresholds)
+        accessibility_by_area(
+            pop([(0, 0)], [1]),
+            pts((0, 0)),
+            areas(["A"], [shapely.box(-1, -1, 1, 1)]),
+            thresholds=thresholds,
+        )
 
 
 def test_network_needs_a_network():
@@ -214,7 +237,12 @@ def test_network_needs_a_network():
 def _check_conservation(res, population_col):
     classes = res.classes.groupby("code")["people"].sum()
     grid = res.grid
-    per_area = grid[grid["code"].notna()].groupby("code")["people"].sum().reindex(classes.index, fill_value=0)
+    per_area = (
+        grid[grid["code"].notna()]
+        .groupby("code")["people"]
+        .sum()
+        .reindex(classes.index, fill_value=0)
+    )
     assert_allclose(classes, per_area, atol=1e-9)
     acc = res.accounting
     assert acc.people_total == pytest.approx(float(population_col.sum()))
@@ -222,34 +250,51 @@ def _check_conservation(res, population_col):
     assert acc.people_reachable + acc.people_unreachable == pytest.approx(acc.people_in_areas)
     assert classes.sum() == pytest.approx(acc.people_in_areas)
     share = res.observations[res.observations["indicator"].str.contains("_innen_")]
-    assert (share["denominator"].groupby(share["code"]).first().reindex(classes.index) == classes).all()
+    assert (
+        share["denominator"].groupby(share["code"]).first().reindex(classes.index) == classes
+    ).all()
 
 
 @settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(seed=st.integers(0, 2**32 - 1), n=st.integers(1, 60), m=st.integers(1, 6),
-       kind=st.sampled_from(["euclidean", "network"]))
+@given(
+    seed=st.integers(0, 2**32 - 1),
+    n=st.integers(1, 60),
+    m=st.integers(1, 6),
+    kind=st.sampled_from(["euclidean", "network"]),
+)
 def test_people_are_conserved_across_distance_classes(seed, n, m, kind):
     rng = np.random.default_rng(seed)
     population = pop(rng.uniform(0, 1000, (n, 2)), rng.integers(0, 50, n))
     dest = pts(*rng.uniform(0, 1000, (m, 2)))
     cut = rng.uniform(200, 800)
-    zones = areas(["W", "E"], [shapely.box(0, 0, cut, 900), shapely.box(cut, 0, 1000, 900)])  # top strip outside
+    zones = areas(
+        ["W", "E"], [shapely.box(0, 0, cut, 900), shapely.box(cut, 0, 1000, 900)]
+    )  # top strip outside
     xs = np.arange(0, 1001, 100.0)
-    grid = [[(x, 0), (x, 1000)] for x in xs] + [[(0, y), (1000, y)] for y in xs if rng.random() < 0.7]
-    res = accessibility_by_area(population, dest, zones, kind=kind, network=lines(*grid),
-                                thresholds=(100, 300), max_snap=60)
+    grid = [[(x, 0), (x, 1000)] for x in xs] + [
+        [(0, y), (1000, y)] for y in xs if rng.random() < 0.7
+    ]
+    res = accessibility_by_area(
+        population, dest, zones, kind=kind, network=lines(*grid), thresholds=(100, 300), max_snap=60
+    )
     _check_conservation(res, population["popTot"])
     straight = nearest_distance(population, dest)["distance_m"].to_numpy()
     ok = res.grid["status"].to_numpy() == "ok"
     assert (res.grid["distance_m"].to_numpy()[ok] >= straight[ok] - 1e-6).all()
-    brute = np.hypot(*(shapely.get_coordinates(population.geometry)[:, None, :]
-                       - shapely.get_coordinates(dest)[None, :, :]).transpose(2, 0, 1)).min(axis=1)
+    brute = np.hypot(
+        *(
+            shapely.get_coordinates(population.geometry)[:, None, :]
+            - shapely.get_coordinates(dest)[None, :, :]
+        ).transpose(2, 0, 1)
+    ).min(axis=1)
     assert_allclose(straight, brute, atol=1e-9)
 
 
 def _reference_network_distance(segments, origins, dest):
     """Independent reference with networkx: every snapped point becomes a node that splits its segment."""
-    nx = pytest.importorskip("networkx", reason="networkx is the independent reference for network distances")
+    nx = pytest.importorskip(
+        "networkx", reason="networkx is the independent reference for network distances"
+    )
     tree = shapely.STRtree(segments)
     g = nx.Graph()
     on_seg: dict[int, list] = {}
@@ -275,13 +320,21 @@ def test_network_distances_match_an_independent_reference():
     gx, gy = np.meshgrid(g, g)
     nodes = np.round(np.c_[gx.ravel(), gy.ravel()] + rng.uniform(-20, 20, (gx.size, 2)), 6)
     ids = np.arange(gx.size).reshape(gx.shape)
-    pairs = np.r_[np.c_[ids[:, :-1].ravel(), ids[:, 1:].ravel()], np.c_[ids[:-1].ravel(), ids[1:].ravel()]]
+    pairs = np.r_[
+        np.c_[ids[:, :-1].ravel(), ids[:, 1:].ravel()], np.c_[ids[:-1].ravel(), ids[1:].ravel()]
+    ]
     pairs = pairs[rng.random(len(pairs)) > 0.25]
     segments = shapely.linestrings(np.stack([nodes[pairs[:, 0]], nodes[pairs[:, 1]]], axis=1))
     origins = shapely.points(rng.uniform(-20, 720, (60, 2)))
     dest = shapely.points(rng.uniform(-20, 720, (4, 2)))
-    ours = nearest_distance(gpd.GeoSeries(origins, crs=CRS), gpd.GeoSeries(dest, crs=CRS), kind="network",
-                            network=gpd.GeoSeries(segments, crs=CRS), max_snap=1e6, spacing=1e6)
+    ours = nearest_distance(
+        gpd.GeoSeries(origins, crs=CRS),
+        gpd.GeoSeries(dest, crs=CRS),
+        kind="network",
+        network=gpd.GeoSeries(segments, crs=CRS),
+        max_snap=1e6,
+        spacing=1e6,
+    )
     ref = _reference_network_distance(segments, origins, dest)
     assert_allclose(ours["distance_m"].to_numpy(), ref, rtol=1e-9, atol=1e-6)
 
@@ -303,9 +356,14 @@ def test_demo_layers_are_deterministic_and_plausible(demo_layers):
 
     d, layers = demo_layers
     again = make_access_layers(d.grunnkretser, d.population, d.schools)
-    for a, b in [(layers.network, again.network), (layers.green_areas, again.green_areas),
-                 (layers.bus_stops, again.bus_stops)]:
-        assert_array_equal(shapely.to_wkb(a.geometry.to_numpy()), shapely.to_wkb(b.geometry.to_numpy()))
+    for a, b in [
+        (layers.network, again.network),
+        (layers.green_areas, again.green_areas),
+        (layers.bus_stops, again.bus_stops),
+    ]:
+        assert_array_equal(
+            shapely.to_wkb(a.geometry.to_numpy()), shapely.to_wkb(b.geometry.to_numpy())
+        )
     net = network_from_lines(layers.network)
     assert 8_000 < net.report["n_edges"] < 30_000
     assert (layers.network["kind"] == "bru").any()
@@ -316,8 +374,12 @@ def test_demo_network_distances_are_longer_than_straight_lines(demo_layers):
     d, layers = demo_layers
     net = network_from_lines(layers.network)
     land = shapely.union_all(d.grunnkretser.geometry.to_numpy())
-    res = {k: accessibility_by_area(d.population, d.schools, d.skolekretser, name="skole", kind=k,
-                                    network=net, land=land) for k in ("euclidean", "network")}
+    res = {
+        k: accessibility_by_area(
+            d.population, d.schools, d.skolekretser, name="skole", kind=k, network=net, land=land
+        )
+        for k in ("euclidean", "network")
+    }
     for r in res.values():
         _check_conservation(r, d.population["popTot"])
         assert r.accounting.people_outside_areas == 0  # land points fall inside the catchments
@@ -338,14 +400,20 @@ def test_real_fredrikstad_schools_conserve_people(real_data, demo_layers):
         pytest.skip(f"real data missing: {path.name} or {kommuner_path.name} not in {real_data}")
     schools = gpd.read_file(path).to_crs(CRS)
     kommuner = gpd.read_file(kommuner_path).to_crs(CRS)
-    kommuner = gpd.GeoDataFrame({"code": kommuner["kommunenummer"]},
-                                geometry=shapely.make_valid(kommuner.geometry.to_numpy()), crs=CRS)
+    kommuner = gpd.GeoDataFrame(
+        {"code": kommuner["kommunenummer"]},
+        geometry=shapely.make_valid(kommuner.geometry.to_numpy()),
+        crs=CRS,
+    )
     d, _ = demo_layers
-    res = accessibility_by_area(d.population, schools, kommuner, name="skole", thresholds=(500, 1000, 2000),
-                                year=2023)
+    res = accessibility_by_area(
+        d.population, schools, kommuner, name="skole", thresholds=(500, 1000, 2000), year=2023
+    )
     _check_conservation(res, d.population["popTot"])
     acc = res.accounting
-    assert acc.people_in_areas > 0.9 * acc.people_total  # the demo's outline is only Fredrikstad-like
+    assert (
+        acc.people_in_areas > 0.9 * acc.people_total
+    )  # the demo's outline is only Fredrikstad-like
     t = res.table.set_index(["code", "indicator"])["value"]
     assert 200 < t["3107", "skole_avstand_median"] < 3000
     assert 0.3 < t["3107", "skole_innen_2000m"] <= 1.0
@@ -365,7 +433,9 @@ def test_real_ssb_grid_to_real_schools(real_data):
     population = read_population(grid_path)
     schools = gpd.read_file(path).to_crs(CRS)
     box = areas(["oslo"], [shapely.box(*population.total_bounds)])
-    res = accessibility_by_area(population, schools, box, name="skole", thresholds=(50_000, 100_000))
+    res = accessibility_by_area(
+        population, schools, box, name="skole", thresholds=(50_000, 100_000)
+    )
     _check_conservation(res, population["popTot"])
     assert res.accounting.people_total == 678_692
     d = res.grid["distance_m"]
@@ -375,8 +445,16 @@ def test_real_ssb_grid_to_real_schools(real_data):
 
 def test_table_and_observations_have_the_same_rows():
     population = pop([(0, 0), (10, 10)], [3, 4])
-    res = accessibility_by_area(population, pts((0, 0)), areas(["A"], [shapely.box(-5, -5, 20, 20)]))
-    assert res.observations.columns.tolist() == ["code", "year", "indicator", "numerator", "denominator",
-                                                 "status"]
+    res = accessibility_by_area(
+        population, pts((0, 0)), areas(["A"], [shapely.box(-5, -5, 20, 20)])
+    )
+    assert res.observations.columns.tolist() == [
+        "code",
+        "year",
+        "indicator",
+        "numerator",
+        "denominator",
+        "status",
+    ]
     assert_array_equal(res.table[["code", "indicator"]], res.observations[["code", "indicator"]])
     assert pd.api.types.is_float_dtype(res.observations["numerator"])

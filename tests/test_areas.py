@@ -14,8 +14,14 @@ def test_standardise_renames_reprojects_and_pads_codes():
         geometry=[box(0, 0, 100, 100), box(100, 0, 200, 100)],
         crs=25833,
     ).to_crs(4326)
-    out, report = standardise_layer(raw, level="grunnkrets", code_column="grunnkretsnummer",
-                                    name_column="grunnkretsnavn", code_width=8, source="gk.geojson")
+    out, report = standardise_layer(
+        raw,
+        level="grunnkrets",
+        code_column="grunnkretsnummer",
+        name_column="grunnkretsnavn",
+        code_width=8,
+        source="gk.geojson",
+    )
     assert out.columns.tolist() == ["code", "name", "level", "geometry"]
     assert out["code"].tolist() == ["31071203", "31071204"]
     assert out["name"].tolist() == ["Haugsten", "Lisleby"]
@@ -37,7 +43,9 @@ def test_unsupported_crs():
 
 
 def test_lonlat_declared_as_utm_is_outside_norway():
-    raw = gpd.GeoDataFrame({"code": ["a"], "name": ["a"]}, geometry=[shapely.box(10.9, 59.2, 10.95, 59.25)], crs=25833)
+    raw = gpd.GeoDataFrame(
+        {"code": ["a"], "name": ["a"]}, geometry=[shapely.box(10.9, 59.2, 10.95, 59.25)], crs=25833
+    )
     with pytest.raises(CRSError, match="lie outside Norway"):
         standardise_layer(raw, level="x", source="wrong.shp")
 
@@ -69,12 +77,19 @@ def test_missing_code_column():
         standardise_layer(raw, level="x", code_column="kretsnr", source="f.gpkg")
 
 
-CATCH = layer(["s1", "s2", "s3"], [box(0, 0, 100, 100), box(100, 0, 200, 100), box(200, 0, 300, 100)])
+CATCH = layer(
+    ["s1", "s2", "s3"], [box(0, 0, 100, 100), box(100, 0, 200, 100), box(200, 0, 300, 100)]
+)
 
 
 def test_lokalsamfunn_dissolves_catchments():
-    table = pd.DataFrame({"catchment": ["s1", "s2", "s3"], "lokalsamfunn": ["L1", "L1", "L2"],
-                          "lokalsamfunn_name": ["Sentrum", "Sentrum", "Lisleby"]})
+    table = pd.DataFrame(
+        {
+            "catchment": ["s1", "s2", "s3"],
+            "lokalsamfunn": ["L1", "L1", "L2"],
+            "lokalsamfunn_name": ["Sentrum", "Sentrum", "Lisleby"],
+        }
+    )
     ls = lokalsamfunn_from_catchments(CATCH, table)
     assert ls["code"].tolist() == ["L1", "L2"]
     assert ls["name"].tolist() == ["Sentrum", "Lisleby"]
@@ -84,11 +99,18 @@ def test_lokalsamfunn_dissolves_catchments():
 @pytest.mark.parametrize(
     ("table", "message"),
     [
-        ({"catchment": ["s1", "s2"], "lokalsamfunn": ["L1", "L1"]}, r"catchment\(s\) \['s3'\] belong to no lokalsamfunn"),
-        ({"catchment": ["s1", "s2", "s3", "s3"], "lokalsamfunn": ["L1", "L1", "L2", "L3"]},
-         r"catchment 's3' is mapped to more than one lokalsamfunn: \['L2', 'L3'\]"),
-        ({"catchment": ["s1", "s2", "s3", "s9"], "lokalsamfunn": ["L1", "L1", "L2", "L2"]},
-         r"catchment code\(s\) \['s9'\] are not in the catchment layer"),
+        (
+            {"catchment": ["s1", "s2"], "lokalsamfunn": ["L1", "L1"]},
+            r"catchment\(s\) \['s3'\] belong to no lokalsamfunn",
+        ),
+        (
+            {"catchment": ["s1", "s2", "s3", "s3"], "lokalsamfunn": ["L1", "L1", "L2", "L3"]},
+            r"catchment 's3' is mapped to more than one lokalsamfunn: \['L2', 'L3'\]",
+        ),
+        (
+            {"catchment": ["s1", "s2", "s3", "s9"], "lokalsamfunn": ["L1", "L1", "L2", "L2"]},
+            r"catchment code\(s\) \['s9'\] are not in the catchment layer",
+        ),
     ],
 )
 def test_lokalsamfunn_table_errors(table, message):
@@ -100,12 +122,17 @@ def test_topology_reports_overlaps_and_gaps_with_people():
     from levekar.areas import layer_topology
 
     # A ring of four catchments around a 100 x 100 hole; the first two overlap by 10 x 100.
-    layer_ = layer(["a", "b", "c", "d"], [box(0, 0, 160, 100), box(150, 0, 300, 300), box(0, 200, 300, 300),
-                                          box(0, 0, 100, 300)])
+    layer_ = layer(
+        ["a", "b", "c", "d"],
+        [box(0, 0, 160, 100), box(150, 0, 300, 300), box(0, 200, 300, 300), box(0, 0, 100, 300)],
+    )
     import geopandas as gpd
 
-    people = gpd.GeoDataFrame({"popTot": [5, 7, 11]}, geometry=shapely.points(
-        [(X0 + 155, Y0 + 50), (X0 + 120, Y0 + 150), (X0 + 290, Y0 + 290)]), crs=25833)
+    people = gpd.GeoDataFrame(
+        {"popTot": [5, 7, 11]},
+        geometry=shapely.points([(X0 + 155, Y0 + 50), (X0 + 120, Y0 + 150), (X0 + 290, Y0 + 290)]),
+        crs=25833,
+    )
     overlaps, gaps = layer_topology(layer_, population=people)
     ab = overlaps[(overlaps["code_a"] == "a") & (overlaps["code_b"] == "b")].iloc[0]
     assert ab["area_m2"] == pytest.approx(1000.0) and ab["population"] == 5

@@ -18,8 +18,12 @@ def _chromium() -> str:
     path = shutil.which("chromium") or shutil.which("chromium-browser")
     if path is None:
         if IN_CI:
-            pytest.fail("Chromium is missing in CI; .ci/run should install Debian's chromium package")
-        pytest.skip("no Chromium on this machine (install Debian's chromium package to run browser tests)")
+            pytest.fail(
+                "Chromium is missing in CI; .ci/run should install Debian's chromium package"
+            )
+        pytest.skip(
+            "no Chromium on this machine (install Debian's chromium package to run browser tests)"
+        )
     return path
 
 
@@ -33,8 +37,10 @@ def browser():
             pytest.fail("playwright is missing in CI; it is in the test extra")
         pytest.skip("playwright is not installed (pip install '.[test]')")
     with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=executable, args=[
-            "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"])
+        b = p.chromium.launch(
+            executable_path=executable,
+            args=["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"],
+        )
         yield b
         b.close()
 
@@ -49,7 +55,10 @@ def outputs(demo_results, tmp_path_factory):
 def _open(browser, path):
     page = browser.new_page(viewport={"width": 1280, "height": 900})
     problems = []
-    page.on("console", lambda m: problems.append(f"console {m.type}: {m.text}") if m.type == "error" else None)
+    page.on(
+        "console",
+        lambda m: problems.append(f"console {m.type}: {m.text}") if m.type == "error" else None,
+    )
     page.on("pageerror", lambda e: problems.append(f"page error: {e}"))
     page.on("requestfailed", lambda r: problems.append(f"request failed: {r.url}"))
     page.goto(path.as_uri())
@@ -61,8 +70,14 @@ def test_map_in_a_real_browser(browser, outputs, tmp_path):
     page, problems = _open(browser, outputs / "maps" / "levekar_kart.html")
     page.wait_for_selector(".leaflet-control-layers")
     labels = [t.strip() for t in page.locator(".leaflet-control-layers label").all_inner_texts()]
-    for expected in ("Levekårsindeks", "Domene: Inntekt", "Barn i lavinntekt", "Områdesatsing Fredrikstad",
-                     "Skoler", "Møteplasser"):
+    for expected in (
+        "Levekårsindeks",
+        "Domene: Inntekt",
+        "Barn i lavinntekt",
+        "Områdesatsing Fredrikstad",
+        "Skoler",
+        "Møteplasser",
+    ):
         assert expected in labels, labels
     assert page.locator(".levekar-banner").inner_text().startswith("Syntetiske demodata")
     # Hover the middle of an area: its tooltip appears with the name and the index.
@@ -87,8 +102,10 @@ def test_report_and_fact_sheet_in_a_real_browser(browser, outputs, tmp_path):
     assert page.title().startswith("Levekår i Fredrikstad (demo)")
     assert "Syntetiske demodata" in page.locator(".banner").inner_text()
     assert page.locator("img").count() >= 3
-    assert all(page.evaluate("(img) => img.naturalWidth > 0", img.element_handle())
-               for img in page.locator("img").all())
+    assert all(
+        page.evaluate("(img) => img.naturalWidth > 0", img.element_handle())
+        for img in page.locator("img").all()
+    )
     page.locator("a", has_text="Lisleby").first.click()
     page.wait_for_load_state("load")
     assert page.locator("h1").inner_text() == "Lisleby"

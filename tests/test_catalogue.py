@@ -14,10 +14,21 @@ def test_packaged_catalogue_is_complete_and_valid():
 
 
 def test_study_indicators_add_and_override_fields():
-    cat = load_catalogue({"leie": {"min_denominator": 50},
-                          "egen": {"label": "Egen indikator", "short_label": "Egen", "domain": "helse",
-                                   "direction": "higher_is_worse", "kind": "share", "numerator": "a",
-                                   "denominator": "Folkemengde", "source": "kommunen"}})
+    cat = load_catalogue(
+        {
+            "leie": {"min_denominator": 50},
+            "egen": {
+                "label": "Egen indikator",
+                "short_label": "Egen",
+                "domain": "helse",
+                "direction": "higher_is_worse",
+                "kind": "share",
+                "numerator": "a",
+                "denominator": "Folkemengde",
+                "source": "kommunen",
+            },
+        }
+    )
     assert cat["leie"].min_denominator == 50 and cat["leie"].label == load_catalogue()["leie"].label
     assert cat["egen"].domain == "helse"
 

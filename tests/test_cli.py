@@ -34,7 +34,9 @@ def test_end_to_end_through_the_entry_point(tmp_path):
     """The one subprocess test: the installed command runs the embedded demo."""
     exe = shutil.which("levekar") or None
     cmd = [exe] if exe else [sys.executable, "-m", "levekar.cli"]
-    r = subprocess.run([*cmd, "run", "--out", str(tmp_path)], capture_output=True, text=True, timeout=300)
+    r = subprocess.run(
+        [*cmd, "run", "--out", str(tmp_path)], capture_output=True, text=True, timeout=300
+    )
     assert r.returncode == 0, r.stderr
     assert (tmp_path / "maps" / "levekar_kart.html").exists()
     assert "Syntetiske demodata" in r.stderr + r.stdout
@@ -47,10 +49,18 @@ def test_demo_files_then_run_with_config(capsys, demo_dir, demo_results, tmp_pat
 
     cfg = tomllib.loads((demo_dir / "study.toml").read_text(encoding="utf-8"))
     assert cfg["study"]["data_label"] == "Syntetiske demodata"
-    for name in ("grunnkretser.gpkg", "skolekretser.gpkg", "befolkning_250m.gpkg", "indikatorer_grunnkrets.csv",
-                 "kodeendringer.csv", "skolekrets_lokalsamfunn.csv"):
+    for name in (
+        "grunnkretser.gpkg",
+        "skolekretser.gpkg",
+        "befolkning_250m.gpkg",
+        "indikatorer_grunnkrets.csv",
+        "kodeendringer.csv",
+        "skolekrets_lokalsamfunn.csv",
+    ):
         assert (demo_dir / name).exists(), name
-    code, _, err = cli(capsys, "run", "--config", str(demo_dir / "study.toml"), "--out", str(tmp_path / "out"))
+    code, _, err = cli(
+        capsys, "run", "--config", str(demo_dir / "study.toml"), "--out", str(tmp_path / "out")
+    )
     assert code == 0, err
     assert (tmp_path / "out" / "maps" / "levekar_kart.html").exists()
     # The same results as the embedded demo.
@@ -68,9 +78,18 @@ def test_demo_command_writes_the_inputs(capsys, tmp_path):
 @pytest.mark.parametrize(
     ("edit", "message"),
     [
-        (lambda t: t.replace('k = 3', 'k = 0'), "selection.k: Input should be greater than or equal to 1 (got 0)"),
-        (lambda t: t.replace('areas = ["Sentrum"', 'areas = ["Atlantis"'), "initiative.areas: 'Atlantis'"),
-        (lambda t: t.replace('"indikatorer_grunnkrets.csv"', '"mangler.csv"'), "mangler.csv: file not found."),
+        (
+            lambda t: t.replace("k = 3", "k = 0"),
+            "selection.k: Input should be greater than or equal to 1 (got 0)",
+        ),
+        (
+            lambda t: t.replace('areas = ["Sentrum"', 'areas = ["Atlantis"'),
+            "initiative.areas: 'Atlantis'",
+        ),
+        (
+            lambda t: t.replace('"indikatorer_grunnkrets.csv"', '"mangler.csv"'),
+            "mangler.csv: file not found.",
+        ),
         (lambda t: t + "\n[uventet]\nx = 1\n", "uventet: Extra inputs are not permitted"),
     ],
     ids=["k0", "atlantis", "missing-file", "unknown-table"],
@@ -92,16 +111,25 @@ def test_missing_config_file(capsys):
 
 def test_index_command(capsys, tmp_path):
     table = tmp_path / "areas.csv"
-    table.write_text("code;lavinntekt;sysselsetting\nA;0,10;0,80\nB;0,30;0,70\nC;0,20;0,75\n", encoding="latin-1")
+    table.write_text(
+        "code;lavinntekt;sysselsetting\nA;0,10;0,80\nB;0,30;0,70\nC;0,20;0,75\n", encoding="latin-1"
+    )
     spec = tmp_path / "spec.toml"
-    spec.write_text('[index]\nid = "code"\nnormalisation = "rank"\naggregation = "weighted_mean"\n'
-                    '[[index.indicators]]\ncolumn = "lavinntekt"\n'
-                    '[[index.indicators]]\ncolumn = "sysselsetting"\nhigher_is_worse = false\n', encoding="utf-8")
+    spec.write_text(
+        '[index]\nid = "code"\nnormalisation = "rank"\naggregation = "weighted_mean"\n'
+        '[[index.indicators]]\ncolumn = "lavinntekt"\n'
+        '[[index.indicators]]\ncolumn = "sysselsetting"\nhigher_is_worse = false\n',
+        encoding="utf-8",
+    )
     out = tmp_path / "out" / "index.csv"
     code, _, err = cli(capsys, "index", str(table), "--spec", str(spec), "--out", str(out))
     assert code == 0, err
     assert out.read_text(encoding="utf-8").splitlines() == [
-        "code,score,rank,decile", "A,1,3,10", "B,3,1,4", "C,2,2,7"]
+        "code,score,rank,decile",
+        "A,1,3,10",
+        "B,3,1,4",
+        "C,2,2,7",
+    ]
     bad = tmp_path / "bad.toml"
     bad.write_text(spec.read_text(encoding="utf-8").replace('"rank"', '"ranks"'), encoding="utf-8")
     code, _, err = cli(capsys, "index", str(table), "--spec", str(bad), "--out", str(out))
@@ -109,9 +137,13 @@ def test_index_command(capsys, tmp_path):
 
 
 def test_reselect_command(capsys, tmp_path):
-    code, _, err = cli(capsys, "reselect", "--years", "2021-2023", "--out", str(tmp_path), "--no-spatial")
+    code, _, err = cli(
+        capsys, "reselect", "--years", "2021-2023", "--out", str(tmp_path), "--no-spatial"
+    )
     assert code == 0, err
-    summary = (tmp_path / "data" / "processed" / "reselection_summary.csv").read_text(encoding="utf-8")
+    summary = (tmp_path / "data" / "processed" / "reselection_summary.csv").read_text(
+        encoding="utf-8"
+    )
     assert summary.splitlines()[0].startswith("data_label,year,selected")
     assert len(summary.splitlines()) == 4 and "Syntetiske demodata" in summary
     page = (tmp_path / "reports" / "utvelgelse_over_tid.html").read_text(encoding="utf-8")
@@ -130,18 +162,30 @@ def test_debug_shows_the_traceback(capsys):
 def test_study_without_population_or_reference(capsys, demo_dir, tmp_path):
     def without(t):
         t = t.replace('[population]\npath = "befolkning_250m.gpkg"\ncolumn = "popTot"\n', "")
-        return t.replace('reference = "referanse_norge.csv"\n', "").replace("draws = 2000", "draws = 100")
+        return t.replace('reference = "referanse_norge.csv"\n', "").replace(
+            "draws = 2000", "draws = 100"
+        )
 
     cfg = edited_study(demo_dir, "no_population", without)
     code, _, err = cli(capsys, "run", "--config", str(cfg), "--out", str(tmp_path / "o"))
     assert code == 2 and "crosswalk.weighting = 'population' needs a [population] layer" in err
-    cfg = edited_study(demo_dir, "area_weights", lambda t: without(t).replace('weighting = "population"',
-                                                                              'weighting = "area"'))
+    cfg = edited_study(
+        demo_dir,
+        "area_weights",
+        lambda t: without(t).replace('weighting = "population"', 'weighting = "area"'),
+    )
     code, _, err = cli(capsys, "run", "--config", str(cfg), "--out", str(tmp_path / "o"))
     assert code == 0, err
     sel = (tmp_path / "o" / "data" / "processed" / "selection.csv").read_text(encoding="utf-8")
     assert len(sel.splitlines()) == 22
-    cfg = edited_study(demo_dir, "too_big", lambda t: without(t).replace(
-        'weighting = "population"', 'weighting = "area"').replace("min_population = 1000", "min_population = 100000"))
+    cfg = edited_study(
+        demo_dir,
+        "too_big",
+        lambda t: (
+            without(t)
+            .replace('weighting = "population"', 'weighting = "area"')
+            .replace("min_population = 1000", "min_population = 100000")
+        ),
+    )
     code, _, err = cli(capsys, "run", "--config", str(cfg), "--out", str(tmp_path / "o"))
     assert code == 2 and "selection.min_population = 100000 leaves 0 lokalsamfunn" in err

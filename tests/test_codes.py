@@ -12,14 +12,23 @@ def test_normalise_codes_pads_and_strips():
 
 def test_normalise_codes_names_bad_value():
     with pytest.raises(DataError, match=r"grk\.csv: column 'code'.*'31O71203'"):
-        normalise_codes(pd.Series(["31071203", "31O71203"]), width=8, source="grk.csv", column="code")
+        normalise_codes(
+            pd.Series(["31071203", "31O71203"]), width=8, source="grk.csv", column="code"
+        )
 
 
 CHANGES = pd.DataFrame(
     {
         "old_code": ["01060101", "01060102", "01060102", "30040101", "30040103", "30040104"],
         "new_code": ["30040101", "30040103", "30040104", "31070101", "31070103", "31070104"],
-        "date": ["2020-01-01", "2020-01-01", "2020-01-01", "2024-01-01", "2024-01-01", "2024-01-01"],
+        "date": [
+            "2020-01-01",
+            "2020-01-01",
+            "2020-01-01",
+            "2024-01-01",
+            "2024-01-01",
+            "2024-01-01",
+        ],
         "share": [1.0, 0.25, 0.75, 1.0, 1.0, 1.0],
     }
 )
@@ -48,7 +57,9 @@ def test_chain_and_split_carry_counts_forward():
 
 
 def test_changes_after_the_data_year_do_not_apply_backwards():
-    obs = pd.DataFrame({"code": ["31070101"], "year": [2024], "numerator": [1.0], "denominator": [2.0]})
+    obs = pd.DataFrame(
+        {"code": ["31070101"], "year": [2024], "numerator": [1.0], "denominator": [2.0]}
+    )
     carried, unmatched = apply_code_changes(obs, CHANGES, valid_codes={"31070101"})
     assert carried["code"].tolist() == ["31070101"]
     assert unmatched.empty
@@ -58,7 +69,9 @@ def test_split_shares_must_sum_to_one():
     bad = CHANGES.copy()
     bad.loc[2, "share"] = 0.5
     with pytest.raises(DataError, match=r"shares for old code '01060102'.*sum to 0.75"):
-        apply_code_changes(pd.DataFrame({"code": [], "year": [], "numerator": [], "denominator": []}), bad)
+        apply_code_changes(
+            pd.DataFrame({"code": [], "year": [], "numerator": [], "denominator": []}), bad
+        )
 
 
 def test_change_table_with_bad_date_names_value():
@@ -66,4 +79,6 @@ def test_change_table_with_bad_date_names_value():
     bad["date"] = bad["date"].astype(object)
     bad.loc[0, "date"] = "1. januar"
     with pytest.raises(DataError, match="not a date: '1. januar'"):
-        apply_code_changes(pd.DataFrame({"code": [], "year": [], "numerator": [], "denominator": []}), bad)
+        apply_code_changes(
+            pd.DataFrame({"code": [], "year": [], "numerator": [], "denominator": []}), bad
+        )

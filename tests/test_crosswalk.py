@@ -32,11 +32,20 @@ def test_area_weights_exact():
 def test_population_weights_from_points():
     pts = gpd.GeoDataFrame(
         {"popTot": [10, 30, 60, 5, 7]},
-        geometry=shapely.points([(X0 + 10, Y0 + 50), (X0 + 50, Y0 + 50), (X0 + 90, Y0 + 50),
-                                 (X0 + 120, Y0 + 50), (X0 + 180, Y0 + 50)]),
+        geometry=shapely.points(
+            [
+                (X0 + 10, Y0 + 50),
+                (X0 + 50, Y0 + 50),
+                (X0 + 90, Y0 + 50),
+                (X0 + 120, Y0 + 50),
+                (X0 + 180, Y0 + 50),
+            ]
+        ),
         crs=25833,
     )
-    cw = crosswalk_from_overlay(SOURCE, TARGET, weighting="population", population=pts, population_column="popTot")
+    cw = crosswalk_from_overlay(
+        SOURCE, TARGET, weighting="population", population=pts, population_column="popTot"
+    )
     assert weights(cw) == {("g1", "A"): 0.1, ("g1", "B"): 0.9, ("g2", "B"): round(5 / 12, 12)}
     assert cw.unassigned["source_code"].tolist() == ["g2"]
     assert cw.unassigned["population"].round(9).tolist() == [7.0]
@@ -46,13 +55,17 @@ def test_population_weights_from_points():
 
 def test_point_on_shared_edge_is_counted_once():
     pts = gpd.GeoDataFrame({"popTot": [8]}, geometry=[shapely.Point(X0 + 100, Y0 + 50)], crs=25833)
-    cw = crosswalk_from_overlay(SOURCE, TARGET, weighting="population", population=pts, population_column="popTot")
+    cw = crosswalk_from_overlay(
+        SOURCE, TARGET, weighting="population", population=pts, population_column="popTot"
+    )
     assert cw.quality["population_total"] == 8.0
 
 
 def test_source_without_people_falls_back_to_area():
     pts = gpd.GeoDataFrame({"popTot": [4]}, geometry=[shapely.Point(X0 + 10, Y0 + 50)], crs=25833)
-    cw = crosswalk_from_overlay(SOURCE, TARGET, weighting="population", population=pts, population_column="popTot")
+    cw = crosswalk_from_overlay(
+        SOURCE, TARGET, weighting="population", population=pts, population_column="popTot"
+    )
     assert weights(cw)[("g2", "B")] == 0.5
     assert cw.quality["sources_without_population"] == ["g2"]
 
@@ -93,8 +106,11 @@ def tessellations(draw):
 def grid(xcuts, ycuts, prefix):
     xe = [0, *xcuts, 100]
     ye = [0, *ycuts, 100]
-    geoms = [box(x0 * 10, y0 * 10, x1 * 10, y1 * 10) for x0, x1 in zip(xe[:-1], xe[1:], strict=True)
-             for y0, y1 in zip(ye[:-1], ye[1:], strict=True)]
+    geoms = [
+        box(x0 * 10, y0 * 10, x1 * 10, y1 * 10)
+        for x0, x1 in zip(xe[:-1], xe[1:], strict=True)
+        for y0, y1 in zip(ye[:-1], ye[1:], strict=True)
+    ]
     return layer([f"{prefix}{i}" for i in range(len(geoms))], geoms)
 
 
@@ -123,7 +139,9 @@ def test_population_assigned_plus_unassigned_is_total(case, people):
     rng = np.random.default_rng(len(xs) * 7 + len(ty))
     xy = rng.uniform(0, 1000, (20, 2))
     pts = gpd.GeoDataFrame({"popTot": people}, geometry=shapely.points(xy + [X0, Y0]), crs=25833)
-    cw = crosswalk_from_overlay(src, tgt, weighting="population", population=pts, population_column="popTot")
+    cw = crosswalk_from_overlay(
+        src, tgt, weighting="population", population=pts, population_column="popTot"
+    )
     unassigned = cw.unassigned["population"].fillna(0).sum()
     assert cw.quality["population_assigned"] + unassigned == pytest.approx(sum(people), abs=1e-9)
 
@@ -148,7 +166,9 @@ def test_area_weights_identical_to_tobler(case):
     tgt = tgt[tgt.geometry.area > 0].reset_index(drop=True)
     # allocate_total=False: the share of a source outside every target is not re-spread (levekar
     # lists it as unassigned instead; tobler's default would give it to the covering targets).
-    theirs = area_weighted.area_interpolate(src, tgt, extensive_variables=["n"], allocate_total=False)
+    theirs = area_weighted.area_interpolate(
+        src, tgt, extensive_variables=["n"], allocate_total=False
+    )
     cw = crosswalk_from_overlay(src, tgt)
     ours, _ = apply_crosswalk(src[["code", "n"]], cw, value_columns=["n"])
     ours = ours.set_index("code")["n"].reindex(tgt["code"]).fillna(0.0).to_numpy()

@@ -42,11 +42,15 @@ def test_demo_is_calibrated_to_published_figures(demo_results):
     kom = demo_results.kommune.set_index(["year", "indicator"])["value"]
     # Low education 30-39: Fredrikstad 24.8 % in 2022 (levekårskartlegging 2022).
     assert abs(kom.loc[(2022, "grunnskole")] - 0.248) < 0.015
-    ls = demo_results.rates[(demo_results.rates["year"] == 2022) & (demo_results.rates["indicator"] == "grunnskole")]
+    ls = demo_results.rates[
+        (demo_results.rates["year"] == 2022) & (demo_results.rates["indicator"] == "grunnskole")
+    ]
     assert ls["value"].min() < 0.20 and ls["value"].max() > 0.33
     # Child low income above 40 % in the worst grunnkretser-based area... at least above 30 % in the worst lokalsamfunn.
-    child = demo_results.rates[(demo_results.rates["year"] == 2022)
-                               & (demo_results.rates["indicator"] == "barn_lavinntekt")]
+    child = demo_results.rates[
+        (demo_results.rates["year"] == 2022)
+        & (demo_results.rates["indicator"] == "barn_lavinntekt")
+    ]
     assert child["value"].max() > 0.30
 
 
@@ -55,7 +59,11 @@ def test_initiative_areas_are_worse_off_but_not_trivially(demo_results):
     ranks = idx.loc[list(INITIATIVE_AREAS), "rank"]
     assert (ranks <= 6).all()
     rates = demo_results.rates[demo_results.rates["year"] == demo_results.year]
-    worst3 = rates.sort_values("value", ascending=False).groupby("indicator")["name"].apply(lambda s: set(s.iloc[:3]))
+    worst3 = (
+        rates.sort_values("value", ascending=False)
+        .groupby("indicator")["name"]
+        .apply(lambda s: set(s.iloc[:3]))
+    )
     assert sum(v == set(INITIATIVE_AREAS) for v in worst3) < len(worst3) / 2
     assert DEMO_LABEL == demo_results.label
     assert np.isfinite(idx["score"]).all()

@@ -8,13 +8,24 @@ import pytest
 
 import levekar
 
-MODULES = sorted(m.name for m in pkgutil.walk_packages(levekar.__path__, "levekar.")
-                 if not m.name.endswith("__main__"))
+MODULES = sorted(
+    m.name
+    for m in pkgutil.walk_packages(levekar.__path__, "levekar.")
+    if not m.name.endswith("__main__")
+)
 
 
 # Modules whose docstrings must carry examples (they did before the layout changed).
-WITH_EXAMPLES = ["levekar.io.tables", "levekar.render.presentation", "levekar.codes", "levekar.index",
-                 "levekar.indicators", "levekar.targets", "levekar.render.maps", "levekar.render.slug"]
+WITH_EXAMPLES = [
+    "levekar.io.tables",
+    "levekar.render.presentation",
+    "levekar.codes",
+    "levekar.index",
+    "levekar.indicators",
+    "levekar.targets",
+    "levekar.render.maps",
+    "levekar.render.slug",
+]
 
 
 @pytest.mark.parametrize("name", WITH_EXAMPLES)

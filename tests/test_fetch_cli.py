@@ -30,6 +30,7 @@ def use_server(monkeypatch, tmp_path):
     def install(server: MockServer) -> MockServer:
         monkeypatch.setattr(cli, "HTTP_OPTIONS", http_options(server, tmp_path))
         return server
+
     return install
 
 
@@ -40,8 +41,18 @@ def run(*args: str):
 def test_ssb_writes_tidy_csv_and_provenance(use_server, tmp_path):
     server = use_server(server_for_04317())
     out = tmp_path / "folk.csv"
-    result = run("ssb", "04317", "--out", str(out), "-s", "Region=*", "-s", "ContentsCode=Personer",
-                 "-s", "Tid=2022,2023,2024")
+    result = run(
+        "ssb",
+        "04317",
+        "--out",
+        str(out),
+        "-s",
+        "Region=*",
+        "-s",
+        "ContentsCode=Personer",
+        "-s",
+        "Tid=2022,2023,2024",
+    )
     assert result.exit_code == 0, result.output
     table = pd.read_csv(out, dtype={"code": str, "status": str}, keep_default_na=False)
     assert list(table.columns) == ["code", "name", "year", "variable", "value", "status"]
@@ -52,11 +63,22 @@ def test_ssb_writes_tidy_csv_and_provenance(use_server, tmp_path):
     assert prov["requests_sent"] == 2 and prov["answers_from_cache"] == 0
     assert {r["url"] for r in prov["requests"]} == {
         "https://data.ssb.no/api/pxwebapi/v2/tables/04317/metadata",
-        "https://data.ssb.no/api/pxwebapi/v2/tables/04317/data"}
+        "https://data.ssb.no/api/pxwebapi/v2/tables/04317/data",
+    }
     assert prov["status_counts"] == {"": 9, "..": 1, "-": 1, ":": 1}
     # Again: everything from the cache, no request sent.
-    again = run("ssb", "04317", "--out", str(out), "-s", "Region=*", "-s", "ContentsCode=Personer",
-                "-s", "Tid=2022,2023,2024")
+    again = run(
+        "ssb",
+        "04317",
+        "--out",
+        str(out),
+        "-s",
+        "Region=*",
+        "-s",
+        "ContentsCode=Personer",
+        "-s",
+        "Tid=2022,2023,2024",
+    )
     assert again.exit_code == 0 and len(server.requests) == 2
     assert json.loads(provenance_path(out).read_text())["answers_from_cache"] == 2
 
@@ -69,10 +91,15 @@ def test_ssb_bad_select_is_a_levekar_error(use_server, tmp_path):
 
 
 def test_klass_change_table(use_server, tmp_path):
-    use_server(MockServer().json("GET", KLASS_API + "classifications/131/changes",
-                                 load("klass_131_changes.json")))
+    use_server(
+        MockServer().json(
+            "GET", KLASS_API + "classifications/131/changes", load("klass_131_changes.json")
+        )
+    )
     out = tmp_path / "kommuneendringer.csv"
-    result = run("klass", "kommune", "--from", "2019-01-01", "--to", "2024-01-01", "--out", str(out))
+    result = run(
+        "klass", "kommune", "--from", "2019-01-01", "--to", "2024-01-01", "--out", str(out)
+    )
     assert result.exit_code == 0, result.output
     table = pd.read_csv(out, dtype=str)
     assert ["3004", "3107", "2024-01-01"] in table[["old_code", "new_code", "date"]].values.tolist()
@@ -81,11 +108,18 @@ def test_klass_change_table(use_server, tmp_path):
 
 
 def test_klass_codes_at_and_option_check(use_server, tmp_path):
-    use_server(MockServer().json("GET", KLASS_API + "classifications/1/codesAt",
-                                 load("klass_1_codesat.json")))
+    use_server(
+        MockServer().json(
+            "GET", KLASS_API + "classifications/1/codesAt", load("klass_1_codesat.json")
+        )
+    )
     out = tmp_path / "grunnkretser.csv"
-    assert run("klass", "grunnkrets", "--codes-at", "2024-01-01", "--level", "2",
-               "--out", str(out)).exit_code == 0
+    assert (
+        run(
+            "klass", "grunnkrets", "--codes-at", "2024-01-01", "--level", "2", "--out", str(out)
+        ).exit_code
+        == 0
+    )
     assert pd.read_csv(out, dtype=str)["code"].tolist()[0] == "31070101"
     bad = run("klass", "grunnkrets", "--out", str(out))
     assert isinstance(bad.exception, DataError) and "--codes-at" in str(bad.exception)
@@ -119,8 +153,14 @@ def test_skoler_writes_points_and_the_schools_without_coordinates(use_server, tm
 
 
 def test_service_error_propagates_as_fetch_error(use_server, tmp_path):
-    use_server(MockServer().json("GET", KLASS_API + "classifications/99999/changes",
-                                 load("klass_error_404.json"), status=404))
+    use_server(
+        MockServer().json(
+            "GET",
+            KLASS_API + "classifications/99999/changes",
+            load("klass_error_404.json"),
+            status=404,
+        )
+    )
     result = run("klass", "99999", "--from", "2020-01-01", "--out", str(tmp_path / "c.csv"))
     assert isinstance(result.exception, FetchError) and result.exception.status == 404
     assert not (tmp_path / "c.csv").exists() and not (tmp_path / "c.provenance.json").exists()

@@ -34,11 +34,20 @@ def test_order_wait_download_unzip(tmp_path):
     server = geonorge_server()
     client = GeonorgeClient(**http_options(server, tmp_path, clock))
     assert client.capabilities(GRUNNKRETSER_UUID)["supportsAreaSelection"] is True
-    files = client.fetch(GRUNNKRETSER_UUID, kommune="3107", dest=tmp_path / "dl", epsg=25833,
-                         file_format="GML", poll_every=5.0)
+    files = client.fetch(
+        GRUNNKRETSER_UUID,
+        kommune="3107",
+        dest=tmp_path / "dl",
+        epsg=25833,
+        file_format="GML",
+        poll_every=5.0,
+    )
     assert [f.name for f in files] == ["Basisdata_3107_Fredrikstad_25833_Grunnkretser.gpkg"]
     assert files[0].parent == tmp_path / "dl" / "Basisdata_3107_Fredrikstad_25833_Grunnkretser_GML"
-    assert gpd.read_file(files[0], layer="grunnkrets")["grunnkretsnavn"].tolist() == ["Gudeberg", "Trosvik"]
+    assert gpd.read_file(files[0], layer="grunnkrets")["grunnkretsnavn"].tolist() == [
+        "Gudeberg",
+        "Trosvik",
+    ]
     assert clock.sleeps == [5.0, 5.0]  # waited twice: the first poll was still processing
     order = json.loads(next(r for r in server.requests if r.method == "POST").content)
     (line,) = order["orderLines"]
@@ -59,11 +68,17 @@ def test_orders_and_polls_are_never_cached(tmp_path):
     assert server.count(f"{API}codelists/area/{GRUNNKRETSER_UUID}") == 1  # code lists are cached
 
 
-@pytest.mark.parametrize(("kw", "match"), [
-    ({"kommune": "0106"}, r"kommune '0106' is not offered.*3107"),
-    ({"kommune": "3107", "epsg": 3035}, r"EPSG:3035 is not offered.*25833"),
-    ({"kommune": "3107", "file_format": "GeoPackage"}, r"'GeoPackage' is not offered.*GML 3.2.1"),
-])
+@pytest.mark.parametrize(
+    ("kw", "match"),
+    [
+        ({"kommune": "0106"}, r"kommune '0106' is not offered.*3107"),
+        ({"kommune": "3107", "epsg": 3035}, r"EPSG:3035 is not offered.*25833"),
+        (
+            {"kommune": "3107", "file_format": "GeoPackage"},
+            r"'GeoPackage' is not offered.*GML 3.2.1",
+        ),
+    ],
+)
 def test_choices_not_offered_name_the_alternatives(tmp_path, kw, match):
     client = GeonorgeClient(**http_options(geonorge_server(), tmp_path))
     with pytest.raises(DataError, match=match):
@@ -101,7 +116,8 @@ def test_zip_with_path_outside_its_folder_is_refused(tmp_path):
         zf.writestr("../evil.txt", "x")
     server = geonorge_server(polls=("geonorge_order_ready.json",))
     server.routes[("GET", f"{API}download/order/{REF}/{FILE_ID}")] = [
-        lambda r: httpx.Response(200, content=buf.getvalue())]
+        lambda r: httpx.Response(200, content=buf.getvalue())
+    ]
     client = GeonorgeClient(**http_options(server, tmp_path))
     with pytest.raises(DataError, match="refusing to unpack"):
         client.fetch(GRUNNKRETSER_UUID, kommune="3107", dest=tmp_path / "dl")

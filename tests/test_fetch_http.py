@@ -18,8 +18,9 @@ PATH = "/api/pxwebapi/v2/tables/04317/metadata"
 
 
 def client(server, tmp_path, clock=None, **kw):
-    return HttpClient(source="SSB PxWebApi v2", licence="CC BY 4.0",
-                      **http_options(server, tmp_path, clock, **kw))
+    return HttpClient(
+        source="SSB PxWebApi v2", licence="CC BY 4.0", **http_options(server, tmp_path, clock, **kw)
+    )
 
 
 def test_cache_hit_makes_no_second_request(tmp_path):
@@ -46,7 +47,9 @@ def test_cache_key_covers_params_and_body_and_can_be_bypassed(tmp_path):
     http.post_json(URL, {"selection": [1]}, params={"lang": "en"})
     http.post_json(URL, {"selection": [1]}, params={"lang": "no"})
     assert len(server.requests) == 3
-    client(server, tmp_path, use_cache=False).post_json(URL, {"selection": [1]}, params={"lang": "no"})
+    client(server, tmp_path, use_cache=False).post_json(
+        URL, {"selection": [1]}, params={"lang": "no"}
+    )
     client(server, tmp_path, refresh=True).post_json(URL, {"selection": [1]}, params={"lang": "no"})
     http.post_json(URL, {"selection": [9]}, cache=False)
     http.post_json(URL, {"selection": [9]}, cache=False)
@@ -55,8 +58,9 @@ def test_cache_key_covers_params_and_body_and_can_be_bypassed(tmp_path):
 
 def test_429_with_retry_after_then_success(tmp_path):
     clock = FakeClock()
-    server = MockServer().json("GET", PATH, load("ssb_error_429.json"), status=429,
-                               **{"Retry-After": "7"})
+    server = MockServer().json(
+        "GET", PATH, load("ssb_error_429.json"), status=429, **{"Retry-After": "7"}
+    )
     server.json("GET", PATH, {"ok": True})
     assert client(server, tmp_path, clock).get_json(URL) == {"ok": True}
     assert clock.sleeps == [7.0]
@@ -83,7 +87,9 @@ def test_timeout_then_success_backs_off(tmp_path):
 
 def test_retries_exhausted_is_a_clear_error(tmp_path):
     clock = FakeClock()
-    server = MockServer().add("GET", PATH, lambda r: httpx.Response(503, text="Service Unavailable"))
+    server = MockServer().add(
+        "GET", PATH, lambda r: httpx.Response(503, text="Service Unavailable")
+    )
     http = client(server, tmp_path, clock, retries=3, backoff=2.0, max_backoff=5.0)
     with pytest.raises(FetchError) as err:
         http.get_json(URL)
@@ -104,9 +110,12 @@ def test_timeouts_exhausted_names_the_timeout(tmp_path):
 
 def test_4xx_with_service_error_body_is_not_retried(tmp_path):
     server = MockServer().json("GET", PATH, load("ssb_error_400.json"), status=400)
-    http = HttpClient(source="SSB PxWebApi v2", licence="CC BY 4.0",
-                      fix_hints={400: "list the codes with SsbClient.metadata"},
-                      **http_options(server, tmp_path))
+    http = HttpClient(
+        source="SSB PxWebApi v2",
+        licence="CC BY 4.0",
+        fix_hints={400: "list the codes with SsbClient.metadata"},
+        **http_options(server, tmp_path),
+    )
     with pytest.raises(FetchError) as err:
         http.get_json(URL, params={"lang": "no"})
     assert len(server.requests) == 1
@@ -144,7 +153,9 @@ def test_provenance_record(tmp_path):
 
 
 def test_not_json_is_a_clear_error(tmp_path):
-    server = MockServer().add("GET", PATH, lambda r: httpx.Response(200, text="<html>maintenance</html>"))
+    server = MockServer().add(
+        "GET", PATH, lambda r: httpx.Response(200, text="<html>maintenance</html>")
+    )
     with pytest.raises(FetchError, match="not JSON"):
         client(server, tmp_path).get_json(URL)
 
@@ -159,15 +170,27 @@ def test_default_cache_dir_and_timeout(monkeypatch, tmp_path):
     assert http._client.timeout.read == 12.0 and http._client.timeout.connect == 12.0
 
 
-@pytest.mark.parametrize(("body", "ctype", "expected"), [
-    (b'{"title": "Not Found", "status": 404, "detail": "no table"}', "application/problem+json",
-     "Not Found: no table"),
-    (b'{"Message": "An error has occurred.", "ExceptionMessage": "boom"}', "application/json",
-     "An error has occurred.: boom"),
-    ('"Område finnes ikke"'.encode(), "application/json", "Område finnes ikke"),
-    (b"Classification not found with id = 99999", "text/plain",
-     "Classification not found with id = 99999"),
-    (b"<html><body>502</body></html>", "text/html", ""),
-])
+@pytest.mark.parametrize(
+    ("body", "ctype", "expected"),
+    [
+        (
+            b'{"title": "Not Found", "status": 404, "detail": "no table"}',
+            "application/problem+json",
+            "Not Found: no table",
+        ),
+        (
+            b'{"Message": "An error has occurred.", "ExceptionMessage": "boom"}',
+            "application/json",
+            "An error has occurred.: boom",
+        ),
+        ('"Område finnes ikke"'.encode(), "application/json", "Område finnes ikke"),
+        (
+            b"Classification not found with id = 99999",
+            "text/plain",
+            "Classification not found with id = 99999",
+        ),
+        (b"<html><body>502</body></html>", "text/html", ""),
+    ],
+)
 def test_service_message(body, ctype, expected):
     assert service_message(body, ctype) == expected

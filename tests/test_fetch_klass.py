@@ -19,7 +19,9 @@ def klass(server, tmp_path) -> KlassClient:
 
 
 def test_codes_at_kommune(tmp_path):
-    server = MockServer().json("GET", API + "classifications/131/codesAt", load("klass_131_codesat.json"))
+    server = MockServer().json(
+        "GET", API + "classifications/131/codesAt", load("klass_131_codesat.json")
+    )
     codes = klass(server, tmp_path).codes_at("kommune", "2024-01-01")
     assert codes["code"].tolist() == ["1508", "1580", "3107", "3110", "9999"]
     assert codes.loc[codes["code"] == "3107", "name"].item() == "Fredrikstad"
@@ -29,14 +31,18 @@ def test_codes_at_kommune(tmp_path):
 
 
 def test_codes_at_grunnkrets_level(tmp_path):
-    server = MockServer().json("GET", API + "classifications/1/codesAt", load("klass_1_codesat.json"))
+    server = MockServer().json(
+        "GET", API + "classifications/1/codesAt", load("klass_1_codesat.json")
+    )
     grunnkretser = klass(server, tmp_path).codes_at("grunnkrets", "2024-01-01", level=2)
     assert grunnkretser["code"].tolist() == ["31070101", "31070102", "31070201", "31070202"]
     assert grunnkretser["parent_code"].iloc[0] == "31070100"
 
 
 def test_change_table_exact_and_split(tmp_path):
-    server = MockServer().json("GET", API + "classifications/131/changes", load("klass_131_changes.json"))
+    server = MockServer().json(
+        "GET", API + "classifications/131/changes", load("klass_131_changes.json")
+    )
     table = klass(server, tmp_path).change_table("kommune", "2019-01-01", "2024-01-01")
     assert tuple(table.columns[:4]) == CHANGE_TABLE_COLUMNS
     rows = {(r.old_code, r.new_code): (r.date, r.share, r.share_basis) for r in table.itertuples()}
@@ -50,11 +56,21 @@ def test_change_table_exact_and_split(tmp_path):
 
 
 def test_renumbering_through_both_reforms_for_kommuner_other_than_fredrikstad(tmp_path):
-    server = MockServer().json("GET", API + "classifications/131/changes", load("klass_131_changes.json"))
+    server = MockServer().json(
+        "GET", API + "classifications/131/changes", load("klass_131_changes.json")
+    )
     table = klass(server, tmp_path).change_table("kommune", "2019-01-01")
-    counts = pd.DataFrame({"code": ["0111", "1534", "0106"], "year": [2019, 2019, 2019],
-                           "numerator": [40.0, 100.0, 7.0], "denominator": [400.0, 1000.0, 70.0]})
-    carried, unmatched = apply_code_changes(counts, table, valid_codes={"3110", "1508", "1580", "3107"})
+    counts = pd.DataFrame(
+        {
+            "code": ["0111", "1534", "0106"],
+            "year": [2019, 2019, 2019],
+            "numerator": [40.0, 100.0, 7.0],
+            "denominator": [400.0, 1000.0, 70.0],
+        }
+    )
+    carried, unmatched = apply_code_changes(
+        counts, table, valid_codes={"3110", "1508", "1580", "3107"}
+    )
     assert unmatched.empty
     got = carried.groupby("code")["numerator"].sum().to_dict()
     assert got == {"3110": 40.0, "3107": 7.0, "1508": 50.0, "1580": 50.0}
@@ -62,36 +78,50 @@ def test_renumbering_through_both_reforms_for_kommuner_other_than_fredrikstad(tm
 
 
 def test_started_and_ceased_codes_are_left_out_but_visible(tmp_path):
-    server = MockServer().json("GET", API + "classifications/1/changes", load("klass_1_changes.json"))
+    server = MockServer().json(
+        "GET", API + "classifications/1/changes", load("klass_1_changes.json")
+    )
     client = klass(server, tmp_path)
     changes = client.changes("grunnkrets", "2023-01-01")
     assert len(changes) == 4
     assert changes["old_code"].isna().sum() == 1 and changes["new_code"].isna().sum() == 1
     table = client.change_table("grunnkrets", "2023-01-01")
-    assert table[["old_code", "new_code"]].values.tolist() == [["30040201", "31070201"],
-                                                               ["30040201", "31070202"]]
+    assert table[["old_code", "new_code"]].values.tolist() == [
+        ["30040201", "31070201"],
+        ["30040201", "31070202"],
+    ]
     assert len(server.requests) == 1  # the second call was served from the cache
 
 
 def test_correspondence_grunnkrets_to_kommune(tmp_path):
-    server = MockServer().json("GET", API + "classifications/1/correspondsAt",
-                               load("klass_1_131_correspondsat.json"))
+    server = MockServer().json(
+        "GET", API + "classifications/1/correspondsAt", load("klass_1_131_correspondsat.json")
+    )
     corr = klass(server, tmp_path).correspondence("grunnkrets", "kommune", "2024-01-01")
     assert set(corr["target_code"]) == {"3107"} and len(corr) == 4
     assert server.requests[0].url.params["targetClassificationId"] == "131"
 
 
 def test_correspondence_table(tmp_path):
-    body = {"correspondenceMaps": [{"sourceCode": "03101", "sourceName": "Oslo", "targetCode": "0301",
-                                    "targetName": "Oslo"}]}
+    body = {
+        "correspondenceMaps": [
+            {
+                "sourceCode": "03101",
+                "sourceName": "Oslo",
+                "targetCode": "0301",
+                "targetName": "Oslo",
+            }
+        ]
+    }
     server = MockServer().json("GET", API + "correspondencetables/1512", body)
     corr = klass(server, tmp_path).correspondence_table(1512)
     assert corr.iloc[0].tolist() == ["03101", "Oslo", "0301", "Oslo"]
 
 
 def test_not_found_error_names_url_status_message_and_fix(tmp_path):
-    server = MockServer().json("GET", API + "classifications/99999/codesAt", load("klass_error_404.json"),
-                               status=404)
+    server = MockServer().json(
+        "GET", API + "classifications/99999/codesAt", load("klass_error_404.json"), status=404
+    )
     with pytest.raises(FetchError) as err:
         klass(server, tmp_path).codes_at(99999, "2024-01-01")
     msg = str(err.value)

@@ -13,16 +13,26 @@ from levekar.fetch.ssb import SsbClient
 
 pytestmark = [
     pytest.mark.live,
-    pytest.mark.skipif(os.environ.get("LEVEKAR_LIVE") != "1",
-                       reason="calls the live services; set LEVEKAR_LIVE=1 to run"),
+    pytest.mark.skipif(
+        os.environ.get("LEVEKAR_LIVE") != "1",
+        reason="calls the live services; set LEVEKAR_LIVE=1 to run",
+    ),
 ]
 
 
 def test_ssb_config_and_a_small_query(tmp_path):
     ssb = SsbClient(cache_dir=tmp_path)
     assert ssb.config()["maxDataCells"] >= 1
-    tidy = ssb.data("07459", {"Region": "3107", "Kjonn": "*", "Alder": "*", "ContentsCode": "Personer1",
-                              "Tid": "top(1)"})
+    tidy = ssb.data(
+        "07459",
+        {
+            "Region": "3107",
+            "Kjonn": "*",
+            "Alder": "*",
+            "ContentsCode": "Personer1",
+            "Tid": "top(1)",
+        },
+    )
     assert set(tidy["code"]) == {"3107"} and len(tidy) > 0
 
 
@@ -30,8 +40,9 @@ def test_klass_fredrikstad(tmp_path):
     klass = KlassClient(cache_dir=tmp_path)
     assert "3107" in set(klass.codes_at("kommune", "2024-06-01")["code"])
     table = klass.change_table("kommune", "2019-01-01", "2024-06-01")
-    assert {("0106", "3004"), ("3004", "3107")} <= set(zip(table["old_code"], table["new_code"],
-                                                            strict=True))
+    assert {("0106", "3004"), ("3004", "3107")} <= set(
+        zip(table["old_code"], table["new_code"], strict=True)
+    )
 
 
 def test_geonorge_offers_fredrikstad(tmp_path):

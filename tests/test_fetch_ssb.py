@@ -50,16 +50,22 @@ def test_data_is_tidy_and_keeps_status_symbols(tmp_path):
     by = tidy.set_index(["code", "year"])
     assert by.loc[("31070101", 2024), "value"] == 835
     assert by.loc[("31070101", 2024), "name"] == "Gudeberg"
-    assert by.loc[("31070102", 2024), "status"] == ".." and np.isnan(by.loc[("31070102", 2024), "value"])
+    assert by.loc[("31070102", 2024), "status"] == ".." and np.isnan(
+        by.loc[("31070102", 2024), "value"]
+    )
     assert by.loc[("31070201", 2024), "status"] == "-" and by.loc[("31070201", 2024), "value"] == 0
-    assert by.loc[("31070202", 2022), "status"] == ":" and np.isnan(by.loc[("31070202", 2022), "value"])
+    assert by.loc[("31070202", 2022), "status"] == ":" and np.isnan(
+        by.loc[("31070202", 2022), "value"]
+    )
     assert set(tidy["variable"]) == {"Personer"}
     # One POST with explicit value codes, asking for JSON-stat2.
     (post,) = [r for r in server.requests if r.method == "POST"]
     assert post.url.params["outputFormat"] == "json-stat2"
     sent = json.loads(post.content)["selection"]
-    assert sent[0] == {"variableCode": "Region",
-                       "valueCodes": ["31070101", "31070102", "31070201", "31070202"]}
+    assert sent[0] == {
+        "variableCode": "Region",
+        "valueCodes": ["31070101", "31070102", "31070201", "31070202"],
+    }
 
 
 def test_large_query_is_split_and_concatenated(tmp_path):
@@ -71,8 +77,9 @@ def test_large_query_is_split_and_concatenated(tmp_path):
     assert len(posts) == 4
     assert all(len(p[0]["valueCodes"]) == 1 for p in posts)
     key = ["code", "year", "variable"]
-    pd.testing.assert_frame_equal(parts.sort_values(key).reset_index(drop=True),
-                                  whole.sort_values(key).reset_index(drop=True))
+    pd.testing.assert_frame_equal(
+        parts.sort_values(key).reset_index(drop=True), whole.sort_values(key).reset_index(drop=True)
+    )
 
 
 def test_split_selection_recurses_when_one_value_is_too_big():
@@ -87,15 +94,18 @@ def test_split_selection_recurses_when_one_value_is_too_big():
         split_selection(sel, 0)
 
 
-@pytest.mark.parametrize(("expr", "expected"), [
-    ("*", ["31070101", "31070102", "31070201", "31070202"]),
-    ("310701??", ["31070101", "31070102"]),
-    ("31070202,31070101", ["31070101", "31070202"]),
-    ("from(31070201)", ["31070201", "31070202"]),
-    ("to(31070102)", ["31070101", "31070102"]),
-    ("range(31070202,31070102)", ["31070102", "31070201", "31070202"]),
-    ("top(2)", ["31070101", "31070102"]),
-])
+@pytest.mark.parametrize(
+    ("expr", "expected"),
+    [
+        ("*", ["31070101", "31070102", "31070201", "31070202"]),
+        ("310701??", ["31070101", "31070102"]),
+        ("31070202,31070101", ["31070101", "31070202"]),
+        ("from(31070201)", ["31070201", "31070202"]),
+        ("to(31070102)", ["31070101", "31070102"]),
+        ("range(31070202,31070102)", ["31070102", "31070201", "31070202"]),
+        ("top(2)", ["31070101", "31070102"]),
+    ],
+)
 def test_resolve_region_expressions(tmp_path, expr, expected):
     meta = ssb(server_for_04317(), tmp_path).metadata("04317")
     resolved = resolve_selection(meta, {"Region": expr, "ContentsCode": "Personer", "Tid": "2024"})
@@ -110,7 +120,9 @@ def test_resolve_time_top_is_latest(tmp_path):
 
 def test_selection_errors_name_the_fix(tmp_path):
     meta = ssb(server_for_04317(), tmp_path).metadata("04317")
-    with pytest.raises(DataError, match=r"\['ContentsCode', 'Tid'\] must be selected.*ContentsCode=Personer"):
+    with pytest.raises(
+        DataError, match=r"\['ContentsCode', 'Tid'\] must be selected.*ContentsCode=Personer"
+    ):
         resolve_selection(meta, {"Region": "*"})
     with pytest.raises(DataError, match=r"'31070199' is not a value code; similar: \['31070101'"):
         resolve_selection(meta, {"Region": "31070199", "ContentsCode": "*", "Tid": "*"})
@@ -121,10 +133,14 @@ def test_selection_errors_name_the_fix(tmp_path):
 
 
 def test_codelist_is_sent_with_the_selection(tmp_path):
-    server = server_for_04317().json("GET", API + "codelists/vs_Grunnkretser",
-                                     load("ssb_codelist_vs_Grunnkretser.json"))
-    tidy = ssb(server, tmp_path).data("04317", {"Region": "3107020?", **{
-        "ContentsCode": "Personer", "Tid": "2024"}}, codelists={"Region": "vs_Grunnkretser"})
+    server = server_for_04317().json(
+        "GET", API + "codelists/vs_Grunnkretser", load("ssb_codelist_vs_Grunnkretser.json")
+    )
+    tidy = ssb(server, tmp_path).data(
+        "04317",
+        {"Region": "3107020?", **{"ContentsCode": "Personer", "Tid": "2024"}},
+        codelists={"Region": "vs_Grunnkretser"},
+    )
     assert sorted(tidy["code"]) == ["31070201", "31070202"]
     post = next(r for r in server.requests if r.method == "POST")
     assert json.loads(post.content)["selection"][0]["codelist"] == "vs_Grunnkretser"
@@ -142,8 +158,11 @@ def test_service_error_is_reported_with_ssb_message_and_fix(tmp_path):
 
 
 def test_unknown_table_404(tmp_path):
-    server = MockServer().json("GET", API + "tables/99999/metadata",
-                               {"title": "Not Found", "status": 404,
-                                "detail": "Node with id, 99999 can not be found"}, status=404)
+    server = MockServer().json(
+        "GET",
+        API + "tables/99999/metadata",
+        {"title": "Not Found", "status": 404, "detail": "Node with id, 99999 can not be found"},
+        status=404,
+    )
     with pytest.raises(FetchError, match=r"HTTP 404.*can not be found.*search_tables"):
         ssb(server, tmp_path).metadata("99999")

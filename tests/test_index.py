@@ -31,8 +31,10 @@ def test_normalisations_exact(method, expected):
 
 def test_direction_flips_scores():
     np.testing.assert_allclose(normalise(X, "rank", higher_is_worse=False).to_numpy(), [4, 3, 2, 1])
-    np.testing.assert_allclose(normalise(X, "distance_to_reference", higher_is_worse=False, reference=2.0).to_numpy(),
-                               [0.5, 0.0, -0.5, -1.0])
+    np.testing.assert_allclose(
+        normalise(X, "distance_to_reference", higher_is_worse=False, reference=2.0).to_numpy(),
+        [0.5, 0.0, -0.5, -1.0],
+    )
 
 
 def test_exponential_transform_matches_the_imd_formula():
@@ -43,7 +45,9 @@ def test_exponential_transform_matches_the_imd_formula():
 
 
 def test_ties_share_average_rank():
-    np.testing.assert_allclose(normalise(pd.Series([5.0, 5.0, 1.0]), "rank").to_numpy(), [2.5, 2.5, 1.0])
+    np.testing.assert_allclose(
+        normalise(pd.Series([5.0, 5.0, 1.0]), "rank").to_numpy(), [2.5, 2.5, 1.0]
+    )
 
 
 def test_missing_stays_missing():
@@ -51,11 +55,22 @@ def test_missing_stays_missing():
     assert np.isnan(out[1]) and out[0] == pytest.approx(-0.7071068)
 
 
-TABLE = pd.DataFrame({"code": ["a", "b", "c", "d"], "low_income": [0.1, 0.3, 0.2, 0.4],
-                      "income": [400.0, 300.0, 350.0, 250.0]})
-BASE = {"id": "code", "normalisation": "rank", "aggregation": "weighted_sum",
-        "indicators": [{"column": "low_income", "weight": 0.5}, {"column": "income", "higher_is_worse": False,
-                                                                 "weight": 0.5}]}
+TABLE = pd.DataFrame(
+    {
+        "code": ["a", "b", "c", "d"],
+        "low_income": [0.1, 0.3, 0.2, 0.4],
+        "income": [400.0, 300.0, 350.0, 250.0],
+    }
+)
+BASE = {
+    "id": "code",
+    "normalisation": "rank",
+    "aggregation": "weighted_sum",
+    "indicators": [
+        {"column": "low_income", "weight": 0.5},
+        {"column": "income", "higher_is_worse": False, "weight": 0.5},
+    ],
+}
 
 
 def test_weighted_sum_of_ranks_and_rank_decile():
@@ -67,7 +82,11 @@ def test_weighted_sum_of_ranks_and_rank_decile():
 
 @pytest.mark.parametrize(
     ("aggregation", "expected"),
-    [("weighted_mean", [0.0, 2 / 3, 1 / 3, 1.0]), ("geometric", None), ("rank_sum", [1.0, 3.0, 2.0, 4.0])],
+    [
+        ("weighted_mean", [0.0, 2 / 3, 1 / 3, 1.0]),
+        ("geometric", None),
+        ("rank_sum", [1.0, 3.0, 2.0, 4.0]),
+    ],
 )
 def test_aggregations(aggregation, expected):
     spec = {**BASE, "normalisation": "minmax", "aggregation": aggregation}
@@ -75,7 +94,9 @@ def test_aggregations(aggregation, expected):
         with pytest.raises(DataError, match="geometric aggregation needs positive scores"):
             index_from_spec(TABLE, spec)
         return
-    np.testing.assert_allclose(index_from_spec(TABLE, spec)["score"].to_numpy(), expected, atol=1e-12)
+    np.testing.assert_allclose(
+        index_from_spec(TABLE, spec)["score"].to_numpy(), expected, atol=1e-12
+    )
 
 
 def test_geometric_mean_on_positive_scores():
@@ -86,12 +107,21 @@ def test_geometric_mean_on_positive_scores():
 
 def test_domains_then_total():
     table = TABLE.assign(unemployment=[0.02, 0.05, 0.03, 0.04])
-    spec = {**BASE, "normalisation": "rank", "aggregation": "weighted_mean",
-            "indicators": [{"column": "low_income", "domain": "inntekt"},
-                           {"column": "income", "higher_is_worse": False, "domain": "inntekt"},
-                           {"column": "unemployment", "domain": "sysselsetting"}],
-            "domains": {"normalisation": "none", "aggregation": "weighted_mean",
-                        "weights": {"inntekt": 0.75, "sysselsetting": 0.25}}}
+    spec = {
+        **BASE,
+        "normalisation": "rank",
+        "aggregation": "weighted_mean",
+        "indicators": [
+            {"column": "low_income", "domain": "inntekt"},
+            {"column": "income", "higher_is_worse": False, "domain": "inntekt"},
+            {"column": "unemployment", "domain": "sysselsetting"},
+        ],
+        "domains": {
+            "normalisation": "none",
+            "aggregation": "weighted_mean",
+            "weights": {"inntekt": 0.75, "sysselsetting": 0.25},
+        },
+    }
     out = index_from_spec(table, spec)
     assert out["domain_inntekt"].tolist() == [1.0, 3.0, 2.0, 4.0]
     assert out["domain_sysselsetting"].tolist() == [1.0, 4.0, 2.0, 3.0]
@@ -100,9 +130,11 @@ def test_domains_then_total():
 
 def test_minimal_spec_from_toml(tmp_path):
     p = tmp_path / "spec.toml"
-    p.write_text('[index]\nid = "code"\nnormalisation = "exponential"\naggregation = "weighted_sum"\n\n'
-                 '[[index.indicators]]\ncolumn = "income_rank"\nhigher_is_worse = false\nweight = 0.225\n',
-                 encoding="utf-8")
+    p.write_text(
+        '[index]\nid = "code"\nnormalisation = "exponential"\naggregation = "weighted_sum"\n\n'
+        '[[index.indicators]]\ncolumn = "income_rank"\nhigher_is_worse = false\nweight = 0.225\n',
+        encoding="utf-8",
+    )
     spec = load_index_spec(p)
     assert spec.indicators[0].weight == 0.225 and spec.normalisation == "exponential"
 
@@ -123,8 +155,12 @@ def test_spec_errors_name_the_key(change, message):
 def test_input_errors():
     with pytest.raises(DataError, match=r"indicator column\(s\) \['income'\] not found"):
         index_from_spec(TABLE.drop(columns="income"), BASE)
-    with pytest.raises(DataError, match=r"column 'income', row 1 \(id 'b'\): 'mye' is not a number"):
-        index_from_spec(TABLE.astype({"income": object}).assign(income=["1", "mye", "2", "3"]), BASE)
+    with pytest.raises(
+        DataError, match=r"column 'income', row 1 \(id 'b'\): 'mye' is not a number"
+    ):
+        index_from_spec(
+            TABLE.astype({"income": object}).assign(income=["1", "mye", "2", "3"]), BASE
+        )
     with pytest.raises(DataError, match="duplicate id 'a'"):
         index_from_spec(pd.concat([TABLE, TABLE.iloc[:1]]), BASE)
 
@@ -138,14 +174,25 @@ def test_weights_not_summing_to_one_warn_or_rescale():
 
 
 @settings(max_examples=50, deadline=None)
-@given(st.lists(st.floats(0, 1, allow_nan=False), min_size=4, max_size=12, unique=True),
-       st.sampled_from(["z", "minmax", "rank", "percentile", "exponential", "none"]),
-       st.randoms(use_true_random=False))
+@given(
+    st.lists(st.floats(0, 1, allow_nan=False), min_size=4, max_size=12, unique=True),
+    st.sampled_from(["z", "minmax", "rank", "percentile", "exponential", "none"]),
+    st.randoms(use_true_random=False),
+)
 def test_row_order_never_changes_results(values, method, rnd):
-    table = pd.DataFrame({"code": [f"a{i}" for i in range(len(values))], "x": values,
-                          "y": [v**2 for v in values[::-1]]})
-    spec = {"id": "code", "normalisation": method, "aggregation": "weighted_mean",
-            "indicators": [{"column": "x"}, {"column": "y", "higher_is_worse": False}]}
+    table = pd.DataFrame(
+        {
+            "code": [f"a{i}" for i in range(len(values))],
+            "x": values,
+            "y": [v**2 for v in values[::-1]],
+        }
+    )
+    spec = {
+        "id": "code",
+        "normalisation": method,
+        "aggregation": "weighted_mean",
+        "indicators": [{"column": "x"}, {"column": "y", "higher_is_worse": False}],
+    }
     out = index_from_spec(table, spec).set_index("code").sort_index()
     order = list(range(len(table)))
     rnd.shuffle(order)
@@ -154,13 +201,20 @@ def test_row_order_never_changes_results(values, method, rnd):
 
 
 @settings(max_examples=50, deadline=None)
-@given(st.lists(st.floats(0, 1, allow_nan=False), min_size=3, max_size=10, unique=True),
-       st.integers(0, 9), st.sampled_from(["z", "minmax", "rank", "percentile", "exponential"]))
+@given(
+    st.lists(st.floats(0, 1, allow_nan=False), min_size=3, max_size=10, unique=True),
+    st.integers(0, 9),
+    st.sampled_from(["z", "minmax", "rank", "percentile", "exponential"]),
+)
 def test_score_is_monotone_in_the_worse_direction(values, which, method):
     which = which % len(values)
     table = pd.DataFrame({"code": range(len(values)), "x": values, "y": values[::-1]})
-    spec = {"id": "code", "normalisation": method, "aggregation": "weighted_mean",
-            "indicators": [{"column": "x"}, {"column": "y", "higher_is_worse": False}]}
+    spec = {
+        "id": "code",
+        "normalisation": method,
+        "aggregation": "weighted_mean",
+        "indicators": [{"column": "x"}, {"column": "y", "higher_is_worse": False}],
+    }
     before = index_from_spec(table, spec)
     worse = table.copy()
     worse.loc[which, "x"] = max(values) + 1.0  # more of a bad thing

@@ -18,23 +18,45 @@ CAT = load_catalogue()
 
 
 def obs(rows):
-    return pd.DataFrame(rows, columns=["code", "year", "indicator", "numerator", "denominator", "status"])
+    return pd.DataFrame(
+        rows, columns=["code", "year", "indicator", "numerator", "denominator", "status"]
+    )
 
 
 def test_catalogue_has_the_standard_indicators():
     assert len(CAT) >= 19
-    assert {"lavinntekt", "barn_lavinntekt", "grunnskole", "arbeidsledighet", "ufore", "sosialhjelp", "leie",
-            "utflytting", "dodelighet"} <= set(CAT)
+    assert {
+        "lavinntekt",
+        "barn_lavinntekt",
+        "grunnskole",
+        "arbeidsledighet",
+        "ufore",
+        "sosialhjelp",
+        "leie",
+        "utflytting",
+        "dodelighet",
+    } <= set(CAT)
     assert CAT["grunnskole"].domain == "oppvekst" and CAT["grunnskole"].kind == "share"
     assert CAT["utflytting"].scale == 1000.0
     assert CAT["inntekt_forbruksenhet"].direction == "higher_is_better"
 
 
 def test_custom_indicator_and_override():
-    cat = load_catalogue({"grunnskole": {"min_denominator": 80},
-                          "np_lesing": {"label": "Nasjonale prøver lesing", "short_label": "Lesing",
-                                        "domain": "oppvekst", "direction": "higher_is_better", "kind": "mean",
-                                        "numerator": "Skalapoeng", "denominator": "Elever", "source": "Udir"}})
+    cat = load_catalogue(
+        {
+            "grunnskole": {"min_denominator": 80},
+            "np_lesing": {
+                "label": "Nasjonale prøver lesing",
+                "short_label": "Lesing",
+                "domain": "oppvekst",
+                "direction": "higher_is_better",
+                "kind": "mean",
+                "numerator": "Skalapoeng",
+                "denominator": "Elever",
+                "source": "Udir",
+            },
+        }
+    )
     assert cat["grunnskole"].min_denominator == 80
     assert cat["np_lesing"].kind == "mean"
     with pytest.raises(ConfigError, match=r"indicators.bad.domain"):
@@ -53,10 +75,16 @@ def test_wilson_and_poisson_reference_values():
 @pytest.mark.parametrize(
     ("row", "message"),
     [
-        (("g1", 2020, "ukjent", 1, 10, ""), r"row 0, column 'indicator': unknown indicator 'ukjent'"),
+        (
+            ("g1", 2020, "ukjent", 1, 10, ""),
+            r"row 0, column 'indicator': unknown indicator 'ukjent'",
+        ),
         (("g1", 2020, "leie", -1, 10, ""), r"row 0, column 'numerator': negative count -1"),
         (("g1", 2020, "leie", 11, 10, ""), r"row 0: numerator 11 is above denominator 10"),
-        (("g1", 2030, "leie", 1, 10, ""), r"row 0, column 'year': 2030 is outside the study's years 2018–2023"),
+        (
+            ("g1", 2030, "leie", 1, 10, ""),
+            r"row 0, column 'year': 2030 is outside the study's years 2018–2023",
+        ),
         (("g1", "20x0", "leie", 1, 10, ""), r"row 0, column 'year': '20x0' is not a year"),
         (("g1", 2020, "leie", 1, 10, "?"), r"row 0, column 'status': unknown symbol '\?'"),
     ],
@@ -68,24 +96,36 @@ def test_bad_observations_name_file_row_and_value(row, message):
 
 def test_duplicate_rows_are_an_error():
     rows = [("g1", 2020, "leie", 1, 10, ""), ("g1", 2020, "leie", 2, 10, "")]
-    with pytest.raises(DataError, match=r"duplicate rows for area 'g1', year 2020, indicator 'leie'"):
+    with pytest.raises(
+        DataError, match=r"duplicate rows for area 'g1', year 2020, indicator 'leie'"
+    ):
         validate_observations(obs(rows), CAT, source="ind.csv")
 
 
 def test_status_symbols_set_the_numerator():
-    rows = [("g1", 2020, "leie", 5, 10, "-"), ("g2", 2020, "leie", 3, 10, ":"), ("g3", 2020, "leie", None, 10, "")]
+    rows = [
+        ("g1", 2020, "leie", 5, 10, "-"),
+        ("g2", 2020, "leie", 3, 10, ":"),
+        ("g3", 2020, "leie", None, 10, ""),
+    ]
     out = validate_observations(obs(rows), CAT)
     assert out["numerator"].iloc[0] == 0.0
     assert np.isnan(out["numerator"].iloc[1])
     assert out["status"].tolist() == ["-", ":", ".."]
 
 
-CW = crosswalk_from_overlay(layer(["g1", "g2", "g3"], [box(0, 0, 10, 10), box(10, 0, 20, 10), box(20, 0, 30, 10)]),
-                            layer(["A", "B"], [box(0, 0, 20, 10), box(20, 0, 30, 10)]))
+CW = crosswalk_from_overlay(
+    layer(["g1", "g2", "g3"], [box(0, 0, 10, 10), box(10, 0, 20, 10), box(20, 0, 30, 10)]),
+    layer(["A", "B"], [box(0, 0, 20, 10), box(20, 0, 30, 10)]),
+)
 
 
 def test_counts_are_summed_then_rates_computed():
-    rows = [("g1", 2020, "leie", 10, 100, ""), ("g2", 2020, "leie", 30, 100, ""), ("g3", 2020, "leie", 5, 50, "")]
+    rows = [
+        ("g1", 2020, "leie", 10, 100, ""),
+        ("g2", 2020, "leie", 30, 100, ""),
+        ("g3", 2020, "leie", 5, 50, ""),
+    ]
     counts, lost = aggregate_observations(validate_observations(obs(rows), CAT), CW, CAT)
     a = counts.set_index("code").loc["A"]
     assert (a["numerator"], a["denominator"], a["status"]) == (40.0, 200.0, "")
@@ -126,8 +166,10 @@ def test_small_denominators_are_not_published():
 
 
 def test_medians_are_denominator_weighted_and_flagged():
-    rows = [("g1", 2020, "inntekt_forbruksenhet", 300_000, 100, ""),
-            ("g2", 2020, "inntekt_forbruksenhet", 400_000, 300, "")]
+    rows = [
+        ("g1", 2020, "inntekt_forbruksenhet", 300_000, 100, ""),
+        ("g2", 2020, "inntekt_forbruksenhet", 400_000, 300, ""),
+    ]
     counts, _ = aggregate_observations(validate_observations(obs(rows), CAT), CW, CAT)
     rates = rates_from_counts(counts, CAT).set_index("code")
     assert rates.loc["A", "value"] == 375_000.0
@@ -153,20 +195,32 @@ def test_poisson_interval_coverage_by_simulation():
 
 
 def _published(rows):
-    df = pd.DataFrame(rows, columns=["code", "year", "indicator", "denominator", "value_published", "published",
-                                     "publish_status"])
+    df = pd.DataFrame(
+        rows,
+        columns=[
+            "code",
+            "year",
+            "indicator",
+            "denominator",
+            "value_published",
+            "published",
+            "publish_status",
+        ],
+    )
     return df
 
 
 def test_secondary_suppression_hides_the_smallest_sibling():
     from levekar.indicators import secondary_suppression
 
-    rows = [("A", 2023, "leie", 12, np.nan, False, "suppressed"),
-            ("B", 2023, "leie", 300, 0.2, True, "ok"),
-            ("C", 2023, "leie", 80, 0.3, True, "ok"),
-            ("A", 2022, "leie", 12, np.nan, False, "suppressed"),
-            ("B", 2022, "leie", 10, np.nan, False, "suppressed"),
-            ("C", 2022, "leie", 80, 0.3, True, "ok")]
+    rows = [
+        ("A", 2023, "leie", 12, np.nan, False, "suppressed"),
+        ("B", 2023, "leie", 300, 0.2, True, "ok"),
+        ("C", 2023, "leie", 80, 0.3, True, "ok"),
+        ("A", 2022, "leie", 12, np.nan, False, "suppressed"),
+        ("B", 2022, "leie", 10, np.nan, False, "suppressed"),
+        ("C", 2022, "leie", 80, 0.3, True, "ok"),
+    ]
     out = secondary_suppression(_published(rows)).set_index(["code", "year"])
     assert out.loc[("C", 2023), "publish_status"] == "suppressed_secondary"
     assert np.isnan(out.loc[("C", 2023), "value_published"])
@@ -178,8 +232,16 @@ def test_secondary_suppression_hides_the_smallest_sibling():
 def test_shrinkage_by_hand():
     from levekar.indicators import shrink_rates
 
-    rates = pd.DataFrame({"code": list("ABC"), "year": 2023, "indicator": "leie", "value": [0.1, 0.2, 0.45],
-                          "denominator": [100.0, 400.0, 50.0], "kommune_value": 0.2})
+    rates = pd.DataFrame(
+        {
+            "code": list("ABC"),
+            "year": 2023,
+            "indicator": "leie",
+            "value": [0.1, 0.2, 0.45],
+            "denominator": [100.0, 400.0, 50.0],
+            "kommune_value": 0.2,
+        }
+    )
     out = shrink_rates(rates, CAT).set_index("code")
     p, n = np.array([0.1, 0.2, 0.45]), np.array([100.0, 400.0, 50.0])
     v = 0.2 * 0.8 / n
@@ -194,17 +256,37 @@ def test_rates_only_table_is_marked_approximate():
     from levekar.indicators import observations_from_rates
 
     table = pd.DataFrame({"Ident": ["01", "02"], "År": [2016, 2016], "Variabel": ["7,5", 12.0]})
-    obs = observations_from_rates(table, indicator="grunnskole", code="Ident", year="År", rate="Variabel",
-                                  population=pd.Series({"01": 400.0, "02": 200.0}), source="stavanger.json")
+    obs = observations_from_rates(
+        table,
+        indicator="grunnskole",
+        code="Ident",
+        year="År",
+        rate="Variabel",
+        population=pd.Series({"01": 400.0, "02": 200.0}),
+        source="stavanger.json",
+    )
     assert obs["numerator"].tolist() == [30.0, 24.0] and obs["approximate"].all()
     tidy = validate_observations(obs, CAT)
-    counts, _ = aggregate_observations(tidy, crosswalk_from_overlay(
-        layer(["01", "02"], [box(0, 0, 10, 10), box(10, 0, 20, 10)]), layer(["Z"], [box(0, 0, 20, 10)])), CAT)
+    counts, _ = aggregate_observations(
+        tidy,
+        crosswalk_from_overlay(
+            layer(["01", "02"], [box(0, 0, 10, 10), box(10, 0, 20, 10)]),
+            layer(["Z"], [box(0, 0, 20, 10)]),
+        ),
+        CAT,
+    )
     rates = rates_from_counts(counts, CAT)
     assert rates["value"].iloc[0] == pytest.approx(54 / 600) and bool(rates["approximate"].iloc[0])
     with pytest.raises(DataError, match="stavanger.json: no population for area '02'"):
-        observations_from_rates(table, indicator="grunnskole", code="Ident", year="År", rate="Variabel",
-                                population=pd.Series({"01": 400.0}), source="stavanger.json")
+        observations_from_rates(
+            table,
+            indicator="grunnskole",
+            code="Ident",
+            year="År",
+            rate="Variabel",
+            population=pd.Series({"01": 400.0}),
+            source="stavanger.json",
+        )
 
 
 def test_wrong_encoding_and_binary_files(tmp_path):
@@ -223,21 +305,38 @@ def test_wrong_encoding_and_binary_files(tmp_path):
 def test_user_named_columns_in_csv_and_xlsx(tmp_path):
     from levekar.io.observations import read_observations
 
-    table = pd.DataFrame({"grunnkrets": ["31071203"], "aar": [2022], "ind": ["leie"], "antall": ["1 234,0"],
-                          "i_alt": [4001]})
-    cols = {"code": "grunnkrets", "year": "aar", "indicator": "ind", "numerator": "antall", "denominator": "i_alt"}
+    table = pd.DataFrame(
+        {
+            "grunnkrets": ["31071203"],
+            "aar": [2022],
+            "ind": ["leie"],
+            "antall": ["1 234,0"],
+            "i_alt": [4001],
+        }
+    )
+    cols = {
+        "code": "grunnkrets",
+        "year": "aar",
+        "indicator": "ind",
+        "numerator": "antall",
+        "denominator": "i_alt",
+    }
     table.to_excel(tmp_path / "tabell.xlsx", index=False)
     table.to_csv(tmp_path / "tabell.csv", sep=";", index=False)
     for name in ("tabell.xlsx", "tabell.csv"):
         obs = read_observations(tmp_path / name, columns=cols)
         assert obs["numerator"].tolist() == [1234.0] and obs["code"].tolist() == ["31071203"], name
-    with pytest.raises(DataError, match=r"tabell.csv: column\(s\) \['teller'\] named in the configuration"):
+    with pytest.raises(
+        DataError, match=r"tabell.csv: column\(s\) \['teller'\] named in the configuration"
+    ):
         read_observations(tmp_path / "tabell.csv", columns={**cols, "numerator": "teller"})
 
 
 def test_suppressed_medians_are_left_out_of_the_weighted_mean():
-    rows = [("g1", 2020, "inntekt_forbruksenhet", 300_000, 100, ""),
-            ("g2", 2020, "inntekt_forbruksenhet", None, 15, ":")]
+    rows = [
+        ("g1", 2020, "inntekt_forbruksenhet", 300_000, 100, ""),
+        ("g2", 2020, "inntekt_forbruksenhet", None, 15, ":"),
+    ]
     counts, _ = aggregate_observations(validate_observations(obs(rows), CAT), CW, CAT)
     a = counts.set_index("code").loc["A"]
     assert a["status"] == "partly_suppressed" and a["denominator"] == 100.0

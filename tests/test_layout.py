@@ -10,10 +10,34 @@ import levekar
 
 PACKAGE = Path(levekar.__file__).resolve().parent
 # The analysis: pure functions over frames and small dataclasses.
-CORE = {"access", "areas", "catalogue", "codes", "counterfactual", "crosswalk", "index", "indicators", "presets",
-        "neighbours", "reselection", "selection", "sensitivity", "spatial", "targets", "uncertainty"}
-EDGES = ("levekar.io", "levekar.render", "levekar.cli", "levekar.study", "levekar.demo", "levekar.fetch",
-         "levekar.pipeline", "levekar.publish")
+CORE = {
+    "access",
+    "areas",
+    "catalogue",
+    "codes",
+    "counterfactual",
+    "crosswalk",
+    "index",
+    "indicators",
+    "presets",
+    "neighbours",
+    "reselection",
+    "selection",
+    "sensitivity",
+    "spatial",
+    "targets",
+    "uncertainty",
+}
+EDGES = (
+    "levekar.io",
+    "levekar.render",
+    "levekar.cli",
+    "levekar.study",
+    "levekar.demo",
+    "levekar.fetch",
+    "levekar.pipeline",
+    "levekar.publish",
+)
 DRAWING = ("folium", "branca", "matplotlib", "jinja2", "openpyxl", "typer", "rich", "httpx")
 
 
@@ -78,7 +102,7 @@ def test_no_import_cycles():
         state[node] = 1
         for nxt in sorted(GRAPH[node]):
             if state.get(nxt) == 1:
-                cycle.extend(stack[stack.index(nxt):] + [nxt])
+                cycle.extend(stack[stack.index(nxt) :] + [nxt])
                 return True
             if state.get(nxt) is None and visit(nxt, [*stack, nxt]):
                 return True
@@ -102,7 +126,9 @@ def test_core_imports_no_edge_and_no_drawing_library(module):
 
 def test_nothing_under_render_imports_the_pipeline():
     for path in (PACKAGE / "render").rglob("*.py"):
-        bad = sorted(m for m in _imports(path) if m.startswith(("levekar.pipeline", "levekar.publish")))
+        bad = sorted(
+            m for m in _imports(path) if m.startswith(("levekar.pipeline", "levekar.publish"))
+        )
         assert bad == [], f"{path.name} imports {bad}"
 
 

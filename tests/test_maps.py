@@ -10,7 +10,9 @@ def test_quantile_breaks_match_mapclassify(k):
     mapclassify = pytest.importorskip("mapclassify")
     rng = np.random.default_rng(k)
     values = pd.Series(rng.normal(size=21))
-    np.testing.assert_allclose(class_breaks(values, k=k), mapclassify.Quantiles(values.to_numpy(), k=k).bins)
+    np.testing.assert_allclose(
+        class_breaks(values, k=k), mapclassify.Quantiles(values.to_numpy(), k=k).bins
+    )
 
 
 def test_natural_breaks_use_mapclassify():
@@ -31,8 +33,17 @@ def test_map_escapes_names_and_shows_banner(demo_results):
     ls = demo_results.study.lokalsamfunn
     evil_layer = ls.assign(name=ls["name"].where(ls["code"] != "LS01", evil))
     rates = demo_results.rates[demo_results.rates["year"] == demo_results.year]
-    page = index_map(evil_layer, demo_results.selection, rates, demo_results.study.catalogue,
-                     options=map_options(demo_results)).get_root().render()
+    page = (
+        index_map(
+            evil_layer,
+            demo_results.selection,
+            rates,
+            demo_results.study.catalogue,
+            options=map_options(demo_results),
+        )
+        .get_root()
+        .render()
+    )
     assert evil not in page
     # In the GeoJSON the escaped name is itself JSON-escaped: &lt; becomes \u0026lt;
     assert "\\u0026lt;script\\u0026gt;alert(1)" in page
@@ -49,7 +60,9 @@ def test_reports_and_fact_sheets_escape_names_and_use_slugs(demo_results):
 
     evil = "<script>alert(1)</script>"
     inp = report_inputs(demo_results)
-    sel = inp.selection.assign(name=inp.selection["name"].where(inp.selection["code"] != "LS01", evil))
+    sel = inp.selection.assign(
+        name=inp.selection["name"].where(inp.selection["code"] != "LS01", evil)
+    )
     inp = replace(inp, selection=sel, names={**inp.names, "LS01": evil})
     pages = {"report": render_report(inp, b""), "reselection": render_reselection(inp)}
     sheets = fact_sheets(inp)
@@ -68,7 +81,10 @@ def test_slugs_are_safe_and_unique():
     assert slugify("Kråkerøy sør") == "kraakeroy-sor" and slugify("Østsiden") == "ostsiden"
     assert slugify("../../etc/passwd") == "etc-passwd" and slugify("   ") == "omrade"
     assert unique_slugs(["Rød", "Rød", "Seut"], ["31073301", "31074204", "LS11"]) == [
-        "rod-31073301", "rod-31074204", "seut"]
+        "rod-31073301",
+        "rod-31074204",
+        "seut",
+    ]
 
 
 def test_natural_breaks_from_the_configuration_and_map_size(demo_results):
@@ -82,7 +98,11 @@ def test_natural_breaks_from_the_configuration_and_map_size(demo_results):
     assert len(breaks) == 5 and breaks[-1] == pytest.approx(demo_results.selection["score"].max())
     for label in legend_labels(breaks, fmt=lambda x: format_number(x, decimals=2)):
         assert html.escape(label) in page, label
-    quantile = legend_labels(class_breaks(demo_results.selection["score"], k=5),
-                             fmt=lambda x: format_number(x, decimals=2))
-    assert html.escape(quantile[0]) not in page  # the configured scheme, not the default, drew the legend
+    quantile = legend_labels(
+        class_breaks(demo_results.selection["score"], k=5),
+        fmt=lambda x: format_number(x, decimals=2),
+    )
+    assert (
+        html.escape(quantile[0]) not in page
+    )  # the configured scheme, not the default, drew the legend
     assert len(page.encode("utf-8")) < 5 * 2**20  # the self-contained map stays under 5 MB

@@ -27,8 +27,12 @@ def test_squares_across_a_50_m_strip_are_neighbours_at_100_m_not_at_10_m():
 
 def coast_with_island():
     # Three areas along a coast and an island 2 km offshore from "c".
-    geoms = [box(0, 0, 1000, 1000), box(1000, 0, 2000, 1000), box(2000, 0, 3000, 1000),
-             box(2200, -2500, 2800, -2000)]
+    geoms = [
+        box(0, 0, 1000, 1000),
+        box(1000, 0, 2000, 1000),
+        box(2000, 0, 3000, 1000),
+        box(2200, -2500, 2800, -2000),
+    ]
     return layer(["a", "b", "c", "island"], geoms)
 
 
@@ -44,8 +48,15 @@ def test_an_island_2_km_offshore_is_attached_to_its_nearest_area():
 
 def test_cut_off_groups_are_joined_with_attach_components():
     # Two pairs of areas 1 km apart: each area has a neighbour, so none is an island.
-    pairs = layer(list("abcd"), [box(0, 0, 100, 100), box(100, 0, 200, 100),
-                                 box(1200, 0, 1300, 100), box(1300, 0, 1400, 100)])
+    pairs = layer(
+        list("abcd"),
+        [
+            box(0, 0, 100, 100),
+            box(100, 0, 200, 100),
+            box(1200, 0, 1300, 100),
+            box(1300, 0, 1400, 100),
+        ],
+    )
     assert neighbours_within(pairs, reach=10) == {"a": {"b"}, "b": {"a"}, "c": {"d"}, "d": {"c"}}
     nb = neighbours_within(pairs, reach=10, attach="components")
     assert nb["b"] == {"a", "c"} and nb["c"] == {"b", "d"}

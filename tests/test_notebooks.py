@@ -18,11 +18,22 @@ def test_notebook_runs_and_is_paired(script, tmp_path):
     paired = script.with_suffix(".ipynb")
     assert paired.exists(), f"{paired.name} missing: run `jupytext --sync {script.name}`"
     committed = jupytext.read(paired)
-    assert all(not c.get("outputs") for c in committed.cells if c.cell_type == "code"), "outputs not stripped"
+    assert all(not c.get("outputs") for c in committed.cells if c.cell_type == "code"), (
+        "outputs not stripped"
+    )
     nb = jupytext.read(script)
-    assert [c.source for c in committed.cells] == [c.source for c in nb.cells], "notebook and script differ"
-    client = nbclient.NotebookClient(nb, timeout=300, kernel_name="python3",
-                                     resources={"metadata": {"path": str(tmp_path)}})
+    assert [c.source for c in committed.cells] == [c.source for c in nb.cells], (
+        "notebook and script differ"
+    )
+    client = nbclient.NotebookClient(
+        nb, timeout=300, kernel_name="python3", resources={"metadata": {"path": str(tmp_path)}}
+    )
     client.execute()
-    errors = [o for c in nb.cells if c.cell_type == "code" for o in c.get("outputs", []) if o.output_type == "error"]
+    errors = [
+        o
+        for c in nb.cells
+        if c.cell_type == "code"
+        for o in c.get("outputs", [])
+        if o.output_type == "error"
+    ]
     assert errors == []

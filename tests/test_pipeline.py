@@ -38,7 +38,8 @@ def test_counts_are_conserved_through_the_crosswalk(demo_results):
             c = counts[(counts["indicator"] == ind) & (counts["year"] == year)]
             gone = lost[(lost["indicator"] == ind) & (lost["year"] == year)]
             assert c["denominator"].sum() + gone["denominator"].sum() == pytest.approx(
-                o["denominator"].sum(), rel=1e-12)
+                o["denominator"].sum(), rel=1e-12
+            )
 
 
 def test_published_tables_hide_small_denominators(demo_results):
@@ -120,14 +121,27 @@ def test_handlingsplan_xlsx_has_all_focus_areas(demo_results, tmp_path):
     ws = wb["Handlingsplan"]
     assert "Syntetiske demodata" in ws["A2"].value
     header = [c.value for c in ws[4]]
-    for col in ("Innsatsområde", "Mål", "Indikator", "Utgangsverdi", "Mål 2024", "Mål 2028", "Siste verdi",
-                "Status"):
+    for col in (
+        "Innsatsområde",
+        "Mål",
+        "Indikator",
+        "Utgangsverdi",
+        "Mål 2024",
+        "Mål 2028",
+        "Siste verdi",
+        "Status",
+    ):
         assert col in header, col
     rows = list(ws.iter_rows(min_row=5, values_only=True))
     focus = {r[header.index("Innsatsområde")] for r in rows}
     assert focus == {"Oppvekst og utdanning", "Sysselsetting", "Bo- og nærmiljø"}
-    assert {r[header.index("Status")] for r in rows} <= {"nådd", "på sporet", "bak skjema", "ikke målbart",
-                                                          "ingen nye tall"}
+    assert {r[header.index("Status")] for r in rows} <= {
+        "nådd",
+        "på sporet",
+        "bak skjema",
+        "ikke målbart",
+        "ingen nye tall",
+    }
     csv = (tmp_path / "reports" / "handlingsplan.csv").read_text(encoding="utf-8-sig")
     assert csv.splitlines()[0].startswith("Datagrunnlag;Innsatsområde;Mål;")
     for focus_id in ("oppvekst", "sysselsetting", "bomiljo"):
@@ -150,7 +164,9 @@ def test_shrinkage_switch_changes_the_index_and_says_so(demo_results):
     r = results.rates
     scored = r.dropna(subset=["shrinkage"])
     assert len(scored) > 0 and scored["shrinkage"].between(0, 1).all()
-    assert r.loc[r["indicator"] == "inntekt_forbruksenhet", "shrinkage"].isna().all()  # medians are not smoothed
+    assert (
+        r.loc[r["indicator"] == "inntekt_forbruksenhet", "shrinkage"].isna().all()
+    )  # medians are not smoothed
     smoothed = results.index.set_index("code")["score"]
     plain = demo_results.index.set_index("code")["score"]
     assert not np.allclose(smoothed.to_numpy(), plain.loc[smoothed.index].to_numpy())
@@ -178,12 +194,18 @@ def test_selection_and_reselection_files_agree_for_the_selection_year(demo_resul
     from levekar.publish import processed_files
 
     files = processed_files(demo_results)
-    sel = pd.read_csv(io.BytesIO(files["data/processed/selection.csv"])).set_index("code").sort_index()
+    sel = (
+        pd.read_csv(io.BytesIO(files["data/processed/selection.csv"]))
+        .set_index("code")
+        .sort_index()
+    )
     res = pd.read_csv(io.BytesIO(files["data/processed/reselection.csv"]))
     res = res[res["year"] == demo_results.year].set_index("code").sort_index()
     for col in ("selected", "rank", "rank_p05", "rank_p95", "p_top_k", "p_selected", "score"):
         pd.testing.assert_series_equal(sel[col], res[col], check_names=False)
-    summary = pd.read_csv(io.BytesIO(files["data/processed/reselection_summary.csv"])).set_index("year")
+    summary = pd.read_csv(io.BytesIO(files["data/processed/reselection_summary.csv"])).set_index(
+        "year"
+    )
     chosen = sorted(sel.index[sel["selected"]])
     assert sorted(summary.loc[demo_results.year, "selected"].split(", ")) == chosen
 
@@ -211,6 +233,8 @@ def test_other_rules_run_end_to_end_with_one_truth(demo_study, rule):
     for col in ("selected", "rank_p05", "rank_p95", "p_top_k", "p_selected"):
         pd.testing.assert_series_equal(sel[col], res[col], check_names=False)
     if rule == "multiple_deprivation":
-        assert (sel.loc[sel["selected"], "n_worse"] >= 4).all() and (sel.loc[~sel["selected"], "n_worse"] < 4).all()
+        assert (sel.loc[sel["selected"], "n_worse"] >= 4).all() and (
+            sel.loc[~sel["selected"], "n_worse"] < 4
+        ).all()
     else:
         assert sel["selected"].sum() == 3

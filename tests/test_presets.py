@@ -31,29 +31,49 @@ def expected_overall_ranks(table):
 
 def test_imd_preset_reproduces_overall_ranks_from_domain_ranks():
     table = published_domain_ranks()
-    base = {"id": "code", "indicators": [{"column": f"{d}_rank", "higher_is_worse": False, "domain": d,
-                                          "weight": w} for d, w in IMD_2019_WEIGHTS.items()],
-            "domains": {"weights": IMD_2019_WEIGHTS}}
+    base = {
+        "id": "code",
+        "indicators": [
+            {"column": f"{d}_rank", "higher_is_worse": False, "domain": d, "weight": w}
+            for d, w in IMD_2019_WEIGHTS.items()
+        ],
+        "domains": {"weights": IMD_2019_WEIGHTS},
+    }
     out = index_from_spec(table, preset_spec("imd", base))
     np.testing.assert_array_equal(out["rank"].to_numpy(dtype=int), expected_overall_ranks(table))
 
 
 def test_minimal_exponential_weighted_sum_spec_does_the_same():
     table = published_domain_ranks()
-    spec = {"id": "code", "normalisation": "exponential", "aggregation": "weighted_sum",
-            "indicators": [{"column": f"{d}_rank", "higher_is_worse": False, "weight": w}
-                           for d, w in IMD_2019_WEIGHTS.items()]}
+    spec = {
+        "id": "code",
+        "normalisation": "exponential",
+        "aggregation": "weighted_sum",
+        "indicators": [
+            {"column": f"{d}_rank", "higher_is_worse": False, "weight": w}
+            for d, w in IMD_2019_WEIGHTS.items()
+        ],
+    }
     out = index_from_spec(table, spec)
     np.testing.assert_array_equal(out["rank"].to_numpy(dtype=int), expected_overall_ranks(table))
 
 
-TABLE = pd.DataFrame({"code": list("abcdef"), "low_income": [0.10, 0.30, 0.20, 0.40, 0.15, 0.35],
-                      "employment": [0.80, 0.70, 0.75, 0.60, 0.78, 0.66],
-                      "low_education": [0.15, 0.35, 0.20, 0.30, 0.10, 0.40]})
-BASE = {"id": "code", "indicators": [
-    {"column": "low_income", "domain": "inntekt"},
-    {"column": "employment", "higher_is_worse": False, "domain": "sysselsetting"},
-    {"column": "low_education", "domain": "oppvekst"}]}
+TABLE = pd.DataFrame(
+    {
+        "code": list("abcdef"),
+        "low_income": [0.10, 0.30, 0.20, 0.40, 0.15, 0.35],
+        "employment": [0.80, 0.70, 0.75, 0.60, 0.78, 0.66],
+        "low_education": [0.15, 0.35, 0.20, 0.30, 0.10, 0.40],
+    }
+)
+BASE = {
+    "id": "code",
+    "indicators": [
+        {"column": "low_income", "domain": "inntekt"},
+        {"column": "employment", "higher_is_worse": False, "domain": "sysselsetting"},
+        {"column": "low_education", "domain": "oppvekst"},
+    ],
+}
 
 
 def test_rank_sum_and_score10_presets_exact():

@@ -37,8 +37,14 @@ def test_statbank_csv_long(tmp_path, encoding):
     rows = long.set_index(["code", "variable"])
     assert rows.loc[("31071203", "Leier"), "value"] == 1234.0
     assert rows.loc[("31071205", "I alt"), "value"] == 12.0
-    assert np.isnan(rows.loc[("31071204", "Leier"), "value"]) and rows.loc[("31071204", "Leier"), "status"] == ":"
-    assert rows.loc[("31071205", "Leier"), "value"] == 0.0 and rows.loc[("31071205", "Leier"), "status"] == "-"
+    assert (
+        np.isnan(rows.loc[("31071204", "Leier"), "value"])
+        and rows.loc[("31071204", "Leier"), "status"] == ":"
+    )
+    assert (
+        rows.loc[("31071205", "Leier"), "value"] == 0.0
+        and rows.loc[("31071205", "Leier"), "status"] == "-"
+    )
     obs = observations_from_long(long, {"leie": {"numerator": "Leier", "denominator": "I alt"}})
     tidy = validate_observations(obs, load_catalogue(), source=str(p)).set_index("code")
     assert tidy.loc["31071204", "status"] == ":" and np.isnan(tidy.loc["31071204", "numerator"])
@@ -47,9 +53,13 @@ def test_statbank_csv_long(tmp_path, encoding):
 
 def test_statbank_csv_wide(tmp_path):
     p = tmp_path / "wide.csv"
-    p.write_bytes(('"region";"statistikkvariabel";"2021";"2022"\n'
-                   '"3107 Fredrikstad";"Personer";"83 761";"84 358"\n'
-                   '"3107 Fredrikstad";"Lavinntekt (prosent)";"11,9";".."\n').encode("latin-1"))
+    p.write_bytes(
+        (
+            '"region";"statistikkvariabel";"2021";"2022"\n'
+            '"3107 Fredrikstad";"Personer";"83 761";"84 358"\n'
+            '"3107 Fredrikstad";"Lavinntekt (prosent)";"11,9";".."\n'
+        ).encode("latin-1")
+    )
     long = read_statbank_csv(p).set_index(["variable", "year"])
     assert long.loc[("Personer", 2022), "value"] == 84358.0
     assert long.loc[("Lavinntekt (prosent)", 2021), "value"] == 11.9
@@ -59,18 +69,31 @@ def test_statbank_csv_wide(tmp_path):
 def test_statbank_csv_bad_value_names_line_and_column(tmp_path):
     p = tmp_path / "bad.csv"
     p.write_bytes(CSV_LONG.replace('"1 234"', '"12x"').encode("latin-1"))
-    with pytest.raises(DataError, match=r"bad.csv: line 4, column 'Husholdninger': '12x' is neither a number"):
+    with pytest.raises(
+        DataError, match=r"bad.csv: line 4, column 'Husholdninger': '12x' is neither a number"
+    ):
         read_statbank_csv(p)
 
 
 JSONSTAT = {
-    "version": "2.0", "class": "dataset", "label": "Test",
-    "id": ["Region", "ContentsCode", "Tid"], "size": [2, 2, 2],
+    "version": "2.0",
+    "class": "dataset",
+    "label": "Test",
+    "id": ["Region", "ContentsCode", "Tid"],
+    "size": [2, 2, 2],
     "dimension": {
-        "Region": {"category": {"index": {"31071203": 0, "31071204": 1},
-                                "label": {"31071203": "Haugsten", "31071204": "Lisleby"}}},
-        "ContentsCode": {"category": {"index": {"Leier": 0, "Alle": 1},
-                                      "label": {"Leier": "Leier", "Alle": "Husholdninger i alt"}}},
+        "Region": {
+            "category": {
+                "index": {"31071203": 0, "31071204": 1},
+                "label": {"31071203": "Haugsten", "31071204": "Lisleby"},
+            }
+        },
+        "ContentsCode": {
+            "category": {
+                "index": {"Leier": 0, "Alle": 1},
+                "label": {"Leier": "Leier", "Alle": "Husholdninger i alt"},
+            }
+        },
         "Tid": {"category": {"index": {"2022": 0, "2023": 1}}},
     },
     "value": [10, 11, 100, 101, None, None, 30, 31],
@@ -113,7 +136,9 @@ def test_udir_files_read_with_hand_checked_numbers(real_data):
     for school in ("Borge skole", "Nylende skole"):  # fully suppressed that year
         assert np.isnan(eng.loc[school, "scale_points"]) and eng.loc[school, "status"] == ":"
     t26 = read_udir_national_tests(folder / "2025-26_nasjonale_prover_fredrikstad_5._trinn.csv")
-    amb = t26[(t26["school"] == "Ambjørnrød skole") & (t26["subject"] == "Engelsk")].iloc[0]  # trailing space gone
+    amb = t26[(t26["school"] == "Ambjørnrød skole") & (t26["subject"] == "Engelsk")].iloc[
+        0
+    ]  # trailing space gone
     assert (amb["scale_points"], amb["pupils"], amb["kommune_as_published"]) == (51.0, 33.0, "3107")
 
 
@@ -125,9 +150,14 @@ def test_udir_results_join_schools_to_areas(real_data):
     # Two halves of the kommune as "areas": every school lands in one.
     minx, miny, maxx, maxy = schools.total_bounds
     mid = (minx + maxx) / 2
-    areas = gpd.GeoDataFrame({"code": ["vest", "ost"]}, geometry=[shapely.box(minx - 1, miny - 1, mid, maxy + 1),
-                                                                 shapely.box(mid, miny - 1, maxx + 1, maxy + 1)],
-                             crs=25833)
+    areas = gpd.GeoDataFrame(
+        {"code": ["vest", "ost"]},
+        geometry=[
+            shapely.box(minx - 1, miny - 1, mid, maxy + 1),
+            shapely.box(mid, miny - 1, maxx + 1, maxy + 1),
+        ],
+        crs=25833,
+    )
     obs, unplaced = observations_from_udir(t, schools, areas)
     assert set(obs["indicator"]) == {"np5_engelsk", "np5_lesing", "np5_regning"}
     # Borge and Nylende were suppressed: the halves holding them are missing, never a wrong mean.

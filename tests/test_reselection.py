@@ -9,13 +9,26 @@ from levekar.selection import SelectionRule
 from levekar.uncertainty import UncertaintyOptions, score_year
 
 CAT = load_catalogue()
-SPEC = load_index_spec({"id": "code", "normalisation": "z", "aggregation": "weighted_mean",
-                        "indicators": [{"column": "leie", "domain": "bomiljo"},
-                                       {"column": "trangbodd", "domain": "bomiljo"},
-                                       {"column": "sosialhjelp", "domain": "inntekt"}],
-                        "domains": {"normalisation": "none", "aggregation": "weighted_mean"}})
-P = {"A": (0.30, 0.12, 0.08), "B": (0.26, 0.10, 0.07), "C": (0.25, 0.09, 0.06), "D": (0.15, 0.05, 0.03),
-     "E": (0.12, 0.04, 0.02)}
+SPEC = load_index_spec(
+    {
+        "id": "code",
+        "normalisation": "z",
+        "aggregation": "weighted_mean",
+        "indicators": [
+            {"column": "leie", "domain": "bomiljo"},
+            {"column": "trangbodd", "domain": "bomiljo"},
+            {"column": "sosialhjelp", "domain": "inntekt"},
+        ],
+        "domains": {"normalisation": "none", "aggregation": "weighted_mean"},
+    }
+)
+P = {
+    "A": (0.30, 0.12, 0.08),
+    "B": (0.26, 0.10, 0.07),
+    "C": (0.25, 0.09, 0.06),
+    "D": (0.15, 0.05, 0.03),
+    "E": (0.12, 0.04, 0.02),
+}
 INDS = ("leie", "trangbodd", "sosialhjelp")
 POP = pd.Series(5000, index=list(P))
 
@@ -30,8 +43,17 @@ def _shares(changes=None):
 def _scores(years, *, n=400, rule=None, draws=300, changes=None):
     rule = rule or SelectionRule(k=2)
     data = {y: year_from_shares(_shares((changes or {}).get(y)), n, year=y) for y in years}
-    scores = {y: score_year(data[y], SPEC, CAT, rule=rule, population=POP,
-                            options=UncertaintyOptions(draws=draws, seed=1 + y)) for y in years}
+    scores = {
+        y: score_year(
+            data[y],
+            SPEC,
+            CAT,
+            rule=rule,
+            population=POP,
+            options=UncertaintyOptions(draws=draws, seed=1 + y),
+        )
+        for y in years
+    }
     return data, scores
 
 
@@ -53,13 +75,24 @@ def test_a_real_change_is_found_with_its_driver():
     assert r.summary.set_index("year").loc[2023, "left"] == "B"
 
 
-CHAIN = {"A": frozenset("B"), "B": frozenset("AC"), "C": frozenset("BD"), "D": frozenset("CE"), "E": frozenset("D")}
+CHAIN = {
+    "A": frozenset("B"),
+    "B": frozenset("AC"),
+    "C": frozenset("BD"),
+    "D": frozenset("CE"),
+    "E": frozenset("D"),
+}
 
 
-@pytest.mark.parametrize("rule", [SelectionRule(k=2), SelectionRule(kind="multiple_deprivation", k=2,
-                                                                    min_indicators_worse=2),
-                                  SelectionRule(kind="contiguous", k=2, neighbours=CHAIN)],
-                         ids=["top_k", "multiple_deprivation", "contiguous"])
+@pytest.mark.parametrize(
+    "rule",
+    [
+        SelectionRule(k=2),
+        SelectionRule(kind="multiple_deprivation", k=2, min_indicators_worse=2),
+        SelectionRule(kind="contiguous", k=2, neighbours=CHAIN),
+    ],
+    ids=["top_k", "multiple_deprivation", "contiguous"],
+)
 def test_reselection_row_of_a_year_is_that_years_scores(rule):
     data, scores = _scores([2022, 2023], rule=rule)
     r = reselect(scores, data, SPEC, initiative=["A"], k=2)
@@ -67,5 +100,3 @@ def test_reselection_row_of_a_year_is_that_years_scores(rule):
     own = scores[2023].table.set_index("code").sort_index()
     for col in ("selected", "rank_p05", "rank_p95", "p_top_k", "p_selected"):
         pd.testing.assert_series_equal(row[col], own[col], check_names=False)
-
-

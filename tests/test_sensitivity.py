@@ -75,8 +75,10 @@ def g_function_analytic(a):
 
 
 @settings(max_examples=15, deadline=None)
-@given(st.lists(st.sampled_from([0.0, 0.5, 1.0, 3.0, 9.0, 99.0]), min_size=2, max_size=5),
-       st.integers(0, 2**16))
+@given(
+    st.lists(st.sampled_from([0.0, 0.5, 1.0, 3.0, 9.0, 99.0]), min_size=2, max_size=5),
+    st.integers(0, 2**16),
+)
 def test_sums_and_bounds_on_sobols_g_function(a, seed):
     a = np.array(a)
 
@@ -112,15 +114,22 @@ def test_groups_are_resampled_together():
     assert_allclose(res.st, res.s1, atol=0.02)
     # The same with pre-drawn realisations (plain random numbers) picked by index.
     samplers = {"x13": lambda m, rng: rng.random((m, 2)), "x2": lambda m, rng: rng.random(m)}
-    res2 = group_sobol(samplers, lambda r: ishigami(np.c_[r["x13"][:, 0], r["x2"], r["x13"][:, 1]]),
-                       n=4096, seed=2, resamples=0)
+    res2 = group_sobol(
+        samplers,
+        lambda r: ishigami(np.c_[r["x13"][:, 0], r["x2"], r["x13"][:, 1]]),
+        n=4096,
+        seed=2,
+        resamples=0,
+    )
     assert res2.groups == ("x13", "x2")
     assert_allclose(res2.s1, res.s1, atol=0.05)
 
 
 def test_a_group_with_no_effect_has_zero_indices_and_a_constant_output_nan():
-    samplers = {"x": lambda m, rng: rng.normal(size=m),
-                "dummy": lambda m, rng: rng.integers(0, 5, m)}
+    samplers = {
+        "x": lambda m, rng: rng.normal(size=m),
+        "dummy": lambda m, rng: rng.integers(0, 5, m),
+    }
     res = group_sobol(samplers, lambda r: np.c_[r["x"], np.ones_like(r["x"])], n=1024, resamples=50)
     assert res.s1.shape == (2, 2)
     assert_array_equal(res.s1[1, 0], 0.0)
@@ -130,8 +139,19 @@ def test_a_group_with_no_effect_has_zero_indices_and_a_constant_output_nan():
     assert res.variance[1] == 0
     assert np.isnan(res.s1[:, 1]).all() and np.isnan(res.st_high[:, 1]).all()
     frame = res.to_frame(["y", "const"])
-    assert list(frame.columns) == ["output", "group", "s1", "s1_low", "s1_high", "st", "st_low",
-                                   "st_high", "interaction", "mean", "variance"]
+    assert list(frame.columns) == [
+        "output",
+        "group",
+        "s1",
+        "s1_low",
+        "s1_high",
+        "st",
+        "st_low",
+        "st_high",
+        "interaction",
+        "mean",
+        "variance",
+    ]
     assert len(frame) == 4
 
 
@@ -146,8 +166,12 @@ def test_bad_inputs_are_named():
 
 # --- the levekar application: 6 areas x 4 indicators -------------------------------------------
 
-INDICATORS = {"lavinntekt": "inntekt", "hoy_gjeld": "inntekt", "arbeidsledighet": "sysselsetting",
-              "aap": "sysselsetting"}
+INDICATORS = {
+    "lavinntekt": "inntekt",
+    "hoy_gjeld": "inntekt",
+    "arbeidsledighet": "sysselsetting",
+    "aap": "sysselsetting",
+}
 AREAS = ["A", "B", "C", "D", "E", "F"]
 METHODS = ["z/weighted_mean", "minmax/weighted_mean", "rank/weighted_mean"]
 
@@ -169,18 +193,32 @@ def toy_data():
 
 
 def toy_spec():
-    return load_index_spec({
-        "normalisation": "z", "aggregation": "weighted_mean",
-        "indicators": [{"column": i, "domain": d, "weight": 1.0} for i, d in INDICATORS.items()],
-        "domains": {"normalisation": "none", "aggregation": "weighted_mean"},
-    })
+    return load_index_spec(
+        {
+            "normalisation": "z",
+            "aggregation": "weighted_mean",
+            "indicators": [
+                {"column": i, "domain": d, "weight": 1.0} for i, d in INDICATORS.items()
+            ],
+            "domains": {"normalisation": "none", "aggregation": "weighted_mean"},
+        }
+    )
 
 
 @pytest.fixture(scope="module")
 def toy_sobol():
-    return index_sobol(toy_data(), toy_spec(), CAT, areas=AREAS, n=512, seed=4, resamples=100,
-                       options=UncertaintyOptions(weight_concentration=20.0, methods=tuple(METHODS),
-                                                  leave_one_out=True))
+    return index_sobol(
+        toy_data(),
+        toy_spec(),
+        CAT,
+        areas=AREAS,
+        n=512,
+        seed=4,
+        resamples=100,
+        options=UncertaintyOptions(
+            weight_concentration=20.0, methods=tuple(METHODS), leave_one_out=True
+        ),
+    )
 
 
 def test_index_sobol_on_a_small_case(toy_sobol):
@@ -206,12 +244,31 @@ def test_index_sobol_on_a_small_case(toy_sobol):
 
 
 def test_index_sobol_is_deterministic_and_methods_that_agree_have_no_effect(toy_sobol):
-    again = index_sobol(toy_data(), toy_spec(), CAT, areas=AREAS, n=512, seed=4, resamples=100,
-                        options=UncertaintyOptions(weight_concentration=20.0, methods=tuple(METHODS),
-                                                   leave_one_out=True))
+    again = index_sobol(
+        toy_data(),
+        toy_spec(),
+        CAT,
+        areas=AREAS,
+        n=512,
+        seed=4,
+        resamples=100,
+        options=UncertaintyOptions(
+            weight_concentration=20.0, methods=tuple(METHODS), leave_one_out=True
+        ),
+    )
     pd.testing.assert_frame_equal(again, toy_sobol)
-    same = index_sobol(toy_data(), toy_spec(), CAT, areas=AREAS, n=64, seed=1, resamples=0, output="top_k", k=2,
-                       options=UncertaintyOptions(methods=("z/weighted_mean",) * 2))
+    same = index_sobol(
+        toy_data(),
+        toy_spec(),
+        CAT,
+        areas=AREAS,
+        n=64,
+        seed=1,
+        resamples=0,
+        output="top_k",
+        k=2,
+        options=UncertaintyOptions(methods=("z/weighted_mean",) * 2),
+    )
     method = same[(same["group"] == "method") & (same["variance"] > 0)]
     assert not method.empty and (method["s1"] == 0).all() and (method["st"] == 0).all()
     assert same["mean"].between(0, 1).all()  # P(among the 2 worst)

@@ -12,14 +12,25 @@ CAT = load_catalogue()
 def rates(values):
     rows = []
     for year, v in values.items():
-        rows.append({"code": "A", "year": year, "indicator": "grunnskole", "value": v, "denominator": 400.0,
-                     "kommune_value": 0.25, "norway_value": 0.20})
+        rows.append(
+            {
+                "code": "A",
+                "year": year,
+                "indicator": "grunnskole",
+                "value": v,
+                "denominator": 400.0,
+                "kommune_value": 0.25,
+                "norway_value": 0.20,
+            }
+        )
     return pd.DataFrame(rows)
 
 
 def test_linear_and_logit_trajectories():
-    np.testing.assert_allclose(trajectory(0.4, 0.3, [2023, 2024, 2025, 2026, 2027, 2028]),
-                               [0.4, 0.38, 0.36, 0.34, 0.32, 0.30])
+    np.testing.assert_allclose(
+        trajectory(0.4, 0.3, [2023, 2024, 2025, 2026, 2027, 2028]),
+        [0.4, 0.38, 0.36, 0.34, 0.32, 0.30],
+    )
     path = trajectory(0.4, 0.3, [2023, 2028], scale="logit")
     np.testing.assert_allclose(path, [0.4, 0.3])
     mid = trajectory(0.4, 0.3, [0, 1, 2], scale="logit")[1]
@@ -27,8 +38,14 @@ def test_linear_and_logit_trajectories():
 
 
 def test_close_half_the_gap_to_the_kommune():
-    t = targets_for_initiative(rates({2021: 0.33, 2022: 0.35}), CAT, areas=["A"],
-                               focus_areas={"oppvekst": ["grunnskole"]}, start=2023, years=5)
+    t = targets_for_initiative(
+        rates({2021: 0.33, 2022: 0.35}),
+        CAT,
+        areas=["A"],
+        focus_areas={"oppvekst": ["grunnskole"]},
+        start=2023,
+        years=5,
+    )
     row = t.iloc[0]
     assert row["baseline"] == 0.35 and row["target_value"] == pytest.approx(0.30)
     assert row["target_2023"] == 0.35 and row["target_2028"] == pytest.approx(0.30)
@@ -36,8 +53,15 @@ def test_close_half_the_gap_to_the_kommune():
 
 
 def test_mean_baseline_and_already_better_area_holds():
-    t = targets_for_initiative(rates({2020: 0.20, 2021: 0.21, 2022: 0.22}), CAT, areas=["A"],
-                               focus_areas={"oppvekst": ["grunnskole"]}, start=2023, years=5, baseline="mean")
+    t = targets_for_initiative(
+        rates({2020: 0.20, 2021: 0.21, 2022: 0.22}),
+        CAT,
+        areas=["A"],
+        focus_areas={"oppvekst": ["grunnskole"]},
+        start=2023,
+        years=5,
+        baseline="mean",
+    )
     assert t.iloc[0]["baseline"] == pytest.approx(0.21)
     assert t.iloc[0]["target_value"] == pytest.approx(0.21)
     assert t.iloc[0]["baseline_years"] == "2020–2022"
@@ -57,35 +81,70 @@ def test_detectable_change_matches_simulation():
 
 
 def test_bad_target_inputs():
-    with pytest.raises(ConfigError, match=r"targets.focus_areas.oppvekst: indicator 'leie' is not in the study"):
-        targets_for_initiative(rates({2022: 0.3}), CAT, areas=["A"], focus_areas={"oppvekst": ["leie"]},
-                               start=2023, years=5)
+    with pytest.raises(
+        ConfigError, match=r"targets.focus_areas.oppvekst: indicator 'leie' is not in the study"
+    ):
+        targets_for_initiative(
+            rates({2022: 0.3}),
+            CAT,
+            areas=["A"],
+            focus_areas={"oppvekst": ["leie"]},
+            start=2023,
+            years=5,
+        )
     with pytest.raises(ConfigError, match=r"baseline year\(s\) \[2029\] have no data"):
-        targets_for_initiative(rates({2022: 0.3}), CAT, areas=["A"], focus_areas={"oppvekst": ["grunnskole"]},
-                               start=2030, years=5)
+        targets_for_initiative(
+            rates({2022: 0.3}),
+            CAT,
+            areas=["A"],
+            focus_areas={"oppvekst": ["grunnskole"]},
+            start=2030,
+            years=5,
+        )
 
 
 def _target_row(**kw):
-    base = {"code": "A", "indicator": "grunnskole", "baseline": 0.40, "target_value": 0.30, "measurable": True,
-            **{f"target_{y}": 0.40 - 0.02 * (y - 2023) for y in range(2023, 2029)}}
+    base = {
+        "code": "A",
+        "indicator": "grunnskole",
+        "baseline": 0.40,
+        "target_value": 0.30,
+        "measurable": True,
+        **{f"target_{y}": 0.40 - 0.02 * (y - 2023) for y in range(2023, 2029)},
+    }
     base.update(kw)
     return pd.DataFrame([base])
 
 
 def _actual(year, value, lo, hi):
-    return pd.DataFrame([{"code": "A", "indicator": "grunnskole", "year": year, "value": value, "ci_low": lo,
-                          "ci_high": hi}])
+    return pd.DataFrame(
+        [
+            {
+                "code": "A",
+                "indicator": "grunnskole",
+                "year": year,
+                "value": value,
+                "ci_low": lo,
+                "ci_high": hi,
+            }
+        ]
+    )
 
 
 @pytest.mark.parametrize(
     ("actual", "measurable", "status", "label"),
     [
         ((2025, 0.29, 0.25, 0.33), True, "reached", "nådd"),
-        ((2025, 0.35, 0.33, 0.37), True, "on_track", "på sporet"),       # expected 0.36: better
-        ((2025, 0.37, 0.35, 0.39), True, "on_track", "på sporet"),       # worse, but 0.36 inside the interval
-        ((2025, 0.39, 0.37, 0.41), True, "behind", "bak skjema"),        # whole interval above 0.36
+        ((2025, 0.35, 0.33, 0.37), True, "on_track", "på sporet"),  # expected 0.36: better
+        (
+            (2025, 0.37, 0.35, 0.39),
+            True,
+            "on_track",
+            "på sporet",
+        ),  # worse, but 0.36 inside the interval
+        ((2025, 0.39, 0.37, 0.41), True, "behind", "bak skjema"),  # whole interval above 0.36
         ((2025, 0.39, 0.37, 0.41), False, "not_measurable", "ikke målbart"),
-        ((2021, 0.39, 0.37, 0.41), True, "no_data", "ingen nye tall"),   # before the plan's years
+        ((2021, 0.39, 0.37, 0.41), True, "no_data", "ingen nye tall"),  # before the plan's years
     ],
 )
 def test_progress_status(actual, measurable, status, label):
@@ -102,8 +161,12 @@ def test_progress_status(actual, measurable, status, label):
 def test_progress_for_an_indicator_where_higher_is_better():
     from levekar.targets import progress
 
-    row = _target_row(indicator="sysselsetting", baseline=0.70, target_value=0.75,
-                      **{f"target_{y}": 0.70 + 0.01 * (y - 2023) for y in range(2023, 2029)})
+    row = _target_row(
+        indicator="sysselsetting",
+        baseline=0.70,
+        target_value=0.75,
+        **{f"target_{y}": 0.70 + 0.01 * (y - 2023) for y in range(2023, 2029)},
+    )
     actual = _actual(2026, 0.74, 0.73, 0.75).assign(indicator="sysselsetting")
     assert progress(row, actual, CAT).iloc[0]["status"] == "on_track"  # expected 0.73
     actual = _actual(2026, 0.71, 0.70, 0.72).assign(indicator="sysselsetting")
@@ -116,7 +179,9 @@ def test_initiative_end_before_start_is_an_error():
 
     cfg = default_demo_config()
     cfg["initiative"]["end"] = 2022
-    with pytest.raises(ConfigError, match=r"initiative: Value error, end \(2022\) must be after start \(2023\)"):
+    with pytest.raises(
+        ConfigError, match=r"initiative: Value error, end \(2022\) must be after start \(2023\)"
+    ):
         parse_config(cfg, source="study.toml")
 
 
@@ -130,16 +195,34 @@ def test_initiative_end_before_start_is_an_error():
     ],
 )
 def test_rules_per_indicator(rule, target):
-    t = targets_for_initiative(rates({2022: 0.35}), CAT, areas=["A"], focus_areas={"oppvekst": ["grunnskole"]},
-                               start=2023, years=5, rules={"grunnskole": rule}, area_names={"A": "Sentrum"})
+    t = targets_for_initiative(
+        rates({2022: 0.35}),
+        CAT,
+        areas=["A"],
+        focus_areas={"oppvekst": ["grunnskole"]},
+        start=2023,
+        years=5,
+        rules={"grunnskole": rule},
+        area_names={"A": "Sentrum"},
+    )
     assert t.iloc[0]["target_value"] == pytest.approx(target)
 
 
 def test_manual_rule_without_the_area_is_an_error():
-    with pytest.raises(ConfigError, match=r"targets.rules.grunnskole: rule 'manual' has no value for area 'Sentrum'"):
-        targets_for_initiative(rates({2022: 0.35}), CAT, areas=["A"], focus_areas={"oppvekst": ["grunnskole"]},
-                               start=2023, years=5, rules={"grunnskole": {"rule": "manual", "values": {"X": 1}}},
-                               area_names={"A": "Sentrum"})
+    with pytest.raises(
+        ConfigError,
+        match=r"targets.rules.grunnskole: rule 'manual' has no value for area 'Sentrum'",
+    ):
+        targets_for_initiative(
+            rates({2022: 0.35}),
+            CAT,
+            areas=["A"],
+            focus_areas={"oppvekst": ["grunnskole"]},
+            start=2023,
+            years=5,
+            rules={"grunnskole": {"rule": "manual", "values": {"X": 1}}},
+            area_names={"A": "Sentrum"},
+        )
 
 
 def test_targets_on_too_few_people_are_not_published(demo_results):

@@ -12,5 +12,12 @@ from .config import demo_config
 from .files import demo_study, write_demo_inputs
 from .generator import DEMO_LABEL, INITIATIVE_AREAS, DemoStudy, make_demo_study
 
-__all__ = ["DEMO_LABEL", "INITIATIVE_AREAS", "DemoStudy", "demo_config", "demo_study", "make_demo_study",
-           "write_demo_inputs"]
+__all__ = [
+    "DEMO_LABEL",
+    "INITIATIVE_AREAS",
+    "DemoStudy",
+    "demo_config",
+    "demo_study",
+    "make_demo_study",
+    "write_demo_inputs",
+]

@@ -48,8 +48,13 @@ class AccessLayers:
     bus_stops: gpd.GeoDataFrame
 
 
-def make_access_layers(grunnkretser: gpd.GeoDataFrame, population: gpd.GeoDataFrame,
-                       schools: gpd.GeoDataFrame, *, seed: int = 2023) -> AccessLayers:
+def make_access_layers(
+    grunnkretser: gpd.GeoDataFrame,
+    population: gpd.GeoDataFrame,
+    schools: gpd.GeoDataFrame,
+    *,
+    seed: int = 2023,
+) -> AccessLayers:
     """All three layers from the demo's grunnkretser, population grid and schools.
 
     The town centre (for the ring roads) is the population-weighted centre of the
@@ -87,7 +92,9 @@ def demo_path_network(land, centre: tuple[float, float], *, seed: int = 2023) ->
     gx, gy = np.meshgrid(xs, ys)
     nodes = np.c_[gx.ravel(), gy.ravel()] + rng.uniform(-60, 60, (gx.size, 2))
     ids = np.arange(gx.size).reshape(gx.shape)
-    pairs = np.r_[np.c_[ids[:, :-1].ravel(), ids[:, 1:].ravel()], np.c_[ids[:-1].ravel(), ids[1:].ravel()]]
+    pairs = np.r_[
+        np.c_[ids[:, :-1].ravel(), ids[:, 1:].ravel()], np.c_[ids[:-1].ravel(), ids[1:].ravel()]
+    ]
     pairs = pairs[rng.random(len(pairs)) > 0.2]
     segs = shapely.linestrings(np.stack([nodes[pairs[:, 0]], nodes[pairs[:, 1]]], axis=1))
     on_land = shapely.covered_by(segs, land)
@@ -97,9 +104,14 @@ def demo_path_network(land, centre: tuple[float, float], *, seed: int = 2023) ->
     for r in (1500.0, 3000.0, 5000.0):
         angles = np.linspace(0, 2 * np.pi, 97)
         rad = r * (1 + 0.05 * np.sin(3 * angles + rng.uniform(0, 2 * np.pi)))
-        ring = shapely.LineString(np.c_[centre[0] + rad * np.cos(angles), centre[1] + rad * np.sin(angles)])
-        rings.extend(g for g in shapely.get_parts(shapely.intersection(ring, land))
-                     if g.geom_type == "LineString" and g.length > 200)
+        ring = shapely.LineString(
+            np.c_[centre[0] + rad * np.cos(angles), centre[1] + rad * np.sin(angles)]
+        )
+        rings.extend(
+            g
+            for g in shapely.get_parts(shapely.intersection(ring, land))
+            if g.geom_type == "LineString" and g.length > 200
+        )
     bridges = _bridges(land, segs)
     # Rings and bridges end at their own vertices; node them with the grid links they cross.
     extra = np.array(rings + bridges, dtype=object)
@@ -107,14 +119,19 @@ def demo_path_network(land, centre: tuple[float, float], *, seed: int = 2023) ->
     rest = np.delete(segs, crossed)
     noded = shapely.get_parts(shapely.node(shapely.union_all(np.r_[segs[crossed], extra])))
     on_bridge = shapely.STRtree(shapely.buffer(np.array(bridges, dtype=object), 0.01)).query(
-        noded, predicate="covered_by")[0]
+        noded, predicate="covered_by"
+    )[0]
     on_ring = shapely.STRtree(shapely.buffer(np.array(rings, dtype=object), 0.01)).query(
-        noded, predicate="covered_by")[0]
+        noded, predicate="covered_by"
+    )[0]
     kinds = np.full(len(noded), "vei_sti", dtype=object)
     kinds[on_ring] = "ringvei"
     kinds[on_bridge] = "bru"
-    out = gpd.GeoDataFrame({"kind": np.r_[np.full(len(rest), "vei_sti", dtype=object), kinds]},
-                           geometry=np.r_[rest, noded], crs=CRS)
+    out = gpd.GeoDataFrame(
+        {"kind": np.r_[np.full(len(rest), "vei_sti", dtype=object), kinds]},
+        geometry=np.r_[rest, noded],
+        crs=CRS,
+    )
     return out.sort_values(["kind"], kind="stable").reset_index(drop=True)
 
 
@@ -135,8 +152,11 @@ def _bridges(land, segs: np.ndarray, *, reach: float = 600.0, apart: float = 150
         piece_of[shapely.contains_xy(p, xy[:, 0], xy[:, 1])] = k
     tree = cKDTree(xy)
     pairs = tree.query_pairs(reach, output_type="ndarray")
-    pairs = pairs[(piece_of[pairs[:, 0]] >= 0) & (piece_of[pairs[:, 1]] >= 0)
-                  & (piece_of[pairs[:, 0]] != piece_of[pairs[:, 1]])]
+    pairs = pairs[
+        (piece_of[pairs[:, 0]] >= 0)
+        & (piece_of[pairs[:, 1]] >= 0)
+        & (piece_of[pairs[:, 0]] != piece_of[pairs[:, 1]])
+    ]
     length = np.hypot(*(xy[pairs[:, 0]] - xy[pairs[:, 1]]).T)
     chosen: list = []
     mids: list = []
@@ -149,8 +169,9 @@ def _bridges(land, segs: np.ndarray, *, reach: float = 600.0, apart: float = 150
     return chosen
 
 
-def demo_green_areas(land, population: gpd.GeoDataFrame, *, seed: int = 2023, n_parks: int = 28,
-                     n_woods: int = 12) -> gpd.GeoDataFrame:
+def demo_green_areas(
+    land, population: gpd.GeoDataFrame, *, seed: int = 2023, n_parks: int = 28, n_woods: int = 12
+) -> gpd.GeoDataFrame:
     """Parks (80–220 m radius) where people live and woods (500–1,100 m) where few do."""
     rng = np.random.default_rng(seed + 202)
     cxy = shapely.get_coordinates(np.asarray(population.geometry.centroid, dtype=object))
@@ -159,12 +180,14 @@ def demo_green_areas(land, population: gpd.GeoDataFrame, *, seed: int = 2023, n_
     sparse = cxy[w <= np.quantile(w, 0.3)]
     woods = sparse[rng.choice(len(sparse), size=n_woods, replace=False)]
     geoms, kinds = [], []
-    for (x, y), (lo, hi), kind in [(p, (80, 220), "park") for p in parks] + [(p, (500, 1100), "skog")
-                                                                            for p in woods]:
+    for (x, y), (lo, hi), kind in [(p, (80, 220), "park") for p in parks] + [
+        (p, (500, 1100), "skog") for p in woods
+    ]:
         angles = np.linspace(0, 2 * np.pi, 16, endpoint=False)
         rad = rng.uniform(lo, hi) * (1 + 0.3 * rng.uniform(-1, 1, len(angles)))
-        blob = shapely.intersection(shapely.Polygon(np.c_[x + rad * np.cos(angles), y + rad * np.sin(angles)]),
-                                    land)
+        blob = shapely.intersection(
+            shapely.Polygon(np.c_[x + rad * np.cos(angles), y + rad * np.sin(angles)]), land
+        )
         polys = [g for g in shapely.get_parts(blob) if g.geom_type == "Polygon" and g.area > 1000]
         if polys:
             geoms.append(shapely.union_all(np.array(polys, dtype=object)))
@@ -173,8 +196,14 @@ def demo_green_areas(land, population: gpd.GeoDataFrame, *, seed: int = 2023, n_
     return gpd.GeoDataFrame({"name": names, "kind": kinds}, geometry=geoms, crs=CRS)
 
 
-def demo_bus_stops(network: gpd.GeoDataFrame, population: gpd.GeoDataFrame, *, min_people: float = 60.0,
-                   catchment: float = 400.0, apart: float = 350.0) -> gpd.GeoDataFrame:
+def demo_bus_stops(
+    network: gpd.GeoDataFrame,
+    population: gpd.GeoDataFrame,
+    *,
+    min_people: float = 60.0,
+    catchment: float = 400.0,
+    apart: float = 350.0,
+) -> gpd.GeoDataFrame:
     """Bus stops at network vertices with at least ``min_people`` within ``catchment`` metres,
     chosen greedily from the busiest, at least ``apart`` metres from each other."""
     xy = np.unique(shapely.get_coordinates(np.asarray(network.geometry, dtype=object)), axis=0)
@@ -193,5 +222,8 @@ def demo_bus_stops(network: gpd.GeoDataFrame, population: gpd.GeoDataFrame, *, m
         chosen.append(k)
         blocked[vtree.query_ball_point(xy[k], apart)] = True
     pts = shapely.points(xy[chosen])
-    return gpd.GeoDataFrame({"name": [f"Holdeplass {i + 1}" for i in range(len(chosen))],
-                             "kind": "bussholdeplass"}, geometry=pts, crs=CRS)
+    return gpd.GeoDataFrame(
+        {"name": [f"Holdeplass {i + 1}" for i in range(len(chosen))], "kind": "bussholdeplass"},
+        geometry=pts,
+        crs=CRS,
+    )

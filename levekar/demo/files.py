@@ -25,15 +25,31 @@ def demo_study(seed: int = 2023) -> Study:
     demo = make_demo_study(seed)
     cfg = parse_config(demo_config(), source="demo study")
     cfg.study.seed = seed
-    gk, rep = standardise_layer(demo.grunnkretser, level="grunnkrets", code_column="grunnkretsnummer",
-                                name_column="grunnkretsnavn", code_width=8, source="demo grunnkretser")
+    gk, rep = standardise_layer(
+        demo.grunnkretser,
+        level="grunnkrets",
+        code_column="grunnkretsnummer",
+        name_column="grunnkretsnavn",
+        code_width=8,
+        source="demo grunnkretser",
+    )
     sk, _ = standardise_layer(demo.skolekretser, level="skolekrets", source="demo skolekretser")
     ls = lokalsamfunn_from_catchments(sk, demo.catchment_table, source="demo catchment table")
     obs = demo.observations.copy()
-    return Study(config=cfg, grunnkretser=gk, lokalsamfunn=ls, skolekretser=sk, population=demo.population,
-                 observations=obs, reference=demo.reference, code_changes=demo.code_changes,
-                 catalogue=load_catalogue(), points={"Skoler": demo.schools, "Møteplasser": demo.places},
-                 source="demo study", reports=[rep])
+    return Study(
+        config=cfg,
+        grunnkretser=gk,
+        lokalsamfunn=ls,
+        skolekretser=sk,
+        population=demo.population,
+        observations=obs,
+        reference=demo.reference,
+        code_changes=demo.code_changes,
+        catalogue=load_catalogue(),
+        points={"Skoler": demo.schools, "Møteplasser": demo.places},
+        source="demo study",
+        reports=[rep],
+    )
 
 
 def write_demo_inputs(out_dir: Path, *, seed: int = 2023) -> list[Path]:
@@ -54,7 +70,9 @@ def write_demo_inputs(out_dir: Path, *, seed: int = 2023) -> list[Path]:
         "grunnkretser.gpkg": gpkg(demo.grunnkretser, "grunnkretser"),
         "skolekretser.gpkg": gpkg(demo.skolekretser, "skolekretser"),
         "befolkning_250m.gpkg": gpkg(demo.population, "befolkning_250m"),
-        "skoler_og_moteplasser.gpkg": gpkg(pd.concat([demo.schools, demo.places], ignore_index=True), "steder"),
+        "skoler_og_moteplasser.gpkg": gpkg(
+            pd.concat([demo.schools, demo.places], ignore_index=True), "steder"
+        ),
         "skolekrets_lokalsamfunn.csv": csv_(demo.catchment_table),
         "indikatorer_grunnkrets.csv": csv_(demo.observations),
         "referanse_norge.csv": csv_(demo.reference),

@@ -89,51 +89,114 @@ _LOKALSAMFUNN = [
 _GLOMMA = [(11.5, 9.5), (6.0, 6.6), (3.0, 3.6), (1.0, 1.3), (0.3, -0.3)]
 _VESTERELVA = [(0.3, -0.3), (-1.5, -1.0), (-3.5, -2.6), (-5.6, -5.1), (-8.5, -8.8)]
 _ØSTERELVA = [(0.3, -0.3), (1.2, -2.5), (2.0, -5.0), (1.5, -8.0), (2.1, -13.0)]
-_OUTLINE = [(-13.0, -4.2), (-13.0, 11.0), (11.0, 11.0), (11.0, -8.0), (8.0, -10.2), (4.5, -11.0),
-            (2.0, -12.6), (-1.5, -11.0), (-4.0, -10.3), (-8.0, -8.4), (-10.5, -6.0)]
+_OUTLINE = [
+    (-13.0, -4.2),
+    (-13.0, 11.0),
+    (11.0, 11.0),
+    (11.0, -8.0),
+    (8.0, -10.2),
+    (4.5, -11.0),
+    (2.0, -12.6),
+    (-1.5, -11.0),
+    (-4.0, -10.3),
+    (-8.0, -8.4),
+    (-10.5, -6.0),
+]
 _ISLANDS = [((-11.6, -7.6), 0.9), ((-6.6, -11.2), 0.7), ((-1.0, -13.6), 0.6), ((5.2, -13.0), 0.8)]
 
 # Per indicator: denominator group, kommune level in 2022, Norway level in 2022, sensitivity to
 # deprivation (logit scale; log scale for income), trend per year (logit), and where the levels
 # come from. "plausible" = a round figure of the right size, not a published statistic.
 INDICATOR_PARAMS: dict[str, dict] = {
-    "lavinntekt": dict(group="hh_persons", kommune=0.12, norway=0.10, beta=0.55, trend=0.02, basis="plausible"),
-    "barn_lavinntekt": dict(group="children", kommune=0.155, norway=0.12, beta=0.95, trend=0.02,
-                            basis="plausible; worst zone above 40 % (Dagsavisen 2022)"),
-    "inntekt_forbruksenhet": dict(group="hh_persons", kommune=375_000.0, norway=400_000.0, beta=-0.10,
-                                  trend=0.03, basis="plausible"),
-    "hoy_gjeld": dict(group="households", kommune=0.15, norway=0.16, beta=0.15, trend=0.01, basis="plausible"),
-    "grunnskole": dict(group="age30_39", kommune=0.248, norway=0.197, beta=0.52, trend=0.0,
-                       basis="Fredrikstad 24.8 %, Norway 19.7 % in 2022 (levekårskartlegging 2022, Dagsavisen)"),
-    "hoyere_utdanning": dict(group="age30_39", kommune=0.40, norway=0.50, beta=-0.45, trend=0.02,
-                             basis="plausible"),
-    "arbeidsledighet": dict(group="age15_74", kommune=0.028, norway=0.024, beta=0.45, trend=-0.02,
-                            basis="plausible"),
-    "aap": dict(group="age18_66", kommune=0.045, norway=0.035, beta=0.40, trend=0.0, basis="plausible"),
-    "sysselsetting": dict(group="age20_66", kommune=0.75, norway=0.79, beta=-0.35, trend=0.01,
-                          basis="plausible"),
-    "ufore": dict(group="age18_66", kommune=0.13, norway=0.10, beta=0.40, trend=0.01, basis="plausible"),
-    "ufore_unge": dict(group="age18_44", kommune=0.045, norway=0.03, beta=0.45, trend=0.02,
-                       basis="plausible"),
-    "sosialhjelp": dict(group="age18_66", kommune=0.055, norway=0.04, beta=0.60, trend=0.0,
-                        basis="plausible"),
-    "enslige_forsorgere": dict(group="children", kommune=0.20, norway=0.17, beta=0.40, trend=0.0,
-                               basis="plausible"),
-    "overgangsstonad": dict(group="women16_44", kommune=0.015, norway=0.010, beta=0.50, trend=-0.05,
-                            basis="plausible"),
-    "bor_alene": dict(group="age30_plus", kommune=0.22, norway=0.22, beta=0.45, trend=0.01, basis="plausible"),
-    "leie": dict(group="households", kommune=0.22, norway=0.24, beta=0.60, trend=0.0, basis="plausible"),
-    "trangbodd": dict(group="hh_persons", kommune=0.07, norway=0.08, beta=0.50, trend=0.01, basis="plausible"),
-    "utflytting": dict(group="population", kommune=60.0, norway=60.0, beta=0.25, trend=0.0, basis="plausible"),
-    "dodelighet": dict(group="population", kommune=8.5, norway=7.7, beta=0.15, trend=-0.01, basis="plausible"),
-    "ikke_vestlige_innvandrere": dict(group="population", kommune=0.12, norway=0.13, beta=0.60, trend=0.04,
-                                      basis="plausible"),
+    "lavinntekt": dict(
+        group="hh_persons", kommune=0.12, norway=0.10, beta=0.55, trend=0.02, basis="plausible"
+    ),
+    "barn_lavinntekt": dict(
+        group="children",
+        kommune=0.155,
+        norway=0.12,
+        beta=0.95,
+        trend=0.02,
+        basis="plausible; worst zone above 40 % (Dagsavisen 2022)",
+    ),
+    "inntekt_forbruksenhet": dict(
+        group="hh_persons",
+        kommune=375_000.0,
+        norway=400_000.0,
+        beta=-0.10,
+        trend=0.03,
+        basis="plausible",
+    ),
+    "hoy_gjeld": dict(
+        group="households", kommune=0.15, norway=0.16, beta=0.15, trend=0.01, basis="plausible"
+    ),
+    "grunnskole": dict(
+        group="age30_39",
+        kommune=0.248,
+        norway=0.197,
+        beta=0.52,
+        trend=0.0,
+        basis="Fredrikstad 24.8 %, Norway 19.7 % in 2022 (levekårskartlegging 2022, Dagsavisen)",
+    ),
+    "hoyere_utdanning": dict(
+        group="age30_39", kommune=0.40, norway=0.50, beta=-0.45, trend=0.02, basis="plausible"
+    ),
+    "arbeidsledighet": dict(
+        group="age15_74", kommune=0.028, norway=0.024, beta=0.45, trend=-0.02, basis="plausible"
+    ),
+    "aap": dict(
+        group="age18_66", kommune=0.045, norway=0.035, beta=0.40, trend=0.0, basis="plausible"
+    ),
+    "sysselsetting": dict(
+        group="age20_66", kommune=0.75, norway=0.79, beta=-0.35, trend=0.01, basis="plausible"
+    ),
+    "ufore": dict(
+        group="age18_66", kommune=0.13, norway=0.10, beta=0.40, trend=0.01, basis="plausible"
+    ),
+    "ufore_unge": dict(
+        group="age18_44", kommune=0.045, norway=0.03, beta=0.45, trend=0.02, basis="plausible"
+    ),
+    "sosialhjelp": dict(
+        group="age18_66", kommune=0.055, norway=0.04, beta=0.60, trend=0.0, basis="plausible"
+    ),
+    "enslige_forsorgere": dict(
+        group="children", kommune=0.20, norway=0.17, beta=0.40, trend=0.0, basis="plausible"
+    ),
+    "overgangsstonad": dict(
+        group="women16_44", kommune=0.015, norway=0.010, beta=0.50, trend=-0.05, basis="plausible"
+    ),
+    "bor_alene": dict(
+        group="age30_plus", kommune=0.22, norway=0.22, beta=0.45, trend=0.01, basis="plausible"
+    ),
+    "leie": dict(
+        group="households", kommune=0.22, norway=0.24, beta=0.60, trend=0.0, basis="plausible"
+    ),
+    "trangbodd": dict(
+        group="hh_persons", kommune=0.07, norway=0.08, beta=0.50, trend=0.01, basis="plausible"
+    ),
+    "utflytting": dict(
+        group="population", kommune=60.0, norway=60.0, beta=0.25, trend=0.0, basis="plausible"
+    ),
+    "dodelighet": dict(
+        group="population", kommune=8.5, norway=7.7, beta=0.15, trend=-0.01, basis="plausible"
+    ),
+    "ikke_vestlige_innvandrere": dict(
+        group="population", kommune=0.12, norway=0.13, beta=0.60, trend=0.04, basis="plausible"
+    ),
 }
 
 # Shares of the population in each denominator group (plausible Norwegian age structure).
 _GROUP_SHARE = {
-    "population": 1.0, "hh_persons": 0.98, "children": 0.20, "age30_39": 0.13, "age15_74": 0.74,
-    "age18_66": 0.63, "age20_66": 0.60, "age18_44": 0.36, "women16_44": 0.18, "age30_plus": 0.60,
+    "population": 1.0,
+    "hh_persons": 0.98,
+    "children": 0.20,
+    "age30_39": 0.13,
+    "age15_74": 0.74,
+    "age18_66": 0.63,
+    "age20_66": 0.60,
+    "age18_44": 0.36,
+    "women16_44": 0.18,
+    "age30_plus": 0.60,
     "households": 1 / 2.1,
 }
 
@@ -186,11 +249,13 @@ def _land(rng) -> tuple[list, shapely.Geometry]:
     """Land pieces (west bank, island between the branches, east bank, offshore islands)."""
     outline = shapely.Polygon(_wiggle(_OUTLINE + [_OUTLINE[0]], rng, amp_km=0.25))
     outline = shapely.make_valid(outline)
-    rivers = shapely.union_all([
-        shapely.LineString([_km(p) for p in _GLOMMA]).buffer(170),
-        shapely.LineString([_km(p) for p in _VESTERELVA]).buffer(120),
-        shapely.LineString([_km(p) for p in _ØSTERELVA]).buffer(110),
-    ])
+    rivers = shapely.union_all(
+        [
+            shapely.LineString([_km(p) for p in _GLOMMA]).buffer(170),
+            shapely.LineString([_km(p) for p in _VESTERELVA]).buffer(120),
+            shapely.LineString([_km(p) for p in _ØSTERELVA]).buffer(110),
+        ]
+    )
     mainland = outline.difference(rivers)
     pieces = sorted((g for g in shapely.get_parts(mainland) if g.area > 1e6), key=lambda g: -g.area)
     islands = []
@@ -198,7 +263,9 @@ def _land(rng) -> tuple[list, shapely.Geometry]:
         angles = np.linspace(0, 2 * np.pi, 24, endpoint=False)
         rad = 1000 * r * (1 + 0.25 * rng.uniform(-1, 1, len(angles)))
         x0, y0 = _km((cx, cy))
-        islands.append(shapely.Polygon(np.c_[x0 + rad * np.cos(angles), y0 + 0.7 * rad * np.sin(angles)]))
+        islands.append(
+            shapely.Polygon(np.c_[x0 + rad * np.cos(angles), y0 + 0.7 * rad * np.sin(angles)])
+        )
     return pieces + islands, rivers
 
 
@@ -213,11 +280,15 @@ def _sample_points(pieces, weights, n, rng) -> np.ndarray:
         k = 4 * n
         comp = rng.choice(len(centres) + 1, size=k, p=np.r_[0.9 * w / w.sum(), 0.1])
         spread = np.where(comp < len(centres), 900.0, 0.0)
-        base = np.where(comp[:, None] < len(centres), centres[np.minimum(comp, len(centres) - 1)], 0.0)
+        base = np.where(
+            comp[:, None] < len(centres), centres[np.minimum(comp, len(centres) - 1)], 0.0
+        )
         xy = base + rng.normal(0, 1, (k, 2)) * spread[:, None]
         rural = comp == len(centres)
         minx, miny, maxx, maxy = land.bounds
-        xy[rural] = np.c_[rng.uniform(minx, maxx, rural.sum()), rng.uniform(miny, maxy, rural.sum())]
+        xy[rural] = np.c_[
+            rng.uniform(minx, maxx, rural.sum()), rng.uniform(miny, maxy, rural.sum())
+        ]
         inside = shapely.contains_xy(land, xy[:, 0], xy[:, 1])
         out.append(xy[inside])
     return np.concatenate(out)[:n]
@@ -227,7 +298,9 @@ def _voronoi_in(piece, seeds: np.ndarray) -> list:
     """Voronoi cells of ``seeds`` clipped to ``piece``, in seed order."""
     if len(seeds) == 1:
         return [piece]
-    cells = shapely.get_parts(shapely.voronoi_polygons(shapely.MultiPoint(seeds), extend_to=piece.envelope.buffer(2000)))
+    cells = shapely.get_parts(
+        shapely.voronoi_polygons(shapely.MultiPoint(seeds), extend_to=piece.envelope.buffer(2000))
+    )
     tree = shapely.STRtree(cells)
     idx = tree.query(shapely.points(seeds), predicate="within")
     order = np.empty(len(seeds), dtype=int)
@@ -250,7 +323,7 @@ def _largest_polygonal(g):
 
 def _grunnkretser(pieces, n_main_islands, dwellings, rng, n_target=172) -> gpd.GeoDataFrame:
     mainland = pieces[: len(pieces) - n_main_islands]
-    islands = pieces[len(pieces) - n_main_islands:]
+    islands = pieces[len(pieces) - n_main_islands :]
     which = np.full(len(dwellings), -1)
     for k, p in enumerate(mainland):
         which[shapely.contains_xy(p, dwellings[:, 0], dwellings[:, 1])] = k
@@ -293,7 +366,7 @@ def _catchments(gk: gpd.GeoDataFrame, pieces, n_islands, rng):
             continue
         for k, c in zip(inside, _voronoi_in(p, sites[inside]), strict=True):
             cells[k] = shapely.union(cells[k], c)
-    for isl in pieces[len(pieces) - n_islands:]:
+    for isl in pieces[len(pieces) - n_islands :]:
         c = shapely.centroid(isl)
         k = int(np.argmin(np.hypot(sites[:, 0] - c.x, sites[:, 1] - c.y)))
         cells[k] = shapely.union(cells[k], isl)
@@ -307,26 +380,43 @@ def _catchments(gk: gpd.GeoDataFrame, pieces, n_islands, rng):
     # Thin leftovers of a split grunnkrets go with its main part (no slivers along the cut lines).
     small = split["share"] < 0.25
     split.loc[small, "k"] = split.loc[small, "gk"].map(best["k"])
-    parts = [gk.set_index("gk").loc[whole.index].assign(k=whole["k"]).reset_index()[["k", "geometry"]],
-             split[["k", "geometry"]]]
+    parts = [
+        gk.set_index("gk").loc[whole.index].assign(k=whole["k"]).reset_index()[["k", "geometry"]],
+        split[["k", "geometry"]],
+    ]
     joined = pd.concat(parts, ignore_index=True)
     joined["geometry"] = shapely.make_valid(joined.geometry.to_numpy())
     dissolved = gpd.GeoDataFrame(joined, crs=CRS).dissolve(by="k").sort_index()
     codes = [f"SK{k + 1:02d}" for k in dissolved.index]
     skolekretser = gpd.GeoDataFrame(
-        {"code": codes, "name": [schools[k][0].replace(" skole", "") for k in dissolved.index],
-         "level": "skolekrets"},
-        geometry=[_despike(_largest_polygonal(g) if g.geom_type == "GeometryCollection" else g)
-                  for g in dissolved.geometry], crs=CRS)
+        {
+            "code": codes,
+            "name": [schools[k][0].replace(" skole", "") for k in dissolved.index],
+            "level": "skolekrets",
+        },
+        geometry=[
+            _despike(_largest_polygonal(g) if g.geom_type == "GeometryCollection" else g)
+            for g in dissolved.geometry
+        ],
+        crs=CRS,
+    )
     ls_codes = {name: f"LS{j + 1:02d}" for j, (name, *_) in enumerate(_LOKALSAMFUNN)}
-    table = pd.DataFrame({
-        "catchment": codes,
-        "lokalsamfunn": [ls_codes[schools[k][1]] for k in dissolved.index],
-        "lokalsamfunn_name": [schools[k][1] for k in dissolved.index],
-    })
+    table = pd.DataFrame(
+        {
+            "catchment": codes,
+            "lokalsamfunn": [ls_codes[schools[k][1]] for k in dissolved.index],
+            "lokalsamfunn_name": [schools[k][1] for k in dissolved.index],
+        }
+    )
     school_pts = gpd.GeoDataFrame(
-        {"name": [s[0] for s in schools], "lokalsamfunn": [s[1] for s in schools], "kind": "barneskole"},
-        geometry=shapely.points(sites), crs=CRS)
+        {
+            "name": [s[0] for s in schools],
+            "lokalsamfunn": [s[1] for s in schools],
+            "kind": "barneskole",
+        },
+        geometry=shapely.points(sites),
+        crs=CRS,
+    )
     return skolekretser, table, school_pts
 
 
@@ -335,13 +425,20 @@ def _population_grid(dwellings: np.ndarray, persons: np.ndarray) -> gpd.GeoDataF
     size = 250.0
     ix = np.floor(dwellings[:, 0] / size).astype(np.int64)
     iy = np.floor(dwellings[:, 1] / size).astype(np.int64)
-    frame = pd.DataFrame({"ix": ix, "iy": iy, "p": persons}).groupby(["ix", "iy"], as_index=False)["p"].sum()
+    frame = (
+        pd.DataFrame({"ix": ix, "iy": iy, "p": persons})
+        .groupby(["ix", "iy"], as_index=False)["p"]
+        .sum()
+    )
     x0 = frame["ix"].to_numpy() * size
     y0 = frame["iy"].to_numpy() * size
     # SSB's grid id: 2 000 000 added to the lower-left easting, times 10^7, plus the northing.
     ssbid = ((x0 + 2_000_000).astype(np.int64) * 10_000_000 + y0.astype(np.int64)).astype(str)
-    return gpd.GeoDataFrame({"ssbid250m": ssbid, "popTot": frame["p"].to_numpy().astype(int)},
-                            geometry=shapely.box(x0, y0, x0 + size, y0 + size), crs=CRS)
+    return gpd.GeoDataFrame(
+        {"ssbid250m": ssbid, "popTot": frame["p"].to_numpy().astype(int)},
+        geometry=shapely.box(x0, y0, x0 + size, y0 + size),
+        crs=CRS,
+    )
 
 
 def _calibrate_intercept(target: float, weights: np.ndarray, offsets: np.ndarray) -> float:
@@ -357,7 +454,9 @@ def _calibrate_intercept(target: float, weights: np.ndarray, offsets: np.ndarray
     return a
 
 
-def _observations(gk: pd.DataFrame, ls_dep: dict, ls_drift: dict, rng) -> tuple[pd.DataFrame, pd.DataFrame]:
+def _observations(
+    gk: pd.DataFrame, ls_dep: dict, ls_drift: dict, rng
+) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Counts per grunnkrets, year and indicator, with SSB-style suppression of small counts."""
     n = len(gk)
     dep_gk = gk["lokalsamfunn_name"].map(ls_dep).to_numpy() + rng.normal(0, 0.30, n)
@@ -367,12 +466,15 @@ def _observations(gk: pd.DataFrame, ls_dep: dict, ls_drift: dict, rng) -> tuple[
     ls_names = gk["lokalsamfunn_name"].to_numpy()
     rows, ref_rows = [], []
     for ind, par in INDICATOR_PARAMS.items():
-        ls_effect = {name: rng.normal(0, 0.25) for name in ls_dep}  # shuffles ranks between indicators
+        ls_effect = {
+            name: rng.normal(0, 0.25) for name in ls_dep
+        }  # shuffles ranks between indicators
         eff = np.array([ls_effect[name] for name in ls_names]) + rng.normal(0, 0.15, n)
         a = 0.0
         if par["kommune"] < 1:
-            a = _calibrate_intercept(par["kommune"], pop23 * _GROUP_SHARE[par["group"]] + 1,
-                                     par["beta"] * (dep_gk + eff))
+            a = _calibrate_intercept(
+                par["kommune"], pop23 * _GROUP_SHARE[par["group"]] + 1, par["beta"] * (dep_gk + eff)
+            )
         for year in YEARS:
             pop = np.round(pop23 * (1 - growth * (2023 - year)))
             share = _GROUP_SHARE[par["group"]]
@@ -380,14 +482,21 @@ def _observations(gk: pd.DataFrame, ls_dep: dict, ls_drift: dict, rng) -> tuple[
             dep = dep_gk + drift * (year - 2022)
             t = year - 2022
             if ind == "inntekt_forbruksenhet":
-                med = par["kommune"] * (1 + par["trend"]) ** t * np.exp(par["beta"] * (dep + eff) + rng.normal(0, 0.03, n))
+                med = (
+                    par["kommune"]
+                    * (1 + par["trend"]) ** t
+                    * np.exp(par["beta"] * (dep + eff) + rng.normal(0, 0.03, n))
+                )
                 num = np.round(med / 100) * 100
                 status = np.where(den < 20, ":", "")
                 num = np.where(status == ":", np.nan, num)
                 ref_val = par["norway"] * (1 + par["trend"]) ** t
             elif INDICATOR_PARAMS[ind]["kommune"] > 1:  # rates per 1,000: Poisson
-                rate = par["kommune"] / 1000 * np.exp(par["beta"] * (dep + eff) + par["trend"] * t
-                                                      + rng.normal(0, 0.05))
+                rate = (
+                    par["kommune"]
+                    / 1000
+                    * np.exp(par["beta"] * (dep + eff) + par["trend"] * t + rng.normal(0, 0.05))
+                )
                 num = rng.poisson(rate * den).astype(float)
                 status = np.where((num > 0) & (num <= 4) & (den < 100), ":", "")
                 num = np.where(status == ":", np.nan, num)
@@ -401,25 +510,48 @@ def _observations(gk: pd.DataFrame, ls_dep: dict, ls_drift: dict, rng) -> tuple[
                 status = np.where((num == 0) & (den > 0), "-", status)
                 num = np.where(status == ":", np.nan, num)
                 ref_val = expit(logit(par["norway"]) + par["trend"] * t)
-            rows.append(pd.DataFrame({
-                "code": gk["code"].to_numpy(), "year": year, "indicator": ind,
-                "numerator": num, "denominator": den, "status": status,
-            }))
-            ref_rows.append({"code": "0", "name": "Hele landet", "year": year, "indicator": ind,
-                             "value": float(ref_val)})
+            rows.append(
+                pd.DataFrame(
+                    {
+                        "code": gk["code"].to_numpy(),
+                        "year": year,
+                        "indicator": ind,
+                        "numerator": num,
+                        "denominator": den,
+                        "status": status,
+                    }
+                )
+            )
+            ref_rows.append(
+                {
+                    "code": "0",
+                    "name": "Hele landet",
+                    "year": year,
+                    "indicator": ind,
+                    "value": float(ref_val),
+                }
+            )
     obs = pd.concat(rows, ignore_index=True)
     return obs, pd.DataFrame(ref_rows)
 
 
-def _recode_for_year(obs: pd.DataFrame, merged_pair: tuple[str, str], old_code: str) -> pd.DataFrame:
+def _recode_for_year(
+    obs: pd.DataFrame, merged_pair: tuple[str, str], old_code: str
+) -> pd.DataFrame:
     """Give observations the codes valid in their year, as SSB published them."""
     out = obs.copy()
     early = out["year"] <= 2019
     # Before 2020 the two grunnkretser of ``merged_pair`` were one, ``old_code``.
     pair = out["code"].isin(merged_pair) & early
-    merged = (out[pair].groupby(["year", "indicator"], as_index=False)
-              .agg(numerator=("numerator", lambda s: s.sum(min_count=2)), denominator=("denominator", "sum"),
-                   status=("status", lambda s: ":" if (s == ":").any() else "")))
+    merged = (
+        out[pair]
+        .groupby(["year", "indicator"], as_index=False)
+        .agg(
+            numerator=("numerator", lambda s: s.sum(min_count=2)),
+            denominator=("denominator", "sum"),
+            status=("status", lambda s: ":" if (s == ":").any() else ""),
+        )
+    )
     merged["code"] = old_code
     merged.loc[merged["status"] == ":", "numerator"] = np.nan
     out = pd.concat([out[~pair], merged[out.columns]], ignore_index=True)
@@ -449,10 +581,16 @@ def _generate(seed: int) -> DemoStudy:
     gk["gk"] = np.arange(len(gk))
     skolekretser, table, schools = _catchments(gk, pieces, n_islands, rng)
     # Lokalsamfunn of each grunnkrets (by its largest share) for codes, names and deprivation.
-    ls = skolekretser.merge(table, left_on="code", right_on="catchment").dissolve(by="lokalsamfunn_name")
+    ls = skolekretser.merge(table, left_on="code", right_on="catchment").dissolve(
+        by="lokalsamfunn_name"
+    )
     rep = gk.geometry.representative_point()
-    ls_of = gpd.sjoin(gpd.GeoDataFrame(geometry=rep, crs=CRS), ls.reset_index()[["lokalsamfunn_name", "geometry"]],
-                      how="left", predicate="intersects")
+    ls_of = gpd.sjoin(
+        gpd.GeoDataFrame(geometry=rep, crs=CRS),
+        ls.reset_index()[["lokalsamfunn_name", "geometry"]],
+        how="left",
+        predicate="intersects",
+    )
     ls_of = ls_of[~ls_of.index.duplicated()]
     gk["lokalsamfunn_name"] = ls_of["lokalsamfunn_name"].fillna("Onsøy").to_numpy()
     order = {name: j for j, (name, *_) in enumerate(_LOKALSAMFUNN)}
@@ -461,13 +599,17 @@ def _generate(seed: int) -> DemoStudy:
     gk = gk.sort_values(["ls_order", "cy"], kind="stable").reset_index(drop=True)
     gk["delomrade"] = gk["ls_order"] + 11
     gk["nr"] = gk.groupby("delomrade").cumcount() + 1
-    gk["code"] = KOMMUNE + gk["delomrade"].astype(str).str.zfill(2) + gk["nr"].astype(str).str.zfill(2)
+    gk["code"] = (
+        KOMMUNE + gk["delomrade"].astype(str).str.zfill(2) + gk["nr"].astype(str).str.zfill(2)
+    )
     gk["name"] = gk["lokalsamfunn_name"] + " " + gk["nr"].astype(str)
     which = np.full(len(dwellings), -1)
     tree = shapely.STRtree(gk.geometry.to_numpy())
     p, q = tree.query(shapely.points(dwellings), predicate="intersects")
     which[p] = q
-    gk["population"] = np.bincount(which[which >= 0], weights=persons[which >= 0], minlength=len(gk)).astype(int)
+    gk["population"] = np.bincount(
+        which[which >= 0], weights=persons[which >= 0], minlength=len(gk)
+    ).astype(int)
     grid = _population_grid(dwellings[which >= 0], persons[which >= 0])
     ls_dep = {row[0]: row[3] for row in _LOKALSAMFUNN}
     ls_drift = {row[0]: row[4] for row in _LOKALSAMFUNN}
@@ -481,17 +623,38 @@ def _generate(seed: int) -> DemoStudy:
     for name, ls_name, (dx, dy) in _MEETING_PLACES:
         cx, cy = next(c for n_, c, *_ in _LOKALSAMFUNN if n_ == ls_name)
         places.append((name, ls_name, shapely.Point(_km((cx + dx, cy + dy)))))
-    places_gdf = gpd.GeoDataFrame({"name": [p[0] for p in places], "lokalsamfunn": [p[1] for p in places],
-                                   "kind": "møteplass"}, geometry=[p[2] for p in places], crs=CRS)
+    places_gdf = gpd.GeoDataFrame(
+        {
+            "name": [p[0] for p in places],
+            "lokalsamfunn": [p[1] for p in places],
+            "kind": "møteplass",
+        },
+        geometry=[p[2] for p in places],
+        crs=CRS,
+    )
     grunnkretser = gpd.GeoDataFrame(
-        {"grunnkretsnummer": gk["code"], "grunnkretsnavn": gk["name"],
-         "delomradenummer": KOMMUNE + gk["delomrade"].astype(str).str.zfill(2), "kommunenummer": KOMMUNE,
-         "population": gk["population"]},
-        geometry=gk.geometry.to_numpy(), crs=CRS)
+        {
+            "grunnkretsnummer": gk["code"],
+            "grunnkretsnavn": gk["name"],
+            "delomradenummer": KOMMUNE + gk["delomrade"].astype(str).str.zfill(2),
+            "kommunenummer": KOMMUNE,
+            "population": gk["population"],
+        },
+        geometry=gk.geometry.to_numpy(),
+        crs=CRS,
+    )
     return DemoStudy(
-        grunnkretser=grunnkretser, skolekretser=skolekretser, catchment_table=table, population=grid,
-        observations=obs, reference=reference, code_changes=changes, schools=schools, places=places_gdf,
-        seed=seed, notes={"split": {"old_code": old_code, "new_codes": list(pair)}},
+        grunnkretser=grunnkretser,
+        skolekretser=skolekretser,
+        catchment_table=table,
+        population=grid,
+        observations=obs,
+        reference=reference,
+        code_changes=changes,
+        schools=schools,
+        places=places_gdf,
+        seed=seed,
+        notes={"split": {"old_code": old_code, "new_codes": list(pair)}},
     )
 
 
@@ -501,12 +664,18 @@ def _change_table(gk: pd.DataFrame, pair: tuple[str, str], old_code: str) -> pd.
     renumbered = kommune_renumbering(others, FREDRIKSTAD_HISTORY)
     rows = list(renumbered.itertuples(index=False, name=None))
     # The two halves of the split were renumbered 3004 → 3107 like the rest.
-    rows += list(kommune_renumbering(pd.Series(list(pair)), FREDRIKSTAD_HISTORY[1:]).itertuples(index=False,
-                                                                                               name=None))
+    rows += list(
+        kommune_renumbering(pd.Series(list(pair)), FREDRIKSTAD_HISTORY[1:]).itertuples(
+            index=False, name=None
+        )
+    )
     pops = gk.set_index("code").loc[list(pair), "population"].astype(float)
     shares = (pops / pops.sum()).round(6)
     shares.iloc[-1] = 1.0 - shares.iloc[:-1].sum()
     for code, share in shares.items():
         rows.append((old_code, "3004" + code[4:], "2020-01-01", float(share)))
-    return pd.DataFrame(rows, columns=["old_code", "new_code", "date", "share"]).sort_values(
-        ["date", "old_code", "new_code"]).reset_index(drop=True)
+    return (
+        pd.DataFrame(rows, columns=["old_code", "new_code", "date", "share"])
+        .sort_values(["date", "old_code", "new_code"])
+        .reset_index(drop=True)
+    )

@@ -69,8 +69,9 @@ class FetchError(LevekarError):
         The service's own error message from the body ('' if none).
     """
 
-    def __init__(self, message: str, *, url: str, status: int | None = None,
-                 service_message: str = "") -> None:
+    def __init__(
+        self, message: str, *, url: str, status: int | None = None, service_message: str = ""
+    ) -> None:
         super().__init__(message)
         self.url = url
         self.status = status
@@ -129,7 +130,9 @@ class Response:
             raise FetchError(
                 f"{self.provenance.url}: the answer is not JSON ({exc}); first bytes "
                 f"{self.content[:80]!r}. The service may be down or have changed its format.",
-                url=self.provenance.url, status=self.status) from None
+                url=self.provenance.url,
+                status=self.status,
+            ) from None
 
 
 def default_cache_dir() -> Path:
@@ -152,8 +155,10 @@ def service_message(content: bytes, content_type: str = "") -> str:
     except json.JSONDecodeError:
         body = None
     if isinstance(body, dict):
-        parts = [body.get(k) for k in ("title", "detail", "Message", "ExceptionMessage", "message",
-                                       "error")]
+        parts = [
+            body.get(k)
+            for k in ("title", "detail", "Message", "ExceptionMessage", "message", "error")
+        ]
         parts = [str(p) for p in parts if p]
         if parts:
             return ": ".join(dict.fromkeys(parts))
@@ -167,8 +172,14 @@ def service_message(content: bytes, content_type: str = "") -> str:
 class _RateLimiter:
     """At most ``calls`` requests in any window of ``seconds`` (a sliding window)."""
 
-    def __init__(self, calls: int, seconds: float, *, sleep: Callable[[float], None],
-                 clock: Callable[[], float]) -> None:
+    def __init__(
+        self,
+        calls: int,
+        seconds: float,
+        *,
+        sleep: Callable[[float], None],
+        clock: Callable[[], float],
+    ) -> None:
         self.calls, self.seconds = calls, seconds
         self._sleep, self._clock = sleep, clock
         self._times: deque[float] = deque()
@@ -214,23 +225,37 @@ class HttpClient:
         Per-status advice added to error messages, overriding the generic hints.
     """
 
-    def __init__(self, *, source: str, licence: str, transport: httpx.BaseTransport | None = None,
-                 cache_dir: str | Path | None = None, use_cache: bool = True, refresh: bool = False,
-                 timeout: float = 60.0, retries: int = 4, backoff: float = 2.0,
-                 max_backoff: float = 60.0, rate_limit: tuple[int, float] | None = None,
-                 sleep: Callable[[float], None] = time.sleep,
-                 clock: Callable[[], float] = time.monotonic,
-                 fix_hints: Mapping[int, str] | None = None) -> None:
+    def __init__(
+        self,
+        *,
+        source: str,
+        licence: str,
+        transport: httpx.BaseTransport | None = None,
+        cache_dir: str | Path | None = None,
+        use_cache: bool = True,
+        refresh: bool = False,
+        timeout: float = 60.0,
+        retries: int = 4,
+        backoff: float = 2.0,
+        max_backoff: float = 60.0,
+        rate_limit: tuple[int, float] | None = None,
+        sleep: Callable[[float], None] = time.sleep,
+        clock: Callable[[], float] = time.monotonic,
+        fix_hints: Mapping[int, str] | None = None,
+    ) -> None:
         self.source, self.licence = source, licence
         self.cache_dir = Path(cache_dir) if cache_dir is not None else default_cache_dir()
         self.use_cache, self.refresh = use_cache, refresh
         self.retries, self.backoff, self.max_backoff = retries, backoff, max_backoff
         self.sleep = sleep
-        self._limiter = (_RateLimiter(*rate_limit, sleep=sleep, clock=clock) if rate_limit else None)
+        self._limiter = _RateLimiter(*rate_limit, sleep=sleep, clock=clock) if rate_limit else None
         self._hints = {**_GENERIC_FIX, **(fix_hints or {})}
         self._client = httpx.Client(
-            transport=transport, timeout=httpx.Timeout(timeout, connect=min(timeout, 15.0)),
-            follow_redirects=True, headers={"User-Agent": f"levekar/{__version__}"})
+            transport=transport,
+            timeout=httpx.Timeout(timeout, connect=min(timeout, 15.0)),
+            follow_redirects=True,
+            headers={"User-Agent": f"levekar/{__version__}"},
+        )
         self.provenance: list[Provenance] = []
         self.requests_sent = 0
 
@@ -246,21 +271,37 @@ class HttpClient:
 
     # -- public API ---------------------------------------------------------------------------
 
-    def get_json(self, url: str, *, params: Mapping[str, Any] | None = None,
-                 cache: bool = True) -> Any:
+    def get_json(
+        self, url: str, *, params: Mapping[str, Any] | None = None, cache: bool = True
+    ) -> Any:
         """GET ``url`` and return the parsed JSON body (see :meth:`request`)."""
-        return self.request("GET", url, params=params, cache=cache,
-                            headers={"Accept": "application/json"}).json()
+        return self.request(
+            "GET", url, params=params, cache=cache, headers={"Accept": "application/json"}
+        ).json()
 
-    def post_json(self, url: str, body: Any, *, params: Mapping[str, Any] | None = None,
-                  cache: bool = True) -> Any:
+    def post_json(
+        self, url: str, body: Any, *, params: Mapping[str, Any] | None = None, cache: bool = True
+    ) -> Any:
         """POST ``body`` as JSON to ``url`` and return the parsed JSON answer."""
-        return self.request("POST", url, params=params, json_body=body, cache=cache,
-                            headers={"Accept": "application/json"}).json()
+        return self.request(
+            "POST",
+            url,
+            params=params,
+            json_body=body,
+            cache=cache,
+            headers={"Accept": "application/json"},
+        ).json()
 
-    def request(self, method: str, url: str, *, params: Mapping[str, Any] | None = None,
-                json_body: Any = None, headers: Mapping[str, str] | None = None,
-                cache: bool = True) -> Response:
+    def request(
+        self,
+        method: str,
+        url: str,
+        *,
+        params: Mapping[str, Any] | None = None,
+        json_body: Any = None,
+        headers: Mapping[str, str] | None = None,
+        cache: bool = True,
+    ) -> Response:
         """Send one request, from the cache when possible, with retries; record provenance.
 
         Parameters
@@ -293,14 +334,19 @@ class HttpClient:
         if use_cache and not self.refresh:
             hit = self._read_cache(key)
             if hit is not None:
-                prov = Provenance(self.source, url, method, query, hit["fetched_at"], self.licence,
-                                  True)
+                prov = Provenance(
+                    self.source, url, method, query, hit["fetched_at"], self.licence, True
+                )
                 self.provenance.append(prov)
                 return Response(hit["status"], hit["headers"], hit["content"], prov)
         answer = self._send(method, url, params, json_body, dict(headers or {}))
         prov = Provenance(self.source, url, method, query, _utc_now(), self.licence, False)
-        response = Response(answer.status_code, {k.lower(): v for k, v in answer.headers.items()},
-                            answer.content, prov)
+        response = Response(
+            answer.status_code,
+            {k.lower(): v for k, v in answer.headers.items()},
+            answer.content,
+            prov,
+        )
         if use_cache:
             self._write_cache(key, response)
         self.provenance.append(prov)
@@ -308,16 +354,18 @@ class HttpClient:
 
     # -- internals ----------------------------------------------------------------------------
 
-    def _send(self, method: str, url: str, params: dict, json_body: Any,
-              headers: dict) -> httpx.Response:
+    def _send(
+        self, method: str, url: str, params: dict, json_body: Any, headers: dict
+    ) -> httpx.Response:
         last: str = ""
         for attempt in range(self.retries + 1):
             if self._limiter is not None:
                 self._limiter.wait()
             self.requests_sent += 1
             try:
-                answer = self._client.request(method, url, params=params or None, json=json_body,
-                                              headers=headers)
+                answer = self._client.request(
+                    method, url, params=params or None, json=json_body, headers=headers
+                )
             except (httpx.TimeoutException, httpx.NetworkError) as exc:
                 last = f"no answer ({type(exc).__name__}: {exc})"
                 delay = None
@@ -335,8 +383,10 @@ class HttpClient:
         raise FetchError(
             f"{self.source}: {method} {url} failed after {self.retries + 1} attempts; last: {last}. "
             "The service may be down or overloaded: try again later, or raise the number of retries.",
-            url=url, status=None if last.startswith("no answer") else _status_of(last),
-            service_message=last)
+            url=url,
+            status=None if last.startswith("no answer") else _status_of(last),
+            service_message=last,
+        )
 
     def _describe(self, answer: httpx.Response) -> str:
         msg = service_message(answer.content, answer.headers.get("content-type", ""))
@@ -347,9 +397,13 @@ class HttpClient:
         hint = self._hints.get(answer.status_code, "check the request")
         said = f": «{msg}»" if msg else " (no message in the body)"
         full = str(answer.request.url) if answer.request is not None else url
-        return FetchError(f"{self.source}: {answer.request.method} {full} answered HTTP "
-                          f"{answer.status_code}{said}. Fix: {hint}.",
-                          url=full, status=answer.status_code, service_message=msg)
+        return FetchError(
+            f"{self.source}: {answer.request.method} {full} answered HTTP "
+            f"{answer.status_code}{said}. Fix: {hint}.",
+            url=full,
+            status=answer.status_code,
+            service_message=msg,
+        )
 
     def _paths(self, key: str) -> tuple[Path, Path]:
         folder = self.cache_dir / "http" / key[:2]
@@ -366,10 +420,14 @@ class HttpClient:
 
     def _write_cache(self, key: str, response: Response) -> None:
         meta_path, body_path = self._paths(key)
-        meta = {"url": response.provenance.url, "method": response.provenance.method,
-                "query": response.provenance.query, "status": response.status,
-                "headers": {k: v for k, v in response.headers.items() if k == "content-type"},
-                "fetched_at": response.provenance.fetched_at}
+        meta = {
+            "url": response.provenance.url,
+            "method": response.provenance.method,
+            "query": response.provenance.query,
+            "status": response.status,
+            "headers": {k: v for k, v in response.headers.items() if k == "content-type"},
+            "fetched_at": response.provenance.fetched_at,
+        }
         try:
             meta_path.parent.mkdir(parents=True, exist_ok=True)
             _write_atomic(body_path, response.content)
@@ -379,8 +437,12 @@ class HttpClient:
 
 
 def _cache_key(method: str, url: str, params: Mapping[str, Any], body: Any) -> str:
-    blob = json.dumps([method.upper(), url, sorted((str(k), str(v)) for k, v in params.items()),
-                       body], sort_keys=True, ensure_ascii=False, default=str)
+    blob = json.dumps(
+        [method.upper(), url, sorted((str(k), str(v)) for k, v in params.items()), body],
+        sort_keys=True,
+        ensure_ascii=False,
+        default=str,
+    )
     return hashlib.sha256(blob.encode("utf-8")).hexdigest()
 
 

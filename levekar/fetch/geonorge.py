@@ -43,7 +43,7 @@ ADMINISTRATIVE_ENHETER_UUID = "041f1e6e-bdbc-4091-b48f-8a5990f3cc5b"  # Administ
 _FORMAT_ALIASES = {"gpkg": "geopackage", "gdb": "fgdb", "filegdb": "fgdb"}
 _FIX = {
     400: "the order is not valid; check the area code, projection and format against "
-         "GeonorgeClient.areas(uuid)",
+    "GeonorgeClient.areas(uuid)",
     404: "no such dataset or order; check the metadata uuid (kartkatalog.geonorge.no)",
     500: "Geonorge could not make the order; check the area, projection and format",
 }
@@ -75,10 +75,12 @@ class GeonorgeClient:
         Passed to :class:`~levekar.fetch._http.HttpClient` (``transport``, ``sleep`` …).
     """
 
-    def __init__(self, *, http: HttpClient | None = None, base_url: str = GEONORGE_BASE,
-                 **http_options: Any) -> None:
-        self.http = http or HttpClient(source="Geonorge nedlasting", licence=GEONORGE_LICENCE,
-                                       fix_hints=_FIX, **http_options)
+    def __init__(
+        self, *, http: HttpClient | None = None, base_url: str = GEONORGE_BASE, **http_options: Any
+    ) -> None:
+        self.http = http or HttpClient(
+            source="Geonorge nedlasting", licence=GEONORGE_LICENCE, fix_hints=_FIX, **http_options
+        )
         self.base_url = base_url.rstrip("/") + "/"
 
     def capabilities(self, uuid: str) -> dict:
@@ -119,8 +121,15 @@ class GeonorgeClient:
         """Formats (``name``, e.g. ``"GML 3.2.1"``, ``"FGDB 10.0"``, ``"SOSI 4.5"``) of a dataset."""
         return self.http.get_json(f"{self.base_url}codelists/format/{uuid}")
 
-    def order(self, uuid: str, *, kommune: str, epsg: int = 25833, file_format: str = "GML",
-              email: str = "") -> Order:
+    def order(
+        self,
+        uuid: str,
+        *,
+        kommune: str,
+        epsg: int = 25833,
+        file_format: str = "GML",
+        email: str = "",
+    ) -> Order:
         """Place an order for one kommune, checking area, projection and format first.
 
         Parameters
@@ -141,13 +150,21 @@ class GeonorgeClient:
         Order
         """
         area, projection, fmt = self._choose(uuid, kommune, epsg, file_format)
-        body = {"email": email, "softwareClient": "levekar", "softwareClientVersion": __version__,
-                "orderLines": [{"metadataUuid": uuid,
-                                "areas": [{k: area[k] for k in ("code", "name", "type") if k in area}],
-                                "projections": [{k: projection[k] for k in ("code", "name",
-                                                                            "codespace")
-                                                 if k in projection}],
-                                "formats": [{k: fmt[k] for k in ("name", "version") if k in fmt}]}]}
+        body = {
+            "email": email,
+            "softwareClient": "levekar",
+            "softwareClientVersion": __version__,
+            "orderLines": [
+                {
+                    "metadataUuid": uuid,
+                    "areas": [{k: area[k] for k in ("code", "name", "type") if k in area}],
+                    "projections": [
+                        {k: projection[k] for k in ("code", "name", "codespace") if k in projection}
+                    ],
+                    "formats": [{k: fmt[k] for k in ("name", "version") if k in fmt}],
+                }
+            ],
+        }
         receipt = self.http.post_json(self.base_url + "order", body, cache=False)
         return _order_from_receipt(receipt, self.base_url + "order")
 
@@ -177,18 +194,23 @@ class GeonorgeClient:
         while True:
             failed = [f for f in order.files if f.get("status") == "Error"]
             if failed:
-                raise FetchError(f"Geonorge: order {order.reference}: file(s) "
-                                 f"{[f.get('name') for f in failed]} failed (status 'Error'). Try "
-                                 "another format or projection, or order again later.",
-                                 url=f"{self.base_url}order/{order.reference}", status=200,
-                                 service_message="Error")
+                raise FetchError(
+                    f"Geonorge: order {order.reference}: file(s) "
+                    f"{[f.get('name') for f in failed]} failed (status 'Error'). Try "
+                    "another format or projection, or order again later.",
+                    url=f"{self.base_url}order/{order.reference}",
+                    status=200,
+                    service_message="Error",
+                )
             if order.ready:
                 return order
             if waited >= timeout:
-                raise FetchError(f"Geonorge: order {order.reference} was not ready after "
-                                 f"{timeout:.0f} s. Raise the timeout, or fetch it later with "
-                                 f"GeonorgeClient.status('{order.reference}').",
-                                 url=f"{self.base_url}order/{order.reference}")
+                raise FetchError(
+                    f"Geonorge: order {order.reference} was not ready after "
+                    f"{timeout:.0f} s. Raise the timeout, or fetch it later with "
+                    f"GeonorgeClient.status('{order.reference}').",
+                    url=f"{self.base_url}order/{order.reference}",
+                )
             self.http.sleep(poll_every)
             waited += poll_every
             order = self.status(order.reference)
@@ -214,9 +236,11 @@ class GeonorgeClient:
         for f in order.files:
             url = f.get("downloadUrl")
             if not url:
-                raise FetchError(f"Geonorge: order {order.reference}: file {f.get('name')!r} has no "
-                                 "downloadUrl; wait for the order first (GeonorgeClient.wait).",
-                                 url=f"{self.base_url}order/{order.reference}")
+                raise FetchError(
+                    f"Geonorge: order {order.reference}: file {f.get('name')!r} has no "
+                    "downloadUrl; wait for the order first (GeonorgeClient.wait).",
+                    url=f"{self.base_url}order/{order.reference}",
+                )
             content = self.http.request("GET", url, cache=False).content
             name = Path(f.get("name") or f"{f.get('fileId', 'download')}.zip").name
             target = dest / name
@@ -224,9 +248,17 @@ class GeonorgeClient:
             out += _unzip(target, dest / target.stem) if zipfile.is_zipfile(target) else [target]
         return out
 
-    def fetch(self, uuid: str, *, kommune: str, dest: str | Path, epsg: int = 25833,
-              file_format: str = "GML", poll_every: float = 10.0, timeout: float = 900.0
-              ) -> list[Path]:
+    def fetch(
+        self,
+        uuid: str,
+        *,
+        kommune: str,
+        dest: str | Path,
+        epsg: int = 25833,
+        file_format: str = "GML",
+        poll_every: float = 10.0,
+        timeout: float = 900.0,
+    ) -> list[Path]:
         """Order, wait, download and unzip in one call.
 
         Parameters
@@ -253,35 +285,47 @@ class GeonorgeClient:
         order = self.wait(order, poll_every=poll_every, timeout=timeout)
         return self.download(order, dest)
 
-    def _choose(self, uuid: str, kommune: str, epsg: int, file_format: str
-                ) -> tuple[dict, dict, dict]:
+    def _choose(
+        self, uuid: str, kommune: str, epsg: int, file_format: str
+    ) -> tuple[dict, dict, dict]:
         areas = self.areas(uuid)
-        area = next((a for a in areas if a.get("type") == "kommune" and a.get("code") == kommune),
-                    None)
+        area = next(
+            (a for a in areas if a.get("type") == "kommune" and a.get("code") == kommune), None
+        )
         if area is None:
             kommuner = sorted(a.get("code") for a in areas if a.get("type") == "kommune")
-            raise DataError(f"Geonorge dataset {uuid}: kommune {kommune!r} is not offered; "
-                            f"{len(kommuner)} kommuner are, e.g. {kommuner[:8]}. Use today's "
-                            "four-digit number (Fredrikstad is 3107).")
+            raise DataError(
+                f"Geonorge dataset {uuid}: kommune {kommune!r} is not offered; "
+                f"{len(kommuner)} kommuner are, e.g. {kommuner[:8]}. Use today's "
+                "four-digit number (Fredrikstad is 3107)."
+            )
         projections = area.get("projections") or self.projections(uuid)
         projection = next((p for p in projections if str(p.get("code")) == str(epsg)), None)
         if projection is None:
-            raise DataError(f"Geonorge dataset {uuid}: EPSG:{epsg} is not offered for {kommune}; "
-                            f"choose one of {[p.get('code') for p in projections]}.")
+            raise DataError(
+                f"Geonorge dataset {uuid}: EPSG:{epsg} is not offered for {kommune}; "
+                f"choose one of {[p.get('code') for p in projections]}."
+            )
         formats = projection.get("formats") or area.get("formats") or self.formats(uuid)
         wanted = _FORMAT_ALIASES.get(file_format.lower(), file_format.lower())
         fmt = next((f for f in formats if str(f.get("name", "")).lower().startswith(wanted)), None)
         if fmt is None:
-            raise DataError(f"Geonorge dataset {uuid}: format {file_format!r} is not offered for "
-                            f"{kommune} in EPSG:{epsg}; choose one of "
-                            f"{[f.get('name') for f in formats]}.")
+            raise DataError(
+                f"Geonorge dataset {uuid}: format {file_format!r} is not offered for "
+                f"{kommune} in EPSG:{epsg}; choose one of "
+                f"{[f.get('name') for f in formats]}."
+            )
         return area, projection, fmt
 
 
 def _order_from_receipt(receipt: Any, url: str) -> Order:
     if not isinstance(receipt, dict) or not receipt.get("referenceNumber"):
-        raise FetchError(f"Geonorge: {url} answered without a referenceNumber; the order was not "
-                         "placed. Try again later.", url=url, status=200)
+        raise FetchError(
+            f"Geonorge: {url} answered without a referenceNumber; the order was not "
+            "placed. Try again later.",
+            url=url,
+            status=200,
+        )
     return Order(str(receipt["referenceNumber"]), list(receipt.get("files") or []))
 
 
@@ -293,8 +337,10 @@ def _unzip(path: Path, folder: Path) -> list[Path]:
         for info in zf.infolist():
             target = (folder / info.filename).resolve()
             if not target.is_relative_to(root):
-                raise DataError(f"{path}: the zip holds a path outside its folder "
-                                f"({info.filename!r}); refusing to unpack it.")
+                raise DataError(
+                    f"{path}: the zip holds a path outside its folder "
+                    f"({info.filename!r}); refusing to unpack it."
+                )
             if info.is_dir():
                 continue
             target.parent.mkdir(parents=True, exist_ok=True)

@@ -32,8 +32,12 @@ KLASS_BASE = "https://data.ssb.no/api/klass/v1/"
 KLASS_LICENCE = "CC BY 4.0 (Statistisk sentralbyrå, KLASS)"
 KOMMUNE = 131
 GRUNNKRETS = 1
-CLASSIFICATIONS = {"kommune": KOMMUNE, "kommuner": KOMMUNE, "grunnkrets": GRUNNKRETS,
-                   "grunnkretser": GRUNNKRETS}
+CLASSIFICATIONS = {
+    "kommune": KOMMUNE,
+    "kommuner": KOMMUNE,
+    "grunnkrets": GRUNNKRETS,
+    "grunnkretser": GRUNNKRETS,
+}
 CHANGE_COLUMNS = ("old_code", "new_code", "date", "share", "share_basis")
 _FIX = {
     400: "check the dates (YYYY-MM-DD, 'from' before 'to') and the parameters",
@@ -52,8 +56,10 @@ def classification_id(name_or_id: str | int) -> int:
         return CLASSIFICATIONS[key]
     if key.isdigit():
         return int(key)
-    raise DataError(f"unknown KLASS classification {name_or_id!r}; use 'kommune' (131), "
-                    "'grunnkrets' (1) or a KLASS id number.")
+    raise DataError(
+        f"unknown KLASS classification {name_or_id!r}; use 'kommune' (131), "
+        "'grunnkrets' (1) or a KLASS id number."
+    )
 
 
 class KlassClient:
@@ -71,15 +77,23 @@ class KlassClient:
         Passed to :class:`~levekar.fetch._http.HttpClient`.
     """
 
-    def __init__(self, *, http: HttpClient | None = None, base_url: str = KLASS_BASE,
-                 language: str = "nb", **http_options: Any) -> None:
-        self.http = http or HttpClient(source="SSB KLASS", licence=KLASS_LICENCE, fix_hints=_FIX,
-                                       **http_options)
+    def __init__(
+        self,
+        *,
+        http: HttpClient | None = None,
+        base_url: str = KLASS_BASE,
+        language: str = "nb",
+        **http_options: Any,
+    ) -> None:
+        self.http = http or HttpClient(
+            source="SSB KLASS", licence=KLASS_LICENCE, fix_hints=_FIX, **http_options
+        )
         self.base_url = base_url.rstrip("/") + "/"
         self.language = language
 
-    def codes_at(self, classification: str | int, date: str | _date, *,
-                 level: int | None = None) -> pd.DataFrame:
+    def codes_at(
+        self, classification: str | int, date: str | _date, *, level: int | None = None
+    ) -> pd.DataFrame:
         """Codes valid at a date (``classifications/{id}/codesAt``).
 
         Parameters
@@ -97,19 +111,34 @@ class KlassClient:
             ``code, name, level, parent_code, valid_from, valid_to``.
         """
         cid = classification_id(classification)
-        data = self.http.get_json(f"{self.base_url}classifications/{cid}/codesAt",
-                                  params={"date": str(date), "language": self.language})
-        rows = [(c.get("code"), c.get("name"), _int(c.get("level")), c.get("parentCode"),
-                 c.get("validFrom") or c.get("validFromInRequestedRange"),
-                 c.get("validTo") or c.get("validToInRequestedRange"))
-                for c in _items(data, "codes", cid)]
-        out = pd.DataFrame(rows, columns=["code", "name", "level", "parent_code", "valid_from",
-                                          "valid_to"])
+        data = self.http.get_json(
+            f"{self.base_url}classifications/{cid}/codesAt",
+            params={"date": str(date), "language": self.language},
+        )
+        rows = [
+            (
+                c.get("code"),
+                c.get("name"),
+                _int(c.get("level")),
+                c.get("parentCode"),
+                c.get("validFrom") or c.get("validFromInRequestedRange"),
+                c.get("validTo") or c.get("validToInRequestedRange"),
+            )
+            for c in _items(data, "codes", cid)
+        ]
+        out = pd.DataFrame(
+            rows, columns=["code", "name", "level", "parent_code", "valid_from", "valid_to"]
+        )
         return out if level is None else out[out["level"] == level].reset_index(drop=True)
 
-    def changes(self, classification: str | int, from_date: str | _date,
-                to_date: str | _date | None = None, *, include_future: bool = False
-                ) -> pd.DataFrame:
+    def changes(
+        self,
+        classification: str | int,
+        from_date: str | _date,
+        to_date: str | _date | None = None,
+        *,
+        include_future: bool = False,
+    ) -> pd.DataFrame:
         """Code changes between two dates (``classifications/{id}/changes``), as KLASS gives them.
 
         Parameters
@@ -135,13 +164,26 @@ class KlassClient:
         if include_future:
             params["includeFuture"] = "true"
         data = self.http.get_json(f"{self.base_url}classifications/{cid}/changes", params=params)
-        rows = [(c.get("oldCode"), c.get("oldName"), c.get("newCode"), c.get("newName"),
-                 c.get("changeOccurred")) for c in _items(data, "codeChanges", cid)]
+        rows = [
+            (
+                c.get("oldCode"),
+                c.get("oldName"),
+                c.get("newCode"),
+                c.get("newName"),
+                c.get("changeOccurred"),
+            )
+            for c in _items(data, "codeChanges", cid)
+        ]
         return pd.DataFrame(rows, columns=["old_code", "old_name", "new_code", "new_name", "date"])
 
-    def change_table(self, classification: str | int, from_date: str | _date,
-                     to_date: str | _date | None = None, *, include_future: bool = False
-                     ) -> pd.DataFrame:
+    def change_table(
+        self,
+        classification: str | int,
+        from_date: str | _date,
+        to_date: str | _date | None = None,
+        *,
+        include_future: bool = False,
+    ) -> pd.DataFrame:
         """levekar's code-change table from KLASS changes (see :func:`change_table_from_changes`).
 
         Parameters
@@ -158,11 +200,13 @@ class KlassClient:
         pandas.DataFrame
             ``old_code, new_code, date, share, share_basis``.
         """
-        return change_table_from_changes(self.changes(classification, from_date, to_date,
-                                                      include_future=include_future))
+        return change_table_from_changes(
+            self.changes(classification, from_date, to_date, include_future=include_future)
+        )
 
-    def correspondence(self, source: str | int, target: str | int, date: str | _date
-                       ) -> pd.DataFrame:
+    def correspondence(
+        self, source: str | int, target: str | int, date: str | _date
+    ) -> pd.DataFrame:
         """How two classifications correspond at a date (``classifications/{id}/correspondsAt``).
 
         Parameters
@@ -178,8 +222,10 @@ class KlassClient:
             ``source_code, source_name, target_code, target_name``.
         """
         sid, tid = classification_id(source), classification_id(target)
-        data = self.http.get_json(f"{self.base_url}classifications/{sid}/correspondsAt", params={
-            "targetClassificationId": tid, "date": str(date), "language": self.language})
+        data = self.http.get_json(
+            f"{self.base_url}classifications/{sid}/correspondsAt",
+            params={"targetClassificationId": tid, "date": str(date), "language": self.language},
+        )
         return _correspondence_frame(_items(data, "correspondenceItems", sid))
 
     def correspondence_table(self, table_id: int | str) -> pd.DataFrame:
@@ -195,8 +241,9 @@ class KlassClient:
         pandas.DataFrame
             ``source_code, source_name, target_code, target_name``.
         """
-        data = self.http.get_json(f"{self.base_url}correspondencetables/{table_id}",
-                                  params={"language": self.language})
+        data = self.http.get_json(
+            f"{self.base_url}correspondencetables/{table_id}", params={"language": self.language}
+        )
         return _correspondence_frame(_items(data, "correspondenceMaps", table_id))
 
 
@@ -227,20 +274,27 @@ def change_table_from_changes(changes: pd.DataFrame) -> pd.DataFrame:
     table["share"] = 1.0 / n
     table["share_basis"] = (n > 1).map({True: "equal", False: "exact"})
     return table.sort_values(["date", "old_code", "new_code"]).reset_index(drop=True)[
-        list(CHANGE_COLUMNS)]
+        list(CHANGE_COLUMNS)
+    ]
 
 
 def _items(data: Any, key: str, what: Any) -> list[dict]:
     if not isinstance(data, dict) or not isinstance(data.get(key, []), list):
-        raise DataError(f"KLASS {what}: expected a JSON object with a list {key!r}; got "
-                        f"{type(data).__name__}. Has the API changed?")
+        raise DataError(
+            f"KLASS {what}: expected a JSON object with a list {key!r}; got "
+            f"{type(data).__name__}. Has the API changed?"
+        )
     return data.get(key, [])
 
 
 def _correspondence_frame(items: list[dict]) -> pd.DataFrame:
-    return pd.DataFrame([(i.get("sourceCode"), i.get("sourceName"), i.get("targetCode"),
-                          i.get("targetName")) for i in items],
-                        columns=["source_code", "source_name", "target_code", "target_name"])
+    return pd.DataFrame(
+        [
+            (i.get("sourceCode"), i.get("sourceName"), i.get("targetCode"), i.get("targetName"))
+            for i in items
+        ],
+        columns=["source_code", "source_name", "target_code", "target_name"],
+    )
 
 
 def _int(value: Any) -> int | None:

@@ -25,8 +25,10 @@ __all__ = ["NSR_BASE", "NSR_LICENCE", "SCHOOL_COLUMNS", "NsrClient", "schools_fr
 NSR_BASE = "https://data-nsr.udir.no/v4/"
 NSR_LICENCE = "NLOD 2.0 (Utdanningsdirektoratet, Nasjonalt skoleregister)"
 SCHOOL_COLUMNS = ("code", "name", "kind", "active", "grade_from", "grade_to", "pupils")
-_FIX = {404: "no such kommune or organisation number in NSR; use today's four-digit kommune "
-             "number (Fredrikstad is 3107)"}
+_FIX = {
+    404: "no such kommune or organisation number in NSR; use today's four-digit kommune "
+    "number (Fredrikstad is 3107)"
+}
 # A generous box around mainland Norway, Svalbard and Jan Mayen (WGS 84).
 _LAT, _LON = (57.0, 81.5), (-10.0, 35.0)
 
@@ -45,11 +47,13 @@ class NsrClient:
         5 requests a second (NSR documents none; one detail request is made per school).
     """
 
-    def __init__(self, *, http: HttpClient | None = None, base_url: str = NSR_BASE,
-                 **http_options: Any) -> None:
+    def __init__(
+        self, *, http: HttpClient | None = None, base_url: str = NSR_BASE, **http_options: Any
+    ) -> None:
         http_options.setdefault("rate_limit", (5, 1.0))
-        self.http = http or HttpClient(source="Udir NSR", licence=NSR_LICENCE, fix_hints=_FIX,
-                                       **http_options)
+        self.http = http or HttpClient(
+            source="Udir NSR", licence=NSR_LICENCE, fix_hints=_FIX, **http_options
+        )
         self.base_url = base_url.rstrip("/") + "/"
 
     def units_in_kommune(self, kommune: str) -> list[dict]:
@@ -67,16 +71,19 @@ class NsrClient:
         _check_kommune(kommune)
         data = self.http.get_json(f"{self.base_url}enheter/kommune/{kommune}")
         if not isinstance(data, dict) or not isinstance(data.get("EnhetListe"), list):
-            raise DataError(f"NSR: enheter/kommune/{kommune} did not return an 'EnhetListe'; has "
-                            "the API changed?")
+            raise DataError(
+                f"NSR: enheter/kommune/{kommune} did not return an 'EnhetListe'; has "
+                "the API changed?"
+            )
         return data["EnhetListe"]
 
     def unit(self, orgnr: str) -> dict:
         """One unit in full (``enhet/{organisasjonsnummer}``)."""
         return self.http.get_json(f"{self.base_url}enhet/{orgnr}")
 
-    def schools(self, kommune: str, *, include_inactive: bool = False
-                ) -> tuple[gpd.GeoDataFrame, pd.DataFrame]:
+    def schools(
+        self, kommune: str, *, include_inactive: bool = False
+    ) -> tuple[gpd.GeoDataFrame, pd.DataFrame]:
         """The schools of a kommune as points in EPSG:25833, and those without coordinates.
 
         Parameters
@@ -95,8 +102,11 @@ class NsrClient:
             The same columns without geometry, plus ``reason``: schools NSR gives no usable
             position for. They are never dropped silently.
         """
-        listed = [u for u in self.units_in_kommune(kommune)
-                  if u.get("ErSkole") and (include_inactive or u.get("ErAktiv"))]
+        listed = [
+            u
+            for u in self.units_in_kommune(kommune)
+            if u.get("ErSkole") and (include_inactive or u.get("ErAktiv"))
+        ]
         details = [self.unit(_orgnr(u)) for u in listed]
         return schools_from_units(details)
 
@@ -118,11 +128,17 @@ def schools_from_units(units: list[dict]) -> tuple[gpd.GeoDataFrame, pd.DataFram
     for u in units:
         gs = (u.get("SkoletrinnGSFra"), u.get("SkoletrinnGSTil"))
         vgs = (u.get("SkoletrinnVGSFra"), u.get("SkoletrinnVGSTil"))
-        rows.append({"code": _orgnr(u), "name": (u.get("Navn") or "").strip(), "kind": _kind(u),
-                     "active": bool(u.get("ErAktiv")),
-                     "grade_from": gs[0] if gs[0] is not None else vgs[0],
-                     "grade_to": vgs[1] if vgs[1] is not None else gs[1],
-                     "pupils": u.get("Elevtall")})
+        rows.append(
+            {
+                "code": _orgnr(u),
+                "name": (u.get("Navn") or "").strip(),
+                "kind": _kind(u),
+                "active": bool(u.get("ErAktiv")),
+                "grade_from": gs[0] if gs[0] is not None else vgs[0],
+                "grade_to": vgs[1] if vgs[1] is not None else gs[1],
+                "pupils": u.get("Elevtall"),
+            }
+        )
         point, reason = _position(u.get("Koordinat"))
         points.append(point)
         reasons.append(reason)
@@ -131,8 +147,11 @@ def schools_from_units(units: list[dict]) -> tuple[gpd.GeoDataFrame, pd.DataFram
         frame[col] = pd.to_numeric(frame[col], errors="coerce").astype("Int64")
     frame["active"] = frame["active"].astype(bool)
     has = pd.Series([p is not None for p in points], dtype=bool)
-    located = gpd.GeoDataFrame(frame[has.to_numpy()].reset_index(drop=True),
-                               geometry=[p for p in points if p is not None], crs=4326)
+    located = gpd.GeoDataFrame(
+        frame[has.to_numpy()].reset_index(drop=True),
+        geometry=[p for p in points if p is not None],
+        crs=4326,
+    )
     located = located.to_crs(25833)
     missing = frame[~has.to_numpy()].reset_index(drop=True)
     missing["reason"] = [r for r in reasons if r]
@@ -169,4 +188,6 @@ def _position(coord: Any) -> tuple[shapely.Point | None, str]:
 
 def _check_kommune(kommune: str) -> None:
     if not (isinstance(kommune, str) and len(kommune) == 4 and kommune.isdigit()):
-        raise DataError(f"kommune must be a four-digit number as text, e.g. '3107'; got {kommune!r}.")
+        raise DataError(
+            f"kommune must be a four-digit number as text, e.g. '3107'; got {kommune!r}."
+        )

@@ -45,7 +45,7 @@ TIDY_COLUMNS = ("code", "name", "year", "variable", "value", "status")
 _FIX = {
     400: "a value code or variable is not in the table; list them with SsbClient.metadata(table)",
     403: "the query asks for more cells than SSB allows (800,000); lower max_cells so levekar "
-         "splits it, or select fewer values",
+    "splits it, or select fewer values",
     404: "no such table; find the 5-digit table id with SsbClient.search_tables('…')",
     429: "SSB allows 30 queries a minute per IP address (shared by your workplace); wait a minute",
 }
@@ -102,8 +102,10 @@ class TableMetadata:
 
     def _dim(self, dimension: str) -> Dimension:
         if dimension not in self.dimensions:
-            raise DataError(f"SSB table {self.id}: no variable {dimension!r}; the variables are "
-                            f"{list(self.dimensions)}.")
+            raise DataError(
+                f"SSB table {self.id}: no variable {dimension!r}; the variables are "
+                f"{list(self.dimensions)}."
+            )
         return self.dimensions[dimension]
 
 
@@ -125,11 +127,19 @@ class SsbClient:
         ``sleep``, ``rate_limit`` …). The rate limit defaults to SSB's 30 queries a minute.
     """
 
-    def __init__(self, *, http: HttpClient | None = None, base_url: str = SSB_BASE,
-                 lang: str = "no", max_cells: int = MAX_CELLS, **http_options: Any) -> None:
+    def __init__(
+        self,
+        *,
+        http: HttpClient | None = None,
+        base_url: str = SSB_BASE,
+        lang: str = "no",
+        max_cells: int = MAX_CELLS,
+        **http_options: Any,
+    ) -> None:
         http_options.setdefault("rate_limit", RATE_LIMIT)
-        self.http = http or HttpClient(source="SSB PxWebApi v2", licence=SSB_LICENCE,
-                                       fix_hints=_FIX, **http_options)
+        self.http = http or HttpClient(
+            source="SSB PxWebApi v2", licence=SSB_LICENCE, fix_hints=_FIX, **http_options
+        )
         self.base_url = base_url.rstrip("/") + "/"
         self.lang, self.max_cells = lang, max_cells
 
@@ -143,8 +153,9 @@ class SsbClient:
         """
         return self.http.get_json(self.base_url + "config")
 
-    def search_tables(self, query: str, *, page_size: int = 100, max_pages: int = 10
-                      ) -> pd.DataFrame:
+    def search_tables(
+        self, query: str, *, page_size: int = 100, max_pages: int = 10
+    ) -> pd.DataFrame:
         """Find tables whose title, variables or values match ``query``.
 
         Parameters
@@ -163,18 +174,43 @@ class SsbClient:
         """
         rows: list[dict] = []
         for page in range(1, max_pages + 1):
-            data = self.http.get_json(self.base_url + "tables", params={
-                "query": query, "lang": self.lang, "pageSize": page_size, "pageNumber": page})
+            data = self.http.get_json(
+                self.base_url + "tables",
+                params={
+                    "query": query,
+                    "lang": self.lang,
+                    "pageSize": page_size,
+                    "pageNumber": page,
+                },
+            )
             for t in data.get("tables", []):
-                rows.append({"id": t.get("id"), "label": t.get("label"),
-                             "first_period": t.get("firstPeriod"), "last_period": t.get("lastPeriod"),
-                             "updated": t.get("updated"), "time_unit": t.get("timeUnit"),
-                             "variables": ", ".join(t.get("variableNames") or []),
-                             "discontinued": bool(t.get("discontinued"))})
+                rows.append(
+                    {
+                        "id": t.get("id"),
+                        "label": t.get("label"),
+                        "first_period": t.get("firstPeriod"),
+                        "last_period": t.get("lastPeriod"),
+                        "updated": t.get("updated"),
+                        "time_unit": t.get("timeUnit"),
+                        "variables": ", ".join(t.get("variableNames") or []),
+                        "discontinued": bool(t.get("discontinued")),
+                    }
+                )
             if page >= int((data.get("page") or {}).get("totalPages") or 1):
                 break
-        return pd.DataFrame(rows, columns=["id", "label", "first_period", "last_period", "updated",
-                                           "time_unit", "variables", "discontinued"])
+        return pd.DataFrame(
+            rows,
+            columns=[
+                "id",
+                "label",
+                "first_period",
+                "last_period",
+                "updated",
+                "time_unit",
+                "variables",
+                "discontinued",
+            ],
+        )
 
     def metadata(self, table: str) -> TableMetadata:
         """A table's variables, their values and code lists.
@@ -188,8 +224,10 @@ class SsbClient:
         -------
         TableMetadata
         """
-        raw = self.http.get_json(f"{self.base_url}tables/{table}/metadata",
-                                 params={"lang": self.lang, "outputFormat": "json-stat2"})
+        raw = self.http.get_json(
+            f"{self.base_url}tables/{table}/metadata",
+            params={"lang": self.lang, "outputFormat": "json-stat2"},
+        )
         return metadata_from_jsonstat2(raw, table)
 
     def codelist(self, codelist: str) -> pd.DataFrame:
@@ -206,11 +244,21 @@ class SsbClient:
             ``code, label, value_map`` (``value_map``: the table's codes it stands for).
         """
         raw = self.http.get_json(f"{self.base_url}codelists/{codelist}", params={"lang": self.lang})
-        return pd.DataFrame([(v.get("code"), v.get("label"), list(v.get("valueMap") or []))
-                             for v in raw.get("values", [])], columns=["code", "label", "value_map"])
+        return pd.DataFrame(
+            [
+                (v.get("code"), v.get("label"), list(v.get("valueMap") or []))
+                for v in raw.get("values", [])
+            ],
+            columns=["code", "label", "value_map"],
+        )
 
-    def data(self, table: str, selection: Mapping[str, str | Sequence[str]], *,
-             codelists: Mapping[str, str] | None = None) -> pd.DataFrame:
+    def data(
+        self,
+        table: str,
+        selection: Mapping[str, str | Sequence[str]],
+        *,
+        codelists: Mapping[str, str] | None = None,
+    ) -> pd.DataFrame:
         """Fetch data for a selection as a tidy long table, splitting large queries.
 
         Parameters
@@ -240,21 +288,34 @@ class SsbClient:
         parts = split_selection(resolved, self.max_cells)
         frames = []
         for k, part in enumerate(parts, start=1):
-            body = {"selection": [
-                {"variableCode": d, "valueCodes": codes,
-                 **({"codelist": codelists[d]} if d in codelists else {})}
-                for d, codes in part.items()]}
-            answer = self.http.post_json(f"{self.base_url}tables/{table}/data", body, params={
-                "lang": self.lang, "outputFormat": "json-stat2"})
-            frames.append(tidy_from_jsonstat2(answer, source=f"SSB table {table}, part {k} of {len(parts)}"))
+            body = {
+                "selection": [
+                    {
+                        "variableCode": d,
+                        "valueCodes": codes,
+                        **({"codelist": codelists[d]} if d in codelists else {}),
+                    }
+                    for d, codes in part.items()
+                ]
+            }
+            answer = self.http.post_json(
+                f"{self.base_url}tables/{table}/data",
+                body,
+                params={"lang": self.lang, "outputFormat": "json-stat2"},
+            )
+            frames.append(
+                tidy_from_jsonstat2(answer, source=f"SSB table {table}, part {k} of {len(parts)}")
+            )
         return pd.concat(frames, ignore_index=True) if frames else _empty_tidy()
 
 
 def metadata_from_jsonstat2(raw: Mapping, table: str) -> TableMetadata:
     """Build :class:`TableMetadata` from a ``/tables/{id}/metadata`` answer (JSON-stat2)."""
     if "id" not in raw or "dimension" not in raw:
-        raise DataError(f"SSB table {table}: the metadata has no 'id'/'dimension'; is this "
-                        "PxWebApi v2 JSON-stat2 metadata?")
+        raise DataError(
+            f"SSB table {table}: the metadata has no 'id'/'dimension'; is this "
+            "PxWebApi v2 JSON-stat2 metadata?"
+        )
     time_ids = set((raw.get("role") or {}).get("time") or []) | {"Tid"}
     dims = {}
     for d in raw["id"]:
@@ -264,14 +325,23 @@ def metadata_from_jsonstat2(raw: Mapping, table: str) -> TableMetadata:
         codes = sorted(index, key=index.get) if isinstance(index, dict) else list(index or labels)
         ext = spec.get("extension") or {}
         lists = [(c.get("id"), c.get("label", "")) for c in ext.get("codelists") or []]
-        dims[d] = Dimension(d, spec.get("label", d), [(c, labels.get(c, c)) for c in codes], lists,
-                            bool(ext.get("elimination", False)), d in time_ids)
+        dims[d] = Dimension(
+            d,
+            spec.get("label", d),
+            [(c, labels.get(c, c)) for c in codes],
+            lists,
+            bool(ext.get("elimination", False)),
+            d in time_ids,
+        )
     return TableMetadata(str(table), raw.get("label", ""), dims, dict(raw))
 
 
-def resolve_selection(meta: TableMetadata, selection: Mapping[str, str | Sequence[str]], *,
-                      codelist_values: Mapping[str, Sequence[str]] | None = None
-                      ) -> dict[str, list[str]]:
+def resolve_selection(
+    meta: TableMetadata,
+    selection: Mapping[str, str | Sequence[str]],
+    *,
+    codelist_values: Mapping[str, Sequence[str]] | None = None,
+) -> dict[str, list[str]]:
     """Turn a selection with expressions into explicit value codes, checked against the metadata.
 
     Parameters
@@ -291,13 +361,20 @@ def resolve_selection(meta: TableMetadata, selection: Mapping[str, str | Sequenc
     codelist_values = codelist_values or {}
     unknown = [d for d in selection if d not in meta.dimensions]
     if unknown:
-        raise DataError(f"SSB table {meta.id}: no variable(s) {unknown}; the variables are "
-                        f"{list(meta.dimensions)}.")
-    missing = [d for d, dim in meta.dimensions.items() if d not in selection and not dim.elimination]
+        raise DataError(
+            f"SSB table {meta.id}: no variable(s) {unknown}; the variables are "
+            f"{list(meta.dimensions)}."
+        )
+    missing = [
+        d for d, dim in meta.dimensions.items() if d not in selection and not dim.elimination
+    ]
     if missing:
-        raise DataError(f"SSB table {meta.id}: variable(s) {missing} must be selected (they cannot be "
-                        "eliminated); e.g. " + ", ".join(f"{d}={meta.dimensions[d].codes[0]}"
-                                                         for d in missing) + ", or '*' for all.")
+        raise DataError(
+            f"SSB table {meta.id}: variable(s) {missing} must be selected (they cannot be "
+            "eliminated); e.g. "
+            + ", ".join(f"{d}={meta.dimensions[d].codes[0]}" for d in missing)
+            + ", or '*' for all."
+        )
     out = {}
     for d, spec in selection.items():
         dim = meta.dimensions[d]
@@ -307,7 +384,9 @@ def resolve_selection(meta: TableMetadata, selection: Mapping[str, str | Sequenc
         for item in filter(None, items):
             chosen += _resolve_item(item, available, time=dim.is_time, where=f"{meta.id}, {d}")
         if not chosen:
-            raise DataError(f"SSB table {meta.id}: the selection for {d} ({spec!r}) matches no value.")
+            raise DataError(
+                f"SSB table {meta.id}: the selection for {d} ({spec!r}) matches no value."
+            )
         keep = set(chosen)
         out[d] = [c for c in available if c in keep]
     return out
@@ -320,8 +399,11 @@ def _resolve_item(item: str, codes: list[str], *, time: bool, where: str) -> lis
             return [c for c in codes if fnmatch.fnmatchcase(c, item)]
         if item not in codes:
             close = [c for c in codes if c.startswith(item[:4])][:5]
-            raise DataError(f"SSB table {where}: {item!r} is not a value code"
-                            + (f"; similar: {close}" if close else "") + ".")
+            raise DataError(
+                f"SSB table {where}: {item!r} is not a value code"
+                + (f"; similar: {close}" if close else "")
+                + "."
+            )
         return [item]
     fn, args = m["fn"].lower(), [a.strip() for a in m["args"].split(",")]
     if fn in ("top", "bottom"):
@@ -334,14 +416,16 @@ def _resolve_item(item: str, codes: list[str], *, time: bool, where: str) -> lis
         if a not in pos:
             raise DataError(f"SSB table {where}: {a!r} in {item!r} is not a value code.")
     if fn == "from":
-        return codes[pos[args[0]]:]
+        return codes[pos[args[0]] :]
     if fn == "to":
-        return codes[:pos[args[0]] + 1]
+        return codes[: pos[args[0]] + 1]
     lo, hi = sorted((pos[args[0]], pos[args[1]]))
-    return codes[lo:hi + 1]
+    return codes[lo : hi + 1]
 
 
-def split_selection(selection: Mapping[str, list[str]], max_cells: int) -> list[dict[str, list[str]]]:
+def split_selection(
+    selection: Mapping[str, list[str]], max_cells: int
+) -> list[dict[str, list[str]]]:
     """Split a resolved selection into parts of at most ``max_cells`` cells each.
 
     The largest variable is cut into consecutive chunks; if one value of it still gives
@@ -371,7 +455,7 @@ def split_selection(selection: Mapping[str, list[str]], max_cells: int) -> list[
     parts = []
     codes = selection[largest]
     for start in range(0, len(codes), per_chunk):
-        sub = {**selection, largest: codes[start:start + per_chunk]}
+        sub = {**selection, largest: codes[start : start + per_chunk]}
         parts += split_selection(sub, max_cells) if rest > max_cells else [sub]
     return parts
 

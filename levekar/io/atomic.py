@@ -11,7 +11,9 @@ from pathlib import Path
 __all__ = ["write_atomic"]
 
 
-def write_atomic(files: Mapping[str, Callable[[Path], None] | bytes | str], out_dir: Path) -> list[Path]:
+def write_atomic(
+    files: Mapping[str, Callable[[Path], None] | bytes | str], out_dir: Path
+) -> list[Path]:
     """Write ``files`` (relative path → bytes, text, or a function that writes to a path) atomically.
 
     Everything is first written into a staging folder inside ``out_dir``; only

@@ -11,11 +11,19 @@ import pandas as pd
 from ..areas import LayerReport, standardise_layer
 from ..errors import DataError
 
-__all__ = ["CODE_COLUMNS", "NAME_COLUMNS", "POPULATION_COLUMNS", "read_area_layer", "read_layer",
-           "read_population"]
+__all__ = [
+    "CODE_COLUMNS",
+    "NAME_COLUMNS",
+    "POPULATION_COLUMNS",
+    "read_area_layer",
+    "read_layer",
+    "read_population",
+]
 
 
-def read_layer(path: Path, *, layer: str | None = None, source: str | None = None) -> gpd.GeoDataFrame:
+def read_layer(
+    path: Path, *, layer: str | None = None, source: str | None = None
+) -> gpd.GeoDataFrame:
     """Read a vector layer (GeoPackage, GeoJSON, Shapefile, GML, FileGDB) with pyogrio."""
     src = source or str(path)
     if not Path(path).exists():
@@ -23,16 +31,45 @@ def read_layer(path: Path, *, layer: str | None = None, source: str | None = Non
     try:
         return gpd.read_file(path, layer=layer, engine="pyogrio")
     except Exception as exc:  # pyogrio raises several DataSourceError types
-        raise DataError(f"{src}: could not read as a vector layer ({type(exc).__name__}: {exc}).") from None
+        raise DataError(
+            f"{src}: could not read as a vector layer ({type(exc).__name__}: {exc})."
+        ) from None
 
 
 # Column names as the national data sets spell them (Kartverket, SSB, kommuner).
 # Shapefiles cut names to 10 characters: grunnkretsnummer → "grunnkrets", grunnkretsnavn → "grunnkre_1".
-CODE_COLUMNS = ("code", "grunnkretsnummer", "grunnkrets", "delomradenummer", "kommunenummer", "skolekrets",
-                "skolekretsnummer", "sone_nr", "kode", "id")
-NAME_COLUMNS = ("name", "grunnkretsnavn", "grunnkre_1", "delomradenavn", "kommunenavn", "skolekretsnavn",
-                "skolenavn", "sone_navn", "navn")
-POPULATION_COLUMNS = ("popTot", "pop_tot", "poptot", "population", "befolkning", "antall", "personer")
+CODE_COLUMNS = (
+    "code",
+    "grunnkretsnummer",
+    "grunnkrets",
+    "delomradenummer",
+    "kommunenummer",
+    "skolekrets",
+    "skolekretsnummer",
+    "sone_nr",
+    "kode",
+    "id",
+)
+NAME_COLUMNS = (
+    "name",
+    "grunnkretsnavn",
+    "grunnkre_1",
+    "delomradenavn",
+    "kommunenavn",
+    "skolekretsnavn",
+    "skolenavn",
+    "sone_navn",
+    "navn",
+)
+POPULATION_COLUMNS = (
+    "popTot",
+    "pop_tot",
+    "poptot",
+    "population",
+    "befolkning",
+    "antall",
+    "personer",
+)
 
 
 def _pick(columns, candidates, path, what: str, required: bool = True) -> str | None:
@@ -41,8 +78,10 @@ def _pick(columns, candidates, path, what: str, required: bool = True) -> str | 
         if cand.lower() in lower:
             return lower[cand.lower()]
     if required:
-        raise DataError(f"{path}: no {what} column found among {list(columns)}; name it in the configuration "
-                        f"(e.g. code_column = \"...\"). Looked for {list(candidates)}.")
+        raise DataError(
+            f"{path}: no {what} column found among {list(columns)}; name it in the configuration "
+            f'(e.g. code_column = "..."). Looked for {list(candidates)}.'
+        )
     return None
 
 
@@ -69,11 +108,20 @@ def read_area_layer(
         code_width = 8
     if code_width is None and code.lower() == "kommunenummer":
         code_width = 4
-    return standardise_layer(raw, level=level, code_column=code, name_column=name, code_width=code_width,
-                             on_duplicate=on_duplicate, source=str(path))
+    return standardise_layer(
+        raw,
+        level=level,
+        code_column=code,
+        name_column=name,
+        code_width=code_width,
+        on_duplicate=on_duplicate,
+        source=str(path),
+    )
 
 
-def read_population(path: Path, *, layer: str | None = None, column: str | None = None) -> gpd.GeoDataFrame:
+def read_population(
+    path: Path, *, layer: str | None = None, column: str | None = None
+) -> gpd.GeoDataFrame:
     """Read a population layer: SSB's grid (``BefolkningPåRuter250m``/``1km`` GML or GeoPackage) or points.
 
     Returns the layer in EPSG:25833 with the count in column ``popTot``.
@@ -89,12 +137,16 @@ def read_population(path: Path, *, layer: str | None = None, column: str | None 
     if col not in raw.columns:
         raise DataError(f"{path}: no column {col!r}; columns are {list(raw.columns)}.")
     if raw.crs is None:
-        raise DataError(f"{path}: the population layer has no CRS; set it (SSB's grid is EPSG:25833).")
+        raise DataError(
+            f"{path}: the population layer has no CRS; set it (SSB's grid is EPSG:25833)."
+        )
     counts = pd.to_numeric(raw[col], errors="coerce")
     if counts.isna().any() or (counts < 0).any():
         row = int((counts.isna() | (counts < 0)).to_numpy().nonzero()[0][0])
         value = raw[col].iloc[row]
         shown = repr(value) if isinstance(value, str) else str(value)
         raise DataError(f"{path}: column {col!r}, feature {row}: {shown} is not a count of people.")
-    out = gpd.GeoDataFrame({"popTot": counts.to_numpy(dtype=float)}, geometry=raw.geometry.to_numpy(), crs=raw.crs)
+    out = gpd.GeoDataFrame(
+        {"popTot": counts.to_numpy(dtype=float)}, geometry=raw.geometry.to_numpy(), crs=raw.crs
+    )
     return out.to_crs(25833) if out.crs.to_epsg() != 25833 else out

@@ -20,8 +20,9 @@ def _code_column(table: pd.DataFrame) -> pd.DataFrame:
     return table
 
 
-def read_observations(path: Path, *, columns: Mapping[str, str] | None = None,
-                      source: str | None = None) -> pd.DataFrame:
+def read_observations(
+    path: Path, *, columns: Mapping[str, str] | None = None, source: str | None = None
+) -> pd.DataFrame:
     """Read a tidy observation table (CSV or XLSX): ``code, year, indicator, numerator, denominator[, status]``.
 
     Parameters
@@ -47,16 +48,23 @@ def read_observations(path: Path, *, columns: Mapping[str, str] | None = None,
     if columns:
         absent = [theirs for theirs in columns.values() if theirs not in table.columns]
         if absent:
-            raise DataError(f"{src}: column(s) {absent} named in the configuration are not in the file; "
-                            f"the file has {list(table.columns)}.")
-        table = table.rename(columns={theirs: ("code" if ours == "area" else ours)
-                                      for ours, theirs in columns.items()})
+            raise DataError(
+                f"{src}: column(s) {absent} named in the configuration are not in the file; "
+                f"the file has {list(table.columns)}."
+            )
+        table = table.rename(
+            columns={
+                theirs: ("code" if ours == "area" else ours) for ours, theirs in columns.items()
+            }
+        )
     table = _code_column(table)
     need = ["code", "year", "indicator", "numerator", "denominator"]
     missing = [c for c in need if c not in table.columns]
     if missing:
-        raise DataError(f"{src}: missing column(s) {missing}; the file has {list(table.columns)}. "
-                        "Expected a tidy table: code, year, indicator, numerator, denominator, status.")
+        raise DataError(
+            f"{src}: missing column(s) {missing}; the file has {list(table.columns)}. "
+            "Expected a tidy table: code, year, indicator, numerator, denominator, status."
+        )
     out = table.copy()
     if "status" not in out.columns:
         raw = out["numerator"].astype(str).str.strip()
@@ -78,8 +86,10 @@ def read_reference(path: Path, *, source: str | None = None) -> pd.DataFrame:
     ref = _code_column(ref)
     missing = [c for c in ("code", "year", "indicator", "value") if c not in ref.columns]
     if missing:
-        raise DataError(f"{src}: missing column(s) {missing}; the file has {list(ref.columns)}. "
-                        "Expected: code, year, indicator, value.")
+        raise DataError(
+            f"{src}: missing column(s) {missing}; the file has {list(ref.columns)}. "
+            "Expected: code, year, indicator, value."
+        )
     ref["value"], _ = parse_numbers(ref["value"], source=src, column="value")
     years, _ = parse_numbers(ref["year"], source=src, column="year")
     ref["year"] = years.astype("Int64")

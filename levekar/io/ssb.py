@@ -22,7 +22,13 @@ import pandas as pd
 from ..errors import DataError
 from .tables import SYMBOLS, decode_bytes, parse_numbers
 
-__all__ = ["LONG_COLUMNS", "long_from_jsonstat2", "observations_from_long", "read_jsonstat2", "read_statbank_csv"]
+__all__ = [
+    "LONG_COLUMNS",
+    "long_from_jsonstat2",
+    "observations_from_long",
+    "read_jsonstat2",
+    "read_statbank_csv",
+]
 
 LONG_COLUMNS = ("code", "name", "year", "variable", "value", "status")
 _REGION = re.compile(r"^\s*(?P<code>\d{1,8}|K-\d{4}|EAK)\s+(?P<name>.*)$")
@@ -52,21 +58,37 @@ def read_statbank_csv(path: str | Path) -> pd.DataFrame:
         raise DataError(f"{src}: file not found.")
     text, _ = decode_bytes(p.read_bytes(), src)
     lines = text.splitlines()
-    sep = ";" if sum(ln.count(";") for ln in lines[:5]) >= sum(ln.count(",") for ln in lines[:5]) else ","
+    sep = (
+        ";"
+        if sum(ln.count(";") for ln in lines[:5]) >= sum(ln.count(",") for ln in lines[:5])
+        else ","
+    )
     start = next((k for k, ln in enumerate(lines) if ln.count(sep) >= 1), None)
     if start is None:
-        raise DataError(f"{src}: no header line with separator {sep!r}; is this an SSB CSV download?")
+        raise DataError(
+            f"{src}: no header line with separator {sep!r}; is this an SSB CSV download?"
+        )
     try:
-        body = pd.read_csv(io.StringIO("\n".join(lines[start:])), sep=sep, dtype=str, keep_default_na=False)
+        body = pd.read_csv(
+            io.StringIO("\n".join(lines[start:])), sep=sep, dtype=str, keep_default_na=False
+        )
     except pd.errors.ParserError as exc:
         raise DataError(f"{src}: could not parse as CSV ({exc}).") from None
     body.columns = [c.strip() for c in body.columns]
     header = list(body.columns)
     lower = [h.lower() for h in header]
     region_col = next((h for h, lo in zip(header, lower, strict=True) if "region" in lo), header[0])
-    year_col = next((h for h, lo in zip(header, lower, strict=True) if lo in ("år", "year", "tid", "aar")), None)
-    var_col = next((h for h, lo in zip(header, lower, strict=True) if "statistikkvariabel" in lo or lo == "contents"),
-                   None)
+    year_col = next(
+        (h for h, lo in zip(header, lower, strict=True) if lo in ("år", "year", "tid", "aar")), None
+    )
+    var_col = next(
+        (
+            h
+            for h, lo in zip(header, lower, strict=True)
+            if "statistikkvariabel" in lo or lo == "contents"
+        ),
+        None,
+    )
     key_cols = [c for c in (region_col, year_col, var_col) if c is not None]
     dims = [h for h in header if h not in key_cols]
     frames = []
@@ -78,18 +100,31 @@ def read_statbank_csv(path: str | Path) -> pd.DataFrame:
         else:
             m = _YEAR_IN_HEADER.match(col)
             if not m:
-                raise DataError(f"{src}: column {col!r} has no year; expected a year column (år) or columns "
-                                "headed by year, e.g. 'Personer 2022'.")
+                raise DataError(
+                    f"{src}: column {col!r} has no year; expected a year column (år) or columns "
+                    "headed by year, e.g. 'Personer 2022'."
+                )
             years = int(m.group("year"))
             variable = body[var_col] if var_col else (m.group("label").strip() or "value")
         values, status = parse_numbers(body[col], source=src, column=col, first_line=start + 2)
-        frames.append(pd.DataFrame({"region": body[region_col], "year": years, "variable": variable,
-                                    "value": values, "status": status}))
+        frames.append(
+            pd.DataFrame(
+                {
+                    "region": body[region_col],
+                    "year": years,
+                    "variable": variable,
+                    "value": values,
+                    "status": status,
+                }
+            )
+        )
     out = pd.concat(frames, ignore_index=True)
     if out["year"].isna().any():
         row = int(np.flatnonzero(out["year"].isna().to_numpy())[0]) % len(body)
-        raise DataError(f"{src}: line {row + start + 2}, column {year_col!r}: {body[year_col].iloc[row]!r} "
-                        "is not a year.")
+        raise DataError(
+            f"{src}: line {row + start + 2}, column {year_col!r}: {body[year_col].iloc[row]!r} "
+            "is not a year."
+        )
     out["year"] = out["year"].astype(int)
     out["code"], out["name"] = _split_region(out["region"])
     return out[list(LONG_COLUMNS)]
@@ -133,7 +168,9 @@ def long_from_jsonstat2(data: dict, *, source: str = "JSON-stat2") -> pd.DataFra
     if not isinstance(data, dict):
         raise DataError(f"{src}: not a JSON-stat2 dataset (a JSON object).")
     if data.get("class") == "collection" or "dataset" in data:
-        raise DataError(f"{src}: a JSON-stat collection; save one dataset (PxWebApi v2 returns one).")
+        raise DataError(
+            f"{src}: a JSON-stat collection; save one dataset (PxWebApi v2 returns one)."
+        )
     for key in ("id", "size", "dimension", "value"):
         if key not in data:
             raise DataError(f"{src}: not JSON-stat2: no {key!r}.")
@@ -176,7 +213,9 @@ def long_from_jsonstat2(data: dict, *, source: str = "JSON-stat2") -> pd.DataFra
         code, name = combo[region_dim]
         year = int(str(combo[year_dim][0])[:4])
         var = " | ".join(combo[k][1] for k in rest) or "value"
-        records.append((code, name, year, var, value, sym if sym in SYMBOLS else ("" if not sym else sym)))
+        records.append(
+            (code, name, year, var, value, sym if sym in SYMBOLS else ("" if not sym else sym))
+        )
     out = pd.DataFrame(records, columns=list(LONG_COLUMNS))
     bad = ~out["status"].isin(["", *SYMBOLS])
     if bad.any():
@@ -184,8 +223,9 @@ def long_from_jsonstat2(data: dict, *, source: str = "JSON-stat2") -> pd.DataFra
     return out
 
 
-def observations_from_long(long: pd.DataFrame, mapping: dict[str, dict[str, str]], *,
-                           source: str = "SSB table") -> pd.DataFrame:
+def observations_from_long(
+    long: pd.DataFrame, mapping: dict[str, dict[str, str]], *, source: str = "SSB table"
+) -> pd.DataFrame:
     """Tidy observations from a long SSB table.
 
     ``mapping`` gives, per indicator id, the ``variable`` holding its numerator and
@@ -197,11 +237,15 @@ def observations_from_long(long: pd.DataFrame, mapping: dict[str, dict[str, str]
     for ind, parts in mapping.items():
         missing = [v for v in parts.values() if v not in set(long["variable"])]
         if missing:
-            raise DataError(f"{source}: indicator {ind!r}: variable(s) {missing} not in the table; variables are "
-                            f"{sorted(set(long['variable']))[:10]}.")
+            raise DataError(
+                f"{source}: indicator {ind!r}: variable(s) {missing} not in the table; variables are "
+                f"{sorted(set(long['variable']))[:10]}."
+            )
         num = long[long["variable"] == parts["numerator"]].set_index(["code", "year"])
         den = long[long["variable"] == parts["denominator"]].set_index(["code", "year"])
-        both = num[["value", "status"]].join(den[["value"]].rename(columns={"value": "denominator"}), how="outer")
+        both = num[["value", "status"]].join(
+            den[["value"]].rename(columns={"value": "denominator"}), how="outer"
+        )
         both = both.rename(columns={"value": "numerator"}).reset_index()
         both["indicator"] = ind
         both["status"] = both["status"].fillna("..")

@@ -34,9 +34,13 @@ def decode_bytes(raw: bytes, src: str) -> tuple[str, str]:
         try:
             return raw.decode(enc), enc
         except UnicodeDecodeError:
-            raise DataError(f"{src}: looks like UTF-16 but does not decode; save it as UTF-8.") from None
+            raise DataError(
+                f"{src}: looks like UTF-16 but does not decode; save it as UTF-8."
+            ) from None
     if b"\x00" in head:
-        raise DataError(f"{src}: a binary file, not text (NUL bytes); is it an Excel file saved as .csv?")
+        raise DataError(
+            f"{src}: a binary file, not text (NUL bytes); is it an Excel file saved as .csv?"
+        )
     try:
         return raw.decode("utf-8-sig"), "utf-8"
     except UnicodeDecodeError:
@@ -47,7 +51,9 @@ def decode_bytes(raw: bytes, src: str) -> tuple[str, str]:
         return raw.decode("latin-1"), "latin-1"
 
 
-def read_table(path: Path, *, source: str | None = None, numeric: bool = False) -> tuple[pd.DataFrame, dict]:
+def read_table(
+    path: Path, *, source: str | None = None, numeric: bool = False
+) -> tuple[pd.DataFrame, dict]:
     """Read a CSV (comma, semicolon or tab separated; UTF-8, UTF-8 with BOM, UTF-16 or latin-1).
 
     By default all columns are read as text and callers convert and validate. With
@@ -87,8 +93,9 @@ SYMBOLS = ("..", ":", ".", "-")
 _NO_VALUE = {"": "..", "nan": "..", "NaN": "..", "..": "..", ":": ":", ".": ".", "*": ":"}
 
 
-def parse_numbers(col: pd.Series, *, source: str, column: str, first_line: int = 2
-                  ) -> tuple[pd.Series, pd.Series]:
+def parse_numbers(
+    col: pd.Series, *, source: str, column: str, first_line: int = 2
+) -> tuple[pd.Series, pd.Series]:
     """Numbers as Norwegian files write them, with SSB's and Udir's symbols kept apart.
 
     Accepts ``1 234,5`` (space, no-break or thin space as thousands separator, decimal
@@ -108,12 +115,16 @@ def parse_numbers(col: pd.Series, *, source: str, column: str, first_line: int =
     status = text.map(_NO_VALUE).fillna("")
     status = status.where(text != "-", "-")
     comma = text.str.contains(",", regex=False)
-    text = text.where(~comma, text.str.replace(".", "", regex=False).str.replace(",", ".", regex=False))
+    text = text.where(
+        ~comma, text.str.replace(".", "", regex=False).str.replace(",", ".", regex=False)
+    )
     values = pd.to_numeric(text.where(status == ""), errors="coerce")
     bad = values.isna() & (status == "")
     if bad.any():
         row = int(np.flatnonzero(bad.to_numpy())[0])
-        raise DataError(f"{source}: line {row + first_line}, column {column!r}: {col.iloc[row]!r} is neither a "
-                        "number nor an SSB symbol (.. : . -).")
+        raise DataError(
+            f"{source}: line {row + first_line}, column {column!r}: {col.iloc[row]!r} is neither a "
+            "number nor an SSB symbol (.. : . -)."
+        )
     values = values.where(status != "-", 0.0)
     return values.astype(float), status

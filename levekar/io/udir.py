@@ -27,10 +27,18 @@ from .tables import parse_numbers, read_table
 
 __all__ = ["observations_from_udir", "read_udir_national_tests"]
 
-_COLUMN = re.compile(r"^(?P<year>\d{4})-(?P<y2>\d{2})\.(?P<subject>[^.]+)\.(?P<grade>\d+)\. årstrinn\..*\."
-                     r"(?P<measure>Skalapoeng|Usikkerhet|Antall elever deltatt)$")
-_MEASURE = {"Skalapoeng": "scale_points", "Usikkerhet": "uncertainty", "Antall elever deltatt": "pupils"}
+_COLUMN = re.compile(
+    r"^(?P<year>\d{4})-(?P<y2>\d{2})\.(?P<subject>[^.]+)\.(?P<grade>\d+)\. årstrinn\..*\."
+    r"(?P<measure>Skalapoeng|Usikkerhet|Antall elever deltatt)$"
+)
+_MEASURE = {
+    "Skalapoeng": "scale_points",
+    "Usikkerhet": "uncertainty",
+    "Antall elever deltatt": "pupils",
+}
 _LEVEL = {"1": "national", "2": "fylke", "3": "kommune", "4": "school"}
+
+
 def read_udir_national_tests(path: str | Path) -> pd.DataFrame:
     """Read one Skoleporten national-test export into a long table.
 
@@ -45,7 +53,9 @@ def read_udir_national_tests(path: str | Path) -> pd.DataFrame:
     need = ["EnhetNivaa", "Kommunekode", "Organisasjonsnummer", "EnhetNavn"]
     missing = [c for c in need if c not in table.columns]
     if missing:
-        raise DataError(f"{src}: not a Skoleporten export: missing column(s) {missing} (read as {info}).")
+        raise DataError(
+            f"{src}: not a Skoleporten export: missing column(s) {missing} (read as {info})."
+        )
     groups: dict[tuple, dict[str, str]] = {}
     for col in table.columns:
         m = _COLUMN.match(col)
@@ -53,27 +63,39 @@ def read_udir_national_tests(path: str | Path) -> pd.DataFrame:
             key = (f"{m['year']}-{m['y2']}", int(m["year"]), m["subject"], int(m["grade"]))
             groups.setdefault(key, {})[_MEASURE[m["measure"]]] = col
     if not groups:
-        raise DataError(f"{src}: no result columns like '2024-25.Lesing.5. årstrinn....Skalapoeng'.")
-    base = pd.DataFrame({
-        "level": table["EnhetNivaa"].str.strip().map(_LEVEL).fillna(table["EnhetNivaa"]),
-        "kommune_as_published": table["Kommunekode"].str.strip(),
-        "org_number": table["Organisasjonsnummer"].str.strip(),
-        "school": table["EnhetNavn"].str.strip(),
-    })
+        raise DataError(
+            f"{src}: no result columns like '2024-25.Lesing.5. årstrinn....Skalapoeng'."
+        )
+    base = pd.DataFrame(
+        {
+            "level": table["EnhetNivaa"].str.strip().map(_LEVEL).fillna(table["EnhetNivaa"]),
+            "kommune_as_published": table["Kommunekode"].str.strip(),
+            "org_number": table["Organisasjonsnummer"].str.strip(),
+            "school": table["EnhetNavn"].str.strip(),
+        }
+    )
     base["kommune"] = base["kommune_as_published"].map(current_kommune)
     frames = []
     for (school_year, year, subject, grade), cols in sorted(groups.items()):
         part = base.copy()
-        part["school_year"], part["year"], part["subject"], part["grade"] = school_year, year, subject, grade
+        part["school_year"], part["year"], part["subject"], part["grade"] = (
+            school_year,
+            year,
+            subject,
+            grade,
+        )
         status = pd.Series("", index=table.index)
         for measure in ("scale_points", "uncertainty", "pupils"):
             if measure in cols:
                 # Data start on line 3: a "sep=" line, then the header.
-                part[measure], st = parse_numbers(table[cols[measure]], source=src, column=cols[measure],
-                                                  first_line=3)
+                part[measure], st = parse_numbers(
+                    table[cols[measure]], source=src, column=cols[measure], first_line=3
+                )
                 status = status.where(status != "", st.where(st != "", ""))
         # A school with 0 pupils and empty results took no test that year: not available.
-        part["status"] = status.where(~((part.get("pupils", 1) == 0) & part["scale_points"].isna()), "..")
+        part["status"] = status.where(
+            ~((part.get("pupils", 1) == 0) & part["scale_points"].isna()), ".."
+        )
         frames.append(part)
     return pd.concat(frames, ignore_index=True)
 
@@ -97,18 +119,29 @@ def observations_from_udir(
     res = results[results["level"] == "school"].copy()
     pts = schools[[org_column, "geometry"]].copy()
     pts[org_column] = pts[org_column].astype(str).str.strip()
-    located = gpd.sjoin(pts.to_crs(areas.crs), areas[["code", "geometry"]], how="left", predicate="within")
+    located = gpd.sjoin(
+        pts.to_crs(areas.crs), areas[["code", "geometry"]], how="left", predicate="within"
+    )
     located = located.drop_duplicates(org_column)
-    res = res.merge(located[[org_column, "code"]], left_on="org_number", right_on=org_column, how="left")
+    res = res.merge(
+        located[[org_column, "code"]], left_on="org_number", right_on=org_column, how="left"
+    )
     unplaced = res[res["code"].isna()][["org_number", "school", "school_year"]].drop_duplicates()
-    res = res[res["code"].notna() & (res["pupils"].fillna(1) > 0)]  # 0 pupils: no test there that year
+    res = res[
+        res["code"].notna() & (res["pupils"].fillna(1) > 0)
+    ]  # 0 pupils: no test there that year
     res["indicator"] = "np" + res["grade"].astype(str) + "_" + res["subject"].str.lower()
     res["numerator"] = res["scale_points"] * res["pupils"]
     res["denominator"] = res["pupils"]
     grouped = res.groupby(["code", "year", "indicator"])
-    out = grouped.agg(numerator=("numerator", lambda s: s.sum(min_count=len(s))),
-                      denominator=("denominator", lambda s: s.sum(min_count=len(s))),
-                      status=("status", lambda s: ":" if (s == ":").any() else (".." if (s == "..").all() else "")))
+    out = grouped.agg(
+        numerator=("numerator", lambda s: s.sum(min_count=len(s))),
+        denominator=("denominator", lambda s: s.sum(min_count=len(s))),
+        status=(
+            "status",
+            lambda s: ":" if (s == ":").any() else (".." if (s == "..").all() else ""),
+        ),
+    )
     out = out.reset_index()
     out.loc[out["status"] != "", "numerator"] = np.nan
     return out, unplaced.reset_index(drop=True)

@@ -21,7 +21,9 @@ def _goal(row: pd.Series, ind, end: int) -> str:
     base = format_value(row["baseline"], ind.kind)
     target = format_value(row["target_value"], ind.kind)
     if abs(row["target_value"] - row["baseline"]) < 1e-12:
-        return f"Holde {ind.short_label.lower()} i {row['name']} på {base} eller bedre fram til {end}"
+        return (
+            f"Holde {ind.short_label.lower()} i {row['name']} på {base} eller bedre fram til {end}"
+        )
     verb = "Øke" if row["target_value"] > row["baseline"] else "Redusere"
     return f"{verb} {ind.short_label.lower()} i {row['name']} fra {base} til {target} innen {end}"
 
@@ -51,8 +53,15 @@ def handlingsplan_table(targets: pd.DataFrame, catalogue: Catalogue, *, label: s
         ind = cat[r["indicator"]]
         if not r["published"]:
             # The baseline rests on too few people to publish: the row says so and shows no numbers.
-            rows.append({"Innsatsområde": DOMAINS[r["focus_area"]], "Mål": "ikke publisert (for få personer)",
-                         "Lokalsamfunn": r["name"], "Indikator": ind.label, "Status": "ikke publisert"})
+            rows.append(
+                {
+                    "Innsatsområde": DOMAINS[r["focus_area"]],
+                    "Mål": "ikke publisert (for få personer)",
+                    "Lokalsamfunn": r["name"],
+                    "Indikator": ind.label,
+                    "Status": "ikke publisert",
+                }
+            )
             continue
         row = {
             "Innsatsområde": DOMAINS[r["focus_area"]],
@@ -68,12 +77,18 @@ def handlingsplan_table(targets: pd.DataFrame, catalogue: Catalogue, *, label: s
         has_latest = pd.notna(r.get("latest_value"))
         row["Siste verdi (år)"] = str(int(r["latest_year"])) if has_latest else ""
         row["Siste verdi"] = format_value(r["latest_value"], ind.kind) if has_latest else ""
-        row["95 % intervall"] = (f"{format_value(r['latest_ci_low'], ind.kind)}–"
-                                 f"{format_value(r['latest_ci_high'], ind.kind)}"
-                                 if has_latest and pd.notna(r["latest_ci_low"]) else "")
+        row["95 % intervall"] = (
+            f"{format_value(r['latest_ci_low'], ind.kind)}–"
+            f"{format_value(r['latest_ci_high'], ind.kind)}"
+            if has_latest and pd.notna(r["latest_ci_low"])
+            else ""
+        )
         row["Status"] = STATUS_LABELS[r["status"]]
-        row["Minste påvisbare endring"] = (f"{format_number(100 * r['detectable_change'], decimals=1)} prosentpoeng"
-                                           if ind.kind == "share" else format_value(r["detectable_change"], ind.kind))
+        row["Minste påvisbare endring"] = (
+            f"{format_number(100 * r['detectable_change'], decimals=1)} prosentpoeng"
+            if ind.kind == "share"
+            else format_value(r["detectable_change"], ind.kind)
+        )
         row["Merknad"] = "" if r["measurable"] else "målet er mindre enn det tallene kan vise"
         rows.append(row)
     out = pd.DataFrame(rows)
@@ -111,8 +126,9 @@ def handlingsplan_xlsx(table: pd.DataFrame, *, title: str, label: str) -> bytes:
     return buf.getvalue()
 
 
-def focus_area_charts(targets: pd.DataFrame, rates: pd.DataFrame, catalogue: Catalogue, *,
-                      label: str) -> dict[str, bytes]:
+def focus_area_charts(
+    targets: pd.DataFrame, rates: pd.DataFrame, catalogue: Catalogue, *, label: str
+) -> dict[str, bytes]:
     """One PNG per focus area: each indicator's trajectory per area, with the actual values.
 
     Only published targets and values are drawn.
@@ -130,7 +146,9 @@ def focus_area_charts(targets: pd.DataFrame, rates: pd.DataFrame, catalogue: Cat
     out = {}
     for focus, group in t.groupby("focus_area", sort=False):
         inds = list(dict.fromkeys(group["indicator"]))
-        fig, axes = plt.subplots(1, len(inds), figsize=(4.2 * len(inds), 3.4), dpi=90, squeeze=False)
+        fig, axes = plt.subplots(
+            1, len(inds), figsize=(4.2 * len(inds), 3.4), dpi=90, squeeze=False
+        )
         fig.subplots_adjust(left=0.07, right=0.98, top=0.82, bottom=0.12, wspace=0.3)
         for ax, ind_id in zip(axes[0], inds, strict=True):
             ind = cat[ind_id]
@@ -138,17 +156,26 @@ def focus_area_charts(targets: pd.DataFrame, rates: pd.DataFrame, catalogue: Cat
             for k, (_, r) in enumerate(group[group["indicator"] == ind_id].iterrows()):
                 colour = f"C{k}"
                 ax.plot(years, [scale * r[c] for c in year_cols], "--", color=colour, lw=1.5)
-                hist = rates[(rates["code"] == r["code"]) & (rates["indicator"] == ind_id)].sort_values("year")
-                ax.plot(hist["year"], scale * hist["value"], "-o", color=colour, ms=3, label=r["name"])
+                hist = rates[
+                    (rates["code"] == r["code"]) & (rates["indicator"] == ind_id)
+                ].sort_values("year")
+                ax.plot(
+                    hist["year"], scale * hist["value"], "-o", color=colour, ms=3, label=r["name"]
+                )
             kom = rates[(rates["indicator"] == ind_id)].drop_duplicates("year").sort_values("year")
             ax.plot(kom["year"], scale * kom["kommune_value"], color="grey", lw=1, label="Kommunen")
             ax.set_title(ind.short_label, fontsize=9)
-            ax.set_ylabel("%" if ind.kind == "share" else ("per 1 000" if ind.kind == "rate_per_1000" else ""))
+            ax.set_ylabel(
+                "%" if ind.kind == "share" else ("per 1 000" if ind.kind == "rate_per_1000" else "")
+            )
             ax.tick_params(labelsize=7)
-            ax.yaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(lambda v, _p: f"{v:g}".replace(".", ",")))
+            ax.yaxis.set_major_formatter(
+                matplotlib.ticker.FuncFormatter(lambda v, _p: f"{v:g}".replace(".", ","))
+            )
         axes[0][0].legend(fontsize=7, frameon=False)
-        fig.suptitle(f"{DOMAINS[focus]}: faktiske verdier (heltrukket) og mål (stiplet). {label}",
-                     fontsize=9)
+        fig.suptitle(
+            f"{DOMAINS[focus]}: faktiske verdier (heltrukket) og mål (stiplet). {label}", fontsize=9
+        )
         buf = io.BytesIO()
         fig.savefig(buf, format="png", metadata={"Software": None})
         plt.close(fig)

@@ -70,6 +70,7 @@ class MapOptions:
     simplify_m: float = 15.0
     self_contained: bool = True
 
+
 PALETTE = ["#fef0d9", "#fdcc8a", "#fc8d59", "#e34a33", "#b30000"]
 NO_DATA = "#bdbdbd"
 
@@ -98,8 +99,11 @@ def class_breaks(values: pd.Series, *, k: int = 5, scheme: str = "quantiles") ->
 
     import mapclassify
 
-    cls = {"natural_breaks": mapclassify.FisherJenks, "equal_interval": mapclassify.EqualInterval,
-           "fisher_jenks": mapclassify.FisherJenks}[scheme]
+    cls = {
+        "natural_breaks": mapclassify.FisherJenks,
+        "equal_interval": mapclassify.EqualInterval,
+        "fisher_jenks": mapclassify.FisherJenks,
+    }[scheme]
     with warnings.catch_warnings():
         # Without numba, Fisher-Jenks runs in pure Python: fine for the tens of areas a map has.
         warnings.filterwarnings("ignore", message="Numba not installed", category=UserWarning)
@@ -114,7 +118,9 @@ def legend_labels(breaks: list[float], *, fmt=lambda x: format_number(x, decimal
     """
     labels = []
     for i, b in enumerate(breaks):
-        labels.append(f"til og med {fmt(b)}" if i == 0 else f"over {fmt(breaks[i - 1])} til og med {fmt(b)}")
+        labels.append(
+            f"til og med {fmt(b)}" if i == 0 else f"over {fmt(breaks[i - 1])} til og med {fmt(b)}"
+        )
     return labels
 
 
@@ -124,26 +130,40 @@ def _class_of(v: float, breaks: list[float]) -> int:
     return int(min(np.searchsorted(breaks, v, side="left"), len(breaks) - 1))
 
 
-def _legend_html(title: str, breaks: list[float], labels: list[str], note: str, *, legend_id: str = "",
-                 visible: bool = True, palette: list[str] = PALETTE) -> str:
+def _legend_html(
+    title: str,
+    breaks: list[float],
+    labels: list[str],
+    note: str,
+    *,
+    legend_id: str = "",
+    visible: bool = True,
+    palette: list[str] = PALETTE,
+) -> str:
     rows = "".join(
         f'<div><span style="background:{palette[i + len(palette) - len(breaks)]};display:inline-block;'
         f'width:14px;height:14px;margin-right:6px;border:1px solid #777"></span>{html.escape(lab)}</div>'
         for i, lab in enumerate(labels)
     )
-    rows += (f'<div><span style="background:{NO_DATA};display:inline-block;width:14px;height:14px;'
-             f'margin-right:6px;border:1px solid #777"></span>ikke publisert / mangler</div>')
+    rows += (
+        f'<div><span style="background:{NO_DATA};display:inline-block;width:14px;height:14px;'
+        f'margin-right:6px;border:1px solid #777"></span>ikke publisert / mangler</div>'
+    )
     display = "block" if visible else "none"
-    return (f'<div class="levekar-legend" id="{legend_id}" style="display:{display};position:fixed;bottom:24px;'
-            f'left:12px;z-index:9999;background:white;padding:8px 10px;border:1px solid #999;border-radius:4px;'
-            f'font:12px sans-serif;max-width:22rem">'
-            f"<b>{html.escape(title)}</b>{rows}<div style='margin-top:4px;color:#555'>{html.escape(note)}</div></div>")
+    return (
+        f'<div class="levekar-legend" id="{legend_id}" style="display:{display};position:fixed;bottom:24px;'
+        f"left:12px;z-index:9999;background:white;padding:8px 10px;border:1px solid #999;border-radius:4px;"
+        f'font:12px sans-serif;max-width:22rem">'
+        f"<b>{html.escape(title)}</b>{rows}<div style='margin-top:4px;color:#555'>{html.escape(note)}</div></div>"
+    )
 
 
 def _banner_html(text: str) -> str:
-    return (f'<div class="levekar-banner" style="position:fixed;top:10px;left:50%;transform:translateX(-50%);'
-            f'z-index:9999;background:#b30000;color:white;padding:6px 14px;border-radius:4px;'
-            f'font:bold 14px sans-serif">{html.escape(text)}</div>')
+    return (
+        f'<div class="levekar-banner" style="position:fixed;top:10px;left:50%;transform:translateX(-50%);'
+        f"z-index:9999;background:#b30000;color:white;padding:6px 14px;border-radius:4px;"
+        f'font:bold 14px sans-serif">{html.escape(text)}</div>'
+    )
 
 
 def _leaflet_assets() -> tuple[str, str]:
@@ -171,8 +191,12 @@ def make_self_contained(m: folium.Map) -> folium.Map:
     js, css = _leaflet_assets()
     m.default_js = []
     m.default_css = []
-    m.get_root().header.add_child(folium.Element(f"<style>{css}</style>"), name="leaflet_css_inline", index=0)
-    m.get_root().header.add_child(folium.Element(f"<script>{js}</script>"), name="leaflet_js_inline", index=1)
+    m.get_root().header.add_child(
+        folium.Element(f"<style>{css}</style>"), name="leaflet_css_inline", index=0
+    )
+    m.get_root().header.add_child(
+        folium.Element(f"<script>{js}</script>"), name="leaflet_js_inline", index=1
+    )
     return m
 
 
@@ -180,12 +204,16 @@ def _tooltip(row: pd.Series, n_areas: int, k: int) -> str:
     e = html.escape
     parts = [f"<b>{e(str(row['name']))}</b>"]
     if np.isfinite(row.get("score", np.nan)):
-        parts.append(f"Indeks: {e(format_number(row['score'], decimals=2))} (rang {int(row['rank'])} av "
-                     f"{n_areas})")
+        parts.append(
+            f"Indeks: {e(format_number(row['score'], decimals=2))} (rang {int(row['rank'])} av "
+            f"{n_areas})"
+        )
     if np.isfinite(row.get("rank_p05", np.nan)):
-        parts.append(f"Rangering 90 % intervall: {int(row['rank_p05'])}–{int(row['rank_p95'])}; "
-                     f"sannsynlighet blant de {k} svakeste: "
-                     f"{e(format_number(100 * row['p_top_k'], decimals=0))} %")
+        parts.append(
+            f"Rangering 90 % intervall: {int(row['rank_p05'])}–{int(row['rank_p95'])}; "
+            f"sannsynlighet blant de {k} svakeste: "
+            f"{e(format_number(100 * row['p_top_k'], decimals=0))} %"
+        )
     if np.isfinite(row.get("population", np.nan)):
         parts.append(f"Innbyggere: {e(format_number(row['population']))}")
     return "<br>".join(parts)
@@ -211,13 +239,21 @@ def _indicator_tooltip(name: str, row: pd.Series | None, ind, kommune: float, ye
     e = html.escape
     head = f"<b>{e(name)}</b><br>{e(ind.short_label)} {year}: "
     if row is None or not bool(row["published"]):
-        why = "for få personer i grunnlaget" if row is not None and str(row["publish_status"]).startswith(
-            "suppressed") else "mangler"
-        return head + f"<i>ikke publisert</i> ({why})<br>Kommunen: {e(format_value(kommune, ind.kind))}"
+        why = (
+            "for få personer i grunnlaget"
+            if row is not None and str(row["publish_status"]).startswith("suppressed")
+            else "mangler"
+        )
+        return (
+            head
+            + f"<i>ikke publisert</i> ({why})<br>Kommunen: {e(format_value(kommune, ind.kind))}"
+        )
     text = head + e(format_value(row["value_published"], ind.kind))
     if np.isfinite(row["ci_low"]):
-        text += (f" (95 % intervall {e(format_value(row['ci_low'], ind.kind))}–"
-                 f"{e(format_value(row['ci_high'], ind.kind))})")
+        text += (
+            f" (95 % intervall {e(format_value(row['ci_low'], ind.kind))}–"
+            f"{e(format_value(row['ci_high'], ind.kind))})"
+        )
     if row["publish_status"] == "estimated":
         text += "<br><i>anslått: noen grunnkretser er skjult av SSB</i>"
     text += f"<br>Kommunen: {e(format_value(kommune, ind.kind))}"
@@ -226,28 +262,56 @@ def _indicator_tooltip(name: str, row: pd.Series | None, ind, kommune: float, ye
     return text
 
 
-def _thematic_layers(data: gpd.GeoDataFrame, rates: pd.DataFrame, cat: Catalogue, options: MapOptions
-                     ) -> list[dict]:
+def _thematic_layers(
+    data: gpd.GeoDataFrame, rates: pd.DataFrame, cat: Catalogue, options: MapOptions
+) -> list[dict]:
     """Index, domains and every indicator as layers: values (published only), colours, tooltips."""
-    layers = [{"title": options.index_name, "values": data["score"], "tooltips": data["tooltip"],
-               "note": "høyere = svakere levekår", "fmt": lambda x: format_number(x, decimals=2), "reverse": False}]
+    layers = [
+        {
+            "title": options.index_name,
+            "values": data["score"],
+            "tooltips": data["tooltip"],
+            "note": "høyere = svakere levekår",
+            "fmt": lambda x: format_number(x, decimals=2),
+            "reverse": False,
+        }
+    ]
     for col in [c for c in data.columns if c.startswith("domain_")]:
-        layers.append({"title": f"Domene: {DOMAINS.get(col[7:], col[7:])}", "values": data[col],
-                       "tooltips": data["tooltip"], "note": "høyere = svakere levekår",
-                       "fmt": lambda x: format_number(x, decimals=2), "reverse": False})
+        layers.append(
+            {
+                "title": f"Domene: {DOMAINS.get(col[7:], col[7:])}",
+                "values": data[col],
+                "tooltips": data["tooltip"],
+                "note": "høyere = svakere levekår",
+                "fmt": lambda x: format_number(x, decimals=2),
+                "reverse": False,
+            }
+        )
     rates = rates.set_index("code")
     for ind_id in dict.fromkeys(rates["indicator"]):
         ind = cat[ind_id]
         r = rates[rates["indicator"] == ind_id]
         kommune = float(r["kommune_value"].iloc[0])
         values = data["code"].map(r["value_published"]).astype(float)
-        tips = [_indicator_tooltip(n, r.loc[c] if c in r.index else None, ind, kommune, options.year)
-                for c, n in zip(data["code"], data["name"], strict=True)]
-        note = {"higher_is_worse": "høyere = svakere", "higher_is_better": "høyere = bedre",
-                "descriptive": "beskrivende"}[ind.direction]
-        layers.append({"title": f"{ind.short_label}", "values": values, "tooltips": pd.Series(tips, index=data.index),
-                       "note": note, "fmt": lambda x, k=ind.kind: format_value(x, k),
-                       "reverse": ind.direction == "higher_is_better"})
+        tips = [
+            _indicator_tooltip(n, r.loc[c] if c in r.index else None, ind, kommune, options.year)
+            for c, n in zip(data["code"], data["name"], strict=True)
+        ]
+        note = {
+            "higher_is_worse": "høyere = svakere",
+            "higher_is_better": "høyere = bedre",
+            "descriptive": "beskrivende",
+        }[ind.direction]
+        layers.append(
+            {
+                "title": f"{ind.short_label}",
+                "values": values,
+                "tooltips": pd.Series(tips, index=data.index),
+                "note": note,
+                "fmt": lambda x, k=ind.kind: format_value(x, k),
+                "reverse": ind.direction == "higher_is_better",
+            }
+        )
     return layers
 
 
@@ -297,16 +361,24 @@ def index_map(
     if options.simplify_m:
         ls["geometry"] = ls.geometry.simplify(options.simplify_m, preserve_topology=True)
     ls = ls.to_crs(4326)
-    data = ls[["code", "name", "geometry"]].merge(scores.drop(columns=["name"], errors="ignore"), on="code",
-                                                  how="left")
-    n_areas = int(np.nanmax(data["rank"].to_numpy(dtype=float))) if data["rank"].notna().any() else 0
+    data = ls[["code", "name", "geometry"]].merge(
+        scores.drop(columns=["name"], errors="ignore"), on="code", how="left"
+    )
+    n_areas = (
+        int(np.nanmax(data["rank"].to_numpy(dtype=float))) if data["rank"].notna().any() else 0
+    )
     data["tooltip"] = [_tooltip(r, n_areas, options.k) for _, r in data.iterrows()]
     scheme = options.scheme
     n_classes = options.classes
     tiles = options.tiles
     minx, miny, maxx, maxy = data.total_bounds
-    m = folium.Map(tiles=tiles, control_scale=False, prefer_canvas=False, attribution_control=bool(tiles),
-                   attr=f"{html.escape(options.label)}; levekar" if tiles else None)
+    m = folium.Map(
+        tiles=tiles,
+        control_scale=False,
+        prefer_canvas=False,
+        attribution_control=bool(tiles),
+        attr=f"{html.escape(options.label)}; levekar" if tiles else None,
+    )
     m.fit_bounds([[miny, minx], [maxy, maxx]])
     if options.self_contained:
         make_self_contained(m)
@@ -321,14 +393,26 @@ def index_map(
         for v in vals:
             c = _class_of(v, breaks) if breaks else -1
             colours.append(palette[len(palette) - len(breaks) + c] if c >= 0 else NO_DATA)
-        features = [{"type": "Feature", "geometry": geom, "properties": {"code": code, "fill": fill, "tooltip": tip}}
-                    for geom, code, fill, tip in zip(geometries, data["code"], colours, theme["tooltips"], strict=True)]
+        features = [
+            {
+                "type": "Feature",
+                "geometry": geom,
+                "properties": {"code": code, "fill": fill, "tooltip": tip},
+            }
+            for geom, code, fill, tip in zip(
+                geometries, data["code"], colours, theme["tooltips"], strict=True
+            )
+        ]
         name = html.escape(theme["title"])
         fg = folium.FeatureGroup(name=name, overlay=False, show=(k == 0))
         folium.GeoJson(
             {"type": "FeatureCollection", "features": features},
-            style_function=lambda f: {"fillColor": f["properties"]["fill"], "color": "#555", "weight": 0.8,
-                                      "fillOpacity": 0.75},
+            style_function=lambda f: {
+                "fillColor": f["properties"]["fill"],
+                "color": "#555",
+                "weight": 0.8,
+                "fillOpacity": 0.75,
+            },
             highlight_function=lambda f: {"weight": 2.5, "color": "#000"},
             tooltip=folium.GeoJsonTooltip(fields=["tooltip"], labels=False, sticky=True),
         ).add_to(fg)
@@ -336,37 +420,65 @@ def index_map(
         legend_id = f"levekar-legend-{k}"
         legend_ids[name] = legend_id
         labels = legend_labels(breaks, fmt=theme["fmt"]) if breaks else []
-        legends.append(_legend_html(f"{theme['title']} ({theme['note']})", breaks, labels,
-                                    f"{options.year}. {options.label}. Kilde: {options.title}.",
-                                    legend_id=legend_id, visible=(k == 0), palette=palette))
+        legends.append(
+            _legend_html(
+                f"{theme['title']} ({theme['note']})",
+                breaks,
+                labels,
+                f"{options.year}. {options.label}. Kilde: {options.title}.",
+                legend_id=legend_id,
+                visible=(k == 0),
+                palette=palette,
+            )
+        )
     init = data[data["in_initiative"].fillna(False).astype(bool)]
     if len(init):
         fg = folium.FeatureGroup(name=html.escape(options.initiative_name), show=True)
-        folium.GeoJson(init[["code", "geometry"]].to_json(), interactive=False,
-                       style_function=lambda f: {"fill": False, "color": "#1f3a93", "weight": 4, "dashArray": "6 4"},
-                       ).add_to(fg)
+        folium.GeoJson(
+            init[["code", "geometry"]].to_json(),
+            interactive=False,
+            style_function=lambda f: {
+                "fill": False,
+                "color": "#1f3a93",
+                "weight": 4,
+                "dashArray": "6 4",
+            },
+        ).add_to(fg)
         fg.add_to(m)
     for name, pts in (points or {}).items():
         fg = folium.FeatureGroup(name=html.escape(name), show=False)
         for _, p in pts.to_crs(4326).iterrows():
-            folium.CircleMarker([p.geometry.y, p.geometry.x], radius=5, color="#222", fill=True, fill_opacity=0.9,
-                                tooltip=html.escape(str(p["name"]))).add_to(fg)
+            folium.CircleMarker(
+                [p.geometry.y, p.geometry.x],
+                radius=5,
+                color="#222",
+                fill=True,
+                fill_opacity=0.9,
+                tooltip=html.escape(str(p["name"])),
+            ).add_to(fg)
         fg.add_to(m)
     folium.LayerControl(collapsed=False).add_to(m)
     years = f"{options.years[0]}–{options.years[1]}"
-    attribution = html.escape(f"{options.label}. Data {years}, vist: {options.year}. Laget med levekar.")
-    m.add_child(_MapScript(
-        f"L.control.scale({{imperial: false, position: 'bottomright'}}).addTo({m.get_name()});\n"
-        f"L.control.attribution({{prefix: false}}).addAttribution({json.dumps(attribution)}).addTo({m.get_name()});\n"
-        f"var levekarLegends = {json.dumps(legend_ids)};\n"
-        f"{m.get_name()}.on('baselayerchange', function (e) {{\n"
-        "  document.querySelectorAll('.levekar-legend').forEach(function (el) { el.style.display = 'none'; });\n"
-        "  var id = levekarLegends[e.name]; if (id) { document.getElementById(id).style.display = 'block'; }\n"
-        "});"))
+    attribution = html.escape(
+        f"{options.label}. Data {years}, vist: {options.year}. Laget med levekar."
+    )
+    m.add_child(
+        _MapScript(
+            f"L.control.scale({{imperial: false, position: 'bottomright'}}).addTo({m.get_name()});\n"
+            f"L.control.attribution({{prefix: false}}).addAttribution({json.dumps(attribution)}).addTo({m.get_name()});\n"
+            f"var levekarLegends = {json.dumps(legend_ids)};\n"
+            f"{m.get_name()}.on('baselayerchange', function (e) {{\n"
+            "  document.querySelectorAll('.levekar-legend').forEach(function (el) { el.style.display = 'none'; });\n"
+            "  var id = levekarLegends[e.name]; if (id) { document.getElementById(id).style.display = 'block'; }\n"
+            "});"
+        )
+    )
     for legend in legends:
         m.get_root().html.add_child(folium.Element(legend))
     if options.synthetic:
-        m.get_root().html.add_child(folium.Element(_banner_html(f"{options.label} – ikke ekte tall")))
+        m.get_root().html.add_child(
+            folium.Element(_banner_html(f"{options.label} – ikke ekte tall"))
+        )
     title = html.escape(f"{options.title}: levekår {options.year}")
     m.get_root().header.add_child(folium.Element(f"<title>{title}</title>"))
     return m

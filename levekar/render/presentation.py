@@ -36,20 +36,38 @@ __all__ = [
 ]
 
 # selection.AGREEMENT_CODES
-AGREEMENT_LABELS = {"selected_in_initiative": "valgt og i satsingen",
-                    "selected_not_in_initiative": "valgt, ikke i satsingen",
-                    "initiative_not_selected": "i satsingen, ikke valgt", "": ""}
+AGREEMENT_LABELS = {
+    "selected_in_initiative": "valgt og i satsingen",
+    "selected_not_in_initiative": "valgt, ikke i satsingen",
+    "initiative_not_selected": "i satsingen, ikke valgt",
+    "": "",
+}
 # reselection.CHANGE_CODES
 CHANGE_LABELS = {"entered": "kom inn", "left": "gikk ut", "": ""}
 # spatial.CLUSTER_CODES
-CLUSTER_LABELS = {"high_high": "høy-høy", "low_high": "lav-høy", "low_low": "lav-lav", "high_low": "høy-lav",
-                  "not_significant": "ikke signifikant"}
+CLUSTER_LABELS = {
+    "high_high": "høy-høy",
+    "low_high": "lav-høy",
+    "low_low": "lav-lav",
+    "high_low": "høy-lav",
+    "not_significant": "ikke signifikant",
+}
 # targets.STATUS_CODES
-STATUS_LABELS = {"reached": "nådd", "on_track": "på sporet", "behind": "bak skjema",
-                 "not_measurable": "ikke målbart", "no_data": "ingen nye tall"}
+STATUS_LABELS = {
+    "reached": "nådd",
+    "on_track": "på sporet",
+    "behind": "bak skjema",
+    "not_measurable": "ikke målbart",
+    "no_data": "ingen nye tall",
+}
 # uncertainty.SOURCES
-SOURCE_LABELS = {"sampling": "små tall", "weights": "vektene", "methods": "metodevalget",
-                 "leave_one_out": "enkeltindikatorer", "": ""}
+SOURCE_LABELS = {
+    "sampling": "små tall",
+    "weights": "vektene",
+    "methods": "metodevalget",
+    "leave_one_out": "enkeltindikatorer",
+    "": "",
+}
 # presets.PRESETS
 PRESET_LABELS = {
     "ssb_score10": "SSBs metode (1–10 per indikator, gjennomsnitt)",
@@ -101,8 +119,10 @@ def reasons_text(code: str, worse_indicators: str, rates_year, catalogue) -> str
     for ind_id in filter(None, worse_indicators.split(", ")):
         r = rates_year.loc[(code, ind_id)]
         ind = catalogue[ind_id]
-        parts.append(f"{ind.short_label} {format_value(r['value'], ind.kind)} "
-                     f"(kommunen {format_value(r['kommune_value'], ind.kind)})")
+        parts.append(
+            f"{ind.short_label} {format_value(r['value'], ind.kind)} "
+            f"(kommunen {format_value(r['kommune_value'], ind.kind)})"
+        )
     return "; ".join(parts)
 
 
@@ -114,7 +134,11 @@ def counterfactual_text(row, names: dict[str, str], catalogue, k: int) -> str:
     direction = "ut av" if row["selected_now"] else "inn blant"
     if row["kind"] == "value":
         kind = ind.kind if ind is not None else "mean"
-        return (f"{name} ville gått {direction} de {k} svakeste om «{label}» var "
-                f"{format_value(row['to'], kind)} i stedet for {format_value(row['from'], kind)}")
-    return (f"{name} ville gått {direction} de {k} svakeste om vekten på «{label}» "
-            f"ble ganget med {format_number(row['to'] / row['from'], decimals=2)}")
+        return (
+            f"{name} ville gått {direction} de {k} svakeste om «{label}» var "
+            f"{format_value(row['to'], kind)} i stedet for {format_value(row['from'], kind)}"
+        )
+    return (
+        f"{name} ville gått {direction} de {k} svakeste om vekten på «{label}» "
+        f"ble ganget med {format_number(row['to'] / row['from'], decimals=2)}"
+    )

@@ -36,8 +36,18 @@ if TYPE_CHECKING:  # pragma: no cover
 
     from ..spatial import SpatialClusters
 
-__all__ = ["ReportInputs", "fact_sheets", "index_figure", "profile_figure", "rank_band_figure",
-           "rank_caterpillar_figure", "render_report", "render_reselection", "report_figures", "report_files"]
+__all__ = [
+    "ReportInputs",
+    "fact_sheets",
+    "index_figure",
+    "profile_figure",
+    "rank_band_figure",
+    "rank_caterpillar_figure",
+    "render_report",
+    "render_reselection",
+    "report_figures",
+    "report_files",
+]
 
 
 @dataclass
@@ -108,13 +118,28 @@ def _scale_bar(ax, length_m: float = 5000) -> None:
     x = x0 + 0.05 * (x1 - x0)
     y = y0 + 0.05 * (y1 - y0)
     ax.plot([x, x + length_m], [y, y], color="black", lw=3, solid_capstyle="butt")
-    ax.text(x + length_m / 2, y + 0.015 * (y1 - y0), f"{format_number(length_m / 1000)} km", ha="center",
-            va="bottom", fontsize=8)
+    ax.text(
+        x + length_m / 2,
+        y + 0.015 * (y1 - y0),
+        f"{format_number(length_m / 1000)} km",
+        ha="center",
+        va="bottom",
+        fontsize=8,
+    )
 
 
 def _north_arrow(ax) -> None:
-    ax.annotate("N", xy=(0.95, 0.93), xytext=(0.95, 0.83), xycoords="axes fraction", ha="center", va="center",
-                fontsize=11, fontweight="bold", arrowprops={"facecolor": "black", "width": 3, "headwidth": 9})
+    ax.annotate(
+        "N",
+        xy=(0.95, 0.93),
+        xytext=(0.95, 0.83),
+        xycoords="axes fraction",
+        ha="center",
+        va="center",
+        fontsize=11,
+        fontweight="bold",
+        arrowprops={"facecolor": "black", "width": 3, "headwidth": 9},
+    )
 
 
 def index_figure(inp: ReportInputs) -> bytes:
@@ -130,7 +155,10 @@ def index_figure(inp: ReportInputs) -> bytes:
     ls = inp.layer.merge(inp.selection[["code", "score"]], on="code", how="left")
     breaks = class_breaks(ls["score"])
     offset = len(PALETTE) - len(breaks)
-    cls = [int(min(np.searchsorted(breaks, v), len(breaks) - 1)) if np.isfinite(v) else -1 for v in ls["score"]]
+    cls = [
+        int(min(np.searchsorted(breaks, v), len(breaks) - 1)) if np.isfinite(v) else -1
+        for v in ls["score"]
+    ]
     colours = [PALETTE[offset + c] if c >= 0 else NO_DATA for c in cls]
     fig, ax = plt.subplots(figsize=(7, 7), dpi=110)
     ls.plot(ax=ax, color=colours, edgecolor="#555", linewidth=0.5)
@@ -142,13 +170,25 @@ def index_figure(inp: ReportInputs) -> bytes:
     ax.set_axis_off()
     _scale_bar(ax)
     _north_arrow(ax)
-    handles = [Patch(facecolor=PALETTE[offset + i], edgecolor="#555", label=lab)
-               for i, lab in enumerate(legend_labels(breaks))]
-    handles.append(Patch(facecolor="none", edgecolor="#1f3a93", linestyle="--", label="Områdesatsing"))
-    ax.legend(handles=handles, loc="lower right", fontsize=7, title="Levekårsindeks", title_fontsize=8)
+    handles = [
+        Patch(facecolor=PALETTE[offset + i], edgecolor="#555", label=lab)
+        for i, lab in enumerate(legend_labels(breaks))
+    ]
+    handles.append(
+        Patch(facecolor="none", edgecolor="#1f3a93", linestyle="--", label="Områdesatsing")
+    )
+    ax.legend(
+        handles=handles, loc="lower right", fontsize=7, title="Levekårsindeks", title_fontsize=8
+    )
     ax.set_title(f"Levekårsindeks {inp.year} etter lokalsamfunn", fontsize=11)
-    fig.text(0.5, 0.02, f"{inp.label}. Kilde: levekar.", ha="center", fontsize=8,
-             color="#b30000" if inp.synthetic else "#333")
+    fig.text(
+        0.5,
+        0.02,
+        f"{inp.label}. Kilde: levekar.",
+        ha="center",
+        fontsize=8,
+        color="#b30000" if inp.synthetic else "#333",
+    )
     buf = io.BytesIO()
     fig.savefig(buf, format="png", metadata={"Software": None})
     plt.close(fig)
@@ -164,50 +204,84 @@ def _context(inp: ReportInputs, figure_png: bytes) -> dict:
         rows = []
         for _, r in rates[rates["code"] == area["code"]].iterrows():
             ind = cat[r["indicator"]]
-            rows.append({
-                "label": ind.short_label, "domain": DOMAINS[ind.domain],
-                "value": format_value(r["value_published"], ind.kind) if r["published"] else "ikke publisert",
-                "interval": (f"{format_value(r['ci_low'], ind.kind)}–{format_value(r['ci_high'], ind.kind)}"
-                             if r["published"] and np.isfinite(r["ci_low"]) else ""),
-                "kommune": format_value(r["kommune_value"], ind.kind),
-                "norway": format_value(r["norway_value"], ind.kind),
-                "worse": bool(r["significantly_worse"] and r["published"]),
-                "descriptive": ind.direction == "descriptive",
-            })
-        profiles.append({"name": area["name"], "rows": rows, "selected": bool(area["selected"]),
-                         "in_initiative": bool(area["in_initiative"])})
+            rows.append(
+                {
+                    "label": ind.short_label,
+                    "domain": DOMAINS[ind.domain],
+                    "value": format_value(r["value_published"], ind.kind)
+                    if r["published"]
+                    else "ikke publisert",
+                    "interval": (
+                        f"{format_value(r['ci_low'], ind.kind)}–{format_value(r['ci_high'], ind.kind)}"
+                        if r["published"] and np.isfinite(r["ci_low"])
+                        else ""
+                    ),
+                    "kommune": format_value(r["kommune_value"], ind.kind),
+                    "norway": format_value(r["norway_value"], ind.kind),
+                    "worse": bool(r["significantly_worse"] and r["published"]),
+                    "descriptive": ind.direction == "descriptive",
+                }
+            )
+        profiles.append(
+            {
+                "name": area["name"],
+                "rows": rows,
+                "selected": bool(area["selected"]),
+                "in_initiative": bool(area["in_initiative"]),
+            }
+        )
     t = inp.targets
     year_cols = [c for c in t.columns if c.startswith("target_") and c[7:].isdigit()]
     targets = []
     for _, r in t[t["published"]].iterrows():  # a baseline on too few people is not shown
         ind = cat[r["indicator"]]
-        targets.append({
-            "focus": DOMAINS[r["focus_area"]], "area": r["name"], "label": ind.short_label,
-            "baseline": format_value(r["baseline"], ind.kind),
-            "reference": format_value(r["reference_value"], ind.kind),
-            "years": [format_value(r[c], ind.kind) for c in year_cols],
-            "measurable": bool(r["measurable"]),
-            "status": STATUS_LABELS.get(r.get("status", ""), ""),
-            "latest": (format_value(r["latest_value"], ind.kind) + f" ({int(r['latest_year'])})"
-                       if np.isfinite(r.get("latest_value", np.nan)) else ""),
-        })
+        targets.append(
+            {
+                "focus": DOMAINS[r["focus_area"]],
+                "area": r["name"],
+                "label": ind.short_label,
+                "baseline": format_value(r["baseline"], ind.kind),
+                "reference": format_value(r["reference_value"], ind.kind),
+                "years": [format_value(r[c], ind.kind) for c in year_cols],
+                "measurable": bool(r["measurable"]),
+                "status": STATUS_LABELS.get(r.get("status", ""), ""),
+                "latest": (
+                    format_value(r["latest_value"], ind.kind) + f" ({int(r['latest_year'])})"
+                    if np.isfinite(r.get("latest_value", np.nan))
+                    else ""
+                ),
+            }
+        )
     chosen = sel[sel["selected"]]["name"].tolist()
     initiative = sel[sel["in_initiative"]]["name"].tolist()
     return {
-        "title": inp.title, "label": inp.label, "synthetic": inp.synthetic,
-        "kommune": inp.kommune_name, "year": inp.year, "k": inp.k,
-        "rule": inp.rule, "min_population": inp.min_population,
-        "initiative_name": inp.initiative_name, "initiative": initiative, "chosen": chosen,
-        "agree": sorted(chosen) == sorted(initiative), "selection": sel.to_dict("records"),
-        "has_uncertainty": "p_top_k" in sel.columns, "draws": inp.draws,
-        "profiles": profiles, "targets": targets, "target_years": [c[7:] for c in year_cols],
+        "title": inp.title,
+        "label": inp.label,
+        "synthetic": inp.synthetic,
+        "kommune": inp.kommune_name,
+        "year": inp.year,
+        "k": inp.k,
+        "rule": inp.rule,
+        "min_population": inp.min_population,
+        "initiative_name": inp.initiative_name,
+        "initiative": initiative,
+        "chosen": chosen,
+        "agree": sorted(chosen) == sorted(initiative),
+        "selection": sel.to_dict("records"),
+        "has_uncertainty": "p_top_k" in sel.columns,
+        "draws": inp.draws,
+        "profiles": profiles,
+        "targets": targets,
+        "target_years": [c[7:] for c in year_cols],
         "figure": base64.b64encode(figure_png).decode("ascii"),
         "n_indicators": inp.n_indicators,
         "accounting": inp.accounting,
         "agreement": _agreement_rows(inp),
         "shrinkage": inp.shrinkage,
-        "counterfactuals": [counterfactual_text(r, inp.names, cat, inp.k)
-                            for r in inp.counterfactuals.to_dict("records")],
+        "counterfactuals": [
+            counterfactual_text(r, inp.names, cat, inp.k)
+            for r in inp.counterfactuals.to_dict("records")
+        ],
         "reselection": _summary_rows(inp),
         "spatial": _spatial_context(inp),
         "source_labels": SOURCE_LABELS,
@@ -219,7 +293,9 @@ def _summary_rows(inp: ReportInputs) -> list[dict]:
     """The reselection summary with names instead of codes."""
     rows = []
     for r in inp.reselection_summary.to_dict("records"):
-        rows.append({k: (names_of(v, inp.names) if isinstance(v, str) else v) for k, v in r.items()})
+        rows.append(
+            {k: (names_of(v, inp.names) if isinstance(v, str) else v) for k, v in r.items()}
+        )
     return rows
 
 
@@ -228,31 +304,48 @@ def _spatial_context(inp: ReportInputs) -> dict | None:
     if sp is None:
         return None
     clusters = sp.local[sp.local["cluster"] != "not_significant"]
-    return {"moran_i": format_number(sp.moran_i, decimals=2), "p": format_number(sp.p_value, decimals=3),
-            "islands": [inp.names.get(c, c) for c in sp.islands_joined],
-            "clusters": [f"{inp.names.get(r.code, r.code)} ({CLUSTER_LABELS[r.cluster]})"
-                         for r in clusters.itertuples()]}
+    return {
+        "moran_i": format_number(sp.moran_i, decimals=2),
+        "p": format_number(sp.p_value, decimals=3),
+        "islands": [inp.names.get(c, c) for c in sp.islands_joined],
+        "clusters": [
+            f"{inp.names.get(r.code, r.code)} ({CLUSTER_LABELS[r.cluster]})"
+            for r in clusters.itertuples()
+        ],
+    }
 
 
 def _heavily_smoothed(inp: ReportInputs) -> list[str]:
     """Bokmål lines for areas whose values moved more than halfway to the kommune's by smoothing."""
     r = inp.rates_year[inp.rates_year["shrinkage"] > 0.5]
     cat = inp.catalogue
-    return [f"{row['name']}: {cat[row['indicator']].short_label} ({format_percent(row['shrinkage'], decimals=0)} "
-            "mot kommunens nivå)" for _, row in r.sort_values(["name", "indicator"]).iterrows()]
+    return [
+        f"{row['name']}: {cat[row['indicator']].short_label} ({format_percent(row['shrinkage'], decimals=0)} "
+        "mot kommunens nivå)"
+        for _, row in r.sort_values(["name", "indicator"]).iterrows()
+    ]
 
 
 def _agreement_rows(inp: ReportInputs) -> list[dict]:
     rows = []
     for _, r in inp.agreement.iterrows():
-        rows.append({"method": PRESET_LABELS.get(r["preset"], r["preset"]),
-                     "spearman": format_number(r["spearman_with_study_index"], decimals=2),
-                     "overlap": int(r["overlap_top_k"]), "top": names_of(r["top_k"], inp.names)})
+        rows.append(
+            {
+                "method": PRESET_LABELS.get(r["preset"], r["preset"]),
+                "spearman": format_number(r["spearman_with_study_index"], decimals=2),
+                "overlap": int(r["overlap_top_k"]),
+                "top": names_of(r["top_k"], inp.names),
+            }
+        )
     return rows
 
 
-def render_report(inp: ReportInputs, figure_png: bytes | None = None, charts: dict[str, bytes] | None = None,
-                  caterpillar: bytes | None = None) -> str:
+def render_report(
+    inp: ReportInputs,
+    figure_png: bytes | None = None,
+    charts: dict[str, bytes] | None = None,
+    caterpillar: bytes | None = None,
+) -> str:
     """The selection report as one self-contained HTML page in bokmål.
 
     Figures not given are drawn here (the index map always; the rank chart when the
@@ -264,8 +357,10 @@ def render_report(inp: ReportInputs, figure_png: bytes | None = None, charts: di
         caterpillar = rank_caterpillar_figure(inp)
     ctx["caterpillar"] = base64.b64encode(caterpillar).decode("ascii") if caterpillar else ""
     ctx["fact_sheets"] = _fact_sheet_links(inp)
-    ctx["charts"] = [{"focus": DOMAINS[f], "png": base64.b64encode(b).decode("ascii")}
-                     for f, b in (charts or {}).items()]
+    ctx["charts"] = [
+        {"focus": DOMAINS[f], "png": base64.b64encode(b).decode("ascii")}
+        for f, b in (charts or {}).items()
+    ]
     return _env().get_template("report.html.j2").render(**ctx)
 
 
@@ -281,8 +376,9 @@ def report_figures(inp: ReportInputs) -> dict[str, bytes]:
     return figures
 
 
-def report_files(inp: ReportInputs, figures: dict[str, bytes] | Callable[[], dict[str, bytes]] | None = None
-                 ) -> dict[str, bytes]:
+def report_files(
+    inp: ReportInputs, figures: dict[str, bytes] | Callable[[], dict[str, bytes]] | None = None
+) -> dict[str, bytes]:
     """The report, its figures, the reselection page, the fact sheets and the handlingsplan (XLSX, CSV).
 
     ``figures`` are the PNGs from :func:`report_figures`, or a function that returns them (called
@@ -293,8 +389,13 @@ def report_files(inp: ReportInputs, figures: dict[str, bytes] | Callable[[], dic
     table = handlingsplan_table(inp.targets, inp.catalogue, label=inp.label)
     files: dict[str, bytes] = {
         "reports/handlingsplan.xlsx": handlingsplan_xlsx(
-            table, title=f"{inp.initiative_name}: handlingsplan {inp.plan_start}–{inp.end_year}", label=inp.label),
-        "reports/handlingsplan.csv": table.to_csv(index=False, sep=";", lineterminator="\n").encode("utf-8-sig"),
+            table,
+            title=f"{inp.initiative_name}: handlingsplan {inp.plan_start}–{inp.end_year}",
+            label=inp.label,
+        ),
+        "reports/handlingsplan.csv": table.to_csv(index=False, sep=";", lineterminator="\n").encode(
+            "utf-8-sig"
+        ),
     }
     files.update(fact_sheets(inp))
     if figures is None:
@@ -302,9 +403,12 @@ def report_files(inp: ReportInputs, figures: dict[str, bytes] | Callable[[], dic
     else:
         figs = figures() if callable(figures) else figures
     charts = {name[4:]: png for name, png in figs.items() if name.startswith("mal_")}
-    files["reports/levekar_rapport.html"] = render_report(inp, figs["indeks_kart"], charts,
-                                                          figs.get("rangering")).encode("utf-8")
-    files["reports/utvelgelse_over_tid.html"] = render_reselection(inp, figs["rang_over_tid"]).encode("utf-8")
+    files["reports/levekar_rapport.html"] = render_report(
+        inp, figs["indeks_kart"], charts, figs.get("rangering")
+    ).encode("utf-8")
+    files["reports/utvelgelse_over_tid.html"] = render_reselection(
+        inp, figs["rang_over_tid"]
+    ).encode("utf-8")
     for name in ("indeks_kart", *[n for n in figs if n.startswith("mal_")]):
         files[f"reports/figurer/{name}.png"] = figs[name]
     return files
@@ -327,7 +431,15 @@ def rank_band_figure(inp: ReportInputs) -> bytes:
         if "rank_p05" in g:
             ax.fill_between(g["year"], g["rank_p05"], g["rank_p95"], color=colour, alpha=0.15)
         style = "-" if bool(g["in_initiative"].iloc[0]) else "--"
-        ax.plot(g["year"], g["rank"], style, marker="o", ms=3, color=colour, label=inp.names.get(code, code))
+        ax.plot(
+            g["year"],
+            g["rank"],
+            style,
+            marker="o",
+            ms=3,
+            color=colour,
+            label=inp.names.get(code, code),
+        )
     k = inp.k
     ax.axhline(k + 0.5, color="grey", lw=0.8)
     ax.invert_yaxis()
@@ -351,18 +463,40 @@ def _png(fig) -> bytes:
 def render_reselection(inp: ReportInputs, figure: bytes | None = None) -> str:
     """The reselection across years as a self-contained bokmål HTML page."""
     t = inp.reselection
-    changes = [{"year": r["year"], "name": inp.names.get(r["code"], r["code"]),
-                "change": CHANGE_LABELS[r["change"]], "clear_change": bool(r["clear_change"]),
-                "drivers": ", ".join(inp.catalogue[i].short_label if i in inp.catalogue else i
-                                     for i in filter(None, r["drivers"].split(", ")))}
-               for r in t[t["change"] != ""].to_dict("records")]
+    changes = [
+        {
+            "year": r["year"],
+            "name": inp.names.get(r["code"], r["code"]),
+            "change": CHANGE_LABELS[r["change"]],
+            "clear_change": bool(r["clear_change"]),
+            "drivers": ", ".join(
+                inp.catalogue[i].short_label if i in inp.catalogue else i
+                for i in filter(None, r["drivers"].split(", "))
+            ),
+        }
+        for r in t[t["change"] != ""].to_dict("records")
+    ]
     initiative = inp.selection.loc[inp.selection["in_initiative"], "name"].tolist()
-    return _env().get_template("reselection.html.j2").render(
-        title=inp.title, label=inp.label, synthetic=inp.synthetic, k=inp.k,
-        min_population=inp.min_population, initiative_name=inp.initiative_name, initiative=initiative,
-        summary=_summary_rows(inp), changes=changes,
-        figure=base64.b64encode(figure if figure is not None else rank_band_figure(inp)).decode("ascii"),
-        spatial=_spatial_context(inp), year=inp.year)
+    return (
+        _env()
+        .get_template("reselection.html.j2")
+        .render(
+            title=inp.title,
+            label=inp.label,
+            synthetic=inp.synthetic,
+            k=inp.k,
+            min_population=inp.min_population,
+            initiative_name=inp.initiative_name,
+            initiative=initiative,
+            summary=_summary_rows(inp),
+            changes=changes,
+            figure=base64.b64encode(figure if figure is not None else rank_band_figure(inp)).decode(
+                "ascii"
+            ),
+            spatial=_spatial_context(inp),
+            year=inp.year,
+        )
+    )
 
 
 def rank_caterpillar_figure(inp: ReportInputs) -> bytes:
@@ -380,7 +514,10 @@ def rank_caterpillar_figure(inp: ReportInputs) -> bytes:
     colours = np.where(sel["selected"], "#b30000", "#555555")
     ax.hlines(y, sel["rank_p05"], sel["rank_p95"], color=colours, lw=3, alpha=0.5)
     ax.scatter(sel["rank_median"], y, color=colours, zorder=3, s=18)
-    labels = [f"{nm}{' *' if init else ''}" for nm, init in zip(sel["name"], sel["in_initiative"], strict=True)]
+    labels = [
+        f"{nm}{' *' if init else ''}"
+        for nm, init in zip(sel["name"], sel["in_initiative"], strict=True)
+    ]
     ax.set_yticks(y, labels, fontsize=8)
     ax.invert_yaxis()
     ax.axvline(inp.k + 0.5, color="grey", lw=0.8, ls="--")
@@ -402,7 +539,9 @@ def profile_figure(inp: ReportInputs, code: str) -> bytes:
     r = r[r["indicator"].map(lambda i: cat[i].direction != "descriptive")]
     dev = 100 * (r["value_published"] / r["kommune_value"] - 1)
     nor = 100 * (r["norway_value"] / r["kommune_value"] - 1)
-    worse = np.where(r["indicator"].map(lambda i: cat[i].direction == "higher_is_worse"), dev > 0, dev < 0)
+    worse = np.where(
+        r["indicator"].map(lambda i: cat[i].direction == "higher_is_worse"), dev > 0, dev < 0
+    )
     fig, ax = plt.subplots(figsize=(7, 0.3 * len(r) + 1.0), dpi=100)
     fig.subplots_adjust(left=0.32, right=0.97, top=0.92, bottom=0.1)
     y = np.arange(len(r))
@@ -412,8 +551,13 @@ def profile_figure(inp: ReportInputs, code: str) -> bytes:
     ax.set_yticks(y, [cat[i].short_label for i in r["indicator"]], fontsize=7)
     ax.invert_yaxis()
     ax.set_xlabel("Avvik fra kommunen, prosent", fontsize=8)
-    ax.xaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(lambda v, _p: f"{v:g}".replace(".", ",")))
-    ax.set_title(f"{inp.names.get(code, code)} {inp.year}: rødt = svakere enn kommunen. {inp.label}", fontsize=8)
+    ax.xaxis.set_major_formatter(
+        matplotlib.ticker.FuncFormatter(lambda v, _p: f"{v:g}".replace(".", ","))
+    )
+    ax.set_title(
+        f"{inp.names.get(code, code)} {inp.year}: rødt = svakere enn kommunen. {inp.label}",
+        fontsize=8,
+    )
     ax.legend(fontsize=7, frameon=False)
     return _png(fig)
 
@@ -422,13 +566,18 @@ def _fact_sheet_slugs(inp: ReportInputs) -> dict[str, str]:
     from .slug import unique_slugs
 
     sel = inp.selection.sort_values("name")
-    return dict(zip(sel["code"], unique_slugs(sel["name"].tolist(), sel["code"].tolist()), strict=True))
+    return dict(
+        zip(sel["code"], unique_slugs(sel["name"].tolist(), sel["code"].tolist()), strict=True)
+    )
 
 
 def _fact_sheet_links(inp: ReportInputs) -> list[dict]:
     slugs = _fact_sheet_slugs(inp)
     sel = inp.selection.sort_values("name")
-    return [{"name": n, "href": f"faktaark/{slugs[c]}.html"} for c, n in zip(sel["code"], sel["name"], strict=True)]
+    return [
+        {"name": n, "href": f"faktaark/{slugs[c]}.html"}
+        for c, n in zip(sel["code"], sel["name"], strict=True)
+    ]
 
 
 def fact_sheets(inp: ReportInputs) -> dict[str, bytes]:
@@ -446,33 +595,58 @@ def fact_sheets(inp: ReportInputs) -> dict[str, bytes]:
             ind = cat[r["indicator"]]
             bar = None
             if r["published"] and ind.direction != "descriptive" and r["kommune_value"]:
-                dev = float(np.clip(100 * (r["value_published"] / r["kommune_value"] - 1), -100, 100))
+                dev = float(
+                    np.clip(100 * (r["value_published"] / r["kommune_value"] - 1), -100, 100)
+                )
                 worse = dev > 0 if ind.direction == "higher_is_worse" else dev < 0
                 bar = dev
                 left, width = (50.0, dev / 2) if dev >= 0 else (50.0 + dev / 2, -dev / 2)
-            rows.append({
-                "label": ind.short_label,
-                "value": format_value(r["value_published"], ind.kind) if r["published"] else "ikke publisert",
-                "kommune": format_value(r["kommune_value"], ind.kind),
-                "norway": format_value(r["norway_value"], ind.kind),
-                "bar": bar, "bar_left": f"{left:.1f}" if bar is not None else "",
-                "bar_width": f"{width:.1f}" if bar is not None else "",
-                "bar_class": ("worse" if worse else "better") if bar is not None else "",
-                "bar_title": f"{format_number(bar, decimals=0)} % mot kommunen" if bar is not None else "",
-            })
+            rows.append(
+                {
+                    "label": ind.short_label,
+                    "value": format_value(r["value_published"], ind.kind)
+                    if r["published"]
+                    else "ikke publisert",
+                    "kommune": format_value(r["kommune_value"], ind.kind),
+                    "norway": format_value(r["norway_value"], ind.kind),
+                    "bar": bar,
+                    "bar_left": f"{left:.1f}" if bar is not None else "",
+                    "bar_width": f"{width:.1f}" if bar is not None else "",
+                    "bar_class": ("worse" if worse else "better") if bar is not None else "",
+                    "bar_title": f"{format_number(bar, decimals=0)} % mot kommunen"
+                    if bar is not None
+                    else "",
+                }
+            )
         t = inp.targets[(inp.targets["code"] == code) & inp.targets["published"]]
-        targets = [{"label": cat[x["indicator"]].short_label,
-                    "baseline": format_value(x["baseline"], cat[x["indicator"]].kind),
-                    "target": format_value(x["target_value"], cat[x["indicator"]].kind),
-                    "status": STATUS_LABELS.get(x.get("status", ""), "")} for _, x in t.iterrows()]
+        targets = [
+            {
+                "label": cat[x["indicator"]].short_label,
+                "baseline": format_value(x["baseline"], cat[x["indicator"]].kind),
+                "target": format_value(x["target_value"], cat[x["indicator"]].kind),
+                "status": STATUS_LABELS.get(x.get("status", ""), ""),
+            }
+            for _, x in t.iterrows()
+        ]
         has_band = "rank_p05" in s and np.isfinite(s["rank_p05"])
         page = template.render(
-            name=s["name"], year=inp.year, kommune=inp.kommune_name, label=inp.label,
-            synthetic=inp.synthetic, population=s["population"], rank=int(s["rank"]),
-            n_areas=n_areas, k=inp.k,
+            name=s["name"],
+            year=inp.year,
+            kommune=inp.kommune_name,
+            label=inp.label,
+            synthetic=inp.synthetic,
+            population=s["population"],
+            rank=int(s["rank"]),
+            n_areas=n_areas,
+            k=inp.k,
             band=f"{int(s['rank_p05'])}–{int(s['rank_p95'])}" if has_band else "",
             p_top=format_percent(s["p_top_k"], decimals=0) if "p_top_k" in s else "",
-            selected=bool(s["selected"]), in_initiative=bool(s["in_initiative"]),
-            initiative_name=inp.initiative_name, rows=rows, targets=targets, end_year=inp.end_year)
+            selected=bool(s["selected"]),
+            in_initiative=bool(s["in_initiative"]),
+            initiative_name=inp.initiative_name,
+            rows=rows,
+            targets=targets,
+            end_year=inp.end_year,
+        )
         out[f"reports/faktaark/{slugs[code]}.html"] = page.encode("utf-8")
     return out

@@ -21,6 +21,7 @@ __all__ = [
     "ACCEPTED_EPSG",
     "CRS",
     "LayerReport",
+    "coverage_gaps",
     "layer_topology",
     "lokalsamfunn_from_catchments",
     "standardise_layer",
@@ -301,3 +302,51 @@ def _people_in(areas: np.ndarray, population: gpd.GeoDataFrame | None, column: s
         a_idx, p_idx, inter = _pair_areas(areas, g)
         share = inter / shapely.area(g[p_idx])
     return np.bincount(a_idx, weights=share * counts[p_idx], minlength=len(areas))
+
+
+def coverage_gaps(
+    layer: gpd.GeoDataFrame,
+    outline: gpd.GeoDataFrame,
+    *,
+    population: gpd.GeoDataFrame | None = None,
+    population_column: str = "popTot",
+    min_area: float = 1.0,
+) -> pd.DataFrame:
+    """Parts of ``outline`` (e.g. the grunnkretser, i.e. the kommune) that no area of ``layer`` covers.
+
+    Unlike the holes of :func:`layer_topology`, this finds gaps at the edge too: a catchment
+    missing along the kommune border leaves land no area covers.
+
+    Parameters
+    ----------
+    layer
+        The areas that should cover the outline (catchments, lokalsamfunn).
+    outline
+        The layer whose union is the whole (the grunnkretser).
+    population
+        People as points or polygons, to count the people in each gap.
+    population_column
+        The count column of ``population``.
+    min_area
+        Pieces smaller than this (m²) are digitising noise and left out.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``gap, area_m2, population`` (population missing without a population layer).
+    """
+    whole = shapely.union_all(outline.geometry.to_numpy())
+    covered = shapely.union_all(layer.geometry.to_numpy())
+    rest = shapely.difference(whole, covered)
+    pieces = np.array(
+        [g for g in shapely.get_parts(rest) if g.area > min_area and g.geom_type == "Polygon"],
+        dtype=object,
+    )
+    out = pd.DataFrame(
+        {
+            "gap": np.arange(1, len(pieces) + 1),
+            "area_m2": shapely.area(pieces) if len(pieces) else np.array([], dtype=float),
+        }
+    )
+    out["population"] = _people_in(pieces, population, population_column)
+    return out

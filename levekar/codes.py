@@ -10,6 +10,7 @@ table in the style of SSB KLASS (``old_code, new_code, date`` and, for splits,
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 from .errors import DataError
@@ -19,6 +20,7 @@ __all__ = [
     "FREDRIKSTAD_HISTORY",
     "KOMMUNE_RENUMBERING",
     "apply_code_changes",
+    "code_change_merges",
     "current_kommune",
     "kommune_renumbering",
     "normalise_codes",
@@ -97,37 +99,74 @@ def kommune_renumbering(codes: pd.Series, history: list[tuple[str, str, str]]) -
 
 
 def _validate_changes(changes: pd.DataFrame, source: str) -> pd.DataFrame:
+    """The change table with clean types; every problem in it reported at once."""
     missing = [c for c in ("old_code", "new_code", "date") if c not in changes.columns]
     if missing:
         raise DataError(
             f"{source}: change table lacks column(s) {missing}; expected {list(CHANGE_TABLE_COLUMNS)}."
         )
-    out = changes.copy()
+    out = changes.reset_index(drop=True).copy()
     out["old_code"] = out["old_code"].astype(str).str.strip()
     out["new_code"] = out["new_code"].astype(str).str.strip()
     out["date"] = pd.to_datetime(
         out["date"].astype(str).str.strip(), format="ISO8601", errors="coerce"
     )
-    if out["date"].isna().any():
-        bad = changes.loc[out["date"].isna().to_numpy(), "date"].iloc[0]
-        raise DataError(
-            f"{source}: column 'date' has a value that is not a date: {bad!r}; "
-            "write dates as YYYY-MM-DD, as SSB KLASS does."
-        )
+    problems = [
+        f"line {k + 2}, column 'date': {changes['date'].iloc[k]!r} is not a date; write dates as "
+        "YYYY-MM-DD, as SSB KLASS does."
+        for k in np.flatnonzero(out["date"].isna().to_numpy())
+    ]
     if "share" not in out.columns:
         out["share"] = 1.0
-    out["share"] = pd.to_numeric(out["share"], errors="coerce")
-    if out["share"].isna().any() or (out["share"] <= 0).any() or (out["share"] > 1).any():
-        raise DataError(f"{source}: column 'share' must be numbers in (0, 1].")
-    sums = out.groupby(["old_code", "date"])["share"].sum()
-    off = sums[(sums - 1).abs() > 1e-9]
-    if len(off):
-        (code, date), total = off.index[0], off.iloc[0]
-        raise DataError(
-            f"{source}: shares for old code {code!r} on {date.date()} sum to {total:.6g}, not 1. "
+    share = pd.to_numeric(out["share"], errors="coerce")
+    bad_share = (share.isna() | (share <= 0) | (share > 1)).to_numpy()
+    problems += [
+        f"line {k + 2}, column 'share': {changes['share'].iloc[k]!r} is not a share in (0, 1]."
+        for k in np.flatnonzero(bad_share)
+    ]
+    out["share"] = share
+    dated = out[out["date"].notna() & ~bad_share]
+    sums = dated.groupby(["old_code", "date"])["share"].sum()
+    for (code, date), total in sums[(sums - 1).abs() > 1e-9].items():
+        problems.append(
+            f"shares for old code {code!r} on {date.date()} sum to {total:.6g}, not 1. "
             "Each old code's shares (a split) must sum to 1."
         )
+    for date, step in dated.groupby("date"):
+        both = sorted(set(step["old_code"]) & set(step["new_code"]))
+        for code in both:
+            into = sorted(step.loc[step["old_code"] == code, "new_code"])
+            came = sorted(step.loc[step["new_code"] == code, "old_code"])
+            problems.append(
+                f"code {code!r} is both changed (into {into}) and changed into (from {came}) on "
+                f"{date.date()}: a cycle or a chain within one date would move data to the wrong "
+                "area. Give each step its own date, as KLASS does."
+            )
+    if problems:
+        from .findings import problems_text
+
+        raise DataError(problems_text(problems, source=source))
     return out.sort_values(["date", "old_code", "new_code"], kind="stable").reset_index(drop=True)
+
+
+def code_change_merges(changes: pd.DataFrame, *, source: str = "change table") -> pd.DataFrame:
+    """The merges in a change table: new codes that several old codes change into on one date.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``new_code, date, old_codes`` (", "-joined), one row per merge.
+    """
+    table = _validate_changes(changes, source)
+    grouped = table.groupby(["new_code", "date"])["old_code"].agg(lambda c: sorted(set(c)))
+    merges = grouped[grouped.map(len) > 1]
+    return pd.DataFrame(
+        {
+            "new_code": [k[0] for k in merges.index],
+            "date": [k[1].date() for k in merges.index],
+            "old_codes": [", ".join(v) for v in merges],
+        }
+    )
 
 
 def apply_code_changes(
@@ -145,13 +184,26 @@ def apply_code_changes(
     Each row is valid for 31 December of its year. A change dated later than that
     applies to it; changes apply in date order, so a chain ``0106xxxx → 3004xxxx →
     3107xxxx`` is followed to its end. A split divides the value columns by
-    ``share``. Returns ``(carried, unmatched)``: ``unmatched`` holds the rows whose
-    final code is not in ``valid_codes`` (when given), with their counts, so that
-    nothing is dropped silently.
+    ``share``. A code that is both an old and a new code on the same date (a cycle
+    such as A→B, B→A) is an error.
+
+    Returns
+    -------
+    carried : pandas.DataFrame
+        The rows on their final codes, with ``code_as_published`` (the code in the
+        input), ``code_change_share`` (the product of the split shares) and
+        ``via_merge`` (the row went through a merge of several old codes).
+    unmatched : pandas.DataFrame
+        The rows whose final code is not in ``valid_codes`` (when given), with their
+        counts, so that nothing is dropped silently.
     """
     table = _validate_changes(changes, source)
+    merge_into = table.groupby(["date", "new_code"])["old_code"].transform("nunique") > 1
+    table = table.assign(merge=merge_into.to_numpy())
     out = counts.copy()
     out[code_column] = out[code_column].astype(str)
+    out["code_as_published"] = out[code_column]
+    out["via_merge"] = False
     ref_date = pd.to_datetime(out[year_column].astype(int).astype(str) + "-12-31")
     out["_weight"] = 1.0
     for date, step in table.groupby("date", sort=True):
@@ -159,14 +211,15 @@ def apply_code_changes(
         if not applies.any():
             continue
         moving = out[applies].merge(
-            step[["old_code", "new_code", "share"]],
+            step[["old_code", "new_code", "share", "merge"]],
             left_on=code_column,
             right_on="old_code",
             how="left",
         )
         moving[code_column] = moving["new_code"]
         moving["_weight"] = moving["_weight"] * moving["share"]
-        moving = moving.drop(columns=["old_code", "new_code", "share"])
+        moving["via_merge"] = moving["via_merge"] | moving["merge"]
+        moving = moving.drop(columns=["old_code", "new_code", "share", "merge"])
         out = pd.concat([out[~applies], moving], ignore_index=True)
         ref_date = pd.to_datetime(out[year_column].astype(int).astype(str) + "-12-31")
     for col in value_columns:

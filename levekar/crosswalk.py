@@ -21,10 +21,12 @@ import pandas as pd
 import shapely
 
 from .errors import DataError
+from .findings import Findings
 
 __all__ = [
     "Crosswalk",
     "apply_crosswalk",
+    "coverage_findings",
     "crosswalk_from_overlay",
     "overlay_pairs",
     "population_by_target",
@@ -539,3 +541,85 @@ def total_crosswalk(
         target_level=target_level,
         weighting="total",
     )
+
+
+def coverage_findings(
+    crosswalk: Crosswalk,
+    overlaps: pd.DataFrame | None = None,
+    *,
+    max_share: float = 0.005,
+    names: dict[str, str] | None = None,
+) -> Findings:
+    """What the crosswalk could not place: people in gaps, people claimed twice, people outside.
+
+    Parameters
+    ----------
+    crosswalk
+        A crosswalk from grunnkretser to target areas.
+    overlaps
+        Overlaps between the target areas (:func:`levekar.areas.layer_topology`):
+        ``code_a, code_b, area_m2, population``.
+    max_share
+        Gaps or overlaps holding more than this share of the people (or, without a
+        population layer, of the area) are errors; smaller ones are warnings.
+    names
+        Target names by code, for the messages.
+
+    Returns
+    -------
+    Findings
+        ``coverage_gap``, ``coverage_overlap`` and ``people_outside_grunnkretser``.
+    """
+    names = names or {}
+    findings = Findings()
+    q = crosswalk.quality
+    total_pop = q.get("population_total")
+    un = crosswalk.unassigned
+    if len(un):
+        people = float(un["population"].fillna(0).sum()) if total_pop else None
+        share = (
+            people / total_pop
+            if total_pop
+            else float(un["share"].sum() / max(q.get("n_sources", 1), 1))
+        )
+        listed = ", ".join(f"{r.source_code} ({r.share:.0%})" for r in un.head(8).itertuples())
+        more = f" and {len(un) - 8} more" if len(un) > 8 else ""
+        add = findings.error if share > max_share else findings.warn
+        add(
+            "coverage_gap",
+            f"{len(un)} grunnkrets(er) lie wholly or partly outside every target area: "
+            f"{listed}{more}; their people and counts reach no area ({share:.2%} of "
+            f"{'the people' if total_pop else 'the grunnkretser'})",
+            people=people,
+            fix="close the gaps between the catchments (or add the missing catchment), or raise "
+            "crosswalk.max_unassigned_share",
+        )
+    if overlaps is not None and len(overlaps):
+        people = (
+            float(overlaps["population"].fillna(0).sum())
+            if overlaps["population"].notna().any()
+            else None
+        )
+        share = (people / total_pop) if (people is not None and total_pop) else 0.0
+        pairs = ", ".join(
+            f"{names.get(r.code_a, r.code_a)}/{names.get(r.code_b, r.code_b)} ({r.area_m2:,.0f} m²)"
+            for r in overlaps.head(8).itertuples()
+        )
+        add = findings.error if share > max_share else findings.warn
+        add(
+            "coverage_overlap",
+            f"{len(overlaps)} pair(s) of target areas overlap: {pairs}; the people there "
+            "are shared out between them in proportion",
+            people=people,
+            fix="make the catchments meet edge to edge (no area in two)",
+        )
+    outside = q.get("population_outside_source_layer")
+    if outside:
+        findings.warn(
+            "people_outside_grunnkretser",
+            "people in the population layer lie outside every grunnkrets and are not counted",
+            people=float(outside),
+            fix="check that the grunnkrets layer covers the kommune (repaired polygons can "
+            "lose slivers)",
+        )
+    return findings

@@ -23,16 +23,17 @@ the area values: an approximation for medians, flagged ``approximate``.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 from scipy import special
 
 from .catalogue import Catalogue
-from .codes import apply_code_changes, normalise_codes
+from .codes import apply_code_changes, code_change_merges
 from .crosswalk import Crosswalk, apply_crosswalk, total_crosswalk
 from .errors import ConfigError, DataError
+from .findings import Findings, problems_text
 
 __all__ = [
     "OBS_COLUMNS",
@@ -62,97 +63,167 @@ OBS_COLUMNS = ("code", "year", "indicator", "numerator", "denominator", "status"
 STATUS_SYMBOLS = ("", "-", "..", ":", ".")
 
 
+def _where(out: pd.DataFrame, mask: np.ndarray) -> list[str]:
+    """``line N`` (from the file's ``line`` column) or ``row N`` (0-based) for each flagged row."""
+    pos = np.flatnonzero(mask)
+    if "line" in out.columns:
+        return [f"line {int(v)}" for v in out["line"].to_numpy()[pos]]
+    return [f"row {int(k)}" for k in pos]
+
+
 def validate_observations(
     obs: pd.DataFrame,
     catalogue: Catalogue,
     *,
     years: tuple[int, int] | None = None,
     source: str = "observations",
+    code_width: int | None = None,
 ) -> pd.DataFrame:
     """Check a tidy observation table and return it with normalised types.
 
-    Raises :class:`~levekar.errors.DataError` naming ``source``, the row (as the
-    0-based position in the table), the column and the value for: missing
-    columns, unknown indicators, years outside ``years``, negative counts,
-    numerators above denominators (shares), and duplicate rows.
+    Every problem in the table is found before anything is raised, and one
+    :class:`~levekar.errors.DataError` lists them all (the first 20, then how many
+    more), each naming the line (``line`` column, as the readers keep it) or the row
+    (0-based position), the column and the value: unknown status symbols and
+    indicators, years that are not years or are outside ``years``, counts that are not
+    numbers or are negative, a positive numerator on a zero denominator, numerators
+    above denominators (shares) and duplicate rows.
+
+    Parameters
+    ----------
+    obs
+        ``code, year, indicator, numerator, denominator[, status][, approximate][, line]``.
+    catalogue
+        Indicator definitions.
+    years
+        The study's first and last year; rows outside are errors.
+    source
+        The file, for the messages.
+    code_width
+        When given, codes are zero-padded to this many digits; a code that is not
+        digits is a problem.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``code, year, indicator, numerator, denominator, status[, approximate]`` with
+        the numerator set by the status (``-`` → 0; ``..``, ``:``, ``.`` → missing).
+
+    Raises
+    ------
+    DataError
+        Listing every problem.
     """
     missing = [c for c in OBS_COLUMNS if c not in obs.columns and c != "status"]
     if missing:
         raise DataError(f"{source}: missing column(s) {missing}; expected {list(OBS_COLUMNS)}.")
-    out = obs.copy()
+    out = obs.reset_index(drop=True).copy()
     if "status" not in out.columns:
         out["status"] = ""
+    problems: list[str] = []
+
+    def flag(mask, text) -> None:
+        mask = np.asarray(mask, dtype=bool)
+        for where, k in zip(_where(out, mask), np.flatnonzero(mask), strict=True):
+            what = text(k)
+            problems.append(f"{where}{', ' if what.startswith('column') else ': '}{what}")
+
     out["status"] = out["status"].fillna("").astype(str).str.strip()
-    out["code"] = out["code"].astype(str).str.strip()
+    out["code"] = out["code"].astype(str).str.strip().str.replace(r"\.0$", "", regex=True)
+    if code_width is not None:
+        not_code = ~out["code"].str.fullmatch(rf"\d{{1,{code_width}}}")
+        flag(
+            not_code,
+            lambda k: (
+                f"column 'code': {out['code'].iloc[k]!r} is not a code of at most "
+                f"{code_width} digits (e.g. '31071203')."
+            ),
+        )
+        out["code"] = out["code"].where(not_code, out["code"].str.zfill(code_width))
     out["indicator"] = out["indicator"].astype(str).str.strip()
-    bad_status = ~out["status"].isin(STATUS_SYMBOLS)
-    if bad_status.any():
-        row = int(np.flatnonzero(bad_status)[0])
-        raise DataError(
-            f"{source}: row {row}, column 'status': unknown symbol {out['status'].iloc[row]!r}; "
+    flag(
+        ~out["status"].isin(STATUS_SYMBOLS),
+        lambda k: (
+            f"column 'status': unknown symbol {out['status'].iloc[k]!r}; "
             f"expected one of {list(STATUS_SYMBOLS)}."
-        )
-    unknown = ~out["indicator"].isin(list(catalogue))
-    if unknown.any():
-        row = int(np.flatnonzero(unknown)[0])
-        raise DataError(
-            f"{source}: row {row}, column 'indicator': unknown indicator "
-            f"{out['indicator'].iloc[row]!r}. Define it in the study's [indicators] table."
-        )
+        ),
+    )
+    flag(
+        ~out["indicator"].isin(list(catalogue)),
+        lambda k: (
+            f"column 'indicator': unknown indicator {out['indicator'].iloc[k]!r}. "
+            "Define it in the study's [indicators] table."
+        ),
+    )
     year = pd.to_numeric(out["year"], errors="coerce")
-    if year.isna().any() or (year % 1 != 0).any():
-        row = int(np.flatnonzero(year.isna() | (year % 1 != 0))[0])
-        raise DataError(
-            f"{source}: row {row}, column 'year': {obs['year'].iloc[row]!r} is not a year."
-        )
-    out["year"] = year.astype(int)
+    not_year = (year.isna() | (year % 1 != 0)).to_numpy()
+    flag(not_year, lambda k: f"column 'year': {obs['year'].iloc[k]!r} is not a year.")
+    out["year"] = year.fillna(-1).astype(int)
     if years is not None:
-        outside = (out["year"] < years[0]) | (out["year"] > years[1])
-        if outside.any():
-            row = int(np.flatnonzero(outside)[0])
-            raise DataError(
-                f"{source}: row {row}, column 'year': {out['year'].iloc[row]} is outside the "
-                f"study's years {years[0]}–{years[1]}."
-            )
+        outside = ~not_year & ((out["year"] < years[0]) | (out["year"] > years[1])).to_numpy()
+        flag(
+            outside,
+            lambda k: (
+                f"column 'year': {out['year'].iloc[k]} is outside the study's years "
+                f"{years[0]}–{years[1]}."
+            ),
+        )
     for col in ("numerator", "denominator"):
         raw = out[col]
         num = pd.to_numeric(raw, errors="coerce")
-        bad = num.isna() & raw.notna()
-        if bad.any():
-            row = int(np.flatnonzero(bad)[0])
-            raise DataError(
-                f"{source}: row {row}, column {col!r}: {raw.iloc[row]!r} is not a number."
-            )
+        bad = (num.isna() & raw.notna()).to_numpy()
+        flag(bad, lambda k, raw=raw, col=col: f"column {col!r}: {raw.iloc[k]!r} is not a number.")
         out[col] = num.astype(float)
-        neg = out[col] < 0
-        if neg.any():
-            row = int(np.flatnonzero(neg)[0])
-            raise DataError(
-                f"{source}: row {row}, column {col!r}: negative count {out[col].iloc[row]:g}."
-            )
+        flag(
+            (out[col] < 0).to_numpy(),
+            lambda k, col=col: f"column {col!r}: negative count {out[col].iloc[k]:g}.",
+        )
     # Status symbols decide the numerator.
     out.loc[out["status"] == "-", "numerator"] = 0.0
     out.loc[out["status"].isin(["..", ":", "."]), "numerator"] = np.nan
     no_value = (out["status"] == "") & out["numerator"].isna()
     out.loc[no_value, "status"] = ".."
+    flag(
+        ((out["denominator"] == 0) & (out["numerator"] > 0)).to_numpy(),
+        lambda k: (
+            f"column 'denominator': 0 under a numerator of {out['numerator'].iloc[k]:g} "
+            f"({out['indicator'].iloc[k]}, area {out['code'].iloc[k]}, year {out['year'].iloc[k]}); "
+            "a rate on nobody cannot be published. Give the real denominator, or mark the "
+            "cell missing (..)."
+        ),
+    )
     kinds = out["indicator"].map({k: v.kind for k, v in catalogue.items()})
-    over = (kinds == "share") & (out["numerator"] > out["denominator"] + 1e-9)
-    if over.any():
-        row = int(np.flatnonzero(over)[0])
-        r = out.iloc[row]
-        raise DataError(
-            f"{source}: row {row}: numerator {r['numerator']:g} is above denominator "
-            f"{r['denominator']:g} for share indicator {r['indicator']!r} (area {r['code']}, "
-            f"year {r['year']})."
-        )
-    dup = out.duplicated(["code", "year", "indicator"], keep=False)
-    if dup.any():
-        row = int(np.flatnonzero(dup)[0])
-        r = out.iloc[row]
-        raise DataError(
-            f"{source}: duplicate rows for area {r['code']!r}, year {r['year']}, indicator "
-            f"{r['indicator']!r} (first at row {row})."
-        )
+    over = ((kinds == "share") & (out["numerator"] > out["denominator"] + 1e-9)).to_numpy()
+    flag(
+        over,
+        lambda k: (
+            f"numerator {out['numerator'].iloc[k]:g} is above denominator "
+            f"{out['denominator'].iloc[k]:g} for share indicator {out['indicator'].iloc[k]!r} "
+            f"(area {out['code'].iloc[k]}, year {out['year'].iloc[k]})."
+        ),
+    )
+    dup = out.duplicated(["code", "year", "indicator"], keep="first").to_numpy()
+    first_of = (
+        out.reset_index()
+        .groupby(["code", "year", "indicator"])["index"]
+        .transform("min")
+        .to_numpy()
+    )
+    flag(
+        dup,
+        lambda k: (
+            f"duplicate rows for area {out['code'].iloc[k]!r}, year {out['year'].iloc[k]}, "
+            f"indicator {out['indicator'].iloc[k]!r} (first at "
+            f"{_where(out, np.arange(len(out)) == first_of[k])[0]})."
+        ),
+    )
+    if problems:
+        # Problems in file order, whatever the check that found them.
+        def order(text: str) -> int:
+            return int(text.split()[1].rstrip(",:"))
+
+        problems.sort(key=order)
+        raise DataError(problems_text(problems, source=source))
     cols = list(OBS_COLUMNS) + (["approximate"] if "approximate" in out.columns else [])
     if "approximate" in out.columns:
         out["approximate"] = out["approximate"].fillna(False).astype(bool)
@@ -221,6 +292,9 @@ def _bounds(obs: pd.DataFrame, catalogue: Catalogue) -> pd.DataFrame:
         smax[supp], out.loc[supp, "denominator"].fillna(np.inf)
     )
     avg = kind.isin(["mean", "median"])
+    # How much of the denominator sits in suppressed cells (the value rests on the rest).
+    out["denominator_total"] = out["denominator"].fillna(0.0)
+    out["denominator_suppressed"] = out["denominator"].where(supp, 0.0).fillna(0.0)
     # A suppressed mean or median has no bounds to carry: it is left out of the weighted mean
     # (weight 0) and counted in n_suppressed, so the area's value is flagged as an estimate.
     out.loc[avg & supp, ["numerator_low", "numerator_high"]] = 0.0
@@ -247,6 +321,7 @@ def aggregate_observations(
     """
     b = _bounds(obs, catalogue)
     cols = ("numerator_low", "numerator_high", "denominator")
+    cols = (*cols, "denominator_total", "denominator_suppressed")
     summed, lost = apply_crosswalk(b, crosswalk, value_columns=cols, by=("year", "indicator"))
     # Flags travel unweighted: a source that reaches a target counts once there.
     flags = b[
@@ -280,7 +355,11 @@ def aggregate_observations(
         "n_sources",
         "n_suppressed",
         "n_approximate",
+        "suppressed_share",
     ]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        share = out["denominator_suppressed"] / out["denominator_total"]
+    out["suppressed_share"] = share.where(out["denominator_total"] > 0, 0.0).fillna(0.0)
     return out[order].sort_values(["indicator", "year", "code"]).reset_index(drop=True), lost
 
 
@@ -342,6 +421,7 @@ def rates_from_counts(
     *,
     conf: float = 0.95,
     min_denominator: int | None = None,
+    max_suppressed_share: float = 0.2,
 ) -> pd.DataFrame:
     """Rates with intervals from aggregated counts, with disclosure control.
 
@@ -351,6 +431,9 @@ def rates_from_counts(
     denominator is below the indicator's ``min_denominator`` (or the study-wide
     ``min_denominator`` when larger) is not published: ``value`` stays for analysis
     but ``value_published`` is missing and ``publish_status`` is ``"suppressed"``.
+    A value more than ``max_suppressed_share`` of whose denominator lies in cells SSB
+    suppressed rests mostly on the assumed bounds: it is neither published nor scored
+    (``value`` is missing, ``publish_status`` is ``"mostly_suppressed"``).
     """
     out = counts.copy()
     ind = out["indicator"]
@@ -375,11 +458,17 @@ def rates_from_counts(
         out["n_approximate"].fillna(0).to_numpy() > 0 if "n_approximate" in out.columns else False
     )
     out["approximate"] = kind.isin(["mean", "median"]).to_numpy() | from_rates
+    mostly = (
+        out["suppressed_share"].fillna(0.0) > max_suppressed_share
+        if "suppressed_share" in out.columns
+        else pd.Series(False, index=out.index)
+    )
+    out.loc[mostly, ["value", "ci_low", "ci_high"]] = np.nan
     small = (den < min_den) | den.isna() | (den == 0)
     out["published"] = ~small & out["value"].notna()
     out["publish_status"] = np.select(
-        [small, out["value"].isna(), out["status"] == "partly_suppressed"],
-        ["suppressed", "missing", "estimated"],
+        [small, mostly, out["value"].isna(), out["status"] == "partly_suppressed"],
+        ["suppressed", "mostly_suppressed", "missing", "estimated"],
         default="ok",
     )
     out["value_published"] = out["value"].where(out["published"])
@@ -515,13 +604,13 @@ def current_observations(
     use: list[str] | None = None,
     source: str = "observations",
     changes_source: str = "code changes",
-) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Validated observations carried onto today's codes.
+) -> tuple[pd.DataFrame, pd.DataFrame, Findings]:
+    """Validated observations carried onto today's codes, with what was found on the way.
 
     Parameters
     ----------
     observations
-        A tidy table (``code, year, indicator, numerator, denominator[, status]``).
+        A tidy table (``code, year, indicator, numerator, denominator[, status][, line]``).
     catalogue
         Indicator definitions.
     valid_codes
@@ -541,10 +630,32 @@ def current_observations(
         The observations on today's codes.
     unmatched : pandas.DataFrame
         Rows whose code matches no grunnkrets after the code changes, with ``reason``.
+    findings : Findings
+        Kommune rows left out, merges taken, unmatched rows, years without data.
+
+    Raises
+    ------
+    DataError
+        Every problem of the table at once (see :func:`validate_observations`); the same
+        area, year and indicator reached from two codes (not by a declared merge).
     """
+    findings = Findings()
     obs = observations.copy()
-    obs["code"] = normalise_codes(obs["code"], width=8, source=source, column="code")
-    obs = validate_observations(obs, catalogue, years=years, source=source)
+    codes = obs["code"].astype(str).str.strip().str.replace(r"\.0$", "", regex=True)
+    kommune_rows = codes.str.fullmatch(r"\d{1,4}").to_numpy()
+    if kommune_rows.any():
+        found = sorted(set(codes[kommune_rows]))
+        findings.warn(
+            "kommune_rows",
+            f"{int(kommune_rows.sum())} rows carry a kommune code ({', '.join(found[:5])}) "
+            "instead of a grunnkrets code; they are left out (the kommune's values are summed "
+            "from the grunnkretser)",
+            source=source,
+            rows=int(kommune_rows.sum()),
+            fix="remove the kommune totals from the grunnkrets table",
+        )
+        obs = obs[~kommune_rows]
+    obs = validate_observations(obs, catalogue, years=years, source=source, code_width=8)
     if use:
         for ind in use:
             if ind not in catalogue:
@@ -557,13 +668,64 @@ def current_observations(
         carried, unmatched = apply_code_changes(
             obs, code_changes, valid_codes=valid_codes, source=changes_source
         )
-        carried = carried.drop(columns="code_change_share")
-        unmatched = unmatched.drop(columns="code_change_share")
+        for m in code_change_merges(code_changes, source=changes_source).itertuples():
+            findings.warn(
+                "code_change_merge",
+                f"{m.old_codes} were merged into {m.new_code} on {m.date}; their counts are summed",
+                source=changes_source,
+                area=m.new_code,
+            )
+        _two_codes(carried, changes_source)
+        carried = carried.drop(columns=["code_change_share", "code_as_published", "via_merge"])
+        unmatched = unmatched.drop(columns=["code_change_share", "via_merge"])
     else:
         known = obs["code"].isin(valid_codes)
-        carried, unmatched = obs[known], obs[~known]
+        carried, unmatched = (
+            obs[known],
+            obs[~known].assign(code_as_published=obs.loc[~known, "code"]),
+        )
     unmatched = unmatched.assign(reason="code matches no grunnkrets after code changes")
-    return carried.reset_index(drop=True), unmatched.reset_index(drop=True)
+    if len(unmatched):
+        found = sorted(unmatched["code_as_published"].unique())
+        findings.warn(
+            "unmatched_codes",
+            f"{len(unmatched)} rows have codes that match no grunnkrets "
+            f"after the code changes ({len(found)} codes, e.g. {', '.join(found[:5])}); they are "
+            "listed in unmatched_observations.csv",
+            source=source,
+            rows=len(unmatched),
+            fix="add the missing code changes (KLASS), or check the grunnkrets layer's year",
+        )
+    if years is not None and len(carried):
+        have = set(carried["year"])
+        missing = [y for y in range(years[0], years[1] + 1) if y not in have]
+        if missing:
+            findings.warn(
+                "year_missing",
+                f"no data for {missing} inside the study's years {years[0]}–{years[1]}",
+                source=source,
+                fix="add the years' data, or narrow [study] years",
+            )
+    return carried.reset_index(drop=True), unmatched.reset_index(drop=True), findings
+
+
+def _two_codes(carried: pd.DataFrame, source: str) -> None:
+    """Raise when one area, year and indicator is reached from two codes other than by a merge."""
+    key = ["code", "year", "indicator"]
+    dup = carried[carried.duplicated(key, keep=False)]
+    if dup.empty:
+        return
+    bad = dup.groupby(key).filter(lambda g: not g["via_merge"].all())
+    if bad.empty:
+        return
+    problems = []
+    for (code, year, ind), g in bad.groupby(key):
+        problems.append(
+            f"{ind} {year} for grunnkrets {code} comes from {sorted(set(g['code_as_published']))}: "
+            "the same row under its old and its new code would be counted twice. Keep one "
+            "of them (the data for a year carry the codes valid that year)."
+        )
+    raise DataError(problems_text(problems, source=source))
 
 
 def population_from_denominators(observations: pd.DataFrame, catalogue: Catalogue) -> pd.Series:
@@ -595,12 +757,15 @@ class IndicatorTables:
         The kommune's rates (every grunnkrets summed).
     lost
         Counts that reached no target area, with the reason.
+    findings
+        Values left out as mostly suppressed, counts lost in the crosswalk.
     """
 
     counts: pd.DataFrame
     rates: pd.DataFrame
     kommune: pd.DataFrame
     lost: pd.DataFrame
+    findings: Findings = field(default_factory=Findings)
 
 
 def indicator_tables(
@@ -611,6 +776,7 @@ def indicator_tables(
     kommune: str,
     norway: pd.DataFrame | None = None,
     min_denominator: int = 30,
+    max_suppressed_share: float = 0.2,
     names: Mapping[str, str] | None = None,
 ) -> IndicatorTables:
     """Counts, rates, intervals and disclosure flags by target area, from observations on grunnkretser.
@@ -629,6 +795,9 @@ def indicator_tables(
         Norway's values (:func:`norway_values`), or None.
     min_denominator
         The study-wide least denominator to publish.
+    max_suppressed_share
+        A value with more of its denominator in suppressed cells is neither published
+        nor scored (see :func:`rates_from_counts`).
     names
         Area names by code, added as ``name``.
 
@@ -639,8 +808,15 @@ def indicator_tables(
     counts, lost = aggregate_observations(observations, crosswalk, catalogue)
     everything = total_crosswalk(crosswalk.table["source_code"].unique(), kommune)
     kom_counts, _ = aggregate_observations(observations, everything, catalogue)
-    kommune_rates = rates_from_counts(kom_counts, catalogue, min_denominator=0)
-    rates = rates_from_counts(counts, catalogue, min_denominator=min_denominator)
+    kommune_rates = rates_from_counts(
+        kom_counts, catalogue, min_denominator=0, max_suppressed_share=max_suppressed_share
+    )
+    rates = rates_from_counts(
+        counts,
+        catalogue,
+        min_denominator=min_denominator,
+        max_suppressed_share=max_suppressed_share,
+    )
     rates = rates.merge(
         kommune_rates[["year", "indicator", "value"]].rename(columns={"value": "kommune_value"}),
         on=["year", "indicator"],
@@ -651,7 +827,41 @@ def indicator_tables(
     rates = secondary_suppression(shrink_rates(rates, catalogue))
     if names is not None:
         rates.insert(1, "name", rates["code"].map(names))
-    return IndicatorTables(counts=counts, rates=rates, kommune=kommune_rates, lost=lost)
+    return IndicatorTables(
+        counts=counts,
+        rates=rates,
+        kommune=kommune_rates,
+        lost=lost,
+        findings=_table_findings(rates, lost, max_suppressed_share),
+    )
+
+
+def _table_findings(rates: pd.DataFrame, lost: pd.DataFrame, max_share: float) -> Findings:
+    findings = Findings()
+    mostly = rates[rates["publish_status"] == "mostly_suppressed"]
+    for ind, g in mostly.groupby("indicator"):
+        label = g["name"] if "name" in g else g["code"]
+        per_year = "; ".join(
+            f"{y}: {', '.join(map(str, label[g['year'] == y]))}" for y in sorted(set(g["year"]))
+        )
+        findings.warn(
+            "mostly_suppressed",
+            f"{ind}: more than {max_share:.0%} of the denominator lies in cells SSB "
+            f"suppressed for {len(g)} area-year(s) ({per_year}); those values are not published "
+            "and not scored",
+            value=ind,
+            rows=len(g),
+            fix="use a coarser area level or pool years; or raise indicators.max_suppressed_share",
+        )
+    if len(lost):
+        findings.warn(
+            "rows_lost_in_crosswalk",
+            f"{len(lost)} rows (or parts of rows) reached no target area "
+            f"({', '.join(sorted(set(lost['reason'])))}); see unmatched_observations.csv",
+            rows=len(lost),
+            fix="make the target areas cover every grunnkrets",
+        )
+    return findings
 
 
 _FIELDS = (

@@ -15,8 +15,9 @@ from pathlib import Path
 
 import pandas as pd
 
-from .crosswalk import Crosswalk, crosswalk_from_overlay, population_by_target
+from .crosswalk import Crosswalk, coverage_findings, crosswalk_from_overlay, population_by_target
 from .errors import ConfigError, DataError
+from .findings import Findings
 from .index import IndexSpec, index_spec_for
 from .indicators import (
     IndicatorTables,
@@ -65,6 +66,7 @@ class Results:
     spatial: SpatialClusters | None
     names: dict[str, str]
     accounting: dict = field(default_factory=dict)
+    findings: Findings = field(default_factory=Findings)
 
     @property
     def label(self) -> str:
@@ -161,7 +163,11 @@ def _worse(rates: pd.DataFrame, year: int, spec: IndexSpec) -> pd.DataFrame:
 
 
 def run(
-    study: Study, *, progress: Progress | None = None, reselect_years: list[int] | None = None
+    study: Study,
+    *,
+    progress: Progress | None = None,
+    reselect_years: list[int] | None = None,
+    strict: bool = False,
 ) -> Results:
     """Run the whole analysis on a loaded study and return the results in memory.
 
@@ -173,20 +179,39 @@ def run(
         Called with a short bokmål message as each stage starts.
     reselect_years
         Years for the year-by-year reselection (default: every year with data).
+    strict
+        Treat every warning as an error.
 
     Returns
     -------
     Results
+        With :attr:`Results.findings`: everything moved, dropped, repaired or left out.
+
+    Raises
+    ------
+    DataError
+        Every error found in the inputs at once (and, when ``strict``, every warning).
     """
     say = progress or (lambda _msg: None)
     cfg = study.config
     names = dict(zip(study.lokalsamfunn["code"], study.lokalsamfunn["name"], strict=True))
     initiative = _resolve_areas(cfg.initiative.areas, study.lokalsamfunn, study.source)
+    _check_targets(study, initiative, names)
+    findings = _layer_findings(study)
     say("Krysstabell grunnkretser → lokalsamfunn")
     cw = _crosswalk(study)
+    topology = _topology(study)
+    findings.extend(
+        coverage_findings(
+            cw,
+            topology["lokalsamfunn"]["overlap_table"],
+            max_share=cfg.crosswalk.max_unassigned_share,
+            names=names,
+        )
+    )
     say("Indikatorer")
     src = str(cfg.indicators.path) if cfg.indicators is not None else "demo observations"
-    obs, unmatched = current_observations(
+    obs, unmatched, found = current_observations(
         study.observations,
         study.catalogue,
         valid_codes=set(study.grunnkretser["code"]),
@@ -196,6 +221,8 @@ def run(
         use=cfg.indicators.use if cfg.indicators is not None else None,
         changes_source=f"{study.source}: code changes",
     )
+    findings.extend(found)
+    max_supp = cfg.indicators.max_suppressed_share if cfg.indicators is not None else 0.2
     tables = indicator_tables(
         obs,
         cw,
@@ -203,8 +230,11 @@ def run(
         kommune=cfg.study.kommune,
         norway=study.reference,
         min_denominator=cfg.study.min_denominator,
+        max_suppressed_share=max_supp,
         names=names,
     )
+    findings.extend(tables.findings)
+    findings.raise_errors(strict=strict, source=study.source)
     rates = tables.rates
 
     say("Indeks og usikkerhet")
@@ -212,10 +242,9 @@ def run(
     years_with_data = sorted(int(y) for y in rates["year"].unique())
     if year not in years_with_data:
         raise ConfigError(
-            f"{study.source}: selection.year {year} has no data; years with data: "
-            f"{years_with_data}."
+            f"{study.source}: selection.year {year} has no data; years with data: {years_with_data}."
         )
-    indicators = [i for i in study.catalogue if i in set(rates["indicator"])]
+    indicators = _scorable_indicators(study, rates, year, findings)
     spec = index_spec_for(cfg.index, study.catalogue, indicators, source=study.source)
     rule = selection_rule(study)
     population = population_by_target(cw, population_from_denominators(obs, study.catalogue))
@@ -231,12 +260,12 @@ def run(
             f"{len(eligible)} lokalsamfunn, not more than k = {rule.k}; lower it, or give a "
             "population layer ([population])."
         )
-    value_column = (
-        "value_shrunk" if cfg.indicators is not None and cfg.indicators.shrinkage else "value"
-    )
+    shrink = cfg.indicators is not None and cfg.indicators.shrinkage
+    value_column = "value_shrunk" if shrink else "value"
     years = sorted(set(reselect_years or years_with_data) & set(years_with_data) | {year})
     spec_ids = [i.column for i in spec.indicators]
     data = {y: year_data(rates, y, spec_ids, codes=codes, value_column=value_column) for y in years}
+    _years_without(data, year, findings)
     opts = _options(study)
     # Every year varies the same sources; years other than the selection year use fewer draws.
     other = replace(opts, draws=min(opts.draws, 200))
@@ -267,13 +296,9 @@ def run(
             options=replace(opts, draws=max(200, opts.draws // 8)),
         )
         selection = selection.merge(shares, on="code", how="left")
-    hidden = set(
-        zip(
-            rates.loc[(rates["year"] == year) & ~rates["published"], "code"],
-            rates.loc[(rates["year"] == year) & ~rates["published"], "indicator"],
-            strict=True,
-        )
-    )
+    this_rates = rates[rates["year"] == year]
+    unpublished = this_rates[~this_rates["published"]]
+    hidden = set(zip(unpublished["code"], unpublished["indicator"], strict=True))
     cf = counterfactuals_for(data[year], spec, study, rule, this.table, selection, hidden)
     say("Utvelgelse år for år")
     resel = reselect(scores, data, spec, initiative=initiative, k=rule.k)
@@ -281,14 +306,14 @@ def run(
     if cfg.selection.spatial:
         from .spatial import spatial_clusters
 
-        spatial = spatial_clusters(
-            study.lokalsamfunn, this.table.set_index("code")["score"], seed=cfg.study.seed
-        )
+        score = this.table.set_index("code")["score"]
+        spatial = spatial_clusters(study.lokalsamfunn, score, seed=cfg.study.seed)
     targets = _targets(study, rates, initiative, names)
     comparison, agreement = _compare(
         data[year].wide(), spec, this.table, rule.k, cfg.index_comparison.presets
     )
-    acc = _accounting(cw, study, obs, unmatched, tables)
+    acc = _accounting(cw, study, obs, unmatched, tables, topology)
+    findings.raise_errors(strict=strict, source=study.source)
     return Results(
         study=study,
         crosswalk=cw,
@@ -309,7 +334,66 @@ def run(
         spatial=spatial,
         names=names,
         accounting=acc,
+        findings=findings,
     )
+
+
+def _layer_findings(study: Study) -> Findings:
+    """Repairs made while reading the area layers."""
+    findings = Findings()
+    for rep in study.reports:
+        if rep.repaired:
+            findings.warn(
+                "geometry_repaired",
+                f"{len(rep.repaired)} invalid polygon(s) repaired with make_valid: "
+                + "; ".join(rep.repaired[:5]),
+                source=rep.source,
+                fix="check the repaired areas; people the repair leaves outside are reported",
+            )
+    return findings
+
+
+def _check_targets(study: Study, initiative: list[str], names: dict[str, str]) -> None:
+    from .targets import check_target_rules
+
+    t = study.config.targets
+    rules = {k: v.model_dump(exclude_none=True) for k, v in t.rules.items()}
+    check_target_rules(rules, t.focus_areas, areas=initiative, names=names, source=study.source)
+
+
+def _scorable_indicators(
+    study: Study, rates: pd.DataFrame, year: int, findings: Findings
+) -> list[str]:
+    """Indicators with a value in the selection year; the others are left out, loudly."""
+    present = [i for i in study.catalogue if i in set(rates["indicator"])]
+    this = rates[rates["year"] == year]
+    has_value = set(this.loc[this["value"].notna(), "indicator"])
+    for ind in present:
+        if ind not in has_value and study.catalogue[ind].direction != "descriptive":
+            findings.warn(
+                "indicator_without_data",
+                f"{ind} has no usable value in {year} (missing, or mostly suppressed, everywhere); "
+                "it is left out of the index",
+                value=ind,
+                fix="give the indicator's data for the year, or leave it out with indicators.use",
+            )
+    return [i for i in present if i in has_value]
+
+
+def _years_without(data: dict[int, YearData], year: int, findings: Findings) -> None:
+    """Index indicators with no value in another year: that year's index uses the others."""
+    for y, d in sorted(data.items()):
+        if y == year:
+            continue
+        empty = [ind for k, ind in enumerate(d.indicators) if pd.isna(d.value[:, k]).all()]
+        if empty:
+            findings.warn(
+                "indicator_without_data",
+                f"{y}: {', '.join(empty)} have no value; that year's index and choice use the "
+                "other indicators",
+                value=", ".join(empty),
+                fix="compare years with care, or give the missing data",
+            )
 
 
 def counterfactuals_for(
@@ -426,7 +510,7 @@ def _resolve_areas(wanted: list[str], layer, source: str) -> list[str]:
 
 def _topology(study: Study) -> dict:
     """Overlaps and gaps within each area layer, with area and population (nothing silent)."""
-    from .areas import layer_topology
+    from .areas import coverage_gaps, layer_topology
 
     out = {}
     layers = {
@@ -438,6 +522,7 @@ def _topology(study: Study) -> dict:
         if layer is None:
             continue
         overlaps, gaps = layer_topology(layer, population=study.population)
+        uncovered = coverage_gaps(layer, study.grunnkretser, population=study.population)
         out[name] = {
             "overlaps": int(len(overlaps)),
             "overlap_area_m2": float(overlaps["area_m2"].sum()),
@@ -450,12 +535,22 @@ def _topology(study: Study) -> dict:
             "gap_population": float(gaps["population"].sum())
             if study.population is not None
             else None,
+            "uncovered_area_m2": float(uncovered["area_m2"].sum()),
+            "uncovered_population": float(uncovered["population"].sum())
+            if study.population is not None
+            else None,
+            "overlap_table": overlaps,
         }
     return out
 
 
 def _accounting(
-    cw: Crosswalk, study: Study, obs: pd.DataFrame, unmatched: pd.DataFrame, tables: IndicatorTables
+    cw: Crosswalk,
+    study: Study,
+    obs: pd.DataFrame,
+    unmatched: pd.DataFrame,
+    tables: IndicatorTables,
+    topology: dict,
 ) -> dict:
     q = cw.quality
     gk = set(study.grunnkretser["code"])
@@ -478,7 +573,10 @@ def _accounting(
         "observation_rows_unmatched": int(len(unmatched)),
         "unmatched_codes": sorted(unmatched["code"].unique().tolist())[:50],
         "observation_rows_lost_in_crosswalk": int(len(tables.lost)),
-        "topology": _topology(study),
+        "topology": {
+            name: {k: v for k, v in t.items() if k != "overlap_table"}
+            for name, t in topology.items()
+        },
     }
 
 

@@ -97,6 +97,12 @@ class PopulationInput(_Strict):
 class CrosswalkConfig(_Strict):
     weighting: Literal["area", "population"] = "population"
     sliver_tolerance: float = Field(default=0.001, ge=0, lt=0.5)
+    max_unassigned_share: float = Field(
+        default=0.005,
+        ge=0,
+        le=1,
+        description="Gaps or overlaps between target areas holding more of the people are errors.",
+    )
 
 
 class IndicatorInputs(_Strict):
@@ -110,6 +116,12 @@ class IndicatorInputs(_Strict):
     custom: dict[str, dict[str, Any]] = Field(default_factory=dict)
     shrinkage: bool = Field(
         default=False, description="Score the index on empirical-Bayes-smoothed values."
+    )
+    max_suppressed_share: float = Field(
+        default=0.2,
+        ge=0,
+        le=1,
+        description="A value with more of its denominator in suppressed cells is not published or scored.",
     )
 
 

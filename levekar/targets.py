@@ -23,7 +23,14 @@ from scipy.special import expit, logit, ndtri
 from .catalogue import Catalogue
 from .errors import ConfigError
 
-__all__ = ["STATUS_CODES", "detectable_change", "progress", "targets_for_initiative", "trajectory"]
+__all__ = [
+    "STATUS_CODES",
+    "check_target_rules",
+    "detectable_change",
+    "progress",
+    "targets_for_initiative",
+    "trajectory",
+]
 
 # A target's status; levekar.render.presentation has the bokmål words.
 STATUS_CODES = ("reached", "on_track", "behind", "not_measurable", "no_data")
@@ -158,6 +165,56 @@ def targets_for_initiative(
                 row.update({f"target_{y}": v for y, v in zip(plan_years, path, strict=True)})
                 rows.append(row)
     return pd.DataFrame(rows)
+
+
+def check_target_rules(
+    rules: dict[str, dict],
+    focus_areas: dict[str, list[str]],
+    *,
+    areas: list[str],
+    names: dict[str, str],
+    source: str = "study",
+) -> None:
+    """Refuse target rules that would be ignored: for an indicator in no focus area, or a
+    manual value for an area outside the initiative.
+
+    Parameters
+    ----------
+    rules
+        ``targets.rules``: indicator id → rule (as dicts).
+    focus_areas
+        Focus area → indicator ids.
+    areas
+        The initiative's codes.
+    names
+        Area names by code (manual values may name an area by code or name).
+    source
+        The study, for the message.
+
+    Raises
+    ------
+    ConfigError
+        Listing every rule that matches nothing.
+    """
+    from .findings import problems_text
+
+    in_focus = {i for inds in focus_areas.values() for i in inds}
+    known = set(areas) | {names.get(a, a) for a in areas}
+    problems = []
+    for ind, rule in rules.items():
+        if ind not in in_focus:
+            problems.append(
+                f"targets.rules.{ind}: {ind!r} is in no focus area ({sorted(in_focus)}); the "
+                "rule would be ignored. Add it to targets.focus_areas or remove the rule."
+            )
+        for area in rule.get("values") or {}:
+            if area not in known:
+                problems.append(
+                    f"targets.rules.{ind}.values: {area!r} is not an initiative area; the "
+                    f"initiative has {sorted(names.get(a, a) for a in areas)}."
+                )
+    if problems:
+        raise ConfigError(problems_text(problems, source=source))
 
 
 def _end_target(

@@ -78,7 +78,7 @@ def test_change_table_with_bad_date_names_value():
     bad = CHANGES.copy()
     bad["date"] = bad["date"].astype(object)
     bad.loc[0, "date"] = "1. januar"
-    with pytest.raises(DataError, match="not a date: '1. januar'"):
+    with pytest.raises(DataError, match="line 2, column 'date': '1. januar' is not a date"):
         apply_code_changes(
             pd.DataFrame({"code": [], "year": [], "numerator": [], "denominator": []}), bad
         )

@@ -136,17 +136,31 @@ def test_counts_are_summed_then_rates_computed():
 
 
 def test_suppressed_cell_never_becomes_zero():
-    rows = [("g1", 2020, "leie", 10, 100, ""), ("g2", 2020, "leie", None, 40, ":")]
+    rows = [("g1", 2020, "leie", 20, 200, ""), ("g2", 2020, "leie", None, 40, ":")]
     counts, _ = aggregate_observations(validate_observations(obs(rows), CAT), CW, CAT)
     a = counts.set_index("code").loc["A"]
-    assert (a["numerator_low"], a["numerator_high"]) == (10.0, 14.0)  # suppressed_max = 4
-    assert a["numerator"] == 12.0 and a["status"] == "partly_suppressed"
+    assert (a["numerator_low"], a["numerator_high"]) == (20.0, 24.0)  # suppressed_max = 4
+    assert a["numerator"] == 22.0 and a["status"] == "partly_suppressed"
+    assert a["suppressed_share"] == pytest.approx(40 / 240)
     rates = rates_from_counts(counts, CAT).set_index("code")
-    assert rates.loc["A", "value"] == pytest.approx(12 / 140)
+    assert rates.loc["A", "value"] == pytest.approx(22 / 240)
     assert rates.loc["A", "publish_status"] == "estimated"
     # The interval spans both bounds.
-    assert rates.loc["A", "ci_low"] == pytest.approx(float(wilson_interval(10, 140)[0]))
-    assert rates.loc["A", "ci_high"] == pytest.approx(float(wilson_interval(14, 140)[1]))
+    assert rates.loc["A", "ci_low"] == pytest.approx(float(wilson_interval(20, 240)[0]))
+    assert rates.loc["A", "ci_high"] == pytest.approx(float(wilson_interval(24, 240)[1]))
+
+
+def test_a_value_mostly_from_suppressed_cells_is_neither_published_nor_scored():
+    rows = [("g1", 2020, "leie", 10, 100, ""), ("g2", 2020, "leie", None, 40, ":")]
+    counts, _ = aggregate_observations(validate_observations(obs(rows), CAT), CW, CAT)
+    assert counts.set_index("code").loc["A", "suppressed_share"] == pytest.approx(40 / 140)
+    rates = rates_from_counts(counts, CAT).set_index("code")  # 29 % suppressed > 20 %
+    assert np.isnan(rates.loc["A", "value"]) and not rates.loc["A", "published"]
+    assert rates.loc["A", "publish_status"] == "mostly_suppressed"
+    assert np.isnan(rates.loc["A", "ci_low"]) and np.isnan(rates.loc["A", "value_published"])
+    lenient = rates_from_counts(counts, CAT, max_suppressed_share=0.5).set_index("code")
+    assert lenient.loc["A", "value"] == pytest.approx(12 / 140)
+    assert lenient.loc["A", "publish_status"] == "estimated"
 
 
 def test_missing_source_makes_target_missing():

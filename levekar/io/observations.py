@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from ..errors import DataError
@@ -38,13 +39,16 @@ def read_observations(
     Returns
     -------
     pandas.DataFrame
-        ``code, year, indicator, numerator, denominator, status``: counts parsed by the
+        ``code, year, indicator, numerator, denominator, status, line`` (``line`` is the
+        row's line in the file, for error messages): counts parsed by the
         one number parser (decimal commas, space or thin-space thousands); an SSB symbol
         in a count column (``..``, ``:``, ``.``, ``-``) becomes the row's status when no
         status is given.
     """
     src = source or str(path)
-    table, _ = read_table(path, source=src)
+    table, info = read_table(path, source=src)
+    if table.empty:
+        raise DataError(f"{src}: has a header but no data rows.")
     if columns:
         absent = [theirs for theirs in columns.values() if theirs not in table.columns]
         if absent:
@@ -71,8 +75,10 @@ def read_observations(
         out["status"] = raw.where(raw.isin(["..", ":", ".", "-"]), "")
     out["status"] = out["status"].fillna("").astype(str).str.strip()
     for col in ("numerator", "denominator"):
-        out[col], _ = parse_numbers(out[col], source=src, column=col)
-    return out[need + ["status"]]
+        # Cells that are not numbers are kept as text: validation reports all of them at once.
+        out[col], _ = parse_numbers(out[col], source=src, column=col, strict=False)
+    out["line"] = np.arange(len(out)) + info.get("first_line", 2)
+    return out[need + ["status", "line"]]
 
 
 def read_reference(path: Path, *, source: str | None = None) -> pd.DataFrame:

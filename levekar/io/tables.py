@@ -65,13 +65,20 @@ def read_table(
     p = Path(path)
     if not p.exists():
         raise DataError(f"{src}: file not found.")
+    if p.is_dir():
+        raise DataError(f"{src}: is a folder, not a table.")
+    raw = p.read_bytes()
+    if not raw.strip():
+        raise DataError(f"{src}: the file is empty; expected a header line and data rows.")
     if p.suffix.lower() in (".xlsx", ".xlsm"):
-        return pd.read_excel(p, dtype=str), {"format": "xlsx"}
-    text, encoding = decode_bytes(p.read_bytes(), src)
+        return _read_xlsx(p, raw, src)
+    text, encoding = decode_bytes(raw, src)
     first, _, rest = text.partition("\n")
+    first_line = 2
     if first.lower().startswith("sep="):
         sep = first[4:].rstrip("\r") or ","
         text = rest
+        first_line = 3
     else:
         try:
             sep = csv.Sniffer().sniff(text[:4096], delimiters=",;\t").delimiter
@@ -82,10 +89,34 @@ def read_table(
             table = pd.read_csv(_io.StringIO(text), sep=sep, decimal="," if sep in ";\t" else ".")
         else:
             table = pd.read_csv(_io.StringIO(text), sep=sep, dtype=str, keep_default_na=False)
+    except pd.errors.EmptyDataError:
+        raise DataError(f"{src}: no header line; expected a header line and data rows.") from None
     except pd.errors.ParserError as exc:
         raise DataError(f"{src}: could not parse as CSV with separator {sep!r}: {exc}.") from None
-    table.columns = [c.strip() for c in table.columns]
-    return table, {"encoding": encoding, "separator": sep}
+    table.columns = [str(c).strip() for c in table.columns]
+    return table, {"encoding": encoding, "separator": sep, "first_line": first_line}
+
+
+def _read_xlsx(p: Path, raw: bytes, src: str) -> tuple[pd.DataFrame, dict]:
+    """The first sheet as text (empty cells stay empty, as in a CSV)."""
+    if not raw.startswith(b"PK"):
+        hint = (
+            " It looks like text: is it a CSV saved with an .xlsx name?"
+            if b"\x00" not in raw[:2000]
+            else ""
+        )
+        raise DataError(
+            f"{src}: not an Excel workbook (.xlsx).{hint} Save it as .xlsx from Excel, "
+            "or rename it to .csv."
+        )
+    try:
+        table = pd.read_excel(p, dtype=str, keep_default_na=False)
+    except Exception as exc:  # openpyxl raises several kinds for damaged workbooks
+        raise DataError(
+            f"{src}: could not read the workbook ({type(exc).__name__}: {exc})."
+        ) from None
+    table.columns = [str(c).strip() for c in table.columns]
+    return table, {"format": "xlsx", "first_line": 2}
 
 
 SYMBOLS = ("..", ":", ".", "-")
@@ -94,7 +125,7 @@ _NO_VALUE = {"": "..", "nan": "..", "NaN": "..", "..": "..", ":": ":", ".": ".",
 
 
 def parse_numbers(
-    col: pd.Series, *, source: str, column: str, first_line: int = 2
+    col: pd.Series, *, source: str, column: str, first_line: int = 2, strict: bool = True
 ) -> tuple[pd.Series, pd.Series]:
     """Numbers as Norwegian files write them, with SSB's and Udir's symbols kept apart.
 
@@ -103,7 +134,8 @@ def parse_numbers(
     ``(values, status)``: ``-`` is 0 with status ``-``; ``..``, ``:`` and ``.`` are
     missing with that status; ``*`` (Udir) is ``:``; an empty cell is ``..``. Anything
     else is an error naming ``source``, the line (data row 0 is ``first_line``), the
-    column and the value.
+    column and the value; with ``strict=False`` such cells keep their text (the values
+    are then of object dtype) so that a validator can report every one of them at once.
 
     >>> v, s = parse_numbers(pd.Series(["1 234,5", "-", ":", "7"]), source="t.csv", column="n")
     >>> v.tolist()[:2], s.tolist()
@@ -120,6 +152,10 @@ def parse_numbers(
     )
     values = pd.to_numeric(text.where(status == ""), errors="coerce")
     bad = values.isna() & (status == "")
+    if bad.any() and not strict:
+        values = values.where(status != "-", 0.0).astype(object)
+        values[bad] = col[bad]
+        return values, status
     if bad.any():
         row = int(np.flatnonzero(bad.to_numpy())[0])
         raise DataError(

@@ -64,15 +64,20 @@ def run(
         typer.Option("--config", "-c", help="Study TOML file. Without it: the demo study."),
     ] = None,
     out: Annotated[Path, typer.Option("--out", "-o", help="Output folder.")] = Path("."),
+    strict: Annotated[
+        bool,
+        typer.Option("--strict", help="Treat every data-quality warning as an error (exit 2)."),
+    ] = False,
 ) -> None:
     """Run the whole analysis and write data/processed/, maps/ and reports/ under OUT."""
     from .pipeline import run as run_study
     from .pipeline import write
 
+    _check_out(out)
     console, say = _progress()
     say("Leser studien" + ("" if config else " (innebygd demo: syntetiske demodata)"))
     study = _load(config)
-    results = run_study(study, progress=say)
+    results = run_study(study, progress=say, strict=strict)
     paths = write(results, out, progress=say)
     sel = results.selection
     console.print(f"[bold]Valgt av regelen:[/bold] {', '.join(sel.loc[sel['selected'], 'name'])}")
@@ -80,6 +85,38 @@ def run(
     if results.synthetic:
         console.print(f"[bold red]{results.label}[/bold red]")
     say(f"Ferdig: {len(paths)} filer under {out.resolve()}")
+    _print_findings(console, results.findings)
+
+
+def _check_out(out: Path) -> None:
+    """Refuse an output folder that cannot be one before any work is done."""
+    from .errors import ConfigError
+
+    if out.exists() and not out.is_dir():
+        raise ConfigError(f"--out {out}: is a file, not a folder; give a folder for the outputs.")
+    parent = out if out.exists() else next((p for p in out.parents if p.exists()), Path("."))
+    import os
+
+    if not os.access(parent, os.W_OK):
+        raise ConfigError(
+            f"--out {out}: {parent} is not writable; choose a folder you can write to."
+        )
+
+
+def _print_findings(console, findings) -> None:
+    """The run's data-quality findings, last, on stderr: a count and the first few."""
+    if not len(findings):
+        return
+    console.print(
+        f"[bold yellow]Data quality:[/bold yellow] {findings.summary()} "
+        "(all of them in data/processed/run_report.json and the report's «Om tallene»)"
+    )
+    for f in findings.items[:10]:
+        console.print(
+            f"  {f.severity} {f.kind}: {f.text()}", markup=False, highlight=False, soft_wrap=True
+        )
+    if len(findings) > 10:
+        console.print(f"  … and {len(findings) - 10} more")
 
 
 @app.command()
@@ -128,6 +165,7 @@ def reselect(
         raise ConfigError(f"--years: {outside} are outside the study's years {have[0]}–{have[-1]}.")
     study.config.selection.spatial = spatial
     results = run_study(study, progress=say, reselect_years=wanted)
+    _print_findings(console, results.findings)
     paths = write_atomic(reselection_files(results), out)
     from .render.presentation import names_of
 

@@ -49,9 +49,10 @@ KINDS = {
     "rows_lost_in_crosswalk": "counts that reached no target area",
     # values
     "mostly_suppressed": "values built mostly from suppressed cells: not published, not scored",
-    "approximate_values": "values estimated from rates or averages",
     # configuration
     "unknown_target_rule": "a target rule for an unknown indicator or area",
+    "comparison_skipped": "a peer method the study's index cannot be compared with",
+    "target_without_baseline": "a target that cannot be set: its baseline is missing",
 }
 
 

@@ -503,6 +503,9 @@ def index_spec_for(
     """
     spec_raw = dict(raw or DEFAULT_INDEX)
     spec_raw.setdefault("id", "code")
+    # A study's data always have holes (suppressed and missing cells): each area is scored on
+    # the indicators it has unless the study asks for missing = "error".
+    spec_raw.setdefault("missing", "reweight")
     if "indicators" not in spec_raw:
         spec_raw["indicators"] = [
             {

@@ -685,6 +685,18 @@ def current_observations(
             obs[~known].assign(code_as_published=obs.loc[~known, "code"]),
         )
     unmatched = unmatched.assign(reason="code matches no grunnkrets after code changes")
+    if carried.empty and len(unmatched):
+        found = sorted(unmatched["code_as_published"].unique())
+        hint = (
+            "give the study a code-change table ([indicators] code_changes; `levekar fetch klass`)"
+            if code_changes is None
+            else "check that the code-change table reaches today's codes"
+        )
+        raise DataError(
+            f"{source}: none of the {len(unmatched)} rows has a code of today's grunnkretser "
+            f"(codes like {', '.join(found[:3])}; the grunnkrets layer has codes like "
+            f"{', '.join(sorted(valid_codes)[:3])}); {hint}."
+        )
     if len(unmatched):
         found = sorted(unmatched["code_as_published"].unique())
         findings.warn(

@@ -13,6 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from .crosswalk import Crosswalk, coverage_findings, crosswalk_from_overlay, population_by_target
@@ -308,9 +309,9 @@ def run(
 
         score = this.table.set_index("code")["score"]
         spatial = spatial_clusters(study.lokalsamfunn, score, seed=cfg.study.seed)
-    targets = _targets(study, rates, initiative, names)
+    targets = _targets(study, rates, initiative, names, findings)
     comparison, agreement = _compare(
-        data[year].wide(), spec, this.table, rule.k, cfg.index_comparison.presets
+        data[year].wide(), spec, this.table, rule.k, cfg.index_comparison.presets, findings
     )
     acc = _accounting(cw, study, obs, unmatched, tables, topology)
     findings.raise_errors(strict=strict, source=study.source)
@@ -423,7 +424,11 @@ def counterfactuals_for(
 
 
 def _targets(
-    study: Study, rates: pd.DataFrame, initiative: list[str], names: dict[str, str]
+    study: Study,
+    rates: pd.DataFrame,
+    initiative: list[str],
+    names: dict[str, str],
+    findings: Findings,
 ) -> pd.DataFrame:
     from .targets import progress, targets_for_initiative
 
@@ -448,6 +453,16 @@ def _targets(
     )
     targets.insert(2, "name", targets["code"].map(names))
     targets = progress(targets, rates, study.catalogue)
+    no_base = targets[~np.isfinite(targets["target_value"].astype(float))]
+    if len(no_base):
+        findings.warn(
+            "target_without_baseline",
+            f"{len(no_base)} target(s) cannot be set: no usable baseline value ("
+            + ", ".join(f"{r.indicator} in {r.name}" for r in no_base.head(8).itertuples())
+            + ")",
+            rows=len(no_base),
+            fix="give the baseline years' data, or choose another indicator for the focus area",
+        )
     threshold = disclosure_threshold(
         targets["indicator"], study.catalogue, min_denominator=cfg.study.min_denominator
     )
@@ -456,11 +471,26 @@ def _targets(
 
 
 def _compare(
-    wide: pd.DataFrame, spec: IndexSpec, scores: pd.DataFrame, k: int, presets: list[str]
+    wide: pd.DataFrame,
+    spec: IndexSpec,
+    scores: pd.DataFrame,
+    k: int,
+    presets: list[str],
+    findings: Findings,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The study's index beside the peer methods' presets, with their agreement."""
     from .presets import compare_presets
 
+    presets = list(presets)
+    if "imd" in presets and spec.domains is None:
+        presets.remove("imd")
+        findings.warn(
+            "comparison_skipped",
+            "the IMD preset needs the index's indicators grouped in domains ([index.domains]); "
+            "the study's index has none, so IMD is left out of the comparison",
+            source="index_comparison.presets",
+            fix="add domains to the index, or remove 'imd' from index_comparison.presets",
+        )
     if not presets:
         return pd.DataFrame(), pd.DataFrame()
     ranks, _ = compare_presets(wide, spec, list(presets), k=k)
@@ -603,12 +633,13 @@ def write(
         The files written.
     """
     from .io.atomic import write_atomic
-    from .publish import output_files
+    from .publish import output_files, previous_outputs
 
     say = progress or (lambda _msg: None)
     files = output_files(results, say)
     say("Skriver filer")
+    stale = [p for p in previous_outputs(out_dir) if p not in files]
     try:
-        return write_atomic(files, Path(out_dir))
+        return write_atomic(files, Path(out_dir), remove=stale)
     except OSError as exc:
         raise DataError(f"{out_dir}: could not write outputs ({exc.strerror}).") from None

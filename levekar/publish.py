@@ -23,6 +23,7 @@ if TYPE_CHECKING:  # pragma: no cover
 __all__ = [
     "map_options",
     "output_files",
+    "previous_outputs",
     "processed_files",
     "published_indicators",
     "report_inputs",
@@ -91,6 +92,23 @@ def _published_targets(targets: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
+def _published_unmatched(results: Results) -> pd.DataFrame:
+    """Rows that reached no area, their counts blanked where the denominator is too small to publish."""
+    from .indicators import disclosure_threshold
+
+    out = results.unmatched.copy()
+    if out.empty:
+        return out
+    threshold = disclosure_threshold(
+        out["indicator"],
+        results.study.catalogue,
+        min_denominator=results.study.config.study.min_denominator,
+    )
+    small = ~(out["denominator"].astype(float) >= threshold)
+    out.loc[small, [c for c in ("numerator", "denominator") if c in out]] = np.nan
+    return out
+
+
 def _selection_table(results: Results) -> pd.DataFrame:
     from .render.presentation import AGREEMENT_LABELS, reasons_text
 
@@ -154,7 +172,7 @@ def processed_files(results: Results) -> dict[str, bytes]:
         "data/processed/index_agreement.csv": results.agreement,
         "data/processed/counterfactuals.csv": _counterfactual_table(results),
         **_reselection_tables(results),
-        "data/processed/unmatched_observations.csv": results.unmatched,
+        "data/processed/unmatched_observations.csv": _published_unmatched(results),
     }
     files = {path: _csv(df, label) for path, df in tables.items()}
     meta = {
@@ -172,6 +190,8 @@ def processed_files(results: Results) -> dict[str, bytes]:
         "crosswalk_quality": cw.quality,
         "accounting": results.accounting,
         "layer_reports": [r.as_dict() for r in results.study.reports],
+        "findings": results.findings.records(),
+        "findings_summary": results.findings.summary(),
     }
     if results.spatial is not None:
         files["data/processed/spatial_clusters.csv"] = _csv(results.spatial.local, label)
@@ -262,6 +282,7 @@ def report_inputs(results: Results) -> ReportInputs:
         accounting=results.accounting,
         shrinkage=bool(cfg.indicators is not None and cfg.indicators.shrinkage),
         sources=results.scores[results.year].options.sources,
+        findings=results.findings.records(),
     )
 
 
@@ -319,8 +340,30 @@ def _render(results: Results, say: Callable[[str], None]) -> dict[str, bytes]:
     return files
 
 
+RUN_REPORT = "data/processed/run_report.json"
+
+
 def output_files(results: Results, say: Callable[[str], None]) -> dict[str, bytes]:
-    """Every file a run writes, by path relative to the output folder."""
+    """Every file a run writes, by path relative to the output folder.
+
+    ``run_report.json`` lists them all (``outputs``), so that the next run can remove
+    what it no longer writes.
+    """
     files = dict(processed_files(results))
     files.update(_render(results, say))
+    meta = json.loads(files[RUN_REPORT])
+    meta["outputs"] = sorted(files)
+    files[RUN_REPORT] = (json.dumps(meta, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
     return files
+
+
+def previous_outputs(out_dir) -> list[str]:
+    """The files the last run into ``out_dir`` wrote (from its run_report.json), or none."""
+    from pathlib import Path
+
+    report = Path(out_dir) / RUN_REPORT
+    try:
+        listed = json.loads(report.read_text(encoding="utf-8")).get("outputs", [])
+    except (OSError, ValueError, AttributeError):
+        return []
+    return [p for p in listed if isinstance(p, str)]

@@ -33,7 +33,7 @@ __all__ = [
 ]
 
 # A target's status; levekar.render.presentation has the bokmål words.
-STATUS_CODES = ("reached", "on_track", "behind", "not_measurable", "no_data")
+STATUS_CODES = ("reached", "on_track", "behind", "not_measurable", "no_data", "no_baseline")
 
 
 def trajectory(
@@ -137,7 +137,11 @@ def targets_for_initiative(
                 ref = float(
                     a["kommune_value" if r["reference"] == "kommune" else "norway_value"].mean()
                 )
-                target = _end_target(r, base, ref, ind, area, area_names or {}, focus)
+                if not np.isfinite(base) or (r["rule"] == "close_gap" and not np.isfinite(ref)):
+                    # No usable baseline (missing or mostly suppressed): no target can be set.
+                    target = float("nan")
+                else:
+                    target = _end_target(r, base, ref, ind, area, area_names or {}, focus)
                 use_scale = (
                     scale if (ind.kind == "share" and 0 < base < 1 and 0 < target < 1) else "linear"
                 )
@@ -157,8 +161,11 @@ def targets_for_initiative(
                     "detectable_change": mdc,
                     # A target to hold the level asks for no change, so there is nothing to detect.
                     "measurable": bool(
-                        abs(target - base) < 1e-12
-                        or (np.isfinite(mdc) and abs(target - base) >= mdc)
+                        np.isfinite(target)
+                        and (
+                            abs(target - base) < 1e-12
+                            or (np.isfinite(mdc) and abs(target - base) >= mdc)
+                        )
                     ),
                     "denominator": den,
                 }
@@ -265,6 +272,7 @@ def progress(
       95 % interval (the difference cannot be told from noise);
     * ``behind``: worse than the trajectory, with the whole interval on the worse side;
     * ``not_measurable``: the target is smaller than the change the area's numbers can show;
+    * ``no_baseline``: no target could be set (the baseline is missing or mostly suppressed);
     * ``no_data``: no value yet in the plan's years.
 
     Returns ``targets`` with ``latest_year``, ``latest_value``, ``latest_ci_low``,
@@ -294,7 +302,9 @@ def progress(
         ]
         if year is not None:
             r = r[r["year"] <= year]
-        if r.empty:
+        if not np.isfinite(t["target_value"]):
+            vals = (np.nan, np.nan, np.nan, np.nan, np.nan, "no_baseline")
+        elif r.empty:
             vals = (np.nan, np.nan, np.nan, np.nan, np.nan, "no_data")
         else:
             last = r.sort_values("year").iloc[-1]

@@ -12,14 +12,34 @@ __all__ = ["write_atomic"]
 
 
 def write_atomic(
-    files: Mapping[str, Callable[[Path], None] | bytes | str], out_dir: Path
+    files: Mapping[str, Callable[[Path], None] | bytes | str],
+    out_dir: Path,
+    *,
+    remove: list[str] | tuple[str, ...] = (),
 ) -> list[Path]:
     """Write ``files`` (relative path → bytes, text, or a function that writes to a path) atomically.
 
     Everything is first written into a staging folder inside ``out_dir``; only
     when every file succeeded are they moved into place with :func:`os.replace`
-    (atomic per file on one file system). If anything fails, the staging folder
-    is removed and the existing outputs are untouched.
+    (atomic per file on one file system), and then the files in ``remove`` (paths
+    relative to ``out_dir`` that an earlier run wrote and this one did not) are
+    deleted. If anything fails before the move, the staging folder is removed and the
+    existing outputs are untouched. A path in ``remove`` that is absolute or leaves
+    ``out_dir`` is ignored.
+
+    Parameters
+    ----------
+    files
+        Relative path → content.
+    out_dir
+        The output folder (created if needed).
+    remove
+        Relative paths of earlier outputs to delete once the new ones are in place.
+
+    Returns
+    -------
+    list of pathlib.Path
+        The files written.
     """
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -40,6 +60,12 @@ def write_atomic(
             final.parent.mkdir(parents=True, exist_ok=True)
             os.replace(staging / rel, final)
             written.append(final)
+        root = out_dir.resolve()
+        for rel in remove:
+            old = (out_dir / rel).resolve()
+            if rel in files or Path(rel).is_absolute() or root not in old.parents:
+                continue
+            old.unlink(missing_ok=True)
         return written
     finally:
         shutil.rmtree(staging, ignore_errors=True)

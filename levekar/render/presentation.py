@@ -22,6 +22,7 @@ __all__ = [
     "AGREEMENT_LABELS",
     "CHANGE_LABELS",
     "CLUSTER_LABELS",
+    "FINDING_LABELS",
     "MISSING",
     "PRESET_LABELS",
     "SOURCE_LABELS",
@@ -68,6 +69,32 @@ SOURCE_LABELS = {
     "leave_one_out": "enkeltindikatorer",
     "": "",
 }
+# findings.KINDS: what a finding means, in bokmål, for the report's «Om tallene».
+FINDING_LABELS = {
+    "bad_value": "celler som ikke er gyldige tall eller koder",
+    "zero_denominator": "tellere over null med nevner 0",
+    "duplicate_row": "samme rad to ganger",
+    "unknown_indicator": "ukjente indikatorer",
+    "year_outside_study": "år utenfor studiens år",
+    "year_missing": "år uten data",
+    "indicator_without_data": "indikatorer uten brukbare tall et år (holdt utenfor indeksen det året)",
+    "kommune_rows": "rader for hele kommunen i grunnkretsfilen (holdt utenfor)",
+    "unmatched_codes": "rader med koder som ikke finnes blant dagens grunnkretser",
+    "ambiguous_name": "navn som brukes av flere områder",
+    "code_change_cycle": "kodeendringer i ring",
+    "code_change_merge": "grunnkretser som er slått sammen (tallene er lagt sammen)",
+    "same_row_from_two_codes": "samme tall under gammel og ny kode",
+    "geometry_repaired": "ugyldige polygoner som er reparert",
+    "people_outside_grunnkretser": "innbyggere utenfor alle grunnkretser",
+    "coverage_gap": "grunnkretser som ikke dekkes av noe lokalsamfunn",
+    "coverage_overlap": "lokalsamfunn som overlapper",
+    "rows_lost_in_crosswalk": "tall som ikke havnet i noe lokalsamfunn",
+    "mostly_suppressed": "verdier bygget mest på prikkede (skjulte) celler: ikke publisert og ikke med i indeksen",
+    "comparison_skipped": "sammenligningsmetoder som ikke kunne brukes",
+    "target_without_baseline": "mål som ikke kan settes fordi utgangspunktet mangler",
+    "unknown_target_rule": "målregler uten treff",
+}
+
 # presets.PRESETS
 PRESET_LABELS = {
     "ssb_score10": "SSBs metode (1–10 per indikator, gjennomsnitt)",

@@ -21,6 +21,7 @@ from ..catalogue import DOMAINS, Catalogue
 from .presentation import (
     CHANGE_LABELS,
     CLUSTER_LABELS,
+    FINDING_LABELS,
     PRESET_LABELS,
     SOURCE_LABELS,
     STATUS_LABELS,
@@ -88,6 +89,7 @@ class ReportInputs:
     accounting: dict = field(default_factory=dict)
     shrinkage: bool = False
     sources: tuple[str, ...] = ()
+    findings: list[dict] = field(default_factory=list)
 
     @property
     def rates_year(self) -> pd.DataFrame:
@@ -286,7 +288,29 @@ def _context(inp: ReportInputs, figure_png: bytes) -> dict:
         "spatial": _spatial_context(inp),
         "source_labels": SOURCE_LABELS,
         "heavily_smoothed": _heavily_smoothed(inp),
+        "findings": _finding_rows(inp),
     }
+
+
+def _finding_rows(inp: ReportInputs) -> list[dict]:
+    """The run's findings by kind, in bokmål: how many, how many people and rows."""
+    rows: dict[str, dict] = {}
+    for f in inp.findings:
+        r = rows.setdefault(
+            f["kind"],
+            {
+                "label": FINDING_LABELS.get(f["kind"], f["kind"]),
+                "n": 0,
+                "people": 0.0,
+                "rows": 0,
+                "errors": 0,
+            },
+        )
+        r["n"] += 1
+        r["people"] += f["people"] or 0.0
+        r["rows"] += f["rows"] or 0
+        r["errors"] += f["severity"] == "error"
+    return list(rows.values())
 
 
 def _summary_rows(inp: ReportInputs) -> list[dict]:

@@ -1,0 +1,181 @@
+"""What a run publishes: one disclosure rule for every file, and outputs written as a set."""
+
+import copy
+import io
+import json
+import re
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from levekar.pipeline import run, write
+from levekar.render.presentation import format_value
+
+
+@pytest.fixture(scope="module")
+def all_hidden(demo_study, tmp_path_factory):
+    """The demo with a minimum denominator above every denominator: nothing may be published."""
+    study = copy.copy(demo_study)
+    study.config = demo_study.config.model_copy(deep=True)
+    study.config.study.min_denominator = 10_000_000
+    study.config.selection.draws = 100
+    results = run(study)
+    out = tmp_path_factory.mktemp("all_hidden")
+    write(results, out)
+    return results, out
+
+
+def _texts(out):
+    """Every output file as text (XLSX: every cell)."""
+    from openpyxl import load_workbook
+
+    texts = {}
+    for path in out.rglob("*"):
+        if path.suffix in (".csv", ".html", ".json"):
+            texts[str(path.relative_to(out))] = path.read_text(encoding="utf-8-sig")
+        elif path.suffix == ".xlsx":
+            wb = load_workbook(path)
+            cells = [
+                str(c.value)
+                for ws in wb
+                for row in ws.iter_rows()
+                for c in row
+                if c.value is not None
+            ]
+            texts[str(path.relative_to(out))] = "\n".join(cells)
+    return texts
+
+
+def test_nothing_under_the_threshold_appears_in_any_output(all_hidden):
+    results, out = all_hidden
+    rates = results.rates
+    assert not rates["published"].any()
+    cat = results.study.catalogue
+    # Every area value, interval bound and count as an output would print it...
+    forbidden = set()
+    for r in rates.itertuples():
+        kind = cat[r.indicator].kind
+        for v in (r.value, r.ci_low, r.ci_high):
+            if np.isfinite(v):
+                forbidden.add(format_value(v, kind))
+    # ...except those that equal a published reference value (the kommune's or Norway's).
+    for r in rates.itertuples():
+        kind = cat[r.indicator].kind
+        for v in (r.kommune_value, r.norway_value):
+            if np.isfinite(v):
+                forbidden.discard(format_value(v, kind))
+    forbidden = {f for f in forbidden if re.search(r"\d,\d", f)}  # specific enough to search for
+    assert len(forbidden) > 500
+    texts = _texts(out)
+    assert {
+        "maps/levekar_kart.html",
+        "reports/levekar_rapport.html",
+        "reports/handlingsplan.xlsx",
+    } <= set(texts)
+    for name, text in texts.items():
+        leaked = sorted(f for f in forbidden if f in text)
+        assert not leaked, f"{name} shows unpublishable values {leaked[:5]}"
+    # The tables: every value, interval and count blank.
+    ind = pd.read_csv(out / "data/processed/indicators_lokalsamfunn.csv")
+    assert (
+        ind[["value", "ci_low", "ci_high", "numerator", "denominator", "value_shrunk"]]
+        .isna()
+        .all()
+        .all()
+    )
+    targets = pd.read_csv(out / "data/processed/targets.csv")
+    numbers = targets.drop(
+        columns=[
+            "data_label",
+            "focus_area",
+            "code",
+            "name",
+            "indicator",
+            "baseline_years",
+            "status",
+            "published",
+            "measurable",
+            "end_year",
+        ]
+    )
+    assert numbers.isna().all().all()
+    sel = pd.read_csv(out / "data/processed/selection.csv", keep_default_na=False)
+    assert (sel["reasons"] == "").all() and (sel["worse_indicators"] == "").all()
+    cf = pd.read_csv(out / "data/processed/counterfactuals.csv")
+    assert (cf["kind"] != "value").all()  # a value counterfactual would reveal the value
+    # The map says where values are hidden.
+    page = texts["maps/levekar_kart.html"]
+    assert page.count("ikke publisert") > 21 * 10
+
+
+def test_outputs_are_written_as_a_set(demo_results, tmp_path):
+    out = tmp_path / "out"
+    first = write(demo_results, out)
+    listed = json.loads((out / "data/processed/run_report.json").read_text(encoding="utf-8"))[
+        "outputs"
+    ]
+    assert sorted(str(p.relative_to(out)) for p in first) == listed
+    # The user's own file, and a fact sheet the next run will not write (an area renamed).
+    mine = out / "reports" / "mine_notater.txt"
+    mine.write_text("mine", encoding="utf-8")
+    renamed = copy.copy(demo_results)
+    renamed.selection = demo_results.selection.assign(
+        name=demo_results.selection["name"].replace({"Seut": "Seut og Holmen"})
+    )
+    old = out / "reports/faktaark/seut.html"
+    assert old.exists()
+    write(renamed, out)
+    assert not old.exists() and (out / "reports/faktaark/seut-og-holmen.html").exists()
+    assert mine.read_text(encoding="utf-8") == "mine"
+    assert not list(out.glob(".levekar-staging-*"))
+
+
+def test_a_tampered_manifest_cannot_delete_outside_the_folder(demo_results, tmp_path):
+    out = tmp_path / "out"
+    outside = tmp_path / "precious.txt"
+    outside.write_text("keep", encoding="utf-8")
+    write(demo_results, out)
+    report = out / "data/processed/run_report.json"
+    meta = json.loads(report.read_text(encoding="utf-8"))
+    meta["outputs"] += ["../precious.txt", str(outside)]
+    report.write_text(json.dumps(meta), encoding="utf-8")
+    write(demo_results, out)
+    assert outside.read_text(encoding="utf-8") == "keep"
+
+
+def test_findings_are_in_the_run_report_and_the_report(demo_results):
+    from levekar.publish import processed_files, report_inputs
+    from levekar.render.report import render_report
+
+    meta = json.loads(processed_files(demo_results)["data/processed/run_report.json"])
+    assert meta["findings_summary"] == demo_results.findings.summary()
+    assert [f["kind"] for f in meta["findings"]] == [f.kind for f in demo_results.findings.items]
+    page = render_report(report_inputs(demo_results), b"")
+    assert "Funn i datagrunnlaget" in page and "prikkede" in page
+
+
+def test_unmatched_rows_keep_small_counts_hidden(demo_results):
+    from levekar.publish import processed_files
+
+    results = copy.copy(demo_results)
+    extra = pd.DataFrame(
+        {
+            "code": ["99999999", "99999998"],
+            "year": [2023, 2023],
+            "indicator": ["leie", "leie"],
+            "numerator": [3.0, 300.0],
+            "denominator": [8.0, 800.0],
+            "status": ["", ""],
+            "reason": "code matches no grunnkrets after code changes",
+        }
+    )
+    results.unmatched = pd.concat([demo_results.unmatched, extra], ignore_index=True)
+    table = pd.read_csv(
+        io.BytesIO(processed_files(results)["data/processed/unmatched_observations.csv"]),
+        dtype={"code": str},
+    )
+    small = table[table["code"] == "99999999"].iloc[0]
+    large = table[table["code"] == "99999998"].iloc[0]
+    assert np.isnan(small["numerator"]) and np.isnan(small["denominator"])
+    assert large["numerator"] == 300.0

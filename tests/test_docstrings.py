@@ -1,0 +1,69 @@
+"""Every public function of the core has a numpydoc docstring; every public class has a docstring.
+
+Public means listed in the module's ``__all__``. A function that takes an argument documents it
+under ``Parameters``; one that returns something says what under ``Returns`` (its return
+annotation tells which: ``None`` or no value needs no ``Returns``).
+"""
+
+import importlib
+import inspect
+
+import pytest
+
+CORE = [
+    "access",
+    "areas",
+    "catalogue",
+    "codes",
+    "counterfactual",
+    "crosswalk",
+    "index",
+    "indicators",
+    "neighbours",
+    "presets",
+    "reselection",
+    "selection",
+    "sensitivity",
+    "spatial",
+    "targets",
+    "uncertainty",
+]
+
+
+def _public(module_name):
+    module = importlib.import_module(f"levekar.{module_name}")
+    assert hasattr(module, "__all__"), f"levekar.{module_name} has no __all__"
+    for name in module.__all__:
+        yield name, getattr(module, name)
+
+
+def _returns_none(func):
+    annotation = inspect.signature(func).return_annotation
+    return annotation in (None, "None", type(None))
+
+
+@pytest.mark.parametrize("module_name", CORE)
+def test_public_functions_have_numpydoc_sections(module_name):
+    problems = []
+    for name, obj in _public(module_name):
+        if inspect.isclass(obj):
+            if not inspect.getdoc(obj):
+                problems.append(f"class {name}: no docstring")
+            continue
+        if not inspect.isfunction(obj):
+            continue  # constants and aliases document themselves in the module docstring
+        doc = inspect.getdoc(obj) or ""
+        if not doc:
+            problems.append(f"{name}: no docstring")
+            continue
+        if inspect.signature(obj).parameters and "Parameters\n----------" not in doc:
+            problems.append(f"{name}: no Parameters section")
+        if not _returns_none(obj) and "Returns\n-------" not in doc:
+            problems.append(f"{name}: no Returns section")
+    assert not problems, f"levekar.{module_name}:\n" + "\n".join(problems)
+
+
+def test_the_check_sees_the_functions():
+    names = dict(_public("index"))
+    assert inspect.isfunction(names["index_from_spec"])
+    assert "Parameters\n----------" in inspect.getdoc(names["index_from_spec"])

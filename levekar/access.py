@@ -119,7 +119,7 @@ def origin_points(origins, *, land=None) -> gpd.GeoSeries:
     Raises
     ------
     DataError
-        If ``origins`` is not a GeoDataFrame or GeoSeries.
+        If ``origins`` is not a GeoDataFrame or GeoSeries, or has line geometries.
     CRSError
         If ``origins`` (or a ``land`` layer) is not in EPSG:25833.
 

@@ -1,9 +1,10 @@
 """What a run publishes: every output file, built from the run's results.
 
 This is the seam between the pipeline and the edges: it turns
-:class:`~levekar.pipeline.Results` into the explicit inputs the renderers take (a layer, frames, options) and into the
-processed tables, whose area key is ``code``. Values that may not be published are
-blanked here, by the flags the core set with its one disclosure rule.
+:class:`~levekar.pipeline.Results` into the explicit inputs the renderers take (a
+layer, frames, options) and into the processed tables, whose area key is ``code``.
+Values that may not be published are blanked here, by the flags the core set with
+its one disclosure rule.
 """
 
 from __future__ import annotations

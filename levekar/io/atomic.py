@@ -14,12 +14,26 @@ __all__ = ["write_atomic"]
 def write_atomic(
     files: Mapping[str, Callable[[Path], None] | bytes | str], out_dir: Path
 ) -> list[Path]:
-    """Write ``files`` (relative path → bytes, text, or a function that writes to a path) atomically.
+    """Write ``files`` (relative path → bytes, text, or a writer function) atomically.
 
     Everything is first written into a staging folder inside ``out_dir``; only
     when every file succeeded are they moved into place with :func:`os.replace`
-    (atomic per file on one file system). If anything fails, the staging folder
-    is removed and the existing outputs are untouched.
+    (atomic per file on one file system). If writing fails, the staging folder
+    is removed and the existing outputs are untouched. (A failure while moving
+    files into place leaves the files moved so far replaced.)
+
+    Parameters
+    ----------
+    files : mapping of str to bytes, str or callable
+        Relative path → content: bytes as they are, text as UTF-8 with LF line ends,
+        or a function called with the staging path to write to.
+    out_dir : pathlib.Path
+        The output folder (created if needed).
+
+    Returns
+    -------
+    list of pathlib.Path
+        The final paths, in the order of ``files``.
     """
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)

@@ -167,8 +167,7 @@ def standardise_layer(
         )
     if name_column is not None and name_column not in gdf.columns:
         raise DataError(
-            f"{source}: no column {name_column!r} with area names; "
-            f"columns are {list(gdf.columns)}."
+            f"{source}: no column {name_column!r} with area names; columns are {list(gdf.columns)}."
         )
     crs_in = _check_crs(gdf, source)
     report = LayerReport(source=source, n_features=len(gdf), crs_in=crs_in)

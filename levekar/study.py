@@ -164,8 +164,7 @@ class SelectionConfig(_Strict):
             norm, _, agg = m.partition("/")
             if norm not in NORMALISATIONS or (agg and agg not in AGGREGATIONS):
                 raise ValueError(
-                    f"method {m!r} is not 'normalisation/aggregation' "
-                    "(e.g. 'rank/weighted_mean')"
+                    f"method {m!r} is not 'normalisation/aggregation' (e.g. 'rank/weighted_mean')"
                 )
         return self
 

@@ -223,9 +223,7 @@ def read_population(
         row = int((counts.isna() | (counts < 0)).to_numpy().nonzero()[0][0])
         value = raw[col].iloc[row]
         shown = repr(value) if isinstance(value, str) else str(value)
-        raise DataError(
-            f"{path}: column {col!r}, feature {row}: {shown} is not a count of people."
-        )
+        raise DataError(f"{path}: column {col!r}, feature {row}: {shown} is not a count of people.")
     out = gpd.GeoDataFrame(
         {"popTot": counts.to_numpy(dtype=float)}, geometry=raw.geometry.to_numpy(), crs=raw.crs
     )

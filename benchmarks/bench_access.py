@@ -211,7 +211,8 @@ def case_network(runs: int) -> list[str]:
     lines, origins, dest = kommune_network()
     net = network_from_lines(lines)
     out = [
-        f"network {net.report['n_edges']:,} edges / {net.n_nodes:,} nodes, {len(origins):,} origins, "
+        f"network {net.report['n_edges']:,} edges / {net.n_nodes:,} nodes, "
+        f"{len(origins):,} origins, "
         f"{len(dest):,} destinations",
         row(
             "levekar `network_from_lines` + `nearest_distance(kind='network')`",

@@ -103,12 +103,14 @@ def main() -> None:
         rows.append(json.loads(res.stdout.strip().splitlines()[-1]))
     base = next(r for r in rows if r["method"] == "levekar")["seconds"]
     print(
-        f"{args.sources:,} sources onto {args.targets:,} targets (same inputs; time excludes building them)"
+        f"{args.sources:,} sources onto {args.targets:,} targets "
+        "(same inputs; time excludes building them)"
     )
     print(f"{'method':<20}{'seconds':>9}{'x levekar':>11}{'peak MB':>9}  total")
     for r in rows:
         print(
-            f"{r['method']:<20}{r['seconds']:>9.2f}{r['seconds'] / base:>11.2f}{r['peak_mb']:>9.0f}  {r['total']:.6f}"
+            f"{r['method']:<20}{r['seconds']:>9.2f}{r['seconds'] / base:>11.2f}"
+            f"{r['peak_mb']:>9.0f}  {r['total']:.6f}"
         )
 
 

@@ -43,7 +43,8 @@ def main() -> None:
         _, peak = tracemalloc.get_traced_memory()
         tracemalloc.stop()
         print(
-            f"{label:<48} {seconds:6.2f} s  {args.draws / seconds:9,.0f} draws/s  peak {peak / 2**20:6.0f} MiB"
+            f"{label:<48} {seconds:6.2f} s  {args.draws / seconds:9,.0f} draws/s  "
+            f"peak {peak / 2**20:6.0f} MiB"
         )
 
 

@@ -69,7 +69,7 @@ UNREACHABLE = (NO_GEOMETRY, NO_DESTINATION, OFF_NETWORK, DISCONNECTED)
 
 
 def _geoms(layer, what: str) -> np.ndarray:
-    """The geometry array of a GeoDataFrame/GeoSeries in EPSG:25833, or a clear error."""
+    """Return the geometry array of a GeoDataFrame/GeoSeries in EPSG:25833, or a clear error."""
     if not isinstance(layer, gpd.GeoDataFrame | gpd.GeoSeries):
         raise DataError(
             f"access: {what} must be a GeoDataFrame or GeoSeries, not {type(layer).__name__}."
@@ -113,7 +113,15 @@ def origin_points(origins, *, land=None) -> gpd.GeoSeries:
     Returns
     -------
     GeoSeries
-        Points on ``origins``' index; missing or empty geometries stay empty.
+        Points on ``origins``' index, in EPSG:25833; missing or empty geometries stay
+        empty.
+
+    Raises
+    ------
+    DataError
+        If ``origins`` is not a GeoDataFrame or GeoSeries, or has line geometries.
+    CRSError
+        If ``origins`` (or a ``land`` layer) is not in EPSG:25833.
 
     Examples
     --------
@@ -155,8 +163,10 @@ def origin_points(origins, *, land=None) -> gpd.GeoSeries:
 
 
 def _centres(geoms: np.ndarray) -> np.ndarray:
-    """Centroids; for axis-aligned rectangles (grid cells) the midpoint of the bounds, which is
-    the same point and ten times faster to get."""
+    """Return centroids; for axis-aligned rectangles (grid cells) the midpoint of the bounds.
+
+    That is the same point and ten times faster to get.
+    """
     b = shapely.bounds(geoms)
     box_area = (b[:, 2] - b[:, 0]) * (b[:, 3] - b[:, 1])
     rect = (
@@ -183,6 +193,24 @@ class Network:
     belongs to (for a map of cut-off pieces); ``report`` counts what the build merged
     and dropped. ``segments`` (LineStrings) and ``tree`` (their STR-tree, for snapping)
     are derived on construction.
+
+    Attributes
+    ----------
+    nodes : numpy.ndarray
+        Node coordinates, shape (n, 2), in EPSG:25833 metres.
+    u, v : numpy.ndarray of int
+        End nodes of each segment, ``u < v``.
+    length : numpy.ndarray
+        Length of each segment in metres.
+    component : numpy.ndarray of int
+        Connected-component label of each node.
+    report : dict
+        What the build counted: lines, vertices, nodes, edges, merged vertices,
+        collapsed and duplicate segments, components, total length, tolerance.
+    segments : numpy.ndarray of shapely.LineString
+        One line per segment (derived).
+    tree : shapely.STRtree
+        STR-tree of ``segments`` (derived).
     """
 
     nodes: np.ndarray
@@ -193,12 +221,14 @@ class Network:
     report: dict = field(default_factory=dict)
 
     def __post_init__(self) -> None:
+        """Derive ``segments`` and their STR-tree ``tree``."""
         segs = shapely.linestrings(np.stack([self.nodes[self.u], self.nodes[self.v]], axis=1))
         object.__setattr__(self, "segments", segs)
         object.__setattr__(self, "tree", shapely.STRtree(segs))
 
     @property
     def n_nodes(self) -> int:
+        """Number of nodes."""
         return len(self.nodes)
 
 
@@ -226,6 +256,15 @@ def network_from_lines(lines, *, tolerance: float = 0.5) -> Network:
     Returns
     -------
     Network
+        The graph; one component label per node, and the build counts in ``report``.
+
+    Raises
+    ------
+    DataError
+        If ``tolerance`` is negative, ``lines`` is not a GeoDataFrame or GeoSeries, a
+        geometry is not a line, or no line has two vertices.
+    CRSError
+        If ``lines`` is not in EPSG:25833.
 
     Examples
     --------
@@ -282,7 +321,7 @@ def network_from_lines(lines, *, tolerance: float = 0.5) -> Network:
 
 
 def _merge_close(coords: np.ndarray, tolerance: float) -> np.ndarray:
-    """Node label per vertex: vertices within ``tolerance`` (transitively) share a label."""
+    """Label each vertex's node: vertices within ``tolerance`` (transitively) share a label."""
     pairs = cKDTree(coords).query_pairs(max(tolerance, 1e-9), output_type="ndarray")
     n = len(coords)
     adj = sparse.coo_matrix((np.ones(len(pairs)), (pairs[:, 0], pairs[:, 1])), shape=(n, n))
@@ -291,7 +330,7 @@ def _merge_close(coords: np.ndarray, tolerance: float) -> np.ndarray:
 
 
 def _snap(net: Network, points: np.ndarray, max_snap: float):
-    """Nearest point on a network segment for each point within ``max_snap``.
+    """Snap each point within ``max_snap`` to the nearest point on a network segment.
 
     Returns ``(which, seg, t, dist)``: positions of the snapped points, their segment,
     the position along it (0 at ``u``, 1 at ``v``) and the snapping distance.
@@ -305,13 +344,16 @@ def _snap(net: Network, points: np.ndarray, max_snap: float):
 
 
 def _outlines(geoms: np.ndarray, spacing: float) -> np.ndarray:
-    """Points as they are; polygons by their boundary; densified to ``spacing`` metres."""
+    """Return points as they are, polygons by their boundary, densified to ``spacing`` metres."""
     polygonal = np.isin(shapely.get_type_id(geoms), [3, 6])
     return shapely.segmentize(np.where(polygonal, shapely.boundary(geoms), geoms), spacing)
 
 
 def _access_points(geoms: np.ndarray, spacing: float) -> tuple[np.ndarray, np.ndarray]:
-    """Points where a destination is entered: the point itself, or its outline every ``spacing`` m."""
+    """Return points where a destination is entered.
+
+    That is the point itself, or its outline every ``spacing`` m.
+    """
     xy, owner = shapely.get_coordinates(_outlines(geoms, spacing), return_index=True)
     return shapely.points(xy), owner
 
@@ -319,7 +361,10 @@ def _access_points(geoms: np.ndarray, spacing: float) -> tuple[np.ndarray, np.nd
 def _network_nearest(
     net: Network, opts: np.ndarray, dgeoms: np.ndarray, max_snap: float, spacing: float
 ):
-    """Network distance from each origin point to the nearest destination (see module doc)."""
+    """Compute the network distance from each origin point to the nearest destination.
+
+    See the module docstring.
+    """
     n_o = len(opts)
     dist = np.full(n_o, np.nan)
     dest = np.full(n_o, -1)
@@ -416,8 +461,9 @@ def _euclidean_nearest(opts: np.ndarray, dgeoms: np.ndarray, polygon_method: str
 
 
 def _densified_nearest(opts, xy, geoms, spacing):
-    """Polygon (or line) found by its nearest outline vertex (outlines densified to ``spacing``),
-    then the exact distance to that polygon; 0 inside a polygon.
+    """Find the polygon (or line) by its nearest outline vertex, then the exact distance to it.
+
+    Outlines are densified to ``spacing``; the distance is 0 inside a polygon.
 
     Never shorter than the true distance, and at most ``spacing / 2`` longer (only when another
     polygon's outline passes within ``spacing / 2`` of the nearest one's distance).
@@ -436,7 +482,10 @@ def _densified_nearest(opts, xy, geoms, spacing):
 def _points_in(
     opts: np.ndarray, xy: np.ndarray, polys: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Pairs (point, polygon) with the point in or on the polygon (bounding boxes, then exact)."""
+    """Return pairs (point, polygon) with the point in or on the polygon.
+
+    Bounding boxes first, then the exact test.
+    """
     o, p = shapely.STRtree(polys).query(opts)
     hit = shapely.intersects_xy(polys[p], xy[o, 0], xy[o, 1])
     return o[hit], p[hit]
@@ -453,7 +502,7 @@ def nearest_distance(
     polygon_method: Literal["exact", "densify"] = "exact",
     land=None,
 ) -> pd.DataFrame:
-    """Distance in metres from each origin to its nearest destination, and which one.
+    """Compute the distance in metres from each origin to its nearest destination, and which one.
 
     Parameters
     ----------
@@ -461,7 +510,7 @@ def nearest_distance(
         Points, or polygons (grid cells) represented by :func:`origin_points`.
     destinations : GeoDataFrame or GeoSeries
         Points, polygons (distance to the nearest point of the polygon, 0 inside) or lines.
-    kind : {"euclidean", "network"}
+    kind : {"euclidean", "network"}, default "euclidean"
         Straight line, or along ``network``.
     network : Network, GeoDataFrame or GeoSeries, optional
         Required for ``kind="network"``; a line layer is passed to :func:`network_from_lines`.
@@ -471,7 +520,7 @@ def nearest_distance(
     spacing : float, default 10
         Spacing in metres of the points along a polygon outline where the network
         enters it (and of the outline vertices for ``polygon_method="densify"``).
-    polygon_method : {"exact", "densify"}
+    polygon_method : {"exact", "densify"}, default "exact"
         Straight line to polygon or line destinations: ``"exact"`` (shapely's STR-tree
         ``query_nearest``), or ``"densify"``: the polygon whose outline, densified to
         ``spacing``, has the nearest vertex (k-d tree), then the exact distance to it.
@@ -489,6 +538,15 @@ def nearest_distance(
         ``destination_snap_m`` (metres added for snapping, included in ``distance_m``;
         0 for straight lines), and ``status``: ``"ok"``, ``"no_geometry"``,
         ``"no_destination"``, ``"off_network"`` or ``"disconnected"``.
+
+    Raises
+    ------
+    DataError
+        If ``kind`` or ``polygon_method`` is unknown, ``spacing`` ≤ 0 or ``max_snap`` < 0,
+        a layer is not a GeoDataFrame or GeoSeries, or ``kind="network"`` has no
+        network (or a line layer that :func:`network_from_lines` rejects).
+    CRSError
+        If a layer is not in EPSG:25833.
 
     Examples
     --------
@@ -549,7 +607,7 @@ def nearest_distance(
 def _zero_inside(
     out: dict, opts: np.ndarray, o_ok: np.ndarray, dgeoms: np.ndarray, d_ok: np.ndarray
 ) -> None:
-    """Origins inside a polygon destination: distance 0 to it, whatever the network says."""
+    """Give origins inside a polygon destination distance 0 to it, whatever the network says."""
     poly = d_ok[np.isin(shapely.get_type_id(dgeoms[d_ok]), [3, 6])]
     if not len(poly):
         return
@@ -579,6 +637,37 @@ class AccessAccounting:
 
     ``people_total = people_in_areas + people_outside_areas``, and within areas
     ``people_in_areas = people_reachable + people_unreachable``.
+
+    Attributes
+    ----------
+    name : str
+        Stem of the indicator ids.
+    kind : str
+        ``"euclidean"`` or ``"network"``.
+    thresholds : tuple of float
+        The distance thresholds in metres.
+    n_origins : int
+        Population points or cells.
+    n_destinations : int
+        Destinations given.
+    n_destinations_unusable : int
+        Destinations without geometry, or (network) with no access point within
+        ``max_snap`` of the network.
+    people_total, people_in_areas, people_outside_areas : float
+        People in the population layer, inside some area, outside every area.
+    people_reachable, people_unreachable : float
+        People inside areas who can / cannot reach a destination.
+    people_unreachable_by_reason : dict of str to float
+        People inside areas per unreachable status (``no_geometry``,
+        ``no_destination``, ``off_network``, ``disconnected``).
+    n_origins_outside_areas : int
+        Origins in no area.
+    n_origins_on_area_borders : int
+        Origins in or on more than one area (counted in the first).
+    max_origin_snap, max_destination_snap : float
+        Largest snapping distances in metres (0 for straight lines).
+    network : dict or None
+        The network's build report (network distances only).
     """
 
     name: str
@@ -600,6 +689,13 @@ class AccessAccounting:
     network: dict | None = None
 
     def as_dict(self) -> dict:
+        """Return the ledger as a JSON-ready dict (``thresholds`` as a list).
+
+        Returns
+        -------
+        dict
+            One key per attribute.
+        """
         out = dict(self.__dict__)
         out["thresholds"] = list(self.thresholds)
         return out
@@ -629,6 +725,7 @@ class Accessibility:
         area), ``people``, ``distance_m``, ``destination``, ``origin_snap_m``,
         ``destination_snap_m``, ``status``, ``distance_class``: a map layer.
     accounting : AccessAccounting
+        Where every person went.
     """
 
     table: pd.DataFrame
@@ -649,7 +746,7 @@ def _class_labels(thresholds: Sequence[float]) -> list[str]:
 
 
 def _assign_areas(points: np.ndarray, areas: np.ndarray) -> tuple[np.ndarray, int]:
-    """Row of the area each point lies in (-1 outside all); ties go to the first area."""
+    """Return the row of the area each point lies in (-1 outside all); ties go to the first."""
     which = np.full(len(points), -1)
     ok = np.flatnonzero(~_missing(points))
     o, a = _points_in(points[ok], shapely.get_coordinates(points[ok]), areas)
@@ -664,7 +761,10 @@ def _assign_areas(points: np.ndarray, areas: np.ndarray) -> tuple[np.ndarray, in
 def _weighted_median(
     area: np.ndarray, dist: np.ndarray, people: np.ndarray, n_areas: int
 ) -> np.ndarray:
-    """Per area, the smallest distance with at least half its people at or below it (NaN if none)."""
+    """Return per area the smallest distance with at least half its people at or below it.
+
+    NaN for an area with no people.
+    """
     keep = people > 0
     area, dist, people = area[keep], dist[keep], people[keep]
     order = np.lexsort((dist, area))
@@ -695,7 +795,7 @@ def accessibility_by_area(
     spacing: float = DEFAULT_SPACING,
     land=None,
 ) -> Accessibility:
-    """Population-weighted accessibility of ``destinations`` per area.
+    """Compute population-weighted accessibility of ``destinations`` per area.
 
     Each origin (a population point, or a grid cell by :func:`origin_points`) gets
     the distance to its nearest destination (:func:`nearest_distance`) and belongs to
@@ -723,6 +823,7 @@ def accessibility_by_area(
     kind, network, max_snap, spacing, land
         As in :func:`nearest_distance`.
     population_column : str, default "popTot"
+        The column of ``population`` holding people (non-negative numbers).
     year : int, optional
         Year of the population layer; when not given, the single value of a ``year``
         or ``statistikkÅr`` column is used if there is one.
@@ -731,6 +832,16 @@ def accessibility_by_area(
     -------
     Accessibility
         ``table``, ``observations``, ``classes``, ``grid`` and ``accounting``.
+
+    Raises
+    ------
+    DataError
+        If ``thresholds`` are not positive and increasing, ``name`` is not lower-case
+        letters, digits and ``_``, the population column is missing or holds a value
+        that is not a count, the area layer has no ``code``, or as
+        :func:`nearest_distance`.
+    CRSError
+        If a layer is not in EPSG:25833.
 
     Examples
     --------
@@ -924,7 +1035,7 @@ def _table(codes, area, dist, reach, people, thr, name, year) -> pd.DataFrame:
 
 
 def _observations(table: pd.DataFrame) -> pd.DataFrame:
-    """The table as levekar's tidy observations (``code`` for ``area``)."""
+    """Return the table as levekar's tidy observations (``code`` for ``area``)."""
     num = table["numerator"].where(table["people"] > 0)
     status = np.select(
         [num.isna(), (table["measure"] == "share") & (num == 0)], ["..", "-"], default=""

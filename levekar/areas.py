@@ -35,7 +35,21 @@ _NORWAY_BOUNDS_25833 = (-150_000.0, 6_350_000.0, 1_200_000.0, 8_000_000.0)
 
 @dataclass
 class LayerReport:
-    """What :func:`standardise_layer` found and did to a layer."""
+    """What :func:`standardise_layer` found and did to a layer.
+
+    Attributes
+    ----------
+    source : str
+        Name of the layer (file or configuration key).
+    n_features : int
+        Number of features read, before any dissolving.
+    crs_in : str
+        The layer's CRS as read, e.g. ``"EPSG:4326"``.
+    repaired : list of str
+        ``"<code>: <reason>"`` for every geometry repaired with ``make_valid``.
+    notes : list of str
+        Other changes, e.g. codes whose features were dissolved.
+    """
 
     source: str
     n_features: int
@@ -44,6 +58,13 @@ class LayerReport:
     notes: list[str] = field(default_factory=list)
 
     def as_dict(self) -> dict:
+        """Return the report as a JSON-ready dict (lists copied).
+
+        Returns
+        -------
+        dict
+            Keys ``source``, ``n_features``, ``crs_in``, ``repaired``, ``notes``.
+        """
         return {
             "source": self.source,
             "n_features": self.n_features,
@@ -76,7 +97,8 @@ def _check_inside_norway(gdf: gpd.GeoDataFrame, source: str) -> None:
     bx0, by0, bx1, by1 = _NORWAY_BOUNDS_25833
     if minx < bx0 or maxx > bx1 or miny < by0 or maxy > by1:
         raise CRSError(
-            f"{source}: coordinates ({minx:.0f}, {miny:.0f}) – ({maxx:.0f}, {maxy:.0f}) in EPSG:25833 "
+            f"{source}: coordinates ({minx:.0f}, {miny:.0f}) – ({maxx:.0f}, {maxy:.0f}) "
+            "in EPSG:25833 "
             "lie outside Norway. The declared CRS is probably wrong (for example lon/lat "
             "declared as UTM, or x and y swapped): declare the CRS the data were made in."
         )
@@ -99,10 +121,49 @@ def standardise_layer(
     are errors that name the codes. Duplicate codes are an error, or with
     ``on_duplicate="dissolve"`` the features of one code are merged into one
     (multi-part) area and the report says which.
+
+    Parameters
+    ----------
+    gdf : geopandas.GeoDataFrame
+        The layer as read, in one of :data:`ACCEPTED_EPSG`.
+    level : str
+        The level every area gets in ``level`` (e.g. ``"grunnkrets"``).
+    code_column : str, default "code"
+        The column holding the area codes.
+    name_column : str or None, default "name"
+        The column holding the area names; None uses the codes as names.
+    code_width : int, optional
+        When given, codes are normalised to this many digits
+        (:func:`~levekar.codes.normalise_codes`); otherwise they are stripped strings.
+    on_duplicate : str, default "error"
+        ``"dissolve"`` merges the features of one code; any other value makes a
+        duplicate code an error.
+    source : str, default "layer"
+        Name of the layer, used in the report and in error messages.
+
+    Returns
+    -------
+    layer : geopandas.GeoDataFrame
+        Columns ``code, name, level, geometry`` in EPSG:25833, index reset (sorted by
+        code when dissolved).
+    report : LayerReport
+        What was found and changed.
+
+    Raises
+    ------
+    DataError
+        If the code or name column is missing, a code is empty or malformed (with
+        ``code_width``), or a code repeats without ``on_duplicate="dissolve"``.
+    CRSError
+        If the layer has no CRS, one not in :data:`ACCEPTED_EPSG`, or coordinates
+        outside Norway in EPSG:25833.
+    GeometryError
+        If an area has no geometry, ``make_valid`` leaves it empty, or its area is 0.
     """
     if code_column not in gdf.columns:
         raise DataError(
-            f"{source}: no column {code_column!r} with area codes; columns are {list(gdf.columns)}. "
+            f"{source}: no column {code_column!r} with area codes; "
+            f"columns are {list(gdf.columns)}. "
             "Name the code column in the study configuration (code_column = ...)."
         )
     if name_column is not None and name_column not in gdf.columns:
@@ -126,7 +187,8 @@ def standardise_layer(
     if len(dup) and on_duplicate != "dissolve":
         raise DataError(
             f"{source}: duplicate code(s) in column {code_column!r}: {sorted(set(dup))[:5]}. "
-            "Each area must appear once; dissolve multi-part areas first (on_duplicate='dissolve')."
+            "Each area must appear once; dissolve multi-part areas first "
+            "(on_duplicate='dissolve')."
         )
     names = gdf[name_column].astype(str).str.strip() if name_column else codes
     out = gpd.GeoDataFrame(
@@ -137,7 +199,8 @@ def standardise_layer(
     empty = out.geometry.isna() | out.geometry.is_empty
     if empty.any():
         raise GeometryError(
-            f"{source}: {int(empty.sum())} area(s) have no geometry: {out.loc[empty, 'code'].tolist()[:5]}."
+            f"{source}: {int(empty.sum())} area(s) have no geometry: "
+            f"{out.loc[empty, 'code'].tolist()[:5]}."
         )
     if out.crs.to_epsg() != CRS:
         out = out.to_crs(CRS)
@@ -172,8 +235,11 @@ def standardise_layer(
 
 
 def _close_slits(geom, width: float = 0.1):
-    """Close slits narrower than ``width`` metres left between dissolved parts (a morphological
-    closing with mitred corners), and drop the holes under 1 m² that such slits leave."""
+    """Close slits narrower than ``width`` metres left between dissolved parts.
+
+    A morphological closing with mitred corners; the holes under 1 m² that such slits
+    leave are dropped.
+    """
     closed = shapely.make_valid(
         geom.buffer(width / 2, join_style="mitre").buffer(-width / 2, join_style="mitre")
     )
@@ -203,6 +269,29 @@ def lokalsamfunn_from_catchments(
     ``mapping`` has columns ``catchment`` (catchment code), ``lokalsamfunn`` (code)
     and optionally ``lokalsamfunn_name``. A catchment in no lokalsamfunn, in two,
     or a mapped catchment missing from the layer is an error.
+
+    Parameters
+    ----------
+    catchments : geopandas.GeoDataFrame
+        The catchment layer, standardised (``code``, ``geometry``).
+    mapping : pandas.DataFrame
+        Catchment → lokalsamfunn table (see above).
+    source : str, default "catchment table"
+        Name of the table, used in error messages.
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        One row per lokalsamfunn, sorted by code: ``code``, ``name`` (the first
+        ``lokalsamfunn_name`` of its catchments, or the code), ``level`` =
+        ``"lokalsamfunn"`` and the dissolved geometry with slits under 0.1 m closed, in
+        the catchments' CRS.
+
+    Raises
+    ------
+    DataError
+        If a column is missing, a catchment is mapped twice or not at all, or a mapped
+        catchment is not in the layer.
     """
     for col in ("catchment", "lokalsamfunn"):
         if col not in mapping.columns:
@@ -218,7 +307,8 @@ def lokalsamfunn_from_catchments(
     unmapped = sorted(set(catchments["code"]) - set(m["catchment"]))
     if unmapped:
         raise DataError(
-            f"{source}: catchment(s) {unmapped[:5]} belong to no lokalsamfunn; add them to the table."
+            f"{source}: catchment(s) {unmapped[:5]} belong to no lokalsamfunn; "
+            "add them to the table."
         )
     unknown = sorted(set(m["catchment"]) - set(catchments["code"]))
     if unknown:
@@ -250,13 +340,34 @@ def layer_topology(
     population_column: str = "popTot",
     min_area: float = 1.0,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Overlaps and gaps between the areas of one layer, with their area and population.
+    """Find overlaps and gaps between the areas of one layer, with their area and population.
 
     Returns ``(overlaps, gaps)``. ``overlaps`` has ``code_a, code_b, area_m2,
     population`` for pairs that share more than ``min_area`` m² (two catchments
     claiming the same houses). ``gaps`` has ``gap, area_m2, population`` for holes
     inside the layer's outline that no area covers. Population comes from points or
     polygons (spread by area) when ``population`` is given, else it is missing.
+
+    Parameters
+    ----------
+    layer : geopandas.GeoDataFrame
+        A standardised layer (``code``, ``geometry``) in EPSG:25833.
+    population : geopandas.GeoDataFrame, optional
+        Points or polygons with people; reprojected to EPSG:25833 when needed. A point
+        in two overlapping areas counts in both.
+    population_column : str, default "popTot"
+        The column of ``population`` holding people (missing values count 0). Note the
+        default differs from :func:`~levekar.crosswalk.crosswalk_from_overlay`'s
+        ``"population"``.
+    min_area : float, default 1.0
+        Overlaps and gaps of at most this many m² are ignored.
+
+    Returns
+    -------
+    overlaps : pandas.DataFrame
+        ``code_a, code_b, area_m2, population``, one row per overlapping pair.
+    gaps : pandas.DataFrame
+        ``gap`` (1, 2, …), ``area_m2``, ``population``, one row per hole.
     """
     geom = layer.geometry.to_numpy()
     codes = layer["code"].to_numpy()
@@ -283,7 +394,7 @@ def layer_topology(
 
 
 def _people_in(areas: np.ndarray, population: gpd.GeoDataFrame | None, column: str) -> np.ndarray:
-    """People inside each polygon: points counted where they lie, polygons spread by area."""
+    """Count people inside each polygon: points where they lie, polygons spread by area."""
     if population is None or len(areas) == 0:
         return np.full(len(areas), np.nan)
     pop = (

@@ -31,7 +31,33 @@ DOMAINS: dict[str, str] = {
 
 
 class Indicator(BaseModel):
-    """One indicator definition."""
+    """One indicator definition (a ``[indicators.<id>]`` table, validated; frozen).
+
+    Attributes
+    ----------
+    id : str
+        Identifier: lower-case letters, digits and underscores, starting with a letter.
+    label : str
+        Full label, as shown in reports.
+    short_label : str
+        Short label for tables and map legends.
+    domain : {"oppvekst", "sysselsetting", "bomiljo", "inntekt", "helse"}
+        The domain the indicator belongs to (see :data:`DOMAINS`).
+    direction : {"higher_is_worse", "higher_is_better", "descriptive"}
+        Which way is worse.
+    kind : {"share", "rate_per_1000", "mean", "median"}
+        What the value is; ``rate_per_1000`` is published per 1000 (see :attr:`scale`).
+    numerator : str
+        What the numerator counts.
+    denominator : str
+        What the denominator counts.
+    source : str
+        Where the data come from.
+    min_denominator : int, default 30
+        Least denominator on which a value may be published (≥ 0).
+    suppressed_max : int, default 4
+        Largest count the source suppresses (SSB hides counts of 0–4 by default; ≥ 0).
+    """
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -59,13 +85,40 @@ class Indicator(BaseModel):
 
     @property
     def higher_is_worse(self) -> bool:
+        """Whether a higher value is worse (``direction == "higher_is_worse"``)."""
         return self.direction == "higher_is_worse"
 
 
 class Catalogue(dict[str, Indicator]):
-    """Indicators by id, in catalogue order."""
+    """Indicators by id, in catalogue order (a ``dict`` of :class:`Indicator`).
+
+    Attributes
+    ----------
+    keys, values : str, Indicator
+        Indicator ids and their definitions, packaged indicators first, then the
+        study's own in the order given.
+    """
 
     def get_indicator(self, indicator_id: str, *, source: str = "study") -> Indicator:
+        """Return the indicator ``indicator_id``, or a clear error if it is not known.
+
+        Parameters
+        ----------
+        indicator_id : str
+            The indicator's id.
+        source : str, default "study"
+            Where the id was read, used in the error message.
+
+        Returns
+        -------
+        Indicator
+            The indicator's definition.
+
+        Raises
+        ------
+        ConfigError
+            If the catalogue has no indicator ``indicator_id``.
+        """
         try:
             return self[indicator_id]
         except KeyError:
@@ -94,9 +147,30 @@ def _packaged() -> tuple[Indicator, ...]:
 
 
 def load_catalogue(extra: dict | None = None, *, source: str = "study") -> Catalogue:
-    """The packaged catalogue, with ``extra`` indicators added or overriding fields.
+    """Load the packaged catalogue, with ``extra`` indicators added or overriding fields.
 
     ``extra`` maps an id to its fields; for an existing id only the given fields change.
+
+    Parameters
+    ----------
+    extra : dict, optional
+        ``{id: {field: value}}`` as read from a study's ``[indicators.<id>]`` tables. A new
+        id needs every required field of :class:`Indicator`; for a packaged id the given
+        fields override the packaged ones.
+    source : str, default "study"
+        Where ``extra`` was read, used in error messages.
+
+    Returns
+    -------
+    Catalogue
+        The packaged indicators (``levekar/data/indicators.toml``) in their order, then
+        new ones from ``extra``.
+
+    Raises
+    ------
+    ConfigError
+        If a definition does not validate (unknown field, bad id, domain, direction or
+        kind, negative threshold, missing field).
     """
     cat = Catalogue((ind.id, ind) for ind in _packaged())
     for key, fields in (extra or {}).items():

@@ -194,7 +194,7 @@ _mount_fetch()
 
 
 def _load(config: Path | None):
-    """The study named by ``--config``, or the embedded demo study."""
+    """Load the study named by ``--config``, or the embedded demo study."""
     if config is None:
         from .demo import demo_study
 

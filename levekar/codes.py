@@ -45,8 +45,22 @@ KOMMUNE_RENUMBERING = {
 
 
 def current_kommune(code: str) -> str:
-    """Today's number of a kommune, following :data:`KOMMUNE_RENUMBERING`.
+    """Return today's number of a kommune, following :data:`KOMMUNE_RENUMBERING`.
 
+    Parameters
+    ----------
+    code : str
+        A four-digit kommune number, current or historic (e.g. ``"0106"``).
+
+    Returns
+    -------
+    str
+        The number the kommune has today: ``code`` followed through every renumbering
+        it has in :data:`KOMMUNE_RENUMBERING`; ``code`` itself when it was never renumbered
+        there (the table covers Fredrikstad and its neighbours only).
+
+    Examples
+    --------
     >>> current_kommune("0106"), current_kommune("3004"), current_kommune("0301")
     ('3107', '3107', '0301')
     """
@@ -66,6 +80,31 @@ def normalise_codes(
     with surrounding spaces are accepted. Anything else raises a
     :class:`~levekar.errors.DataError` naming the first bad value.
 
+    Parameters
+    ----------
+    values : pandas.Series
+        The codes as read: integers, floats such as ``3107.0`` or strings.
+    width : int
+        Number of digits of a code: 4 for a kommune, 8 for a grunnkrets. Shorter codes
+        are zero-padded on the left.
+    source : str, default "input"
+        Name of the file or table, used in the error message.
+    column : str, default "code"
+        Name of the column, used in the error message.
+
+    Returns
+    -------
+    pandas.Series
+        The codes as zero-padded strings (object dtype), same index as ``values``.
+
+    Raises
+    ------
+    DataError
+        If a value is missing or is not 1 to ``width`` digits (after stripping spaces and
+        a trailing ``.0``).
+
+    Examples
+    --------
     >>> normalise_codes(pd.Series([106, "3004", " 3107 "]), width=4).tolist()
     ['0106', '3004', '3107']
     """
@@ -89,6 +128,21 @@ def kommune_renumbering(codes: pd.Series, history: list[tuple[str, str, str]]) -
     ``[("0106", "3004", "2020-01-01"), ("3004", "3107", "2024-01-01")]``.
     ``codes`` are the suffix-bearing codes valid before the first change (8 digits
     for grunnkretser). The result is a change table for :func:`apply_code_changes`.
+
+    Parameters
+    ----------
+    codes : pandas.Series
+        Codes valid before the first change; only their suffix after the first four
+        characters (the kommune number) is used, so their prefix is not checked.
+    history : list of (str, str, str)
+        ``(old_kommune, new_kommune, date)`` steps, dates as ``YYYY-MM-DD``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``old_code, new_code, date, share`` (:data:`CHANGE_TABLE_COLUMNS`): for
+        every step and every distinct suffix, ``old_kommune + suffix → new_kommune +
+        suffix`` on ``date`` with ``share`` 1.0.
     """
     rows = []
     suffixes = codes.astype(str).str[4:].unique()
@@ -103,7 +157,8 @@ def _validate_changes(changes: pd.DataFrame, source: str) -> pd.DataFrame:
     missing = [c for c in ("old_code", "new_code", "date") if c not in changes.columns]
     if missing:
         raise DataError(
-            f"{source}: change table lacks column(s) {missing}; expected {list(CHANGE_TABLE_COLUMNS)}."
+            f"{source}: change table lacks column(s) {missing}; "
+            f"expected {list(CHANGE_TABLE_COLUMNS)}."
         )
     out = changes.reset_index(drop=True).copy()
     out["old_code"] = out["old_code"].astype(str).str.strip()
@@ -187,15 +242,44 @@ def apply_code_changes(
     ``share``. A code that is both an old and a new code on the same date (a cycle
     such as A→B, B→A) is an error.
 
+    Parameters
+    ----------
+    counts : pandas.DataFrame
+        Rows with a code column, a year column and value columns (other columns are
+        carried along).
+    changes : pandas.DataFrame
+        A change table ``old_code, new_code, date`` and optionally ``share`` (1.0 when
+        absent), as from SSB KLASS or :func:`kommune_renumbering`. Shares of one old code
+        on one date must sum to 1.
+    valid_codes : set of str, optional
+        Today's codes. When given, rows whose final code is not among them go to
+        ``unmatched``; when None, ``unmatched`` is empty.
+    code_column : str, default "code"
+        The column holding the area code.
+    year_column : str, default "year"
+        The column holding the year (integers or integer-like).
+    value_columns : tuple of str, default ("numerator", "denominator")
+        Columns multiplied by the split shares; those absent from ``counts`` are skipped.
+    source : str, default "change table"
+        Name of the change table, used in error messages.
+
     Returns
     -------
     carried : pandas.DataFrame
-        The rows on their final codes, with ``code_as_published`` (the code in the
-        input), ``code_change_share`` (the product of the split shares) and
-        ``via_merge`` (the row went through a merge of several old codes).
+        The rows on their final codes, with the columns of ``counts`` plus
+        ``code_as_published`` (the code in the input), ``code_change_share`` (the
+        product of the split shares, 1.0 when none applied) and ``via_merge`` (the row
+        went through a merge of several old codes). A split row appears once per new code.
     unmatched : pandas.DataFrame
-        The rows whose final code is not in ``valid_codes`` (when given), with their
+        Same columns; the rows whose final code is not in ``valid_codes``, with their
         counts, so that nothing is dropped silently.
+
+    Raises
+    ------
+    DataError
+        Listing every problem of the change table: a missing column, a date that is not
+        a date, a share outside (0, 1], shares of an old code on one date that do not sum
+        to 1, a code both changed and changed into on one date (a cycle).
     """
     table = _validate_changes(changes, source)
     merge_into = table.groupby(["date", "new_code"])["old_code"].transform("nunique") > 1

@@ -1,4 +1,4 @@
-"""Counterfactuals: what is the smallest change that would swap an area in or out of the selection?
+"""Counterfactuals: the smallest change that would swap an area in or out of the selection.
 
 For an area near the boundary of a top-k selection, two kinds of change are tried,
 one at a time, with everything else held fixed:
@@ -35,9 +35,10 @@ COUNTERFACTUAL_COLUMNS = ["code", "selected_now", "kind", "indicator", "from", "
 def _first_crossing(
     inside_for, hi: float, inside_now: bool, grid: int = 32, rounds: int = 3
 ) -> float | None:
-    """Smallest t in (0, hi] where inside_for(ts) (vectorised over ts) differs from ``inside_now``.
+    """Find the smallest t in (0, hi] where inside_for(ts) differs from ``inside_now``.
 
-    A grid search refined ``rounds`` times; each round is one batched index computation.
+    ``inside_for`` is vectorised over ``ts``. A grid search refined ``rounds`` times;
+    each round is one batched index computation.
     """
     lo = 0.0
     found = None
@@ -62,32 +63,37 @@ def counterfactuals(
     areas: list[str],
     hidden: set[tuple[str, str]] | None = None,
 ) -> pd.DataFrame:
-    """Smallest single changes that would move each of ``areas`` across the rule's boundary.
+    """Find the smallest single changes that would move each area across the rule's boundary.
 
     Parameters
     ----------
-    data
-        The year's data (the values the index was computed from), indicators in the spec's order.
-    spec
+    data : YearData
+        The year's data (the values the index was computed from), indicators in the
+        spec's order.
+    spec : IndexSpec
         The index specification.
-    catalogue
-        Indicator definitions.
-    rule
-        The selection rule.
-    eligible
+    catalogue : Catalogue
+        Indicator definitions (for the multiple-deprivation rule's intervals).
+    rule : SelectionRule
+        The selection rule. For index rules, ties are broken by area order (no random
+        tie-break).
+    eligible : numpy.ndarray of bool
         Which areas of ``data`` may be chosen.
-    areas
-        The codes to explain (e.g. :func:`levekar.selection.boundary_areas`).
-    hidden
+    areas : list of str
+        The codes to explain (e.g. :func:`levekar.selection.boundary_areas`); each must
+        be in ``data``.
+    hidden : set of (str, str), optional
         ``(code, indicator)`` pairs whose values may not be published: no value
         counterfactual is given for them (it would reveal the value).
 
     Returns
     -------
     pandas.DataFrame
-        ``code, selected_now, kind, indicator, from, to, change``: ``kind`` is ``value``
-        or ``weight``; ``change`` is the relative change ``|to / from − 1|``. Only the
-        smallest change of each kind is kept per area.
+        Columns :data:`COUNTERFACTUAL_COLUMNS`, ``code, selected_now, kind, indicator,
+        from, to, change``: ``kind`` is ``value`` or ``weight``; ``change`` is the
+        relative change ``|to / from − 1|`` (infinite for a value moved from 0). Only
+        the smallest change of each kind is kept per area; an area no single change
+        moves has no row. Weights are searched from 0.1 % to 10 times their value.
     """
     codes = list(data.codes)
     values = data.value
@@ -118,7 +124,8 @@ def counterfactuals(
             x0 = values[a, j]
             if not np.isfinite(x0) or (code, ind.column) in (hidden or set()):
                 continue
-            # Moving the value in the "better" direction pushes an area out; "worse" pulls it in.
+            # Moving the value in the "better" direction pushes an area out; "worse" pulls it
+            # in.
             sign = (-1.0 if ind.higher_is_worse else 1.0) * (1.0 if inside else -1.0)
             col = values[:, j]
             reach = 3 * max(np.nanmax(col) - np.nanmin(col), abs(x0), 1e-9)

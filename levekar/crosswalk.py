@@ -42,15 +42,20 @@ class Crosswalk:
 
     Attributes
     ----------
-    table
-        One row per (``source_code``, ``target_code``) with ``weight`` (the share of the source's
-        counts that goes to the target), ``area_share``, ``population_share`` and
-        ``population`` (people in the piece, when population-weighted).
-    unassigned
+    table : pandas.DataFrame
+        One row per (``source_code``, ``target_code``) with ``weight`` (the share of the
+        source's counts that goes to the target), ``area_share``, ``population_share``,
+        ``population`` (people in the piece, when population-weighted) and ``area_m2``
+        (the piece's area).
+    unassigned : pandas.DataFrame
         One row per source with a share that goes to no target: ``source_code``,
         ``share``, ``population``, ``reason``.
-    quality
+    quality : dict
         Summary figures: population and area assigned, split sources, slivers.
+    source_level, target_level : str
+        Names of the two layers' levels (their ``level`` column when they have one).
+    weighting : str
+        ``"area"``, ``"population"``, or ``"total"`` for :func:`total_crosswalk`.
     """
 
     table: pd.DataFrame
@@ -61,7 +66,13 @@ class Crosswalk:
     weighting: str = "area"
 
     def weights_by_source(self) -> pd.Series:
-        """Sum of weights per source (1 unless part is unassigned)."""
+        """Return the sum of weights per source (1 unless part is unassigned).
+
+        Returns
+        -------
+        pandas.Series
+            Summed ``weight``, indexed by ``source_code``.
+        """
         return self.table.groupby("source_code")["weight"].sum()
 
 
@@ -69,7 +80,10 @@ _PARALLEL_MIN_PAIRS = 20_000
 
 
 def _intersection_areas(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """Areas of ``a[k] ∩ b[k]``. Shapely releases the GIL, so large batches are split over threads."""
+    """Return the areas of ``a[k] ∩ b[k]``.
+
+    Shapely releases the GIL, so large batches are split over threads.
+    """
     n = len(a)
     workers = min(os.cpu_count() or 1, 8)
     if n < _PARALLEL_MIN_PAIRS or workers == 1:
@@ -86,9 +100,11 @@ def _intersection_areas(a: np.ndarray, b: np.ndarray) -> np.ndarray:
 
 
 def _pair_areas(a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Positions ``(i, j)`` and intersection areas of every pair of geometries from ``a`` and ``b``
-    that overlap with positive area. Pairs where ``a[i]`` lies wholly inside ``b[j]`` need no
-    intersection: their area is ``a[i]``'s."""
+    """Return positions ``(i, j)`` and intersection areas of overlapping pairs from ``a`` and ``b``.
+
+    Only pairs that overlap with positive area are kept. Pairs where ``a[i]`` lies
+    wholly inside ``b[j]`` need no intersection: their area is ``a[i]``'s.
+    """
     i, j = shapely.STRtree(b).query(a, predicate="intersects")
     area = np.empty(len(i))
     if len(i):
@@ -101,10 +117,19 @@ def _pair_areas(a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray, n
 
 
 def overlay_pairs(source: gpd.GeoDataFrame, target: gpd.GeoDataFrame) -> pd.DataFrame:
-    """Intersections of every touching (source, target) pair, as integer positions and area.
+    """Intersect every touching (source, target) pair, as integer positions and area.
 
-    Returns columns ``i`` (source position), ``j`` (target position),
-    ``area`` (m² of the intersection); pairs that meet only along an edge are dropped.
+    Parameters
+    ----------
+    source, target : geopandas.GeoDataFrame
+        Polygon layers in the same projected CRS (areas are in its units, m² in
+        EPSG:25833).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``i`` (source position), ``j`` (target position), ``area`` (m² of the
+        intersection); pairs that meet only along an edge are dropped.
     """
     i, j, area = _pair_areas(source.geometry.to_numpy(), target.geometry.to_numpy())
     return pd.DataFrame({"i": i, "j": j, "area": area})
@@ -124,12 +149,13 @@ def _check_pair(source: gpd.GeoDataFrame, target: gpd.GeoDataFrame) -> None:
     if not source.crs.equals(target.crs):
         raise DataError(
             f"crosswalk: source CRS {source.crs.to_string()} differs from target CRS "
-            f"{target.crs.to_string()}; use target.to_crs(source.crs) (levekar works in EPSG:25833)."
+            f"{target.crs.to_string()}; use target.to_crs(source.crs) "
+            "(levekar works in EPSG:25833)."
         )
 
 
 def _population_pieces(source, target, population, population_column):
-    """People per (source, target) piece, and per source, from points or from polygons (grid cells).
+    """Count people per (source, target) piece, and per source, from points or grid cells.
 
     Points count wholly where they lie (a point on a shared edge counts once).
     A polygon's people are spread over the part of it that lies in the source
@@ -187,7 +213,10 @@ def _polygon_population(source, target, cells, counts):
 
 
 def _first_hit(points: np.ndarray, polygons: np.ndarray) -> np.ndarray:
-    """Position of the first polygon that each point intersects, or -1 (points on an edge count once)."""
+    """Return the position of the first polygon that each point intersects, or -1.
+
+    A point on an edge shared by two polygons counts once.
+    """
     tree = shapely.STRtree(polygons)
     p, q = tree.query(points, predicate="intersects")
     hit = np.full(len(points), -1, dtype=np.int64)
@@ -212,9 +241,10 @@ def crosswalk_from_overlay(
 
     Parameters
     ----------
-    source, target
-        Standardised area layers (``code``, ``geometry``) in the same CRS.
-    weighting
+    source, target : geopandas.GeoDataFrame
+        Standardised area layers (``code``, ``geometry``) in the same CRS; codes
+        unique within each layer.
+    weighting : {"area", "population"}, default "area"
         ``"area"``: a source's counts go to targets in proportion to the area they
         share (as :func:`tobler.area_weighted.area_interpolate` does).
         ``"population"``: in proportion to the people living in each piece, from
@@ -222,11 +252,32 @@ def crosswalk_from_overlay(
         it lies), or polygons such as SSB's 250 m grid cells (each cell's people
         spread by area over the part of the cell inside the source layer). A source
         with nobody in it falls back to area weights, and the quality report says so.
-    sliver_tolerance
+    population : geopandas.GeoDataFrame, optional
+        Points or polygons with people; needed for ``weighting="population"`` (ignored
+        otherwise). Reprojected to the source's CRS when it differs.
+    population_column : str, default "population"
+        The column of ``population`` holding the number of people.
+    sliver_tolerance : float, default 0.0
         Pieces whose share of the source (area or population) is below this are
         treated as digitising noise: dropped and their share given to the source's
         other pieces in proportion. Likewise a share below this that falls in a gap
         between target areas. Both are counted in the quality report.
+
+    Returns
+    -------
+    Crosswalk
+        The allocation (``table`` sorted by source and target code), the unassigned
+        shares (``"outside every target area"`` or ``"partly outside every target
+        area"``) and the quality report. Where overlapping targets claim more than a
+        whole source, its weights are scaled down to sum to 1 and the source is listed
+        under ``sources_in_overlapping_targets``.
+
+    Raises
+    ------
+    DataError
+        If ``weighting`` is unknown or needs a missing population layer; if a layer has
+        no ``code`` column, no CRS or a duplicate code; if the CRSs differ; or if the
+        population column is missing or has missing or negative values.
     """
     if weighting not in WEIGHTINGS:
         raise DataError(f"crosswalk: weighting must be one of {WEIGHTINGS}, got {weighting!r}.")
@@ -296,7 +347,8 @@ def crosswalk_from_overlay(
     if over.any():
         table["weight"] = table["weight"] / table["source_code"].map(assigned.where(over, 1.0))
         assigned[over] = 1.0
-    # A remainder below the tolerance is a gap sliver between layers: give it to the source's pieces.
+    # A remainder below the tolerance is a gap sliver between layers: give it to the source's
+    # pieces.
     gap = (assigned > 0) & (1.0 - assigned > 1e-12) & (1.0 - assigned < sliver_tolerance)
     if gap.any():
         table["weight"] = table["weight"] / table["source_code"].map(assigned.where(gap, 1.0))
@@ -421,13 +473,13 @@ def apply_crosswalk(
 
     Parameters
     ----------
-    values
+    values : pandas.DataFrame
         One row per source area (column ``code``) and ``by`` keys, with the counts.
-    crosswalk
+    crosswalk : Crosswalk
         The allocation from the sources' codes to the targets'.
-    value_columns
-        The counts to move.
-    by
+    value_columns : tuple or list of str
+        The counts to move (numbers, or text that reads as numbers).
+    by : tuple or list of str, default ()
         Keys kept apart while summing (e.g. ``("year", "indicator")``).
 
     Returns
@@ -438,6 +490,11 @@ def apply_crosswalk(
         Per source ``code`` (and ``by`` keys), the counts that reach no target, with
         ``share`` and ``reason``: ``unknown code`` for sources not in the crosswalk,
         or the unassigned reason.
+
+    Raises
+    ------
+    DataError
+        If a column is missing or a value column holds text that is not a number.
     """
     by = list(by)
     missing = [c for c in ["code", *value_columns, *by] if c not in values.columns]
@@ -450,7 +507,8 @@ def apply_crosswalk(
             if bad.any():
                 row = int(np.flatnonzero(bad.to_numpy())[0])
                 raise DataError(
-                    f"apply_crosswalk: column {col!r}, row {row} (code {values['code'].iloc[row]!r}): "
+                    f"apply_crosswalk: column {col!r}, row {row} "
+                    f"(code {values['code'].iloc[row]!r}): "
                     f"{values[col].iloc[row]!r} is not a number. Convert SSB symbols first "
                     "(levekar.indicators.validate_observations does)."
                 )
@@ -487,11 +545,12 @@ def population_by_target(
 
     Parameters
     ----------
-    crosswalk
+    crosswalk : Crosswalk
         A crosswalk; when population-weighted it carries the people of every piece.
-    source_population
+    source_population : pandas.Series, optional
         People per source code, used when the crosswalk has none (area-weighted):
-        e.g. the population denominators of the indicator data.
+        e.g. the population denominators of the indicator data. Sources missing from
+        it count 0.
 
     Returns
     -------
@@ -512,7 +571,26 @@ def population_by_target(
 def total_crosswalk(
     codes, target: str, *, source_level: str = "source", target_level: str = "total"
 ) -> Crosswalk:
-    """A crosswalk that sends every source wholly to one target (e.g. all grunnkretser → the kommune)."""
+    """Build a crosswalk that sends every source wholly to one target.
+
+    For example all grunnkretser → the kommune.
+
+    Parameters
+    ----------
+    codes : array_like
+        The source codes (converted to strings; duplicates dropped).
+    target : str
+        The one target code.
+    source_level : str, default "source"
+        Name of the source level.
+    target_level : str, default "total"
+        Name of the target level.
+
+    Returns
+    -------
+    Crosswalk
+        Weight 1 for every source, nothing unassigned, ``weighting = "total"``.
+    """
     codes = pd.Index(codes).astype(str).unique()
     table = pd.DataFrame(
         {

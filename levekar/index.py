@@ -65,6 +65,26 @@ AGGREGATIONS = Aggregation.__args__
 
 
 class IndicatorSpec(BaseModel):
+    """One indicator of an index (an ``[[index.indicators]]`` table).
+
+    Attributes
+    ----------
+    column : str
+        The column of the input table holding the indicator's values.
+    higher_is_worse : bool, default True
+        Whether a higher value means more deprived; when False the values are turned
+        round before normalisation.
+    weight : float, default 1.0
+        The indicator's weight (≥ 0); within a domain, weights are rescaled to sum to 1.
+    domain : str, optional
+        The domain the indicator belongs to; needed for every indicator when the spec
+        has ``domains``.
+    reference : float, optional
+        The reference value for ``distance_to_reference`` with ``reference = "given"``.
+    label : str, optional
+        A label for display.
+    """
+
     model_config = ConfigDict(extra="forbid")
 
     column: str
@@ -76,7 +96,19 @@ class IndicatorSpec(BaseModel):
 
 
 class DomainStep(BaseModel):
-    """How domain scores are combined into the total (e.g. the English IoD's exponential step)."""
+    """How domain scores are combined into the total (e.g. the English IoD's exponential step).
+
+    Attributes
+    ----------
+    normalisation : str, default "none"
+        Normalisation of each domain score over the areas (one of :data:`NORMALISATIONS`).
+    aggregation : str, default "weighted_mean"
+        How the normalised domain scores are combined (one of :data:`AGGREGATIONS`).
+    weights : dict of str to float, default {}
+        Weight per domain. Empty means every domain weighs 1; a domain left out of a
+        non-empty table weighs 0. With ``weighted_sum``, weights not summing to 1 are
+        rescaled when the table is empty or the spec has ``rescale_weights``.
+    """
 
     model_config = ConfigDict(extra="forbid")
 
@@ -86,7 +118,32 @@ class DomainStep(BaseModel):
 
 
 class IndexSpec(BaseModel):
-    """A composite index specification."""
+    """A composite index specification (the ``[index]`` table, validated).
+
+    Attributes
+    ----------
+    id : str, default "code"
+        The column of the input table identifying the areas.
+    name : str, optional
+        A name for display.
+    normalisation : str, default "z"
+        How each indicator is normalised over the areas (one of :data:`NORMALISATIONS`).
+    aggregation : str, default "weighted_mean"
+        How normalised indicators are combined (one of :data:`AGGREGATIONS`); within
+        each domain when ``domains`` is given.
+    missing : {"error", "reweight"}, default "error"
+        What a missing value does: raise a :class:`~levekar.errors.DataError`, or let
+        each area use the indicators it has, weights rescaled.
+    rescale_weights : bool, default False
+        Rescale weights that do not sum to 1 under ``weighted_sum`` instead of warning.
+    reference : {"mean", "median", "given"}, default "mean"
+        The reference of ``distance_to_reference``: the areas' mean or median, or each
+        indicator's own ``reference``.
+    indicators : list of IndicatorSpec
+        The indicators, at least one; columns must be unique and weights not all 0.
+    domains : DomainStep, optional
+        The step from domain scores to the total; None for a single level.
+    """
 
     model_config = ConfigDict(extra="forbid")
 
@@ -112,7 +169,8 @@ class IndexSpec(BaseModel):
         if self.domains is not None and not all(has_domain):
             missing = [i.column for i in self.indicators if i.domain is None]
             raise ValueError(
-                f"[index.domains] is given, so every indicator needs a domain; missing for {missing}"
+                "[index.domains] is given, so every indicator needs a domain; "
+                f"missing for {missing}"
             )
         if self.domains is not None:
             unknown = sorted(set(self.domains.weights) - {i.domain for i in self.indicators})
@@ -135,7 +193,27 @@ def _format_validation(exc: ValidationError, source: str) -> str:
 
 
 def load_index_spec(spec: str | Path | dict, *, source: str | None = None) -> IndexSpec:
-    """Read an index specification from a TOML file, TOML text or a dict (the ``[index]`` table)."""
+    """Read an index specification from a TOML file or a dict (the ``[index]`` table).
+
+    Parameters
+    ----------
+    spec : str, pathlib.Path or dict
+        A path to a TOML file with an ``[index]`` table, or the table's contents as a
+        dict. A string is always taken as a path, never as TOML text.
+    source : str, optional
+        Name used in error messages; defaults to the path, or "index specification".
+
+    Returns
+    -------
+    IndexSpec
+        The validated specification.
+
+    Raises
+    ------
+    SpecError
+        If the file is missing, is not valid TOML or has no ``[index]`` table, or the
+        specification does not validate.
+    """
     if isinstance(spec, dict):
         data, src = spec, source or "index specification"
     else:
@@ -159,7 +237,10 @@ def load_index_spec(spec: str | Path | dict, *, source: str | None = None) -> In
 def _rank_last_axis(
     x: np.ndarray, *, method: str = "average", ascending: bool = True
 ) -> np.ndarray:
-    """Ranks along the last axis (1 = lowest unless ``ascending=False``); missing values stay missing."""
+    """Rank along the last axis (1 = lowest unless ``ascending=False``).
+
+    Missing values stay missing.
+    """
     x = np.asarray(x, dtype=float)
     flat = x.reshape(-1, x.shape[-1]) if x.ndim > 1 else x[None, :]
     ranked = pd.DataFrame(flat).rank(axis=1, method=method, ascending=ascending, na_option="keep")
@@ -167,17 +248,33 @@ def _rank_last_axis(
 
 
 def _deprivation_rank(o: np.ndarray) -> np.ndarray:
-    """Ranks along the last axis where the most deprived (highest value) gets rank N; ties averaged,
-    missing values stay missing."""
+    """Rank along the last axis where the most deprived (highest value) gets rank N.
+
+    Ties get the average rank; missing values stay missing.
+    """
     return _rank_last_axis(o)
 
 
 def exponential_transform(rank: np.ndarray | pd.Series, n) -> np.ndarray:
-    """The English Indices of Deprivation's exponential transformation.
+    """Apply the English Indices of Deprivation's exponential transformation.
 
     With R = rank / N (most deprived has rank N), X = −23 ln(1 − R (1 − e^(−100/23))),
     so the least deprived is near 0 and the most deprived is exactly 100.
 
+    Parameters
+    ----------
+    rank : numpy.ndarray or pandas.Series
+        Ranks, most deprived = N (fractional ranks of ties allowed).
+    n : int or numpy.ndarray
+        N, the number of ranked areas (broadcast against ``rank``).
+
+    Returns
+    -------
+    numpy.ndarray
+        The transformed scores, between 0 and 100.
+
+    Examples
+    --------
     >>> round(float(exponential_transform(np.array([10]), 10)[0]), 10)
     100.0
     """
@@ -197,6 +294,33 @@ def normalise_array(
     ``x`` may carry leading axes (e.g. Monte Carlo draws); each slice along the last
     axis is normalised on its own. Missing values stay missing and are left out of
     every statistic.
+
+    Parameters
+    ----------
+    x : numpy.ndarray
+        Raw values, areas on the last axis.
+    method : str
+        One of :data:`NORMALISATIONS`: ``z`` (z-score, sample standard deviation; 0 when
+        all equal), ``minmax`` (0–1), ``rank`` (most deprived = N, ties averaged),
+        ``percentile`` (100·rank/N), ``decile`` (1–10, 10 = most deprived tenth),
+        ``score10`` (1–10 in ten equal-width intervals between lowest and highest),
+        ``distance_to_reference`` (x / reference − 1), ``exponential`` (see
+        :func:`exponential_transform`) or ``none`` (the oriented values).
+    higher_is_worse : bool, default True
+        When False, values are turned round (negated) first.
+    reference : float or numpy.ndarray, optional
+        The reference of ``distance_to_reference``; the mean over areas when None.
+        Ignored by the other methods.
+
+    Returns
+    -------
+    numpy.ndarray
+        Scores of the shape of ``x``, higher = more deprived.
+
+    Raises
+    ------
+    SpecError
+        If ``method`` is unknown, or ``distance_to_reference`` has a reference of 0.
     """
     if method not in NORMALISATIONS:
         raise SpecError(
@@ -239,7 +363,29 @@ def normalise_array(
 def normalise(
     x: pd.Series, method: str, *, higher_is_worse: bool = True, reference: float | None = None
 ) -> pd.Series:
-    """Normalise one indicator (a Series over areas) so that higher means more deprived."""
+    """Normalise one indicator (a Series over areas) so that higher means more deprived.
+
+    Parameters
+    ----------
+    x : pandas.Series
+        The indicator's values over areas; must be numeric or convertible to numbers.
+    method : str
+        One of :data:`NORMALISATIONS` (see :func:`normalise_array`).
+    higher_is_worse : bool, default True
+        When False, values are turned round first.
+    reference : float, optional
+        The reference of ``distance_to_reference`` (the mean when None).
+
+    Returns
+    -------
+    pandas.Series
+        The scores, with the index of ``x``.
+
+    Raises
+    ------
+    SpecError
+        If ``method`` is unknown or a reference is 0 (see :func:`normalise_array`).
+    """
     values = pd.to_numeric(x, errors="raise").to_numpy(dtype=float)
     return pd.Series(
         normalise_array(values, method, higher_is_worse=higher_is_worse, reference=reference),
@@ -259,6 +405,36 @@ def aggregate_array(
 
     ``weights`` has the shape of the last axis, or of ``scores`` (per-draw weights).
     With missing = "reweight", each area uses the indicators it has, weights rescaled.
+
+    Parameters
+    ----------
+    scores : numpy.ndarray
+        Normalised scores, shape ``(..., areas, indicators)``.
+    weights : numpy.ndarray
+        Weights, broadcastable to ``scores``.
+    method : str
+        One of :data:`AGGREGATIONS`: ``weighted_mean``, ``weighted_sum`` (rescaled by
+        total weight / available weight, so a missing indicator does not lower the sum),
+        ``geometric`` (weighted geometric mean; scores must be positive) or ``rank_sum``
+        (each indicator ranked over the areas, most deprived = N, then summed as
+        ``weighted_sum``).
+    missing : {"error", "reweight"}, default "error"
+        What a missing score does (see above).
+    names : list of str, optional
+        Indicator names along the last axis, for the error message.
+
+    Returns
+    -------
+    numpy.ndarray
+        Aggregated scores, shape ``(..., areas)``; NaN where an area has no weighted
+        indicator.
+
+    Raises
+    ------
+    SpecError
+        If ``method`` is unknown.
+    DataError
+        If a score is missing and ``missing="error"``, or ``geometric`` meets a score ≤ 0.
     """
     if method not in AGGREGATIONS:
         raise SpecError(f"unknown aggregation {method!r}; use one of {', '.join(AGGREGATIONS)}.")
@@ -358,12 +534,39 @@ def scores_from_array(
     weights: np.ndarray | None = None,
     references: list[float | None] | None = None,
 ) -> tuple[dict[str, np.ndarray], np.ndarray]:
-    """Domain scores and total score from raw indicator values.
+    """Compute domain scores and the total score from raw indicator values.
 
     ``values`` has shape ``(..., areas, indicators)`` in the spec's indicator order;
     leading axes (Monte Carlo draws) are carried through. ``weights`` overrides the
     spec's indicator weights (same shape as the last axis, or per draw). Returns
     ``({domain: (..., areas)}, total (..., areas))``.
+
+    Parameters
+    ----------
+    values : numpy.ndarray
+        Raw indicator values, shape ``(..., areas, indicators)``.
+    spec : IndexSpec
+        The index specification: orientation, normalisation, aggregation, domains.
+    weights : numpy.ndarray, optional
+        Indicator weights used instead of the spec's (no rescaling to 1 is applied here;
+        :func:`index_from_spec` passes them already checked).
+    references : list of float or None, optional
+        Per-indicator references for ``distance_to_reference``. When None, each
+        indicator's given ``reference`` is used if ``spec.reference == "given"``, and the
+        mean over areas otherwise (also when ``spec.reference == "median"``).
+
+    Returns
+    -------
+    domains : dict of str to numpy.ndarray
+        Each domain's score, shape ``(..., areas)``, in order of first appearance;
+        empty when the spec has no domains.
+    total : numpy.ndarray
+        The total score, shape ``(..., areas)``, higher = more deprived.
+
+    Raises
+    ------
+    SpecError, DataError
+        As :func:`normalise_array` and :func:`aggregate_array`.
     """
     values = np.asarray(values, dtype=float)
     refs = (
@@ -385,7 +588,8 @@ def scores_from_array(
             axis=-1,
         )
     else:
-        # Every indicator at once: orient (higher = worse), put indicators before areas, normalise over areas.
+        # Every indicator at once: orient (higher = worse), put indicators before areas,
+        # normalise over areas.
         sign = np.array([1.0 if i.higher_is_worse else -1.0 for i in spec.indicators])
         oriented = np.moveaxis(values * sign, -1, -2)
         norm = np.moveaxis(normalise_array(oriented, spec.normalisation), -2, -1)
@@ -422,7 +626,18 @@ def scores_from_array(
 
 
 def rank_worst_first(score: np.ndarray) -> np.ndarray:
-    """Ranks along the last axis, 1 = highest score (most deprived); ties share the best rank."""
+    """Rank along the last axis, 1 = highest score (most deprived); ties share the best rank.
+
+    Parameters
+    ----------
+    score : numpy.ndarray
+        Scores, areas on the last axis; missing scores rank last.
+
+    Returns
+    -------
+    numpy.ndarray
+        Ranks (floats) of the shape of ``score``.
+    """
     s = np.where(np.isnan(score), -np.inf, score)
     return _rank_last_axis(s, method="min", ascending=False)
 
@@ -436,6 +651,37 @@ def index_from_spec(
     spec has domains), ``score`` (higher = more deprived), ``rank`` (1 = most
     deprived, ties share the best rank) and ``decile`` (``ceil(10·rank/N)``, 1 =
     most deprived tenth), in the input's row order.
+
+    Parameters
+    ----------
+    data : pandas.DataFrame
+        The wide table: the id column and the spec's indicator columns (numbers, or
+        text that reads as numbers; missing values allowed with ``missing = "reweight"``).
+    spec : IndexSpec, dict, str or pathlib.Path
+        The specification, or what :func:`load_index_spec` reads it from.
+    source : str, default "index input"
+        Name of the table, used in error messages and warnings.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Same index as ``data``; columns: the id column, ``domain_<name>`` per domain
+        (when the spec has domains), ``score`` (float), ``rank`` and ``decile``
+        (nullable ``Int64``, missing where the score is missing).
+
+    Raises
+    ------
+    SpecError
+        If the specification does not load.
+    DataError
+        If the id column or an indicator column is missing, an id repeats, a value is
+        not a number, or a value is missing with ``missing = "error"``.
+
+    Warns
+    -----
+    UserWarning
+        With ``weighted_sum`` and no domains, when the weights do not sum to 1 (± 0.005)
+        and ``rescale_weights`` is false.
 
     Examples
     --------
@@ -481,25 +727,30 @@ DEFAULT_INDEX = {
 def index_spec_for(
     raw: dict | None, catalogue, indicators: list[str], *, source: str = "study"
 ) -> IndexSpec:
-    """A study's index specification over the indicators it has data for.
+    """Build a study's index specification over the indicators it has data for.
 
     Parameters
     ----------
-    raw
+    raw : dict or None
         The study's ``[index]`` table, or None for the default (z-scores, weighted
-        mean within domains, then across domains).
-    catalogue
+        mean within domains, then across domains, missing values reweighted).
+    catalogue : Catalogue
         Indicator definitions: directions, domains and labels of the default indicator list.
-    indicators
+    indicators : list of str
         Indicators with data, in catalogue order. Without ``indicators`` in ``raw``,
         every one of them that is not descriptive enters with weight 1.
-    source
+    source : str, default "study"
         Where ``raw`` came from, for error messages.
 
     Returns
     -------
     IndexSpec
-        With ``id = "code"``; its indicators all have data.
+        With ``id = "code"`` unless ``raw`` sets another; its indicators all have data.
+
+    Raises
+    ------
+    SpecError
+        If the specification does not validate, or lists an indicator without data.
     """
     spec_raw = dict(raw or DEFAULT_INDEX)
     spec_raw.setdefault("id", "code")

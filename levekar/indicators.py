@@ -91,28 +91,36 @@ def validate_observations(
 
     Parameters
     ----------
-    obs
-        ``code, year, indicator, numerator, denominator[, status][, approximate][, line]``.
-    catalogue
-        Indicator definitions.
-    years
-        The study's first and last year; rows outside are errors.
-    source
-        The file, for the messages.
-    code_width
+    obs : pandas.DataFrame
+        Tidy observations: ``code, year, indicator, numerator, denominator`` and
+        optionally ``status`` (one of :data:`STATUS_SYMBOLS`; "" when absent),
+        ``approximate`` and ``line`` (the row's line in its file, for the messages).
+    catalogue : Catalogue
+        Indicator definitions; every ``indicator`` must be in it.
+    years : (int, int), optional
+        The study's first and last year (inclusive); no check when None.
+    source : str, default "observations"
+        Name of the table, used in error messages.
+    code_width : int, optional
         When given, codes are zero-padded to this many digits; a code that is not
         digits is a problem.
 
     Returns
     -------
     pandas.DataFrame
-        ``code, year, indicator, numerator, denominator, status[, approximate]`` with
-        the numerator set by the status (``-`` → 0; ``..``, ``:``, ``.`` → missing).
+        Columns :data:`OBS_COLUMNS` (and ``approximate`` when given, as bool), index
+        reset: codes and indicators as stripped strings, ``year`` as int, counts as
+        float. Status decides the numerator: 0 for ``-``, missing for ``..``, ``:`` and
+        ``.``; a row with no status and no numerator gets ``..``.
 
     Raises
     ------
     DataError
-        Listing every problem.
+        Listing every problem: a missing column (at once), an unknown status symbol or
+        indicator, a code that is not digits, a year that is not a whole number or lies
+        outside ``years``, a count that is not a number or is negative, a positive
+        numerator on a zero denominator, a share's numerator above its denominator, or a
+        repeated ``code, year, indicator``.
     """
     missing = [c for c in OBS_COLUMNS if c not in obs.columns and c != "status"]
     if missing:
@@ -247,6 +255,34 @@ def observations_from_rates(
     flag follows them to every published value. ``population`` is a Series indexed
     by area code, or one number for all areas. Rates written with a decimal comma
     ("7,53") are read; a missing population is an error naming the area.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        The rates table.
+    indicator : str
+        The indicator id every row gets.
+    code, year, rate : str
+        Names of the columns holding the area code, the year and the rate.
+    population : pandas.Series or float
+        The denominator: people per area code, or one number for every area.
+    per : float, default 100.0
+        What the rate is per (100 for per cent, 1000 for per thousand).
+    source : str, default "rates table"
+        Name of the table, used in error messages.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Tidy observations ``code, year, indicator, numerator, denominator, status,
+        approximate``: ``numerator = rate / per × population``, ``denominator`` the
+        population, ``status`` ``..`` where the rate is missing, ``approximate`` True.
+        Codes are stripped strings; years are as given.
+
+    Raises
+    ------
+    DataError
+        If a column is missing, a rate is not a number, or an area has no population.
     """
     for col in (code, year, rate):
         if col not in table.columns:
@@ -318,6 +354,30 @@ def aggregate_observations(
     Returns ``(counts, lost)``. ``counts`` has ``code, year, indicator, numerator,
     numerator_low, numerator_high, denominator, status, n_sources, n_suppressed``.
     ``lost`` lists the counts that reached no target and why.
+
+    Parameters
+    ----------
+    obs : pandas.DataFrame
+        Validated observations on the crosswalk's source codes (see
+        :func:`validate_observations`).
+    crosswalk : Crosswalk
+        Source areas → target areas with weights.
+    catalogue : Catalogue
+        Indicator definitions (kind and ``suppressed_max``).
+
+    Returns
+    -------
+    counts : pandas.DataFrame
+        One row per target ``code, year, indicator``, sorted by indicator, year and code:
+        ``numerator`` (the midpoint of the bounds when a source was suppressed),
+        ``numerator_low``, ``numerator_high``, ``denominator`` (weighted sums; for means
+        and medians, value × denominator), ``status`` (``""``, ``partly_suppressed``,
+        ``..`` when a source value is missing, ``:`` when nothing is left to estimate
+        from), and the unweighted source counts ``n_sources``, ``n_suppressed``,
+        ``n_approximate``.
+    lost : pandas.DataFrame
+        The counts that reached no target, as :func:`~levekar.crosswalk.apply_crosswalk`
+        reports them.
     """
     b = _bounds(obs, catalogue)
     cols = ("numerator_low", "numerator_high", "denominator")
@@ -364,8 +424,24 @@ def aggregate_observations(
 
 
 def wilson_interval(x, n, *, conf: float = 0.95) -> tuple[np.ndarray, np.ndarray]:
-    """Wilson score interval for a binomial share ``x / n``.
+    """Compute the Wilson score interval for a binomial share ``x / n``.
 
+    Parameters
+    ----------
+    x : array_like
+        Numerators (counts).
+    n : array_like
+        Denominators, broadcast against ``x``.
+    conf : float, default 0.95
+        Confidence level.
+
+    Returns
+    -------
+    low, high : numpy.ndarray
+        The interval's bounds as shares, clipped to [0, 1]; NaN where ``n`` is 0 or missing.
+
+    Examples
+    --------
     >>> lo, hi = wilson_interval(10, 100)
     >>> round(float(lo), 4), round(float(hi), 4)
     (0.0552, 0.1744)
@@ -382,8 +458,25 @@ def wilson_interval(x, n, *, conf: float = 0.95) -> tuple[np.ndarray, np.ndarray
 
 
 def poisson_interval(x, exposure, *, conf: float = 0.95) -> tuple[np.ndarray, np.ndarray]:
-    """Exact (Garwood) Poisson interval for a rate ``x / exposure``.
+    """Compute the exact (Garwood) Poisson interval for a rate ``x / exposure``.
 
+    Parameters
+    ----------
+    x : array_like
+        Event counts.
+    exposure : array_like
+        Exposure (e.g. persons), broadcast against ``x``.
+    conf : float, default 0.95
+        Confidence level.
+
+    Returns
+    -------
+    low, high : numpy.ndarray
+        The interval's bounds as rates per unit of exposure (multiply by 1000 for per
+        1,000); ``low`` is 0 where ``x`` is 0.
+
+    Examples
+    --------
     >>> lo, hi = poisson_interval(10, 1000)
     >>> round(float(lo) * 1000, 3), round(float(hi) * 1000, 3)
     (4.795, 18.39)
@@ -401,12 +494,29 @@ def poisson_interval(x, exposure, *, conf: float = 0.95) -> tuple[np.ndarray, np
 def disclosure_threshold(
     indicators: pd.Series, catalogue: Catalogue, *, min_denominator: int | None = None
 ) -> pd.Series:
-    """The least denominator on which each row's value may be published.
+    """Return the least denominator on which each row's value may be published.
 
     The one disclosure rule: the indicator's own ``min_denominator`` or the study's,
     whichever is larger. Every published value, interval, count and target rests on
     a denominator at least this large.
 
+    Parameters
+    ----------
+    indicators : pandas.Series
+        Indicator ids, one per row.
+    catalogue : Catalogue
+        Indicator definitions (their ``min_denominator``).
+    min_denominator : int, optional
+        The study-wide least denominator; only the indicators' own when None.
+
+    Returns
+    -------
+    pandas.Series
+        The threshold per row (float), same index as ``indicators``; NaN for an id
+        not in the catalogue.
+
+    Examples
+    --------
     >>> from levekar.catalogue import load_catalogue
     >>> disclosure_threshold(pd.Series(["leie"]), load_catalogue(), min_denominator=50).tolist()
     [50.0]
@@ -434,6 +544,30 @@ def rates_from_counts(
     A value more than ``max_suppressed_share`` of whose denominator lies in cells SSB
     suppressed rests mostly on the assumed bounds: it is neither published nor scored
     (``value`` is missing, ``publish_status`` is ``"mostly_suppressed"``).
+
+    Parameters
+    ----------
+    counts : pandas.DataFrame
+        Aggregated counts, as from :func:`aggregate_observations`.
+    catalogue : Catalogue
+        Indicator definitions (kind, scale, ``min_denominator``).
+    conf : float, default 0.95
+        Confidence level of the intervals.
+    min_denominator : int, optional
+        The study-wide least denominator (see :func:`disclosure_threshold`).
+    max_suppressed_share : float, default 0.2
+        The largest share of the denominator that may lie in suppressed cells.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``counts`` with added columns ``value``, ``ci_low``, ``ci_high`` (from
+        ``numerator_low`` and ``numerator_high``, so suppressed sources widen the
+        interval), ``interval_method`` (``wilson``, ``poisson_exact`` or ""),
+        ``approximate`` (means, medians and counts from rates), ``published``,
+        ``publish_status`` (``suppressed`` when the denominator is below the threshold,
+        0 or missing; ``mostly_suppressed``; ``missing``; ``estimated`` for a partly
+        suppressed sum; ``ok``), ``value_published`` and ``min_denominator``.
     """
     out = counts.copy()
     ind = out["indicator"]
@@ -485,6 +619,21 @@ def secondary_suppression(
     exactly one area is suppressed, its count is the total minus the others', so
     the published area with the smallest denominator is suppressed too
     (``publish_status = "suppressed_secondary"``).
+
+    Parameters
+    ----------
+    rates : pandas.DataFrame
+        Rates with ``published``, ``publish_status``, ``value_published`` and
+        ``denominator`` (as from :func:`rates_from_counts`).
+    by : tuple of str, default ("year", "indicator")
+        The columns that define a group sharing one published total.
+
+    Returns
+    -------
+    pandas.DataFrame
+        A copy of ``rates`` with the secondary cells' ``published`` set to False,
+        ``publish_status`` to ``suppressed_secondary`` and ``value_published`` to NaN.
+        Groups with zero or several primary suppressions are left as they are.
     """
     out = rates.copy()
     for _, g in out.groupby(list(by), sort=False):
@@ -510,6 +659,22 @@ def shrink_rates(rates: pd.DataFrame, catalogue: Catalogue) -> pd.DataFrame:
     B_i = v_i / (v_i + τ²): small areas move most. ``shrinkage`` = B_i is reported so
     that smoothing cannot hide a deprived pocket unnoticed. Adds ``value_shrunk``
     and ``shrinkage``. Groups with fewer than three areas are left as they are.
+
+    Parameters
+    ----------
+    rates : pandas.DataFrame
+        Rates with ``year, indicator, value, denominator``; when a ``kommune_value``
+        column is present it is p₀, otherwise p₀ is the denominator-weighted mean of
+        the areas' values.
+    catalogue : Catalogue
+        Indicator definitions (kind and scale).
+
+    Returns
+    -------
+    pandas.DataFrame
+        A copy of ``rates`` with ``value_shrunk`` (on the value's scale; the value
+        itself where not shrunk) and ``shrinkage`` (B_i; 0 for shares and rates left
+        as they are, NaN for means and medians).
     """
     out = rates.copy()
     kind = out["indicator"].map({k: v.kind for k, v in catalogue.items()})
@@ -541,11 +706,28 @@ def shrink_rates(rates: pd.DataFrame, catalogue: Catalogue) -> pd.DataFrame:
 def worse_than_reference(
     ci_low, ci_high, reference, higher_is_worse, higher_is_better
 ) -> np.ndarray:
-    """Whether each interval lies wholly on the worse side of the reference value.
+    """Test whether each interval lies wholly on the worse side of the reference value.
 
     Arrays broadcast together; a missing interval or reference is never worse. This
     is the one definition of "significantly worse", used by the selection's reasons,
     the multiple-deprivation rule and its Monte Carlo draws.
+
+    Parameters
+    ----------
+    ci_low, ci_high : array_like
+        The intervals' bounds.
+    reference : array_like
+        The reference value (e.g. the kommune's).
+    higher_is_worse : array_like of bool
+        Where True, worse means ``ci_low > reference``.
+    higher_is_better : array_like of bool
+        Where True, worse means ``ci_high < reference``. Where both are False
+        (descriptive indicators), nothing is worse.
+
+    Returns
+    -------
+    numpy.ndarray of bool
+        True where the interval is wholly on the worse side.
     """
     lo = np.asarray(ci_low, dtype=float)
     hi = np.asarray(ci_high, dtype=float)
@@ -558,7 +740,21 @@ def worse_than_reference(
 
 
 def significantly_worse(rates: pd.DataFrame, catalogue: Catalogue) -> pd.Series:
-    """Per row of ``rates``: the interval lies wholly on the worse side of the kommune's value."""
+    """Flag the rows of ``rates`` whose interval lies wholly on the worse side of the kommune's.
+
+    Parameters
+    ----------
+    rates : pandas.DataFrame
+        Rates with ``indicator``, ``ci_low``, ``ci_high`` and ``kommune_value``.
+    catalogue : Catalogue
+        Indicator definitions (direction).
+
+    Returns
+    -------
+    pandas.Series of bool
+        Same index as ``rates`` (see :func:`worse_than_reference`); False for
+        descriptive indicators and for ids not in the catalogue.
+    """
     hiw = rates["indicator"].map(
         {k: v.direction == "higher_is_worse" for k, v in catalogue.items()}
     )
@@ -576,9 +772,20 @@ def significantly_worse(rates: pd.DataFrame, catalogue: Catalogue) -> pd.Series:
 
 
 def norway_values(reference: pd.DataFrame | None) -> pd.DataFrame:
-    """Norway's values from a reference table: the rows whose code is ``0`` (or ``00``, ``0000``).
+    """Return Norway's values from a reference table: the rows whose code is ``0``.
 
-    Returns ``year, indicator, norway_value`` (empty when there is no reference).
+    Codes ``00`` and ``0000`` are taken as Norway too.
+
+    Parameters
+    ----------
+    reference : pandas.DataFrame or None
+        A table with ``code`` (or ``area``), ``year``, ``indicator`` and ``value``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``year`` (int), ``indicator``, ``norway_value``; empty when
+        ``reference`` is None.
     """
     if reference is None:
         return pd.DataFrame(
@@ -605,29 +812,31 @@ def current_observations(
     source: str = "observations",
     changes_source: str = "code changes",
 ) -> tuple[pd.DataFrame, pd.DataFrame, Findings]:
-    """Validated observations carried onto today's codes, with what was found on the way.
+    """Validate observations and carry them onto today's codes, with what was found on the way.
 
     Parameters
     ----------
-    observations
-        A tidy table (``code, year, indicator, numerator, denominator[, status][, line]``).
-    catalogue
+    observations : pandas.DataFrame
+        A tidy table (``code, year, indicator, numerator, denominator[, status][, line]``);
+        codes are normalised to 8 digits; codes of at most 4 digits are kommune rows.
+    catalogue : Catalogue
         Indicator definitions.
-    valid_codes
+    valid_codes : set of str
         Today's grunnkrets codes.
-    code_changes
-        A KLASS-style change table, or None.
-    years
+    code_changes : pandas.DataFrame, optional
+        A KLASS-style change table (see :func:`~levekar.codes.apply_code_changes`), or None.
+    years : (int, int), optional
         The study's first and last year.
-    use
-        Keep only these indicators.
-    source, changes_source
-        Names for error messages.
+    use : list of str, optional
+        Keep only these indicators (all when None or empty).
+    source, changes_source : str
+        Names of the observations and the change table, for error messages.
 
     Returns
     -------
     carried : pandas.DataFrame
-        The observations on today's codes.
+        The validated observations on today's codes (columns as from
+        :func:`validate_observations`).
     unmatched : pandas.DataFrame
         Rows whose code matches no grunnkrets after the code changes, with ``reason``.
     findings : Findings
@@ -637,7 +846,10 @@ def current_observations(
     ------
     DataError
         Every problem of the table at once (see :func:`validate_observations`); the same
-        area, year and indicator reached from two codes (not by a declared merge).
+        area, year and indicator reached from two codes (not by a declared merge); no row
+        at all on today's codes.
+    ConfigError
+        If ``use`` names an indicator not in the catalogue.
     """
     findings = Findings()
     obs = observations.copy()
@@ -741,10 +953,24 @@ def _two_codes(carried: pd.DataFrame, source: str) -> None:
 
 
 def population_from_denominators(observations: pd.DataFrame, catalogue: Catalogue) -> pd.Series:
-    """People per code from the data: the largest "Folkemengde…" denominator in the latest year.
+    """Estimate people per code from the data: the largest "Folkemengde…" denominator.
 
     The fallback when a study has no population layer. Returns an empty Series when
     no indicator has a population denominator.
+
+    Parameters
+    ----------
+    observations : pandas.DataFrame
+        Tidy observations (``code, year, indicator, denominator``).
+    catalogue : Catalogue
+        Indicator definitions; indicators whose ``denominator`` starts with
+        "Folkemengde" count people.
+
+    Returns
+    -------
+    pandas.Series
+        Indexed by code: per code, the largest such denominator in the latest year any
+        of those indicators has data for.
     """
     by_pop = [i for i, d in catalogue.items() if d.denominator.startswith("Folkemengde")]
     pop = observations[observations["indicator"].isin(by_pop)]
@@ -759,15 +985,17 @@ class IndicatorTables:
 
     Attributes
     ----------
-    counts
+    counts : pandas.DataFrame
         Aggregated counts (``code, year, indicator, numerator, numerator_low,
         numerator_high, denominator, status, n_sources, n_suppressed, n_approximate``).
-    rates
-        Counts with values, intervals, disclosure flags, the kommune's and Norway's
-        values, ``significantly_worse``, shrinkage.
-    kommune
+    rates : pandas.DataFrame
+        Counts with values, intervals, disclosure flags (:func:`rates_from_counts`), the
+        kommune's and Norway's values (``kommune_value``, ``norway_value``),
+        ``significantly_worse``, ``value_shrunk`` and ``shrinkage``, and ``name`` when
+        names were given.
+    kommune : pandas.DataFrame
         The kommune's rates (every grunnkrets summed).
-    lost
+    lost : pandas.DataFrame
         Counts that reached no target area, with the reason.
     findings
         Values left out as mostly suppressed, counts lost in the crosswalk.
@@ -791,31 +1019,36 @@ def indicator_tables(
     max_suppressed_share: float = 0.2,
     names: Mapping[str, str] | None = None,
 ) -> IndicatorTables:
-    """Counts, rates, intervals and disclosure flags by target area, from observations on grunnkretser.
+    """Compute counts, rates, intervals and disclosure flags by target area.
+
+    The input is observations on grunnkretser; the kommune's own rates (every source
+    summed) are the reference each area is compared with.
 
     Parameters
     ----------
-    observations
+    observations : pandas.DataFrame
         Validated observations on today's codes (:func:`current_observations`).
-    crosswalk
+    crosswalk : Crosswalk
         Grunnkrets → target areas.
-    catalogue
+    catalogue : Catalogue
         Indicator definitions.
-    kommune
+    kommune : str
         The kommune's code (the reference every area is compared with).
-    norway
-        Norway's values (:func:`norway_values`), or None.
-    min_denominator
+    norway : pandas.DataFrame, optional
+        A reference table whose Norway rows :func:`norway_values` picks, or None.
+    min_denominator : int, default 30
         The study-wide least denominator to publish.
-    max_suppressed_share
+    max_suppressed_share : float, default 0.2
         A value with more of its denominator in suppressed cells is neither published
         nor scored (see :func:`rates_from_counts`).
-    names
+    names : mapping of str to str, optional
         Area names by code, added as ``name``.
 
     Returns
     -------
     IndicatorTables
+        Counts, rates (with primary and secondary suppression and shrinkage), the
+        kommune's rates and the lost counts.
     """
     counts, lost = aggregate_observations(observations, crosswalk, catalogue)
     everything = total_crosswalk(crosswalk.table["source_code"].unique(), kommune)
@@ -889,12 +1122,31 @@ _FIELDS = (
 
 @dataclass(frozen=True)
 class YearData:
-    """One year's indicator data as arrays ``(areas, indicators)``: the input of the index, the
-    Monte Carlo, the rule and the counterfactuals, reshaped once.
+    """One year's indicator data as arrays ``(areas, indicators)``.
 
-    ``value`` is what the index scores (the plain or the smoothed value); ``worse`` is
-    "significantly worse than the kommune" on published values; ``kommune`` has one
-    value per indicator.
+    The input of the index, the Monte Carlo, the rule and the counterfactuals,
+    reshaped once. ``value`` is what the index scores (the plain or the smoothed
+    value); ``worse`` is "significantly worse than the kommune" on published values;
+    ``kommune`` has one value per indicator.
+
+    Attributes
+    ----------
+    year : int
+        The year.
+    codes : tuple of str
+        The areas, in row order.
+    indicators : tuple of str
+        The indicators, in column order.
+    value : numpy.ndarray
+        Values (share, per 1,000, mean or median), NaN where missing.
+    numerator, numerator_low, numerator_high, denominator : numpy.ndarray
+        Aggregated counts and the numerator's bounds, NaN where missing.
+    published : numpy.ndarray of bool
+        Whether the cell may be published.
+    worse : numpy.ndarray of bool
+        Significantly worse than the kommune, and published.
+    kommune : numpy.ndarray
+        The kommune's value per indicator, shape ``(indicators,)``.
     """
 
     year: int
@@ -910,7 +1162,7 @@ class YearData:
     kommune: np.ndarray
 
     def wide(self) -> pd.DataFrame:
-        """The values as a table: ``code`` and one column per indicator."""
+        """Return the values as a table: ``code`` and one column per indicator."""
         out = pd.DataFrame(self.value, columns=list(self.indicators))
         out.insert(0, "code", list(self.codes))
         return out
@@ -928,20 +1180,21 @@ def year_data(
 
     Parameters
     ----------
-    rates
+    rates : pandas.DataFrame
         The rates table (:attr:`IndicatorTables.rates`).
-    year
+    year : int
         The year.
-    indicators
+    indicators : list of str
         The indicators, in the index's order.
-    codes
+    codes : list of str, optional
         The areas, in order (default: every area with data that year, sorted).
-    value_column
+    value_column : str, default "value"
         ``value`` or ``value_shrunk``.
 
     Returns
     -------
     YearData
+        Cells without a row are NaN (counts, values) or False (``published``, ``worse``).
     """
     r = rates[(rates["year"] == year) & rates["indicator"].isin(indicators)]
     if codes is None:
@@ -977,18 +1230,18 @@ def year_data(
 def worse_in_batches(
     values: np.ndarray, data: YearData, catalogue: Catalogue, *, rows: np.ndarray | None = None
 ) -> np.ndarray:
-    """ "Significantly worse than the kommune" for batches of values (Monte Carlo draws, trials).
+    """Flag "significantly worse than the kommune" for batches of values (draws, trials).
 
     Parameters
     ----------
-    values
+    values : numpy.ndarray
         Shape ``(batch, areas, indicators)``: values on the indicators' scales, areas
         being ``data``'s (or those at ``rows``).
-    data
+    data : YearData
         The year's data (denominators, the kommune's values, what is published).
-    catalogue
+    catalogue : Catalogue
         Indicator definitions (kind and direction).
-    rows
+    rows : numpy.ndarray, optional
         Positions of the batch's areas in ``data`` (default: all, in order).
 
     Returns

@@ -52,7 +52,7 @@ def _check_layer(layer: gpd.GeoDataFrame, reach: float) -> None:
 
 
 def _pairs_within(geoms: np.ndarray, distance: float) -> tuple[np.ndarray, np.ndarray]:
-    """Index pairs (i, j), i != j, of geometries within ``distance`` of each other."""
+    """Return index pairs (i, j), i != j, of geometries within ``distance`` of each other."""
     import shapely
 
     i, j = shapely.STRtree(geoms).query(geoms, predicate="dwithin", distance=distance)
@@ -63,7 +63,7 @@ def _pairs_within(geoms: np.ndarray, distance: float) -> tuple[np.ndarray, np.nd
 def _nearest(
     geoms: np.ndarray, members: np.ndarray, others: np.ndarray, k: int
 ) -> list[tuple[int, int]]:
-    """The ``k`` closest (member, other) pairs by polygon distance, at most one per other area."""
+    """Return the ``k`` closest (member, other) pairs by polygon distance, one per other area."""
     import shapely
 
     d = shapely.distance(geoms[members][:, None], geoms[others][None, :])
@@ -85,7 +85,7 @@ def _components(n: int, adj: list[set[int]]) -> np.ndarray:
 def _attach(
     geoms: np.ndarray, adj: list[set[int]], attach: Attach, k: int
 ) -> list[tuple[int, int]]:
-    """Edges joining islands (or cut-off groups) to their nearest areas; ``adj`` is updated."""
+    """Return edges joining islands (or cut-off groups) to their nearest areas; update ``adj``."""
     n = len(geoms)
     added: list[tuple[int, int]] = []
     if attach == "none" or n < 2:
@@ -114,8 +114,10 @@ def _attach(
 def _relation(
     layer: gpd.GeoDataFrame, reach: float, attach: Attach, k: int, tolerance: float
 ) -> tuple[list[str], list[set[int]], list[tuple[int, int]], int]:
-    """Codes, adjacency sets, the edges added by ``attach`` and the number of areas that had no
-    neighbour within the reach."""
+    """Build the relation: codes, adjacency sets, edges added by ``attach``, isolated count.
+
+    The last item is the number of areas that had no neighbour within the reach.
+    """
     _check_layer(layer, reach)
     if attach not in ("islands", "components", "none"):
         raise ValueError(f"attach must be 'islands', 'components' or 'none', got {attach!r}.")
@@ -140,30 +142,39 @@ def neighbours_within(
     k: int = 1,
     tolerance: float = 1.0,
 ) -> dict[str, set[str]]:
-    """Areas within ``reach`` metres of each other, by code; islands attached to their nearest.
+    """Find areas within ``reach`` metres of each other, by code; islands attached to the nearest.
 
     Parameters
     ----------
-    layer
-        Area layer with a ``code`` column in a projected CRS (metres; levekar uses
-        EPSG:25833).
-    reach
+    layer : geopandas.GeoDataFrame
+        Area layer with a ``code`` column (unique) in a projected CRS (metres; levekar
+        uses EPSG:25833).
+    reach : float, default 0.0
         Largest gap in metres between two areas' geometries for them to be neighbours
         (across a river, a fjord or a sound). ``0``: shared border (within ``tolerance``).
-    attach
+    attach : {"islands", "components", "none"}, default "islands"
         ``"islands"``: an area with no neighbour within the reach is joined to its ``k``
         nearest areas; ``"components"``: also every group of areas cut off from the rest
         is joined (smallest group first) to its nearest area outside it, until all are
         connected; ``"none"``: no joining (islands keep an empty set).
-    k
-        Number of nearest areas an island (or cut-off group) is joined to.
-    tolerance
+    k : int, default 1
+        Number of nearest areas an island (or cut-off group) is joined to (≥ 1).
+    tolerance : float, default 1.0
         Gap in metres still counted as a shared border (digitising slivers).
 
     Returns
     -------
     dict[str, set[str]]
         Each area's neighbours; symmetric (``b in out[a]`` iff ``a in out[b]``).
+
+    Raises
+    ------
+    DataError
+        If the layer has no ``code`` column or a duplicate code.
+    CRSError
+        If the layer has no CRS or one in degrees.
+    ValueError
+        If ``reach`` is negative or not finite, ``attach`` is unknown, or ``k`` < 1.
 
     Examples
     --------
@@ -190,19 +201,24 @@ def weights_within(
     tolerance: float = 1.0,
     transform: str = "r",
 ):
-    """The :func:`neighbours_within` relation as a libpysal ``W`` (ids = area codes).
+    """Return the :func:`neighbours_within` relation as a libpysal ``W`` (ids = area codes).
 
     Parameters
     ----------
     layer, reach, attach, k, tolerance
         See :func:`neighbours_within`.
-    transform
-        libpysal weight transform: ``"r"`` row-standardised (default), ``"b"`` binary, ...
+    transform : str, default "r"
+        libpysal weight transform: ``"r"`` row-standardised, ``"b"`` binary, ...
 
     Returns
     -------
     libpysal.weights.W
         In the layer's row order; islands (with ``attach="none"``) have no neighbours.
+
+    Raises
+    ------
+    DataError, CRSError, ValueError
+        As :func:`neighbours_within`.
     """
     codes, adj, _, _ = _relation(layer, reach, attach, k, tolerance)
     return _weights(codes, adj, transform)
@@ -213,7 +229,8 @@ def _weights(codes: list[str], adj: list[set[int]], transform: str):
 
     neighbors = {c: [codes[j] for j in sorted(adj[i])] for i, c in enumerate(codes)}
     with warnings.catch_warnings():
-        warnings.simplefilter("ignore", UserWarning)  # libpysal warns about islands / components
+        # libpysal warns about islands / components
+        warnings.simplefilter("ignore", UserWarning)
         w = W(neighbors, id_order=codes, silence_warnings=True)
         w.transform = transform
     return w
@@ -230,32 +247,40 @@ def moran_by_reach(
     permutations: int = 999,
     seed: int = 0,
 ) -> pd.DataFrame:
-    """Global Moran's I of ``values`` for neighbours within each reach.
+    """Compute global Moran's I of ``values`` for neighbours within each reach.
 
     Parameters
     ----------
-    layer
+    layer : geopandas.GeoDataFrame
         Area layer (``code``, projected CRS).
-    values
+    values : pandas.Series
         Values by area code (e.g. the index score); areas without a finite value are
         left out before the neighbours are found.
-    reaches
+    reaches : sequence of float, default (0, 100, 300, 1000)
         Reaches in metres; see :func:`neighbours_within`.
     attach, k, tolerance
         See :func:`neighbours_within`.
-    permutations
+    permutations : int, default 999
         Random permutations for the pseudo p-value (esda); the same seed at every reach.
-    seed
+    seed : int, default 0
         Seed of the permutations (numpy's global generator, which esda uses, is restored
         afterwards).
 
     Returns
     -------
     pandas.DataFrame
-        One row per reach: ``reach_m, moran_i, expected_i, p_value`` (two-sided pseudo
-        p-value from the permutations), ``z`` (of I under randomisation), ``n``,
-        ``mean_neighbours``, ``attached`` (edges added to join islands or groups) and
-        ``islands`` (areas with no neighbour within the reach).
+        One row per reach: ``reach_m, moran_i, expected_i, p_value`` (esda's pseudo
+        p-value ``p_sim`` from the permutations: one-tailed, on the side of the
+        observed I), ``z`` (of I under randomisation), ``n``, ``mean_neighbours``,
+        ``attached`` (edges added to join islands or groups) and ``islands`` (areas
+        with no neighbour within the reach). Weights are row-standardised.
+
+    Raises
+    ------
+    DataError
+        If fewer than 4 areas have a value, and as :func:`neighbours_within`.
+    CRSError, ValueError
+        As :func:`neighbours_within`.
     """
     import esda
 

@@ -46,6 +46,46 @@ class Results:
 
     The selection year's row of :attr:`reselection` and :attr:`selection` come from the
     same :class:`~levekar.uncertainty.YearScores` (``scores[year]``).
+
+    Attributes
+    ----------
+    study : Study
+        The study the run was made on.
+    crosswalk : Crosswalk
+        Grunnkretser → lokalsamfunn.
+    observations : pandas.DataFrame
+        Validated observations on today's codes.
+    unmatched : pandas.DataFrame
+        Observations whose code matched no grunnkrets, with ``reason``.
+    tables : IndicatorTables
+        Counts, rates, the kommune's rates and lost counts.
+    spec : IndexSpec
+        The index specification used.
+    rule : SelectionRule
+        The selection rule.
+    year : int
+        The selection year.
+    data : dict of int to YearData
+        Each scored year's data.
+    scores : dict of int to YearScores
+        Each scored year's index, choice and Monte Carlo.
+    selection : pandas.DataFrame
+        The selection table (:func:`~levekar.selection.select_areas`) with ``name`` and,
+        when the Monte Carlo ran, the uncertainty-source shares.
+    counterfactuals : pandas.DataFrame
+        Smallest changes for the areas near the boundary.
+    reselection : Reselection
+        The rule year by year.
+    targets : pandas.DataFrame
+        Targets with progress and ``published``.
+    comparison, agreement : pandas.DataFrame
+        Ranks under the peer presets beside the study's index, and their agreement.
+    spatial : SpatialClusters or None
+        Moran's I and LISA clusters, when asked for.
+    names : dict of str to str
+        Lokalsamfunn names by code.
+    accounting : dict
+        Counts of what was read, kept and lost, for run_report.json.
     """
 
     study: Study
@@ -96,7 +136,10 @@ class Results:
 
     @property
     def index(self) -> pd.DataFrame:
-        """The index in the selection year: ``code, name, population, domain_*, score, rank, decile``."""
+        """The index in the selection year.
+
+        Columns ``code, name, population, domain_*, score, rank, decile``, sorted by code.
+        """
         cols = [
             "code",
             "name",
@@ -110,7 +153,19 @@ class Results:
 
 
 def selection_rule(study: Study) -> SelectionRule:
-    """The study's selection rule (with the lokalsamfunn's neighbours for a contiguous rule)."""
+    """Build the study's selection rule (with the lokalsamfunn's neighbours if contiguous).
+
+    Parameters
+    ----------
+    study : Study
+        The loaded study; ``[selection]`` gives the rule. ``contiguous = true`` turns a
+        ``top_k`` rule into ``contiguous``.
+
+    Returns
+    -------
+    SelectionRule
+        The rule.
+    """
     sc = study.config.selection
     kind = "contiguous" if (sc.contiguous and sc.rule == "top_k") else sc.rule
     neighbours = neighbours_of(study.lokalsamfunn) if kind == "contiguous" else None
@@ -152,7 +207,7 @@ def _options(study: Study) -> UncertaintyOptions:
 
 
 def _worse(rates: pd.DataFrame, year: int, spec: IndexSpec) -> pd.DataFrame:
-    """Published cells significantly worse than the kommune, with their relative gap."""
+    """Return published cells significantly worse than the kommune, with their relative gap."""
     r = rates[
         (rates["year"] == year)
         & rates["published"]
@@ -174,24 +229,31 @@ def run(
 
     Parameters
     ----------
-    study
+    study : Study
         A loaded study (:func:`levekar.load_study` or :func:`levekar.demo_study`).
-    progress
+    progress : callable, optional
         Called with a short bokmål message as each stage starts.
-    reselect_years
-        Years for the year-by-year reselection (default: every year with data).
-    strict
+    reselect_years : list of int, optional
+        Years for the year-by-year reselection (default: every year with data); the
+        selection year is always included.
+    strict : bool, default False
         Treat every warning as an error.
 
     Returns
     -------
     Results
-        With :attr:`Results.findings`: everything moved, dropped, repaired or left out.
+        Everything the run computed, with :attr:`Results.findings`: everything moved,
+        dropped, repaired or left out.
 
     Raises
     ------
-    DataError
-        Every error found in the inputs at once (and, when ``strict``, every warning).
+    ConfigError
+        If the configuration does not fit the data (e.g. an initiative area that is
+        neither a code nor a unique name, a population weighting without a population
+        layer, or a minimum population that leaves too few areas).
+    DataError, SpecError
+        Every error found in the inputs at once (and, when ``strict``, every warning);
+        an index specification that does not validate.
     """
     say = progress or (lambda _msg: None)
     cfg = study.config
@@ -406,7 +468,30 @@ def counterfactuals_for(
     selection: pd.DataFrame,
     hidden: set[tuple[str, str]],
 ) -> pd.DataFrame:
-    """Counterfactuals for the areas near the rule's boundary."""
+    """Compute counterfactuals for the areas near the rule's boundary.
+
+    Parameters
+    ----------
+    data : YearData
+        The selection year's data.
+    spec : IndexSpec
+        The index specification.
+    study : Study
+        The study (its catalogue).
+    rule : SelectionRule
+        The selection rule.
+    scores : pandas.DataFrame
+        The year's score table (``code``, ``eligible``).
+    selection : pandas.DataFrame
+        The selection table; :func:`~levekar.selection.boundary_areas` picks the areas.
+    hidden : set of (str, str)
+        ``(code, indicator)`` cells that may not be published.
+
+    Returns
+    -------
+    pandas.DataFrame
+        As :func:`levekar.counterfactual.counterfactuals`.
+    """
     from .counterfactual import counterfactuals
 
     eligible = (
@@ -478,7 +563,7 @@ def _compare(
     presets: list[str],
     findings: Findings,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """The study's index beside the peer methods' presets, with their agreement."""
+    """Rank the study's index beside the peer methods' presets, with their agreement."""
     from .presets import compare_presets
 
     presets = list(presets)
@@ -515,7 +600,7 @@ def _compare(
 
 
 def _resolve_areas(wanted: list[str], layer, source: str) -> list[str]:
-    """Initiative areas by code or by name; a name must be unique."""
+    """Resolve initiative areas given by code or by name; a name must be unique."""
     codes = set(layer["code"])
     out = []
     for a in wanted:
@@ -532,7 +617,8 @@ def _resolve_areas(wanted: list[str], layer, source: str) -> list[str]:
             )
         else:
             raise ConfigError(
-                f"{source}: initiative.areas: {a!r} is neither a code nor a name of a lokalsamfunn; "
+                f"{source}: initiative.areas: {a!r} is neither a code nor a name of a "
+                "lokalsamfunn; "
                 f"names are {sorted(layer['name'])}."
             )
     return out
@@ -610,7 +696,7 @@ def _accounting(
     }
 
 
-# --------------------------------------------------------------------------------------------- writing
+# ---------------------------------------------------------------------------------------- writing
 
 
 def write(
@@ -620,17 +706,22 @@ def write(
 
     Parameters
     ----------
-    results
+    results : Results
         What :func:`run` returned.
-    out_dir
+    out_dir : str or pathlib.Path, default "."
         The output folder (created if needed).
-    progress
+    progress : callable, optional
         Called with a short bokmål message per step.
 
     Returns
     -------
     list of pathlib.Path
         The files written.
+
+    Raises
+    ------
+    DataError
+        If the files cannot be written (the OS error's reason is named).
     """
     from .io.atomic import write_atomic
     from .publish import output_files, previous_outputs

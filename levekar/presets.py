@@ -44,10 +44,31 @@ IMD_2019_WEIGHTS = {
 
 
 def preset_spec(name: str, base: IndexSpec | dict) -> IndexSpec:
-    """The index spec for preset ``name`` over the indicators (and domains) of ``base``.
+    """Build the index spec for preset ``name`` over the indicators (and domains) of ``base``.
 
     Directions and domains come from ``base``; weights too, except where the
     method is unweighted (``ssb_score10``, ``rank_sum``).
+
+    Parameters
+    ----------
+    name : str
+        One of :data:`PRESETS`: ``ssb_score10``, ``rank_sum``, ``imd`` or ``oecd_z_mean``.
+    base : IndexSpec or dict
+        The study's specification (or its ``[index]`` table), giving the id column,
+        indicators, directions, domains and weights. Its ``name`` is dropped. ``imd``
+        takes the domain weights of ``base`` (every domain weighs 1 when it has none)
+        and rescales them to sum to 1.
+
+    Returns
+    -------
+    IndexSpec
+        The preset's specification.
+
+    Raises
+    ------
+    SpecError
+        If ``name`` is unknown, ``imd`` meets an indicator without a domain, or the
+        resulting specification does not validate.
     """
     spec = base if isinstance(base, IndexSpec) else load_index_spec(base)
     raw = spec.model_dump()
@@ -91,6 +112,33 @@ def compare_presets(
     Returns ``(ranks, agreement)``: ``ranks`` has the id and one rank column per
     preset (1 = most deprived); ``agreement`` has, for every pair of presets, the
     Spearman rank correlation and how many of the ``k`` most deprived areas they share.
+
+    Parameters
+    ----------
+    data : pandas.DataFrame
+        The wide table (id column and indicator columns), as for
+        :func:`~levekar.index.index_from_spec`.
+    base : IndexSpec or dict
+        The study's specification the presets are built on (see :func:`preset_spec`).
+    presets : list or tuple of str, default PRESETS
+        The presets to run, in column order.
+    k : int, default 3
+        How many of the most deprived areas to compare (ranks ≤ ``k``; ties can
+        make a set larger than ``k``).
+
+    Returns
+    -------
+    ranks : pandas.DataFrame
+        One row per row of ``data``, in its order: the id column, then one float rank
+        column per preset, named after it (NaN where the preset's score is missing).
+    agreement : pandas.DataFrame
+        One row per pair of presets: ``preset_a``, ``preset_b``, ``spearman`` (Spearman
+        correlation of the ranks), ``overlap_top_k`` (areas in both top-``k`` sets) and ``k``.
+
+    Raises
+    ------
+    SpecError, DataError
+        As :func:`preset_spec` and :func:`~levekar.index.index_from_spec`.
     """
     spec = base if isinstance(base, IndexSpec) else load_index_spec(base)
     ranks = pd.DataFrame({spec.id: data[spec.id].to_numpy()})

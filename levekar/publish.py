@@ -1,9 +1,10 @@
 """What a run publishes: every output file, built from the run's results.
 
-This is the seam between the pipeline and the edges: it turns :class:`~levekar.pipeline.Results`
-into the explicit inputs the renderers take (a layer, frames, options) and into the
-processed tables, whose area key is ``code``. Values that may not be published are
-blanked here, by the flags the core set with its one disclosure rule.
+This is the seam between the pipeline and the edges: it turns
+:class:`~levekar.pipeline.Results` into the explicit inputs the renderers take (a
+layer, frames, options) and into the processed tables, whose area key is ``code``.
+Values that may not be published are blanked here, by the flags the core set with
+its one disclosure rule.
 """
 
 from __future__ import annotations
@@ -39,7 +40,23 @@ def _csv(df: pd.DataFrame, label: str) -> bytes:
 
 
 def published_indicators(results: Results) -> pd.DataFrame:
-    """Indicator values by area and year as they may be published (small cells hidden)."""
+    """Return indicator values by area and year as they may be published (small cells hidden).
+
+    Parameters
+    ----------
+    results : Results
+        A run's results.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Sorted by indicator, year and code: ``code, name, year, indicator, value`` (the
+        published value), ``ci_low, ci_high, interval_method, numerator, denominator,
+        publish_status, status, n_suppressed, approximate, kommune_value,
+        norway_value, significantly_worse, value_shrunk, shrinkage``. On rows that
+        may not be published the interval, counts and ``value_shrunk`` are blank and
+        ``significantly_worse`` is False; ``shrinkage`` is kept.
+    """
     r = results.rates
     cols = [
         "code",
@@ -70,7 +87,7 @@ def published_indicators(results: Results) -> pd.DataFrame:
 
 
 def _published_targets(targets: pd.DataFrame) -> pd.DataFrame:
-    """The targets table with every number blanked on rows that may not be published."""
+    """Return the targets table with every number blanked on rows that may not be published."""
     out = targets.copy()
     numeric = [
         c
@@ -158,7 +175,19 @@ def _reselection_tables(results: Results) -> dict[str, pd.DataFrame]:
 
 
 def processed_files(results: Results) -> dict[str, bytes]:
-    """The processed data files, by path relative to the output folder."""
+    """Build the processed data files, by path relative to the output folder.
+
+    Parameters
+    ----------
+    results : Results
+        A run's results.
+
+    Returns
+    -------
+    dict of str to bytes
+        CSV files under ``data/processed/`` (each with a ``data_label`` column first)
+        and ``data/processed/run_report.json``.
+    """
     label = results.label
     cw = results.crosswalk
     tables = {
@@ -209,7 +238,19 @@ def _json_default(o):
 
 
 def map_options(results: Results) -> MapOptions:
-    """The map's titles and drawing options from the study."""
+    """Return the map's titles and drawing options from the study.
+
+    Parameters
+    ----------
+    results : Results
+        A run's results.
+
+    Returns
+    -------
+    MapOptions
+        Titles, label, years, k and ``[output]`` choices; tiles ``"auto"`` means none
+        for synthetic data, OpenStreetMap otherwise.
+    """
     from .render.maps import MapOptions
 
     cfg = results.study.config
@@ -233,7 +274,21 @@ def map_options(results: Results) -> MapOptions:
 
 
 def results_map(results: Results, **options):
-    """The run's interactive map (``options`` override :class:`~levekar.render.maps.MapOptions` fields)."""
+    """Draw the run's interactive map.
+
+    Parameters
+    ----------
+    results : Results
+        A run's results.
+    **options
+        Fields of :class:`~levekar.render.maps.MapOptions` overriding
+        :func:`map_options`.
+
+    Returns
+    -------
+    folium.Map
+        The map of the selection year.
+    """
     from dataclasses import replace
 
     from .render.maps import index_map
@@ -250,7 +305,18 @@ def results_map(results: Results, **options):
 
 
 def report_inputs(results: Results) -> ReportInputs:
-    """The reports' explicit inputs from the run's results."""
+    """Collect the reports' explicit inputs from the run's results.
+
+    Parameters
+    ----------
+    results : Results
+        A run's results.
+
+    Returns
+    -------
+    ReportInputs
+        What the report renderers take.
+    """
     from .render.report import ReportInputs
 
     cfg = results.study.config
@@ -287,7 +353,19 @@ def report_inputs(results: Results) -> ReportInputs:
 
 
 def reselection_files(results: Results) -> dict[str, bytes]:
-    """The reselection tables and their bokmål page, for ``levekar reselect``."""
+    """Build the reselection tables and their bokmål page, for ``levekar reselect``.
+
+    Parameters
+    ----------
+    results : Results
+        A run's results.
+
+    Returns
+    -------
+    dict of str to bytes
+        The reselection CSV files, ``reports/utvelgelse_over_tid.html`` and, when
+        computed, the spatial clusters.
+    """
     from .render.report import render_reselection
 
     files = {path: _csv(df, results.label) for path, df in _reselection_tables(results).items()}
@@ -300,7 +378,7 @@ def reselection_files(results: Results) -> dict[str, bytes]:
 
 
 def _render(results: Results, say: Callable[[str], None]) -> dict[str, bytes]:
-    """The map (folium), the report's figures (matplotlib) and pages (jinja2, openpyxl).
+    """Render the map (folium), the report's figures (matplotlib) and pages (jinja2, openpyxl).
 
     Where the machine has more than one core and can fork, the figures are drawn in a helper
     process (given their inputs explicitly) while this one builds the map, the fact sheets and
@@ -344,10 +422,22 @@ RUN_REPORT = "data/processed/run_report.json"
 
 
 def output_files(results: Results, say: Callable[[str], None]) -> dict[str, bytes]:
-    """Every file a run writes, by path relative to the output folder.
+    """Build every file a run writes, by path relative to the output folder.
 
     ``run_report.json`` lists them all (``outputs``), so that the next run can remove
     what it no longer writes.
+
+    Parameters
+    ----------
+    results : Results
+        A run's results.
+    say : callable
+        Called with a short bokmål message per step.
+
+    Returns
+    -------
+    dict of str to bytes
+        The processed files, and the map and reports as ``[output]`` asks.
     """
     files = dict(processed_files(results))
     files.update(_render(results, say))

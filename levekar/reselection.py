@@ -33,18 +33,18 @@ class Reselection:
 
     Attributes
     ----------
-    table
-        One row per year and area: the year's scores (``code, year, score, rank,
-        selected, rank_p05, rank_p95, p_top_k, p_selected``, ...), ``in_initiative``,
-        ``change`` (``entered``, ``left`` or empty), ``clear_change`` and ``drivers``
-        (indicator ids, ", "-joined).
-    summary
-        One row per year: ``selected``, ``in_initiative_and_selected``,
+    table : pandas.DataFrame
+        One row per year and area, sorted by year, rank and code: the year's scores
+        (``code, year, score, rank, selected, rank_p05, rank_p95, p_top_k,
+        p_selected``, ...), ``in_initiative``, ``change`` (``entered``, ``left`` or
+        empty), ``clear_change`` and ``drivers`` (up to three indicator ids, ", "-joined).
+    summary : pandas.DataFrame
+        One row per year: ``year``, ``selected``, ``in_initiative_and_selected``,
         ``selected_not_in_initiative``, ``initiative_not_selected``, ``entered``,
-        ``left`` (codes, ", "-joined) and ``clear_changes``.
-    k
+        ``left`` (codes, ", "-joined) and ``clear_changes`` (a count).
+    k : int
         The rule's k.
-    initiative
+    initiative : list of str
         The initiative's codes.
     """
 
@@ -55,7 +55,7 @@ class Reselection:
 
 
 def _contributions(data: YearData, spec: IndexSpec) -> pd.DataFrame:
-    """Each indicator's z-score (higher = worse) times its share of the weight."""
+    """Compute each indicator's z-score (higher = worse) times its share of the weight."""
     w = np.array([i.weight for i in spec.indicators], dtype=float)
     sign = np.array([1.0 if i.higher_is_worse else -1.0 for i in spec.indicators])
     z = normalise_array((data.value * sign).T, "z").T
@@ -98,24 +98,26 @@ def reselect(
     initiative: list[str],
     k: int,
 ) -> Reselection:
-    """The rule's choice year by year, what changed and why.
+    """Follow the rule's choice year by year: what changed and why.
 
     Parameters
     ----------
-    scores
+    scores : mapping of int to YearScores
         Each year's scores (:func:`levekar.uncertainty.score_year`), under one rule.
-    data
-        Each year's data (for the drivers of a change).
-    spec
+    data : mapping of int to YearData
+        Each year's data (for the drivers of a change); every year of ``scores``.
+    spec : IndexSpec
         The index specification (the drivers use its weights and directions).
-    initiative
+    initiative : list of str
         The initiative's codes.
-    k
-        The rule's k (for the report).
+    k : int
+        The rule's k (stored for the report; the choice is already in ``scores``).
 
     Returns
     -------
     Reselection
+        The year-by-year table and its summary. A change is reported between
+        consecutive years of ``scores`` for areas present in both.
     """
     years = sorted(scores)
     table = pd.concat([scores[y].table for y in years], ignore_index=True)

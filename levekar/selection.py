@@ -55,17 +55,23 @@ class SelectionRule:
 
     Attributes
     ----------
-    kind
-        ``top_k``, ``multiple_deprivation`` or ``contiguous``.
-    k
+    kind : {"top_k", "multiple_deprivation", "contiguous"}, default "top_k"
+        The rule (see the module docstring).
+    k : int, default 3
         How many areas to choose (top-k and contiguous); also the "k worst" of P(top-k).
-    min_indicators_worse
+    min_indicators_worse : int, default 5
         For ``multiple_deprivation``: the least number of indicators on which an
         area must be significantly worse than the kommune.
-    min_population
+    min_population : int, default 0
         Areas with fewer people are not eligible.
-    neighbours
-        For ``contiguous``: each area's neighbours, by code.
+    neighbours : mapping of str to frozenset of str, optional
+        For ``contiguous`` (required there): each area's neighbours, by code. Not
+        compared when rules are compared.
+
+    Raises
+    ------
+    ConfigError
+        On construction, if ``kind`` is unknown or ``contiguous`` has no neighbours.
     """
 
     kind: Literal["top_k", "multiple_deprivation", "contiguous"] = "top_k"
@@ -75,6 +81,7 @@ class SelectionRule:
     neighbours: Mapping[str, frozenset[str]] | None = field(default=None, compare=False)
 
     def __post_init__(self) -> None:
+        """Check the rule's kind, and that a contiguous rule has neighbours."""
         if self.kind not in RULES:
             raise ConfigError(
                 f"selection.rule: unknown rule {self.kind!r}; use one of {', '.join(RULES)}."
@@ -88,7 +95,18 @@ class SelectionRule:
         return self.kind != "multiple_deprivation"
 
     def eligible(self, population: np.ndarray | pd.Series) -> np.ndarray:
-        """Which areas may be chosen: population at least ``min_population`` (missing counts as 0)."""
+        """Return which areas may be chosen: population at least ``min_population``.
+
+        Parameters
+        ----------
+        population : numpy.ndarray or pandas.Series
+            People per area; missing counts as 0.
+
+        Returns
+        -------
+        numpy.ndarray of bool
+            True where the area is eligible.
+        """
         pop = np.nan_to_num(np.asarray(population, dtype=float), nan=0.0)
         return pop >= self.min_population
 
@@ -105,23 +123,30 @@ class SelectionRule:
 
         Parameters
         ----------
-        scores
+        scores : numpy.ndarray
             Index scores, shape ``(..., areas)`` (higher = more deprived; NaN = no score).
-        eligible
-            Boolean, shape ``(areas,)``.
-        n_worse
+        eligible : numpy.ndarray of bool
+            Shape ``(areas,)`` (or broadcastable to ``scores``).
+        n_worse : numpy.ndarray, optional
             Indicators significantly worse than the kommune, shape of ``scores``
-            (needed by ``multiple_deprivation``).
-        codes
+            (needed by ``multiple_deprivation``, which ignores ``scores`` and ``k``).
+        codes : list of str or numpy.ndarray, optional
             Area codes in the order of the last axis (needed by ``contiguous``).
-        tie_break
+        tie_break : numpy.ndarray, optional
             Among equal scores, the area with the larger ``tie_break`` goes first;
             shape ``(areas,)`` or that of ``scores``. Default: the order of the areas.
 
         Returns
         -------
         numpy.ndarray
-            Boolean, shape of ``scores``: chosen or not.
+            Boolean, shape of ``scores``: chosen or not. Only eligible areas with a
+            score are chosen, so fewer than ``k`` may be; ``contiguous`` stops early
+            when the region has no eligible neighbour left.
+
+        Raises
+        ------
+        ValueError
+            If ``multiple_deprivation`` has no ``n_worse`` or ``contiguous`` no ``codes``.
         """
         s = np.asarray(scores, dtype=float)
         elig = np.broadcast_to(np.asarray(eligible, dtype=bool), s.shape)
@@ -185,15 +210,16 @@ def neighbours_of(layer, *, tolerance: float = 1.0) -> dict[str, frozenset[str]]
 
     Parameters
     ----------
-    layer
+    layer : geopandas.GeoDataFrame
         An area layer with ``code`` and a projected geometry (metres).
-    tolerance
-        How far apart two borders may be and still count as shared.
+    tolerance : float, default 1.0
+        How far apart two borders may be and still count as shared (metres); areas
+        meeting only at a corner count as neighbours too.
 
     Returns
     -------
-    dict
-        Each code's neighbours (never itself).
+    dict of str to frozenset of str
+        Each code's neighbours (never itself); every code of ``layer`` is a key.
     """
     import shapely
 
@@ -214,20 +240,21 @@ def select_areas(
     rule: SelectionRule,
     initiative: list[str] | tuple[str, ...] = (),
 ) -> pd.DataFrame:
-    """The selection table: every area with the rule's choice, its reasons and the initiative.
+    """Build the selection table: every area with the rule's choice, reasons and initiative.
 
     Parameters
     ----------
-    scores
+    scores : pandas.DataFrame
         One year's scores from :func:`levekar.uncertainty.score_year` (``code, score,
         rank, population, eligible, n_worse, n_indicators, selected`` and the
         uncertainty columns).
-    worse
+    worse : pandas.DataFrame
         One row per area and indicator that is significantly worse than the kommune
         on published values: ``code, indicator, gap`` (relative distance to the kommune).
-    rule
-        The rule that chose (used for the agreement codes only; the choice is in ``scores``).
-    initiative
+    rule : SelectionRule
+        The rule that chose. Not used by the code: the choice is already in
+        ``scores`` and the agreement codes come from ``selected`` and ``initiative``.
+    initiative : list or tuple of str, default ()
         Codes of the areas in the initiative.
 
     Returns
@@ -264,10 +291,11 @@ def boundary_areas(selection: pd.DataFrame, rule: SelectionRule) -> list[str]:
 
     Parameters
     ----------
-    selection
-        The selection table (:func:`select_areas`).
-    rule
-        The selection rule.
+    selection : pandas.DataFrame
+        The selection table (:func:`select_areas`), with ``eligible``, ``score``,
+        ``n_worse`` and, when the Monte Carlo ran, ``p_selected``.
+    rule : SelectionRule
+        The selection rule (its kind, ``k`` and ``min_indicators_worse``).
 
     Returns
     -------

@@ -76,6 +76,25 @@ class SobolResult:
     ``variance`` and ``mean`` have the output shape. An output that is constant over
     the ``2N`` base runs (``A`` and ``B``) has ``variance`` 0 and NaN indices: there is
     no variance to apportion.
+
+    Attributes
+    ----------
+    groups : tuple of str
+        Names of the factors (groups), in the order of the first axis.
+    s1, st : numpy.ndarray
+        First-order (Saltelli 2010) and total (Jansen) indices, shape ``(groups, *outputs)``.
+    s1_low, s1_high, st_low, st_high : numpy.ndarray
+        Percentile bootstrap bounds of ``s1`` and ``st``; NaN without resamples.
+    mean : numpy.ndarray
+        Mean output over the ``2N`` base runs, shape ``outputs``.
+    variance : numpy.ndarray
+        Output variance over the base runs (after centring), shape ``outputs``.
+    n : int
+        Rows ``N`` of each base set.
+    evaluations : int
+        Model evaluations, ``N * (g + 2)``.
+    confidence : float
+        Coverage of the intervals.
     """
 
     groups: tuple[str, ...]
@@ -92,10 +111,26 @@ class SobolResult:
     confidence: float
 
     def to_frame(self, outputs: Sequence | None = None, *, name: str = "output") -> pd.DataFrame:
-        """A tidy table: one row per output and group (for a 1-d output, e.g. one per area).
+        """Return a tidy table: one row per output and group (e.g. one per area and group).
 
-        Columns ``<name>, group, s1, s1_low, s1_high, st, st_low, st_high, interaction,
-        mean, variance`` where ``interaction = st - s1``.
+        Parameters
+        ----------
+        outputs : sequence, optional
+            Labels of the outputs (flattened), e.g. area codes; default 0, 1, ….
+        name : str, default "output"
+            Name of the label column.
+
+        Returns
+        -------
+        pandas.DataFrame
+            Columns ``<name>, group, s1, s1_low, s1_high, st, st_low, st_high,
+            interaction, mean, variance`` where ``interaction = st - s1``; rows grouped
+            by group, outputs in order within each.
+
+        Raises
+        ------
+        ValueError
+            If the number of labels differs from the number of outputs.
         """
         s1 = self.s1.reshape(len(self.groups), -1)
         m = s1.shape[1]
@@ -114,8 +149,11 @@ class SobolResult:
 def _estimate(
     y_a: np.ndarray, y_b: np.ndarray, y_ab: np.ndarray, axis: int = 0
 ) -> tuple[np.ndarray, np.ndarray]:
-    """S1 and ST from centred outputs; ``axis`` is the row axis of ``y_a`` (``y_ab`` has the
-    group axis in front). An output with no variance over ``A`` and ``B`` gets NaN."""
+    """Estimate S1 and ST from centred outputs.
+
+    ``axis`` is the row axis of ``y_a`` (``y_ab`` has the group axis in front). An
+    output with no variance over ``A`` and ``B`` gets NaN.
+    """
     both = np.concatenate([y_a, y_b], axis=axis)
     var = both.var(axis=axis)
     ok = np.ptp(both, axis=axis) > 0  # exact: a constant output has no variance to share
@@ -135,28 +173,34 @@ def sobol_indices(
     confidence: float = 0.95,
     seed: int = 0,
 ) -> SobolResult:
-    """First-order and total Sobol indices from pick-freeze model outputs.
+    """Estimate first-order and total Sobol indices from pick-freeze model outputs.
 
     Parameters
     ----------
-    y_a, y_b
+    y_a, y_b : array_like
         Outputs on the base sets ``A`` and ``B``, shape ``(N, *outputs)``.
-    y_ab
+    y_ab : array_like
         Outputs on ``AB_i`` (factor ``i`` from ``B``, the rest from ``A``), shape
         ``(g, N, *outputs)``.
-    groups
+    groups : sequence of str, optional
         Names of the ``g`` factors (default ``x0, x1, ...``).
-    resamples
+    resamples : int, default 200
         Bootstrap resamples of the ``N`` rows for the intervals (0: no intervals, NaN).
-    confidence
-        Coverage of the percentile intervals.
-    seed
+    confidence : float, default 0.95
+        Coverage of the percentile intervals, in (0, 1).
+    seed : int, default 0
         Seed of the bootstrap.
 
     Returns
     -------
     SobolResult
         ``s1`` (Saltelli 2010) and ``st`` (Jansen) with percentile bootstrap intervals.
+
+    Raises
+    ------
+    ValueError
+        If the shapes do not fit, ``confidence`` is outside (0, 1), or the number of
+        names differs from ``g``.
 
     Examples
     --------
@@ -225,18 +269,35 @@ def _bootstrap(y_a, y_b, y_ab, resamples: int, confidence: float, seed: int) -> 
     s1b, stb = np.concatenate(s1s, axis=1), np.concatenate(sts, axis=1)
     q = [50 * (1 - confidence), 50 * (1 + confidence)]
     with warnings.catch_warnings():
-        warnings.filterwarnings("ignore", "All-NaN slice", RuntimeWarning)  # constant outputs: NaN
+        # constant outputs: NaN
+        warnings.filterwarnings("ignore", "All-NaN slice", RuntimeWarning)
         return [np.nanpercentile(b, qq, axis=1) for b in (s1b, stb) for qq in q]
 
 
 def saltelli_matrices(
     n: int, dims: int, *, seed: int = 0, qmc: bool = True
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Two independent ``(n, dims)`` sets of uniform points on ``[0, 1)``: ``A`` and ``B``.
+    """Draw two independent ``(n, dims)`` sets of uniform points on ``[0, 1)``: ``A`` and ``B``.
 
     With ``qmc`` the rows of a scrambled Sobol' sequence in ``2 dims`` dimensions are
     split into ``A`` (first ``dims`` columns) and ``B`` (the rest), as in Saltelli's
     design; ``n`` should then be a power of 2. Otherwise plain pseudo-random numbers.
+
+    Parameters
+    ----------
+    n : int
+        Rows of each set.
+    dims : int
+        Number of factors (columns).
+    seed : int, default 0
+        Seed of the scrambling or of the pseudo-random generator.
+    qmc : bool, default True
+        Use a scrambled Sobol' sequence (scipy warns when ``n`` is not a power of 2).
+
+    Returns
+    -------
+    A, B : numpy.ndarray
+        Two arrays of shape ``(n, dims)``.
     """
     if qmc:
         from scipy.stats import qmc as _qmc
@@ -258,21 +319,32 @@ def sobol_of_function(
     resamples: int = 200,
     confidence: float = 0.95,
 ) -> SobolResult:
-    """Sobol indices of ``func`` over ``dims`` independent uniform ``[0, 1)`` factors.
+    """Compute Sobol indices of ``func`` over ``dims`` independent uniform ``[0, 1)`` factors.
 
     Parameters
     ----------
-    func
+    func : callable
         Maps an ``(m, dims)`` array of points to outputs ``(m, *outputs)``; transform
         the uniforms to the factors' distributions inside it.
-    dims
+    dims : int
         Number of factors.
-    n
+    n : int, default 1024
         Rows of ``A`` and ``B`` (a power of 2 with ``qmc``); cost ``n * (g + 2)``.
-    groups
+    groups : mapping of str to sequence of int, optional
         Factor groups by name, as lists of column indices (default: one per column).
-    seed, qmc, resamples, confidence
-        See :func:`saltelli_matrices` and :func:`sobol_indices`.
+    seed : int, default 0
+        Seed of the points and of the bootstrap.
+    qmc : bool, default True
+        See :func:`saltelli_matrices`.
+    resamples : int, default 200
+        See :func:`sobol_indices`.
+    confidence : float, default 0.95
+        See :func:`sobol_indices`.
+
+    Returns
+    -------
+    SobolResult
+        One index per group, in the order of ``groups``.
 
     Examples
     --------
@@ -299,7 +371,7 @@ def sobol_of_function(
 
 
 def _group_rng(seed: int, name: str) -> np.random.Generator:
-    """A generator per group, stable when other groups are added or removed."""
+    """Return a generator per group, stable when other groups are added or removed."""
     return np.random.default_rng([seed, zlib.crc32(name.encode())])
 
 
@@ -312,26 +384,35 @@ def group_sobol(
     resamples: int = 200,
     confidence: float = 0.95,
 ) -> SobolResult:
-    """Sobol indices of groups of factors, each drawn by its own sampler.
+    """Compute Sobol indices of groups of factors, each drawn by its own sampler.
 
     Parameters
     ----------
-    samplers
+    samplers : mapping of str to callable
         ``{group: sampler}``; ``sampler(m, rng)`` returns ``m`` independent realisations
         of the group with a leading axis ``m`` (arrays of counts, weight vectors, integer
         choices, or seeds that the model expands). Each is called once with ``m = 2n``
         and its own generator; rows ``0..n-1`` make ``A`` and rows ``n..2n-1`` make ``B``.
-    model
+    model : callable
         Maps ``{group: realisations}`` (each with the same leading axis ``m``) to outputs
         ``(m, *outputs)``. It is called ``g + 2`` times with ``m = n``.
-    n
+    n : int, default 1024
         Base sample size; the model is evaluated on ``n * (g + 2)`` realisations.
-    seed, resamples, confidence
-        Seeds of the samplers and the bootstrap; see :func:`sobol_indices`.
+    seed : int, default 0
+        Seeds the samplers (one generator per group, from ``seed`` and its name) and
+        the bootstrap.
+    resamples, confidence
+        See :func:`sobol_indices`.
 
     Returns
     -------
     SobolResult
+        One index per group, in the order of ``samplers``.
+
+    Raises
+    ------
+    ValueError
+        If there is no sampler, or a sampler returns the wrong leading axis.
 
     Examples
     --------
@@ -369,7 +450,7 @@ def group_sobol(
 
 
 def _ranks(scores: np.ndarray) -> np.ndarray:
-    """Ranks along the last axis, 1 = highest score; ties share their average rank, NaN last."""
+    """Rank along the last axis, 1 = highest score; ties share their average rank, NaN last."""
     from scipy.stats import rankdata
 
     return rankdata(-np.where(np.isnan(scores), -np.inf, scores), method="average", axis=-1)
@@ -387,29 +468,36 @@ def rank_sobol(
     resamples: int = 200,
     confidence: float = 0.90,
 ) -> pd.DataFrame:
-    """Per-area Sobol indices of the rank (or of being in the top ``k``) over factor groups.
+    """Compute per-area Sobol indices of the rank (or of being in the top ``k``) by group.
 
     Parameters
     ----------
-    scorer
+    scorer : callable
         ``scorer(values, weights, method_index, drop_index) -> scores (m, areas)``; each
         argument receives the realisations of its group (``sampling`` → ``values``,
         ``weights`` → ``weights``, ``method`` → ``method_index``, ``indicator_set`` →
         ``drop_index``) or ``None`` for a group that is held at its point value.
         Higher score = more deprived = rank 1.
-    samplers
+    samplers : mapping of str to callable
         ``{group: sampler}`` for the groups that vary, a subset of :data:`GROUPS`;
-        see :func:`group_sobol`.
-    areas
+        see :func:`group_sobol`. Results follow the order of :data:`GROUPS`.
+    areas : sequence of str
         Area codes, in the scorer's area order.
-    output
+    output : {"rank", "top_k"}, default "rank"
         ``"rank"`` (1 = most deprived; ties share their average rank) or ``"top_k"``
         (1 if the rank is at most ``k``, else 0: the indices then apportion the variance
         of P(among the k worst)).
-    k
+    k : int, default 3
         Size of the top for ``output="top_k"``.
-    n, seed, resamples, confidence
-        See :func:`group_sobol`. The scorer is called ``g + 2`` times on ``n`` draws.
+    n : int, default 1024
+        Base sample size.
+    seed : int, default 0
+        Seed of the samplers and the bootstrap.
+    resamples : int, default 200
+        Bootstrap resamples.
+    confidence : float, default 0.90
+        Coverage of the intervals. See :func:`group_sobol`; the scorer is called
+        ``g + 2`` times on ``n`` draws.
 
     Returns
     -------
@@ -417,8 +505,14 @@ def rank_sobol(
         One row per area and group: ``code, group, s1, s1_low, s1_high, st, st_low,
         st_high, interaction, mean, variance`` (``mean`` is the mean rank or P(top k)
         over the base runs). An area whose output never varies (always ranked first,
-        say) has ``variance`` 0 and NaN indices. ``attrs`` holds ``n`` and
-        ``evaluations``.
+        say) has ``variance`` 0 and NaN indices. ``attrs`` holds ``n``,
+        ``evaluations``, ``output`` and ``k``.
+
+    Raises
+    ------
+    ValueError
+        If a group is not in :data:`GROUPS`, ``output`` is unknown, or the scorer
+        returns the wrong number of areas.
     """
     unknown = sorted(set(samplers) - set(GROUPS))
     if unknown:
@@ -443,16 +537,16 @@ def rank_sobol(
 def index_scorer(
     spec: IndexSpec, *, observed: np.ndarray, methods: Sequence[str] | None = None
 ) -> Callable[..., np.ndarray]:
-    """A scorer for :func:`rank_sobol` that recomputes the levekar index.
+    """Build a scorer for :func:`rank_sobol` that recomputes the levekar index.
 
     Parameters
     ----------
-    spec
+    spec : IndexSpec
         The :class:`levekar.index.IndexSpec`.
-    observed
+    observed : numpy.ndarray
         Point values ``(areas, indicators)`` in the spec's order, used when the
         ``sampling`` group is held fixed.
-    methods
+    methods : sequence of str, optional
         Normalisation/aggregation pairs (``"rank/weighted_mean"``) that ``method_index``
         points into; ``None``: the spec's own method.
 
@@ -502,7 +596,9 @@ def index_sobol(
     resamples: int = 200,
     confidence: float = 0.90,
 ) -> pd.DataFrame:
-    """Sobol indices of each area's rank over the sources of :func:`levekar.uncertainty.score_year`.
+    """Compute Sobol indices of each area's rank over the sources of the run's Monte Carlo.
+
+    The sources are those of :func:`levekar.uncertainty.score_year`.
 
     The groups and their draws are those of the run's Monte Carlo with the same
     options: ``sampling`` re-samples the counts (binomial/Poisson, suppressed parts
@@ -515,22 +611,33 @@ def index_sobol(
 
     Parameters
     ----------
-    data, spec, catalogue
-        One year's data (:func:`levekar.indicators.year_data`), the index
-        specification and the indicator catalogue.
-    areas
+    data : YearData
+        One year's data (:func:`levekar.indicators.year_data`).
+    spec : IndexSpec
+        The index specification.
+    catalogue : Catalogue
+        The indicator catalogue (the kind decides the sampling model).
+    areas : list of str
         The areas to rank (codes of ``data``).
-    options
-        Which groups vary (:class:`levekar.uncertainty.UncertaintyOptions`); ``draws`` is not used.
+    options : UncertaintyOptions
+        Which groups vary (:class:`levekar.uncertainty.UncertaintyOptions`); ``draws``
+        is not used.
     output, k, n, resamples, confidence
-        See :func:`rank_sobol`.
-    seed
+        See :func:`rank_sobol` (``output`` default "rank", ``k`` 3, ``n`` 1024,
+        ``resamples`` 200, ``confidence`` 0.90).
+    seed : int, optional
         Default: ``options.seed``.
 
     Returns
     -------
     pandas.DataFrame
         As :func:`rank_sobol`.
+
+    Raises
+    ------
+    ValueError
+        If no source of uncertainty is switched on (or leave-one-out has nothing to
+        drop and nothing else varies), and as :func:`rank_sobol`.
     """
     from .uncertainty import _draw_values, _draw_weights, droppable_indicators
 

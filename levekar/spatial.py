@@ -1,4 +1,4 @@
-"""Spatial clustering of the index as supporting evidence: global Moran's I and local LISA clusters.
+"""Spatial clustering of the index as supporting evidence: global Moran's I and LISA clusters.
 
 Neighbours are areas that share a border or a corner (queen contiguity). Areas with
 no neighbour — islands, which Fredrikstad has — are joined to their nearest area
@@ -29,13 +29,13 @@ class SpatialClusters:
 
     Attributes
     ----------
-    moran_i, p_value
-        Moran's I and its pseudo p-value (by permutation).
-    n
+    moran_i, p_value : float
+        Moran's I and its pseudo p-value (by permutation; esda's ``p_sim``).
+    n : int
         Areas with a value.
-    islands_joined
+    islands_joined : list of str
         Codes of areas with no neighbour, joined to their nearest area.
-    local
+    local : pandas.DataFrame
         ``code, local_i, p_value, quadrant, cluster`` (a code from :data:`CLUSTER_CODES`).
     """
 
@@ -46,7 +46,13 @@ class SpatialClusters:
     local: pd.DataFrame = field(default_factory=pd.DataFrame, repr=False)
 
     def as_dict(self) -> dict:
-        """The global figures, for run_report.json."""
+        """Return the global figures, for run_report.json.
+
+        Returns
+        -------
+        dict
+            Keys ``moran_i``, ``p_value``, ``n``, ``islands_joined``.
+        """
         return {
             "moran_i": self.moran_i,
             "p_value": self.p_value,
@@ -63,26 +69,33 @@ def spatial_clusters(
     alpha: float = 0.05,
     seed: int = 0,
 ) -> SpatialClusters:
-    """Global Moran's I and local clusters of ``values`` (indexed by area code) over ``layer``.
+    """Compute global Moran's I and local clusters of ``values`` over ``layer``.
 
     Parameters
     ----------
-    layer
+    layer : geopandas.GeoDataFrame
         Areas with ``code`` and geometry.
-    values
-        The score per area code.
-    permutations
+    values : pandas.Series
+        The score per area code (its index); areas without a finite value are left out.
+    permutations : int, default 999
         Permutations for the pseudo p-values.
-    alpha
+    alpha : float, default 0.05
         Local clusters with p below this are reported.
-    seed
-        Seed of the permutations.
+    seed : int, default 0
+        Seed of the permutations. It seeds numpy's global generator (which
+        ``esda.Moran`` draws from) and does not restore it.
 
     Returns
     -------
     SpatialClusters
         ``cluster`` is ``high_high`` (a high value among high neighbours), ``low_high``,
-        ``low_low``, ``high_low`` or ``not_significant``.
+        ``low_low``, ``high_low`` or ``not_significant``; queen contiguity, islands
+        attached to their nearest area, weights row-standardised.
+
+    Raises
+    ------
+    DataError
+        If fewer than 4 areas have a value.
     """
     import esda
     from libpysal import weights

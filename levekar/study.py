@@ -40,6 +40,8 @@ class _Strict(BaseModel):
 
 
 class StudyMeta(_Strict):
+    """The ``[study]`` table: the kommune, the years, the data label and the seed."""
+
     name: str = "Levekårsanalyse"
     kommune: str = Field(pattern=r"^\d{4}$")
     kommune_name: str
@@ -63,6 +65,23 @@ class StudyMeta(_Strict):
 
 
 class AreaInput(_Strict):
+    """One area layer of ``[areas]`` (grunnkretser, skolekretser or lokalsamfunn).
+
+    Attributes
+    ----------
+    path : pathlib.Path, optional
+        The layer's file (GeoPackage, shapefile, GeoJSON, …); relative to the TOML file.
+    layer : str, optional
+        The layer within a multi-layer file.
+    code_column, name_column : str, optional
+        The columns holding the area codes and names.
+    catchment_table : pathlib.Path, optional
+        For lokalsamfunn only: a catchment → lokalsamfunn table, used instead of
+        ``path`` to dissolve the skolekretser.
+    dissolve_duplicates : bool, default False
+        Merge the features of one code instead of rejecting the layer.
+    """
+
     path: Path | None = None
     layer: str | None = None
     code_column: str | None = None
@@ -72,6 +91,8 @@ class AreaInput(_Strict):
 
 
 class Areas(_Strict):
+    """The ``[areas]`` tables: grunnkretser, lokalsamfunn and optionally skolekretser."""
+
     grunnkretser: AreaInput
     skolekretser: AreaInput | None = None
     lokalsamfunn: AreaInput
@@ -81,7 +102,8 @@ class Areas(_Strict):
         ls = self.lokalsamfunn
         if ls.path is None and ls.catchment_table is None:
             raise ValueError(
-                "lokalsamfunn needs either 'path' (a layer) or 'catchment_table' (with skolekretser)"
+                "lokalsamfunn needs either 'path' (a layer) or 'catchment_table' "
+                "(with skolekretser)"
             )
         if ls.catchment_table is not None and self.skolekretser is None:
             raise ValueError("lokalsamfunn.catchment_table needs an [areas.skolekretser] layer")
@@ -89,12 +111,16 @@ class Areas(_Strict):
 
 
 class PopulationInput(_Strict):
+    """The ``[population]`` table: a point or grid layer with people."""
+
     path: Path
     layer: str | None = None
     column: str | None = None
 
 
 class CrosswalkConfig(_Strict):
+    """The ``[crosswalk]`` table: weighting and sliver tolerance of grunnkrets → lokalsamfunn."""
+
     weighting: Literal["area", "population"] = "population"
     sliver_tolerance: float = Field(default=0.001, ge=0, lt=0.5)
     max_unassigned_share: float = Field(
@@ -106,6 +132,8 @@ class CrosswalkConfig(_Strict):
 
 
 class IndicatorInputs(_Strict):
+    """The ``[indicators]`` table: the observation file, references, code changes, choices."""
+
     path: Path
     columns: dict[
         Literal["code", "area", "year", "indicator", "numerator", "denominator", "status"], str
@@ -126,6 +154,8 @@ class IndicatorInputs(_Strict):
 
 
 class SelectionConfig(_Strict):
+    """The ``[selection]`` table: the rule, the year and the Monte Carlo's sources."""
+
     rule: Literal["top_k", "multiple_deprivation"] = "top_k"
     k: int = Field(default=3, ge=1)
     min_indicators_worse: int = Field(default=5, ge=1)
@@ -152,6 +182,8 @@ class SelectionConfig(_Strict):
 
 
 class InitiativeConfig(_Strict):
+    """The ``[initiative]`` table: the initiative's areas, start and length."""
+
     name: str = "Områdesatsing"
     areas: list[str] = Field(min_length=1)
     start: int = 2023
@@ -193,6 +225,8 @@ class TargetRule(_Strict):
 
 
 class TargetsConfig(_Strict):
+    """The ``[targets]`` table: baseline, rule, trajectory and focus areas."""
+
     baseline: Literal["last_year", "mean"] = "last_year"
     baseline_years: int = Field(default=3, ge=1)
     rule: Literal["close_gap", "relative_change"] = "close_gap"
@@ -219,6 +253,8 @@ class ComparisonConfig(_Strict):
 
 
 class OutputConfig(_Strict):
+    """The ``[output]`` table: which outputs to write and how maps are classified."""
+
     map: bool = True
     report: bool = True
     classification: Literal["quantiles", "natural_breaks", "equal_interval", "fisher_jenks"] = (
@@ -229,6 +265,34 @@ class OutputConfig(_Strict):
 
 
 class StudyConfig(_Strict):
+    """A whole study configuration, validated (unknown keys are errors).
+
+    Attributes
+    ----------
+    study : StudyMeta
+        ``[study]``.
+    areas : Areas, optional
+        ``[areas]``; required to load a study from files.
+    population : PopulationInput, optional
+        ``[population]``.
+    crosswalk : CrosswalkConfig
+        ``[crosswalk]``.
+    indicators : IndicatorInputs, optional
+        ``[indicators]``; required to load a study from files.
+    index : dict, optional
+        ``[index]`` as given (validated later by :func:`levekar.index.index_spec_for`).
+    index_comparison : ComparisonConfig
+        ``[index_comparison]``.
+    selection : SelectionConfig
+        ``[selection]``.
+    initiative : InitiativeConfig
+        ``[initiative]`` (required).
+    targets : TargetsConfig
+        ``[targets]``.
+    output : OutputConfig
+        ``[output]``.
+    """
+
     study: StudyMeta
     areas: Areas | None = None
     population: PopulationInput | None = None
@@ -258,7 +322,28 @@ def _format_error(exc: ValidationError, source: str) -> str:
 def parse_config(
     data: dict, *, source: str = "study configuration", base_dir: Path | None = None
 ) -> StudyConfig:
-    """Validate a configuration dict; relative paths are resolved against ``base_dir``."""
+    """Validate a configuration dict; relative paths are resolved against ``base_dir``.
+
+    Parameters
+    ----------
+    data : dict
+        The configuration as read from TOML.
+    source : str, default "study configuration"
+        Where it came from, for error messages.
+    base_dir : pathlib.Path, optional
+        Folder that relative paths are resolved against; paths are left as they are
+        when None.
+
+    Returns
+    -------
+    StudyConfig
+        The validated configuration.
+
+    Raises
+    ------
+    ConfigError
+        If the configuration does not validate (the first three problems are named).
+    """
     try:
         cfg = StudyConfig.model_validate(data)
     except ValidationError as exc:
@@ -291,26 +376,28 @@ class Study:
 
     Attributes
     ----------
-    config
+    config : StudyConfig
         The validated study configuration.
-    grunnkretser, lokalsamfunn, skolekretser
+    grunnkretser, lokalsamfunn : geopandas.GeoDataFrame
         Standardised area layers (``code, name, level, geometry`` in EPSG:25833).
-    population
+    skolekretser : geopandas.GeoDataFrame or None
+        The catchment layer, when the study has one.
+    population : geopandas.GeoDataFrame or None
         People as points or grid cells with a ``popTot`` column, or None.
-    observations
+    observations : pandas.DataFrame
         The tidy indicator table as read (``code, year, indicator, numerator,
         denominator, status``), before validation and code changes.
-    reference
+    reference : pandas.DataFrame or None
         Reference values (``code, year, indicator, value``; code ``0`` is Norway), or None.
-    code_changes
+    code_changes : pandas.DataFrame or None
         A KLASS-style change table (``old_code, new_code, date[, share]``), or None.
-    catalogue
+    catalogue : Catalogue
         Indicator definitions (the packaged ones plus the study's own).
-    points
+    points : dict of str to geopandas.GeoDataFrame
         Point layers to draw (schools, meeting places), by their bokmål title.
-    source
+    source : str, default "study"
         Where the study came from (the TOML path), for error messages.
-    reports
+    reports : list of LayerReport
         What reading each layer found and did (:class:`~levekar.areas.LayerReport`).
     """
 
@@ -343,14 +430,22 @@ def load_study(path: str | Path) -> Study:
 
     Parameters
     ----------
-    path
-        The study's TOML file; relative paths in it are relative to the file.
+    path : str or pathlib.Path
+        The study's TOML file (UTF-8); relative paths in it are relative to the file.
 
     Returns
     -------
     Study
         The validated configuration with its inputs in memory. The embedded demo
         study is :func:`levekar.demo.demo_study`.
+
+    Raises
+    ------
+    ConfigError
+        If the file is missing, a folder, not UTF-8 or not valid TOML, or the
+        configuration does not validate.
+    DataError, CRSError, GeometryError
+        As :func:`study_from_config`.
     """
     path = Path(path)
     try:
@@ -390,15 +485,24 @@ def study_from_config(cfg: StudyConfig, *, source: str) -> Study:
 
     Parameters
     ----------
-    cfg
+    cfg : StudyConfig
         A validated configuration whose paths are absolute (see :func:`parse_config`).
-    source
+    source : str
         Where the configuration came from, for error messages.
 
     Returns
     -------
     Study
-        The configuration with its inputs loaded.
+        The configuration with its inputs loaded: grunnkretser with 8-digit codes,
+        lokalsamfunn from their layer or dissolved from the skolekretser.
+
+    Raises
+    ------
+    DataError
+        If ``[areas]`` or ``[indicators]`` is missing (a configuration problem raised
+        as a DataError), or an input does not read or validate.
+    CRSError, GeometryError
+        If an area layer's CRS or geometries are not usable.
     """
     from .areas import lokalsamfunn_from_catchments
     from .catalogue import load_catalogue

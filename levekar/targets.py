@@ -39,8 +39,27 @@ STATUS_CODES = ("reached", "on_track", "behind", "not_measurable", "no_data", "n
 def trajectory(
     baseline: float, target: float, years: list[int], *, scale: str = "linear"
 ) -> np.ndarray:
-    """Values from ``baseline`` (first year) to ``target`` (last year).
+    """Interpolate yearly values from ``baseline`` (first year) to ``target`` (last year).
 
+    Parameters
+    ----------
+    baseline : float
+        The value in the first year.
+    target : float
+        The value in the last year.
+    years : list of int
+        The years; only their number is used (evenly spaced steps).
+    scale : {"linear", "logit"}, default "linear"
+        ``"logit"`` interpolates linearly on the log-odds scale (for shares strictly
+        between 0 and 1); any other value is linear.
+
+    Returns
+    -------
+    numpy.ndarray
+        One value per year, from ``baseline`` to ``target``.
+
+    Examples
+    --------
     >>> trajectory(0.30, 0.20, [2023, 2024, 2025]).round(3).tolist()
     [0.3, 0.25, 0.2]
     """
@@ -53,10 +72,32 @@ def trajectory(
 def detectable_change(
     p: float, n: float, *, kind: str = "share", alpha: float = 0.05, power: float = 0.8
 ) -> float:
-    """Smallest change in a share (or rate per 1,000) detectable between two years of ``n`` people.
+    """Compute the smallest change in a share (or rate per 1,000) detectable between two years.
 
-    Two independent samples of size ``n``: ``(z_{1-α/2} + z_{power}) · sqrt(2·var/n)``.
+    Two independent samples of size ``n``: ``(z_{1-α/2} + z_{power}) · sqrt(2·var/n)``,
+    with var = p(1 − p) for a share and p/1000 for a rate per 1,000.
 
+    Parameters
+    ----------
+    p : float
+        The baseline value: a share (0–1) or a rate per 1,000.
+    n : float
+        People in each year (the denominator).
+    kind : str, default "share"
+        ``"share"`` or ``"rate_per_1000"``; any other kind (means, medians) gives NaN.
+    alpha : float, default 0.05
+        Two-sided significance level.
+    power : float, default 0.8
+        Power of the test.
+
+    Returns
+    -------
+    float
+        The detectable change on the value's scale; NaN when ``p`` or ``n`` is not
+        finite, ``n`` ≤ 0, or the kind has no formula.
+
+    Examples
+    --------
     >>> round(detectable_change(0.2, 1000), 4)
     0.0501
     """
@@ -88,7 +129,7 @@ def targets_for_initiative(
     rules: dict[str, dict] | None = None,
     area_names: dict[str, str] | None = None,
 ) -> pd.DataFrame:
-    """One row per (area, indicator) with baseline, end target, detectability and yearly targets.
+    """Set baseline, end target, detectability and yearly targets per (area, indicator).
 
     ``rates`` has ``code, year, indicator, value, denominator`` and the reference
     columns ``kommune_value`` and ``norway_value``. ``rules`` overrides the rule per
@@ -96,6 +137,60 @@ def targets_for_initiative(
     ``{"rule": "reach_value", "value": ..}``, ``{"rule": "relative_change",
     "relative_change": ..}`` or ``{"rule": "manual", "values": {area: end target}}``
     (areas by code or, with ``area_names``, by name).
+
+    Parameters
+    ----------
+    rates : pandas.DataFrame
+        The rates table (see above); ``value`` is used, published or not.
+    catalogue : Catalogue
+        Indicator definitions (kind and direction).
+    areas : list of str
+        The initiative's area codes.
+    focus_areas : dict of str to list of str
+        Indicator ids per focus area.
+    start : int
+        The initiative's first year.
+    years : int
+        The initiative's length: the end year is ``start + years``.
+    baseline : str, default "last_year"
+        ``"last_year"``: the value of ``start - 1``; any other value: the mean over the
+        ``baseline_years`` years before ``start``.
+    baseline_years : int, default 3
+        Years in a mean baseline.
+    rule : {"close_gap", "reach_value", "relative_change", "manual"}, default "close_gap"
+        The default rule (see the module docstring).
+    gap_share : float, default 0.5
+        Share of the gap to the reference closed by ``close_gap``.
+    relative_change : float, default -0.1
+        Relative change of ``relative_change``; its sign is ignored: the target
+        improves by ``abs(relative_change)`` (up for higher-is-better indicators, down
+        otherwise).
+    reference : {"kommune", "norway"}, default "kommune"
+        The reference of ``close_gap``; any value but "kommune" uses ``norway_value``.
+    scale : {"linear", "logit"}, default "linear"
+        The trajectory's scale; ``"logit"`` only for shares with baseline and target
+        strictly between 0 and 1, linear otherwise.
+    rules : dict of str to dict, optional
+        Per-indicator rule overrides (see above).
+    area_names : dict of str to str, optional
+        Area names by code, so that manual values may be keyed by name.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per focus area, indicator and area: ``focus_area, code, indicator,
+        baseline_years`` (e.g. ``"2021–2023"``), ``baseline``, ``reference_value``,
+        ``target_value``, ``end_year``, ``change``, ``detectable_change``,
+        ``measurable`` (the change is at least the detectable change, or 0),
+        ``denominator`` (mean over the baseline years) and ``target_<year>`` for every
+        year from ``start`` to the end year.
+
+    Raises
+    ------
+    ConfigError
+        If a focus indicator has no data, a baseline year has no data, an area has no
+        data for an indicator, a rule is unknown or lacks its value, or ``close_gap``
+        has no reference value.
     """
     known = set(rates["indicator"])
     for focus, inds in focus_areas.items():
@@ -159,7 +254,8 @@ def targets_for_initiative(
                     "end_year": end,
                     "change": target - base,
                     "detectable_change": mdc,
-                    # A target to hold the level asks for no change, so there is nothing to detect.
+                    # A target to hold the level asks for no change, so there is nothing to
+                    # detect.
                     "measurable": bool(
                         np.isfinite(target)
                         and (
@@ -227,7 +323,7 @@ def check_target_rules(
 def _end_target(
     r: dict, base: float, ref: float, ind, area: str, names: dict[str, str], focus: str
 ) -> float:
-    """The end-year target for one area and indicator under rule ``r``."""
+    """Return the end-year target for one area and indicator under rule ``r``."""
     where = f"targets.rules.{ind.id}"
     kind = r["rule"]
     if kind == "close_gap":
@@ -262,22 +358,44 @@ def _at_least_as_good(a: float, b: float, lower_is_better: bool) -> bool:
 def progress(
     targets: pd.DataFrame, rates: pd.DataFrame, catalogue: Catalogue, *, year: int | None = None
 ) -> pd.DataFrame:
-    """Status of each target against the latest actual value.
+    """Compare each target with the latest actual value and give its status.
 
     For each target the latest year with data (up to ``year``) and within the
     plan's years is compared with that year's trajectory value:
 
-    * ``reached``: the value is at or better than the end target (and the target asks for a change);
-    * ``on_track``: at or better than the trajectory, or the trajectory lies inside the value's
-      95 % interval (the difference cannot be told from noise);
-    * ``behind``: worse than the trajectory, with the whole interval on the worse side;
-    * ``not_measurable``: the target is smaller than the change the area's numbers can show;
-    * ``no_baseline``: no target could be set (the baseline is missing or mostly suppressed);
+    * ``reached``: the value is at or better than the end target (and the target asks
+      for a change);
+    * ``on_track``: at or better than the trajectory, or the trajectory lies inside the
+      value's 95 % interval (the difference cannot be told from noise);
+    * ``behind``: worse than the trajectory, with the whole interval on the worse side
+      (or, for a value without an interval, simply worse);
+    * ``not_measurable``: the target is smaller than the change the area's numbers can
+      show;
+    * ``no_baseline``: no target could be set (the baseline is missing or mostly
+      suppressed);
     * ``no_data``: no value yet in the plan's years.
 
     Returns ``targets`` with ``latest_year``, ``latest_value``, ``latest_ci_low``,
     ``latest_ci_high``, ``expected`` (the trajectory value that year) and ``status``
     (a code from :data:`STATUS_CODES`).
+
+    Parameters
+    ----------
+    targets : pandas.DataFrame
+        Targets as from :func:`targets_for_initiative` (with ``target_<year>`` columns).
+    rates : pandas.DataFrame
+        Rates with ``code, year, indicator, value, ci_low, ci_high``.
+    catalogue : Catalogue
+        Indicator definitions (direction: only ``higher_is_better`` counts higher as
+        better).
+    year : int, optional
+        Ignore data after this year (default: use the latest year with data).
+
+    Returns
+    -------
+    pandas.DataFrame
+        A copy of ``targets`` with the six columns above; NaN in the first five for
+        ``no_data``.
     """
     out = targets.copy()
     plan_years = sorted(

@@ -49,19 +49,21 @@ class UncertaintyOptions:
 
     Attributes
     ----------
-    draws
+    draws : int, default 2000
         Number of draws (0: no Monte Carlo).
-    seed
+    seed : int, default 0
         Seed of the random generator.
-    sampling
+    sampling : bool, default True
         Re-draw counts around what was observed.
-    weight_concentration
+    weight_concentration : float, optional
         Dirichlet concentration for the weights (larger = closer to the given
         weights); None keeps the weights fixed.
-    methods
-        Normalisation/aggregation pairs such as ``"rank/weighted_mean"``.
-    leave_one_out
-        Leave out one indicator per draw.
+    methods : tuple of str, default ()
+        Normalisation/aggregation pairs such as ``"rank/weighted_mean"``; each draw
+        uses one, chosen uniformly (a pair without ``/agg`` keeps the spec's
+        aggregation). Empty: the spec's own method only.
+    leave_one_out : bool, default False
+        Leave out one indicator per draw (see :func:`droppable_indicators`).
     """
 
     draws: int = 2000
@@ -73,7 +75,7 @@ class UncertaintyOptions:
 
     @property
     def sources(self) -> tuple[str, ...]:
-        """The sources this Monte Carlo varies, in :data:`SOURCES` order."""
+        """Return the sources this Monte Carlo varies, in :data:`SOURCES` order."""
         on = {
             "sampling": self.sampling,
             "weights": self.weight_concentration is not None,
@@ -83,7 +85,19 @@ class UncertaintyOptions:
         return tuple(s for s in SOURCES if on[s])
 
     def only(self, source: str) -> UncertaintyOptions:
-        """The same options with every source but ``source`` held at its point value."""
+        """Return the same options with every source but ``source`` held at its point value.
+
+        Parameters
+        ----------
+        source : str
+            One of :data:`SOURCES`.
+
+        Returns
+        -------
+        UncertaintyOptions
+            A copy varying ``source`` only (if these options vary it at all); draws and
+            seed unchanged.
+        """
         return replace(
             self,
             sampling=source == "sampling",
@@ -97,8 +111,21 @@ class UncertaintyOptions:
 class RankUncertainty:
     """Per-area summary of the Monte Carlo, and the draws themselves.
 
-    ``summary`` has ``code, rank_median, rank_p05, rank_p95, p_top_k, p_selected``;
-    ``ranks`` and ``selected`` have shape ``(draws, areas)``.
+    Attributes
+    ----------
+    summary : pandas.DataFrame
+        One row per ranked area: ``code``, ``rank_median``, ``rank_p05``, ``rank_p95``
+        (5th and 95th percentiles of the rank, 1 = most deprived), ``p_top_k`` (share
+        of draws with rank ≤ k) and ``p_selected`` (share of draws where the rule
+        chose the area).
+    ranks : numpy.ndarray of int
+        Rank per draw and area, shape ``(draws, areas)``; ties broken at random.
+    selected : numpy.ndarray of bool
+        The rule's choice per draw and area, shape ``(draws, areas)``.
+    draws : int
+        Number of draws.
+    seed : int
+        Seed of the random generator.
     """
 
     summary: pd.DataFrame
@@ -110,12 +137,23 @@ class RankUncertainty:
 
 @dataclass
 class YearScores:
-    """One year's scores under the rule: what the selection, the reselection, the map and the
-    report all show.
+    """One year's scores under the rule.
 
-    ``table`` has one row per area with data: ``code, year, population, eligible,
-    domain_*, score, rank, decile, n_worse, n_indicators, selected`` and, when the
-    Monte Carlo ran, ``rank_median, rank_p05, rank_p95, p_top_k, p_selected``.
+    What the selection, the reselection, the map and the report all show.
+
+    Attributes
+    ----------
+    year : int
+        The year.
+    table : pandas.DataFrame
+        One row per area with data: ``code, year, population, eligible, domain_*,
+        score, rank, decile, n_worse, n_indicators, selected`` and, when the Monte
+        Carlo ran, ``rank_median, rank_p05, rank_p95, p_top_k, p_selected`` (the last
+        two 0 for areas left out of it).
+    options : UncertaintyOptions
+        The options the year was scored with.
+    uncertainty : RankUncertainty or None
+        The Monte Carlo, or None when it did not run.
     """
 
     year: int
@@ -132,7 +170,7 @@ def _draw_values(
     draws: int,
     rng: np.random.Generator,
 ) -> np.ndarray:
-    """Array (draws, areas, indicators) of values re-sampled around the observed counts."""
+    """Re-sample values around the observed counts: an array (draws, areas, indicators)."""
     n_areas = len(rows)
     out = np.empty((draws, n_areas, len(spec.indicators)))
     for k, ind in enumerate(spec.indicators):
@@ -157,7 +195,7 @@ def _draw_values(
 
 
 def _method_specs(spec: IndexSpec, methods: tuple[str, ...] | list[str]) -> list[IndexSpec]:
-    """Spec variants for "normalisation/aggregation" strings such as "rank/weighted_mean"."""
+    """Build spec variants for "normalisation/aggregation" strings like "rank/weighted_mean"."""
     out = []
     for m in methods:
         norm, _, agg = m.partition("/")
@@ -170,7 +208,20 @@ def _method_specs(spec: IndexSpec, methods: tuple[str, ...] | list[str]) -> list
 
 
 def droppable_indicators(spec: IndexSpec) -> np.ndarray:
-    """Positions of the indicators leave-one-out may drop: those whose domain keeps another."""
+    """Return the positions of the indicators leave-one-out may drop.
+
+    Those are the indicators whose domain keeps another (or that have no domain).
+
+    Parameters
+    ----------
+    spec : IndexSpec
+        The index specification.
+
+    Returns
+    -------
+    numpy.ndarray of int
+        Positions in ``spec.indicators``.
+    """
     domains = [i.domain for i in spec.indicators]
     return np.flatnonzero([d is None or domains.count(d) > 1 for d in domains])
 
@@ -217,7 +268,7 @@ def _scores(
 
 
 def _ranks_random_ties(total: np.ndarray, tie_break: np.ndarray) -> np.ndarray:
-    """Ranks per draw (1 = highest score), ties broken by ``tie_break`` (larger first)."""
+    """Rank per draw (1 = highest score), ties broken by ``tie_break`` (larger first)."""
     score = np.where(np.isnan(total), -np.inf, total)
     order = np.lexsort((-tie_break, -score), axis=-1)
     ranks = np.empty_like(order)
@@ -236,26 +287,36 @@ def rank_uncertainty(
     areas: list[str] | None = None,
     options: UncertaintyOptions | None = None,
 ) -> RankUncertainty:
-    """Monte Carlo rank bands, P(among the k worst) and P(chosen by the rule) for each area.
+    """Compute Monte Carlo rank bands, P(among the k worst) and P(chosen) for each area.
 
     Parameters
     ----------
-    data
-        One year's data (:func:`levekar.indicators.year_data`), its indicators in the spec's order.
-    spec
+    data : YearData
+        One year's data (:func:`levekar.indicators.year_data`), its indicators in the
+        spec's order.
+    spec : IndexSpec
         The index specification.
-    catalogue
+    catalogue : Catalogue
         Indicator definitions (the kind decides the sampling model).
-    rule
-        The selection rule applied in every draw.
-    areas
+    rule : SelectionRule
+        The selection rule applied in every draw (all ``areas`` eligible).
+    areas : list of str, optional
         The areas to rank (the eligible ones); default every area in ``data``.
-    options
-        The sources to vary and the number of draws.
+    options : UncertaintyOptions, optional
+        The sources to vary and the number of draws; default
+        ``UncertaintyOptions()`` (2000 draws, sampling only).
 
     Returns
     -------
     RankUncertainty
+        Summary and draws for ``areas``, in their order.
+
+    Notes
+    -----
+    With sampling on, shares and rates are re-drawn from the counts
+    (``numerator_low``/``numerator_high`` and ``denominator``), not from ``data.value``:
+    when ``data`` carries smoothed values (``value_shrunk``), the draws centre on the
+    unsmoothed ones.
     """
     opts = options or UncertaintyOptions()
     codes = list(data.codes)
@@ -308,26 +369,33 @@ def score_year(
     population: pd.Series,
     options: UncertaintyOptions | None = None,
 ) -> YearScores:
-    """The index, the rule's choice and (when ``options.draws > 0``) the Monte Carlo for one year.
+    """Score one year: the index, the rule's choice and (if ``options.draws > 0``) the Monte Carlo.
 
     Parameters
     ----------
-    data
+    data : YearData
         The year's data, indicators in the spec's order.
-    spec
+    spec : IndexSpec
         The index specification.
-    catalogue
+    catalogue : Catalogue
         Indicator definitions.
-    rule
+    rule : SelectionRule
         The selection rule.
-    population
-        People per area code (for eligibility).
-    options
-        The Monte Carlo's sources and draws.
+    population : pandas.Series
+        People per area code (for eligibility; rounded into ``population``).
+    options : UncertaintyOptions, optional
+        The Monte Carlo's sources and draws; default no Monte Carlo. It runs over the
+        eligible areas with a score.
 
     Returns
     -------
     YearScores
+        The year's table (see :class:`YearScores`), the options and the Monte Carlo.
+
+    Raises
+    ------
+    DataError, SpecError
+        As :func:`~levekar.index.index_from_spec`.
     """
     opts = options or UncertaintyOptions(draws=0)
     index = index_from_spec(data.wide(), spec, source=f"index {data.year}")
@@ -363,17 +431,36 @@ def uncertainty_sources(
     areas: list[str],
     options: UncertaintyOptions,
 ) -> pd.DataFrame:
-    """Which source of uncertainty moves the ranks most (one source at a time).
+    """Find which source of uncertainty moves the ranks most (one source at a time).
 
     Each source the options vary is run alone (the others held at their point
     values) and the variance of each area's rank is taken; ``share_<source>`` is
     that variance over the sum across sources (a first-order screening rather than
     full Sobol indices). ``main_source`` names the largest.
 
+    Parameters
+    ----------
+    data : YearData
+        The year's data, indicators in the spec's order.
+    spec : IndexSpec
+        The index specification.
+    catalogue : Catalogue
+        Indicator definitions.
+    rule : SelectionRule
+        The selection rule.
+    areas : list of str
+        The areas to rank (the eligible ones).
+    options : UncertaintyOptions
+        The sources to screen (each run alone, with ``options.draws`` draws and its own
+        seed derived from ``options.seed``). It must vary at least one source: with none,
+        pandas raises a ValueError.
+
     Returns
     -------
     pandas.DataFrame
-        ``code``, ``var_<source>``, ``share_<source>``, ``main_source``.
+        One row per area: ``code``, ``var_<source>`` (variance of the rank),
+        ``share_<source>`` (NaN when no source moves the rank) and ``main_source`` (""
+        then).
     """
     out = pd.DataFrame({"code": areas})
     for k, src in enumerate(SOURCES):

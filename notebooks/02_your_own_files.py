@@ -62,7 +62,8 @@ from levekar.io.ssb import observations_from_long, read_statbank_csv
 csv = folder / "ssb_boforhold.csv"
 csv.write_bytes(
     (
-        '"Privathusholdninger etter boforhold"\n\n"region";"år";"statistikkvariabel";"Husholdninger"\n'
+        '"Privathusholdninger etter boforhold"\n\n'
+        '"region";"år";"statistikkvariabel";"Husholdninger"\n'
         '"31071101 Gansrød - Ulfeng";"2022";"Leier";"61"\n'
         '"31071101 Gansrød - Ulfeng";"2022";"I alt";"250"\n'
         '"31071102 Vaterland";"2022";"Leier";":"\n'

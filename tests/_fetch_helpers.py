@@ -224,7 +224,7 @@ def geonorge_server(
     return server
 
 
-# -- NSR: the schools of kommune 3107 ---------------------------------------------------------------
+# -- NSR: the schools of kommune 3107 --------------------------------------------------------------
 
 
 def nsr_server() -> MockServer:

@@ -35,7 +35,10 @@ def real_data() -> Path:
 
 
 def cli(capsys, *args):
-    """Run ``levekar ARGS`` in this process through the real entry point: (exit code, stdout, stderr)."""
+    """Run ``levekar ARGS`` in this process through the real entry point.
+
+    Returns (exit code, stdout, stderr).
+    """
     from levekar.cli import main
 
     try:
@@ -49,7 +52,10 @@ def cli(capsys, *args):
 
 @pytest.fixture(scope="session")
 def demo_dir(tmp_path_factory):
-    """The demo's input files, written once; tests add their own files beside them, never change these."""
+    """The demo's input files, written once.
+
+    Tests add their own files beside them, never change these.
+    """
     from levekar.demo import write_demo_inputs
 
     folder = tmp_path_factory.mktemp("demo_inputs")

@@ -1,4 +1,5 @@
-"""Accessibility: toy networks with exact answers, conservation of people, the demo and real schools."""
+"""Accessibility: toy networks with exact answers, conservation of people, the demo and real
+schools."""
 
 from __future__ import annotations
 
@@ -81,8 +82,8 @@ def test_origin_and_destination_on_the_same_segment():
 
 
 def test_nearest_destination_differs_between_kinds():
-    # A is 250 m along the road; B is closer in a straight line (192 m) but 50 + 150 + 70 = 270 m away
-    # along the spur and its snap.
+    # A is 250 m along the road; B is closer in a straight line (192 m) but 50 + 150 + 70 = 270 m
+    # away along the spur and its snap.
     net = lines([(0, 0), (250, 0)], [(0, 0), (0, 50), (-500, 50)])
     dest = pts((250, 0), (-150, 120))
     straight = nearest_distance(pts((0, 0)), dest)
@@ -291,7 +292,10 @@ def test_people_are_conserved_across_distance_classes(seed, n, m, kind):
 
 
 def _reference_network_distance(segments, origins, dest):
-    """Independent reference with networkx: every snapped point becomes a node that splits its segment."""
+    """Independent reference with networkx.
+
+    Every snapped point becomes a node that splits its segment.
+    """
     nx = pytest.importorskip(
         "networkx", reason="networkx is the independent reference for network distances"
     )

@@ -74,7 +74,8 @@ def test_counterfactuals_under_multiple_deprivation_move_significance():
     assert data.worse.sum(axis=1).tolist() == [3, 1, 0, 0, 0]
     rule = SelectionRule(kind="multiple_deprivation", min_indicators_worse=3)
     cf = counterfactuals(data, SPEC, CAT, rule=rule, eligible=np.ones(5, bool), areas=["A", "B"])
-    # A drops out when one indicator is no longer significantly worse; B needs two more: no single change.
+    # A drops out when one indicator is no longer significantly worse; B needs two more: no single
+    # change.
     assert (
         cf["kind"].tolist() == ["value"]
         and cf["code"].tolist() == ["A"]

@@ -46,7 +46,8 @@ def test_demo_is_calibrated_to_published_figures(demo_results):
         (demo_results.rates["year"] == 2022) & (demo_results.rates["indicator"] == "grunnskole")
     ]
     assert ls["value"].min() < 0.20 and ls["value"].max() > 0.33
-    # Child low income above 40 % in the worst grunnkretser-based area... at least above 30 % in the worst lokalsamfunn.
+    # Child low income above 40 % in the worst grunnkretser-based area... at least above 30 % in the
+    # worst lokalsamfunn.
     child = demo_results.rates[
         (demo_results.rates["year"] == 2022)
         & (demo_results.rates["indicator"] == "barn_lavinntekt")

@@ -1,4 +1,5 @@
-"""``levekar fetch …`` commands on the sub-app, with the mock transport injected via HTTP_OPTIONS."""
+"""``levekar fetch …`` commands on the sub-app, with the mock transport injected via
+HTTP_OPTIONS."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""The shared HTTP client: cache, retries with backoff, Retry-After, rate limit, errors, provenance."""
+"""The shared HTTP client: cache, retries with backoff, Retry-After, rate limit, errors,
+provenance."""
 
 from __future__ import annotations
 

@@ -1,4 +1,7 @@
-"""Calls to the live services: skipped unless LEVEKAR_LIVE=1 (never in CI). Each makes 1–3 requests."""
+"""Calls to the live services: skipped unless LEVEKAR_LIVE=1 (never in CI).
+
+Each makes 1–3 requests.
+"""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""Udir NSR client: a kommune's schools as points in EPSG:25833; schools without coordinates kept apart."""
+"""Udir NSR client: a kommune's schools as points in EPSG:25833; schools without coordinates kept
+apart."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""SSB PxWebApi v2 client: search, metadata, selections, query splitting, tidy data with status symbols."""
+"""SSB PxWebApi v2 client: search, metadata, selections, query splitting, tidy data with status
+symbols."""
 
 from __future__ import annotations
 

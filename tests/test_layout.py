@@ -1,5 +1,5 @@
-"""The house's layout holds: the import graph (read with ast) has no cycles, the core imports no edge,
-renderers never see the pipeline, and every module has its test file."""
+"""The house's layout holds: the import graph (read with ast) has no cycles, the core imports no
+edge, renderers never see the pipeline, and every module has its test file."""
 
 import ast
 from pathlib import Path

@@ -9,7 +9,8 @@ from levekar.presets import IMD_2019_WEIGHTS, PRESETS, compare_presets, preset_s
 
 
 def published_domain_ranks(n=40, seed=5):
-    """A national-style table of domain ranks (1 = most deprived), as the English IoD publishes them."""
+    """A national-style table of domain ranks (1 = most deprived), as the English IoD publishes
+    them."""
     rng = np.random.default_rng(seed)
     latent = rng.normal(size=n)
     table = {"code": [f"E{i:05d}" for i in range(n)]}
@@ -20,7 +21,10 @@ def published_domain_ranks(n=40, seed=5):
 
 
 def expected_overall_ranks(table):
-    """The published method, written out independently: ranks → exponential → weighted sum → rank."""
+    """The published method, written out independently.
+
+    Ranks → exponential → weighted sum → rank.
+    """
     n = len(table)
     total = np.zeros(n)
     for d, w in IMD_2019_WEIGHTS.items():
@@ -78,7 +82,8 @@ BASE = {
 
 def test_rank_sum_and_score10_presets_exact():
     rs = index_from_spec(TABLE, preset_spec("rank_sum", BASE))
-    # ranks (most deprived = 6): low_income 1,4,3,6,2,5; employment 1,4,3,6,2,5; education 2,5,3,4,1,6
+    # ranks (most deprived = 6): low_income 1,4,3,6,2,5; employment 1,4,3,6,2,5;
+    # education 2,5,3,4,1,6
     assert rs["score"].tolist() == [4.0, 13.0, 9.0, 16.0, 5.0, 16.0]
     s10 = index_from_spec(TABLE, preset_spec("ssb_score10", BASE))
     assert s10["score"].iloc[3] == pytest.approx((10 + 10 + 7) / 3)

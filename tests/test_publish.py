@@ -179,3 +179,28 @@ def test_unmatched_rows_keep_small_counts_hidden(demo_results):
     large = table[table["code"] == "99999998"].iloc[0]
     assert np.isnan(small["numerator"]) and np.isnan(small["denominator"])
     assert large["numerator"] == 300.0
+
+
+def test_a_failed_move_puts_the_earlier_outputs_back(tmp_path, monkeypatch):
+    import os
+
+    from levekar.io import atomic
+
+    out = tmp_path / "out"
+    atomic.write_atomic({"a.txt": b"old a", "b.txt": b"old b"}, out)
+    real = os.replace
+    calls = {"n": 0}
+
+    def flaky(src, dst):
+        # Let the backup of a and the move of the new a through, then fail on b.
+        calls["n"] += 1
+        if str(dst).endswith("b.txt") and "staging" in str(src) and ".previous" not in str(src):
+            raise OSError(28, "No space left on device")
+        return real(src, dst)
+
+    monkeypatch.setattr(atomic.os, "replace", flaky)
+    with pytest.raises(OSError):
+        atomic.write_atomic({"a.txt": b"new a", "b.txt": b"new b", "c.txt": b"new c"}, out)
+    monkeypatch.setattr(atomic.os, "replace", real)
+    assert (out / "a.txt").read_bytes() == b"old a" and (out / "b.txt").read_bytes() == b"old b"
+    assert not (out / "c.txt").exists() and not list(out.glob(".levekar-staging-*"))

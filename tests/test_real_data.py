@@ -1,4 +1,7 @@
-"""Tests on the real open data in ../shared/data/real (see its SOURCES.md). Skipped with a reason when absent."""
+"""Tests on the real open data in ../shared/data/real (see its SOURCES.md).
+
+Skipped with a reason when absent.
+"""
 
 import json
 

@@ -62,7 +62,8 @@ def test_suppressed_cell_becomes_bounds_not_zero(suppressed_run, demo_results):
 
 
 def _weight_of_cell(results, target):
-    # Every Sentrum cell in the crosswalk goes wholly or partly to Sentrum; find the suppressed one's weight.
+    # Every Sentrum cell in the crosswalk goes wholly or partly to Sentrum; find the suppressed
+    # one's weight.
     obs = results.observations
     hidden = obs[(obs["status"] == ":") & (obs["indicator"] == "leie") & (obs["year"] == 2023)][
         "code"

@@ -76,7 +76,8 @@ def test_detectable_change_matches_simulation():
     pooled = (a + b) / 2
     z = (a - b) / np.sqrt(2 * pooled * (1 - pooled) / n)
     power = np.mean(z > 1.959964)
-    # The formula uses the baseline's variance, so it is slightly conservative (power a little above 80 %).
+    # The formula uses the baseline's variance, so it is slightly conservative (power a little
+    # above 80 %).
     assert 0.78 <= power <= 0.86
 
 

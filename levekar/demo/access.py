@@ -204,8 +204,10 @@ def demo_bus_stops(
     catchment: float = 400.0,
     apart: float = 350.0,
 ) -> gpd.GeoDataFrame:
-    """Bus stops at network vertices with at least ``min_people`` within ``catchment`` metres,
-    chosen greedily from the busiest, at least ``apart`` metres from each other."""
+    """Place bus stops at network vertices with at least ``min_people`` within ``catchment`` m.
+
+    Chosen greedily from the busiest, at least ``apart`` metres from each other.
+    """
     xy = np.unique(shapely.get_coordinates(np.asarray(network.geometry, dtype=object)), axis=0)
     cxy = shapely.get_coordinates(np.asarray(population.geometry.centroid, dtype=object))
     w = population["popTot"].to_numpy(dtype=float)

@@ -6,7 +6,7 @@ __all__ = ["demo_config"]
 
 
 def demo_config() -> dict:
-    """The demo study's configuration, as written by ``levekar demo``."""
+    """Return the demo study's configuration, as written by ``levekar demo``."""
     return {
         "study": {
             "name": "Levekår i Fredrikstad (demo)",

@@ -19,7 +19,7 @@ __all__ = ["demo_study", "write_demo_inputs"]
 
 
 def demo_study(seed: int = 2023) -> Study:
-    """The embedded synthetic demo study, in memory (what ``levekar run`` uses with no config)."""
+    """Build the embedded synthetic demo study in memory (``levekar run`` with no config)."""
     from .generator import make_demo_study
 
     demo = make_demo_study(seed)
@@ -79,7 +79,8 @@ def write_demo_inputs(out_dir: Path, *, seed: int = 2023) -> list[Path]:
         "kodeendringer.csv": csv_(demo.code_changes),
         "study.toml": dumps_toml(cfg),
         "LESMEG.txt": (
-            "Syntetiske demodata\n\nDisse filene er laget av levekar (levekar demo) og er IKKE ekte data.\n"
+            "Syntetiske demodata\n\n"
+            "Disse filene er laget av levekar (levekar demo) og er IKKE ekte data.\n"
             "Geografien ligner Fredrikstad, men grensene og tallene er syntetiske.\n"
             "Kjør: levekar run --config study.toml --out <mappe>\n"
         ),

@@ -349,8 +349,11 @@ def _grunnkretser(pieces, n_main_islands, dwellings, rng, n_target=172) -> gpd.G
 
 
 def _catchments(gk: gpd.GeoDataFrame, pieces, n_islands, rng):
-    """School catchments: Voronoi of school sites per land piece, snapped to grunnkrets edges
-    where a grunnkrets lies mostly in one catchment (as kommuner draw them), split otherwise."""
+    """Draw school catchments: Voronoi of school sites per land piece.
+
+    Snapped to grunnkrets edges where a grunnkrets lies mostly in one catchment (as
+    kommuner draw them), split otherwise.
+    """
     schools = []
     for name, (cx, cy), n_schools, *_ in _LOKALSAMFUNN:
         for s in range(n_schools):
@@ -442,7 +445,10 @@ def _population_grid(dwellings: np.ndarray, persons: np.ndarray) -> gpd.GeoDataF
 
 
 def _calibrate_intercept(target: float, weights: np.ndarray, offsets: np.ndarray) -> float:
-    """Intercept a so that the weighted mean of expit(a + offsets) equals ``target`` (Newton's method)."""
+    """Find the intercept a so that the weighted mean of expit(a + offsets) equals ``target``.
+
+    Newton's method.
+    """
     a = float(logit(target))
     w = weights / weights.sum()
     for _ in range(30):
@@ -457,7 +463,7 @@ def _calibrate_intercept(target: float, weights: np.ndarray, offsets: np.ndarray
 def _observations(
     gk: pd.DataFrame, ls_dep: dict, ls_drift: dict, rng
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Counts per grunnkrets, year and indicator, with SSB-style suppression of small counts."""
+    """Draw counts per grunnkrets, year and indicator, SSB-style suppression of small counts."""
     n = len(gk)
     dep_gk = gk["lokalsamfunn_name"].map(ls_dep).to_numpy() + rng.normal(0, 0.30, n)
     drift = gk["lokalsamfunn_name"].map(ls_drift).to_numpy()

@@ -109,7 +109,7 @@ class Provenance:
     from_cache: bool = False
 
     def as_dict(self) -> dict[str, Any]:
-        """The record as a JSON-ready dict."""
+        """Return the record as a JSON-ready dict."""
         return asdict(self)
 
 
@@ -123,7 +123,7 @@ class Response:
     provenance: Provenance
 
     def json(self) -> Any:
-        """The body parsed as JSON; a :class:`FetchError` if it is not JSON."""
+        """Parse the body as JSON; a :class:`FetchError` if it is not JSON."""
         try:
             return json.loads(self.content.decode("utf-8-sig"))
         except (UnicodeDecodeError, json.JSONDecodeError) as exc:
@@ -148,7 +148,7 @@ def _utc_now() -> str:
 
 
 def service_message(content: bytes, content_type: str = "") -> str:
-    """The service's own words from an error body: RFC 7807 problem, ASP.NET error, or text."""
+    """Extract the service's own words from an error body: RFC 7807, ASP.NET error, or text."""
     text = content.decode("utf-8", errors="replace").strip()
     try:
         body = json.loads(text)
@@ -381,8 +381,10 @@ class HttpClient:
             wait = delay if delay is not None else self.backoff * 2**attempt
             self.sleep(min(max(wait, 0.0), self.max_backoff))
         raise FetchError(
-            f"{self.source}: {method} {url} failed after {self.retries + 1} attempts; last: {last}. "
-            "The service may be down or overloaded: try again later, or raise the number of retries.",
+            f"{self.source}: {method} {url} failed after {self.retries + 1} attempts; "
+            f"last: {last}. "
+            "The service may be down or overloaded: try again later, "
+            "or raise the number of retries.",
             url=url,
             status=None if last.startswith("no answer") else _status_of(last),
             service_message=last,

@@ -192,7 +192,10 @@ def grunnkretser(
     no_cache: NoCache = False,
     refresh: Refresh = False,
 ) -> None:
-    """Order grunnkretser for a kommune from Geonorge and write them as a GeoPackage (code, name, level)."""
+    """Order grunnkretser for a kommune from Geonorge and write them as a GeoPackage.
+
+    The GeoPackage has ``code``, ``name`` and ``level``.
+    """
     from .geonorge import GeonorgeClient
 
     client = GeonorgeClient(**_http_options(cache_dir, no_cache, refresh))
@@ -333,7 +336,7 @@ _VECTOR_SUFFIXES = (".gpkg", ".gml", ".geojson", ".json", ".shp", ".sos")
 
 
 def _vector_source(files: list[Path], layer: str | None) -> tuple[Path, str | None]:
-    """The readable vector data set among downloaded files, and the grunnkrets layer in it."""
+    """Find the readable vector data set among downloaded files, and the grunnkrets layer in it."""
     import pyogrio
 
     gdbs = sorted({p for f in files for p in f.parents if p.suffix.lower() == ".gdb"})

@@ -84,7 +84,7 @@ class GeonorgeClient:
         self.base_url = base_url.rstrip("/") + "/"
 
     def capabilities(self, uuid: str) -> dict:
-        """What a dataset supports (area, projection, format and polygon selection) and its links.
+        """Describe what a dataset supports (area, projection, format, polygon selection); links.
 
         Parameters
         ----------
@@ -99,8 +99,10 @@ class GeonorgeClient:
         return self.http.get_json(f"{self.base_url}capabilities/{uuid}")
 
     def areas(self, uuid: str) -> list[dict]:
-        """Areas a dataset can be ordered for: ``type`` (``kommune``, ``fylke``, ``landsdekkende``),
-        ``code``, ``name``, and the ``projections``/``formats`` each offers.
+        """List the areas a dataset can be ordered for.
+
+        Each has ``type`` (``kommune``, ``fylke``, ``landsdekkende``), ``code``,
+        ``name``, and the ``projections``/``formats`` it offers.
 
         Parameters
         ----------
@@ -118,7 +120,7 @@ class GeonorgeClient:
         return self.http.get_json(f"{self.base_url}codelists/projection/{uuid}")
 
     def formats(self, uuid: str) -> list[dict]:
-        """Formats (``name``, e.g. ``"GML 3.2.1"``, ``"FGDB 10.0"``, ``"SOSI 4.5"``) of a dataset."""
+        """List the formats of a dataset (``name``, e.g. ``"GML 3.2.1"``, ``"FGDB 10.0"``)."""
         return self.http.get_json(f"{self.base_url}codelists/format/{uuid}")
 
     def order(
@@ -169,7 +171,7 @@ class GeonorgeClient:
         return _order_from_receipt(receipt, self.base_url + "order")
 
     def status(self, reference: str) -> Order:
-        """The current state of an order (``GET order/{referenceNumber}``, never cached)."""
+        """Return the current state of an order (``GET order/{referenceNumber}``, never cached)."""
         receipt = self.http.get_json(f"{self.base_url}order/{reference}", cache=False)
         return _order_from_receipt(receipt, f"{self.base_url}order/{reference}")
 

@@ -46,7 +46,7 @@ _FIX = {
 
 
 def classification_id(name_or_id: str | int) -> int:
-    """The KLASS id for ``"kommune"`` (131), ``"grunnkrets"`` (1) or a number.
+    """Return the KLASS id for ``"kommune"`` (131), ``"grunnkrets"`` (1) or a number.
 
     >>> classification_id("kommune"), classification_id("1"), classification_id(104)
     (131, 1, 104)
@@ -184,7 +184,9 @@ class KlassClient:
         *,
         include_future: bool = False,
     ) -> pd.DataFrame:
-        """levekar's code-change table from KLASS changes (see :func:`change_table_from_changes`).
+        """Build levekar's code-change table from KLASS changes.
+
+        See :func:`change_table_from_changes`.
 
         Parameters
         ----------
@@ -229,7 +231,7 @@ class KlassClient:
         return _correspondence_frame(_items(data, "correspondenceItems", sid))
 
     def correspondence_table(self, table_id: int | str) -> pd.DataFrame:
-        """A published correspondence table (``correspondencetables/{id}``).
+        """Fetch a published correspondence table (``correspondencetables/{id}``).
 
         Parameters
         ----------

@@ -84,7 +84,7 @@ class NsrClient:
     def schools(
         self, kommune: str, *, include_inactive: bool = False
     ) -> tuple[gpd.GeoDataFrame, pd.DataFrame]:
-        """The schools of a kommune as points in EPSG:25833, and those without coordinates.
+        """Fetch the schools of a kommune as points in EPSG:25833, and those without coordinates.
 
         Parameters
         ----------

@@ -96,7 +96,7 @@ class TableMetadata:
     raw: dict = field(repr=False, default_factory=dict)
 
     def values(self, dimension: str) -> pd.DataFrame:
-        """The values of one dimension as a frame ``code, label``."""
+        """Return the values of one dimension as a frame ``code, label``."""
         dim = self._dim(dimension)
         return pd.DataFrame(dim.values, columns=["code", "label"])
 
@@ -144,7 +144,7 @@ class SsbClient:
         self.lang, self.max_cells = lang, max_cells
 
     def config(self) -> dict:
-        """The API's own configuration (``maxDataCells``, ``maxCallsPerTimeWindow`` …).
+        """Fetch the API's own configuration (``maxDataCells``, ``maxCallsPerTimeWindow`` …).
 
         Returns
         -------
@@ -213,7 +213,7 @@ class SsbClient:
         )
 
     def metadata(self, table: str) -> TableMetadata:
-        """A table's variables, their values and code lists.
+        """Fetch a table's variables, their values and code lists.
 
         Parameters
         ----------
@@ -231,7 +231,7 @@ class SsbClient:
         return metadata_from_jsonstat2(raw, table)
 
     def codelist(self, codelist: str) -> pd.DataFrame:
-        """The values of a code list (e.g. ``vs_Grunnkretser``).
+        """Fetch the values of a code list (e.g. ``vs_Grunnkretser``).
 
         Parameters
         ----------
@@ -461,7 +461,7 @@ def split_selection(
 
 
 def tidy_from_jsonstat2(data: Mapping, *, source: str = "SSB PxWebApi v2") -> pd.DataFrame:
-    """A JSON-stat2 answer as the tidy table, read by levekar's one JSON-stat2 reader."""
+    """Read a JSON-stat2 answer as the tidy table, with levekar's one JSON-stat2 reader."""
     from ..io.ssb import long_from_jsonstat2
 
     return long_from_jsonstat2(dict(data), source=source)[list(TIDY_COLUMNS)]

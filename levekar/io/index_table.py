@@ -12,7 +12,25 @@ __all__ = ["read_index_input", "write_index_output"]
 
 
 def read_index_input(path: Path) -> pd.DataFrame:
-    """Read CSV, Parquet or GeoPackage (geometry dropped) into a DataFrame."""
+    """Read CSV, Parquet or GeoPackage (geometry dropped) into a DataFrame.
+
+    Parameters
+    ----------
+    path : pathlib.Path
+        The table; ``.parquet``, ``.gpkg``/``.geojson``/``.shp`` (attributes only), or
+        a delimited text file read by :func:`~levekar.io.tables.read_table` with
+        numbers parsed.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The table.
+
+    Raises
+    ------
+    DataError
+        If the file does not exist, Parquet needs pyarrow, or the text table does not read.
+    """
     p = Path(path)
     if not p.exists():
         raise DataError(f"{p}: file not found.")
@@ -33,7 +51,15 @@ def read_index_input(path: Path) -> pd.DataFrame:
 
 
 def write_index_output(result: pd.DataFrame, path: Path) -> None:
-    """Write the index table atomically."""
+    """Write the index table atomically as CSV.
+
+    Parameters
+    ----------
+    result : pandas.DataFrame
+        The index table (:func:`~levekar.index.index_from_spec`).
+    path : pathlib.Path
+        The CSV file to write (UTF-8, LF line ends, up to 10 significant digits).
+    """
     from .atomic import write_atomic
 
     p = Path(path)

@@ -1,5 +1,7 @@
-"""Area and population layers from any vector format GDAL reads (GeoPackage, GeoJSON,
-Shapefile, GML, FileGDB), validated as they come in: errors name the file, column and value."""
+"""Area and population layers from any vector format GDAL reads, validated as they come in.
+
+GeoPackage, GeoJSON, Shapefile, GML, FileGDB: errors name the file, column and value.
+"""
 
 from __future__ import annotations
 
@@ -24,7 +26,27 @@ __all__ = [
 def read_layer(
     path: Path, *, layer: str | None = None, source: str | None = None
 ) -> gpd.GeoDataFrame:
-    """Read a vector layer (GeoPackage, GeoJSON, Shapefile, GML, FileGDB) with pyogrio."""
+    """Read a vector layer (GeoPackage, GeoJSON, Shapefile, GML, FileGDB) with pyogrio.
+
+    Parameters
+    ----------
+    path : pathlib.Path
+        The file.
+    layer : str, optional
+        The layer within a multi-layer file (default: the first).
+    source : str, optional
+        Name used in error messages (default: the path).
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        The layer as read, in its own CRS.
+
+    Raises
+    ------
+    DataError
+        If the file does not exist or does not read as a vector layer.
+    """
     src = source or str(path)
     if not Path(path).exists():
         raise DataError(f"{src}: file not found.")
@@ -37,7 +59,8 @@ def read_layer(
 
 
 # Column names as the national data sets spell them (Kartverket, SSB, kommuner).
-# Shapefiles cut names to 10 characters: grunnkretsnummer → "grunnkrets", grunnkretsnavn → "grunnkre_1".
+# Shapefiles cut names to 10 characters: grunnkretsnummer → "grunnkrets",
+# grunnkretsnavn → "grunnkre_1".
 CODE_COLUMNS = (
     "code",
     "grunnkretsnummer",
@@ -79,7 +102,8 @@ def _pick(columns, candidates, path, what: str, required: bool = True) -> str | 
             return lower[cand.lower()]
     if required:
         raise DataError(
-            f"{path}: no {what} column found among {list(columns)}; name it in the configuration "
+            f"{path}: no {what} column found among {list(columns)}; "
+            "name it in the configuration "
             f'(e.g. code_column = "..."). Looked for {list(candidates)}.'
         )
     return None
@@ -100,6 +124,38 @@ def read_area_layer(
     Code and name columns are found by name when not given: the Kartverket
     grunnkrets schema (``grunnkretsnummer``, ``grunnkretsnavn``), ``code``/``name``,
     ``kommunenummer``, ``sone_nr`` and others. Grunnkrets codes are padded to 8 digits.
+
+    Parameters
+    ----------
+    path : pathlib.Path
+        The file.
+    level : str
+        The level every area gets (e.g. ``"grunnkrets"``).
+    layer : str, optional
+        The layer within a multi-layer file.
+    code_column, name_column : str, optional
+        The code and name columns; found among :data:`CODE_COLUMNS` and
+        :data:`NAME_COLUMNS` (case-insensitive) when not given. Without a name column
+        the codes serve as names.
+    code_width : int, optional
+        Digits of a code; 8 for a ``grunnkretsnummer``/``grunnkrets`` column and 4 for
+        ``kommunenummer`` when not given.
+    on_duplicate : str, default "error"
+        ``"dissolve"`` merges the features of one code (see
+        :func:`~levekar.areas.standardise_layer`).
+
+    Returns
+    -------
+    layer : geopandas.GeoDataFrame
+        ``code, name, level, geometry`` in EPSG:25833.
+    report : LayerReport
+        What was found and changed.
+
+    Raises
+    ------
+    DataError, CRSError, GeometryError
+        If the file does not read, no code column is found, or as
+        :func:`~levekar.areas.standardise_layer`.
     """
     raw = read_layer(path, layer=layer)
     code = code_column or _pick(raw.columns, CODE_COLUMNS, path, "code")
@@ -122,9 +178,31 @@ def read_area_layer(
 def read_population(
     path: Path, *, layer: str | None = None, column: str | None = None
 ) -> gpd.GeoDataFrame:
-    """Read a population layer: SSB's grid (``BefolkningPåRuter250m``/``1km`` GML or GeoPackage) or points.
+    """Read a population layer: SSB's grid (``BefolkningPåRuter250m``/``1km``) or points.
 
-    Returns the layer in EPSG:25833 with the count in column ``popTot``.
+    SSB's grid may come as GML or GeoPackage. Returns the layer in EPSG:25833 with
+    the count in column ``popTot``.
+
+    Parameters
+    ----------
+    path : pathlib.Path
+        The file. For a GML file without ``layer``, the first
+        ``BefolkningPåRuter…`` layer (not ``…Grense``) is read.
+    layer : str, optional
+        The layer within a multi-layer file.
+    column : str, optional
+        The column with people; found among :data:`POPULATION_COLUMNS` when not given.
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        One column ``popTot`` (float) and the geometry, in EPSG:25833.
+
+    Raises
+    ------
+    DataError
+        If the file does not read, has no population column or no CRS, or a count is
+        missing or negative.
     """
     if layer is None and Path(path).suffix.lower() == ".gml":
         import pyogrio

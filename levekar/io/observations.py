@@ -15,7 +15,7 @@ __all__ = ["read_code_changes", "read_observations", "read_reference"]
 
 
 def _code_column(table: pd.DataFrame) -> pd.DataFrame:
-    """The area key is ``code``; tables written as ``area, year, ...`` (levekar ≤ 0.1) are accepted."""
+    """Rename an ``area`` column to ``code`` (levekar ≤ 0.1 wrote ``area, year, ...``)."""
     if "code" not in table.columns and "area" in table.columns:
         return table.rename(columns={"area": "code"})
     return table
@@ -24,16 +24,18 @@ def _code_column(table: pd.DataFrame) -> pd.DataFrame:
 def read_observations(
     path: Path, *, columns: Mapping[str, str] | None = None, source: str | None = None
 ) -> pd.DataFrame:
-    """Read a tidy observation table (CSV or XLSX): ``code, year, indicator, numerator, denominator[, status]``.
+    """Read a tidy observation table (CSV or XLSX).
+
+    Columns ``code, year, indicator, numerator, denominator[, status]``.
 
     Parameters
     ----------
-    path
+    path : pathlib.Path
         The file.
-    columns
+    columns : mapping of str to str, optional
         levekar's column names → the file's, e.g. ``{"code": "grunnkrets", "numerator":
         "antall"}`` (``area`` is accepted for ``code``).
-    source
+    source : str, optional
         The name used in error messages (default: the path).
 
     Returns
@@ -42,8 +44,15 @@ def read_observations(
         ``code, year, indicator, numerator, denominator, status, line`` (``line`` is the
         row's line in the file, for error messages): counts parsed by the
         one number parser (decimal commas, space or thin-space thousands); an SSB symbol
-        in a count column (``..``, ``:``, ``.``, ``-``) becomes the row's status when no
-        status is given.
+        in the numerator (``..``, ``:``, ``.``, ``-``) becomes the row's status when no
+        status is given. Other columns are dropped; codes and years are not yet
+        validated (see :func:`levekar.indicators.validate_observations`).
+
+    Raises
+    ------
+    DataError
+        If the file does not read, a named column is absent, a needed column is
+        missing, or a count is neither a number nor a symbol.
     """
     src = source or str(path)
     table, info = read_table(path, source=src)
@@ -84,8 +93,24 @@ def read_observations(
 def read_reference(path: Path, *, source: str | None = None) -> pd.DataFrame:
     """Read reference values (Norway, a fylke): ``code, year, indicator, value``.
 
-    Returns the table with ``code`` as text (``0`` is Norway), ``year`` as integers and ``value`` parsed
-    by the one number parser (decimal commas, SSB's symbols as missing).
+    Parameters
+    ----------
+    path : pathlib.Path
+        The file (CSV or XLSX); an ``area`` column is taken as ``code``.
+    source : str, optional
+        Name used in error messages (default: the path).
+
+    Returns
+    -------
+    pandas.DataFrame
+        The table with ``code`` as text (``0`` is Norway), ``year`` as nullable integers
+        (``Int64``) and ``value`` parsed by the one number parser (decimal commas,
+        SSB's symbols as missing); other columns kept.
+
+    Raises
+    ------
+    DataError
+        If the file does not read, a column is missing, or a value or year is not a number.
     """
     src = source or str(path)
     ref, _ = read_table(path, source=src)
@@ -108,6 +133,23 @@ def read_code_changes(path: Path, *, source: str | None = None) -> pd.DataFrame:
     """Read a code-change table in SSB KLASS style: ``old_code, new_code, date[, share]``.
 
     Validation (dates, shares, chains) happens in :func:`levekar.codes.apply_code_changes`.
+
+    Parameters
+    ----------
+    path : pathlib.Path
+        The file (CSV or XLSX).
+    source : str, optional
+        Name used in error messages (default: the path).
+
+    Returns
+    -------
+    pandas.DataFrame
+        The table as read, all columns as text.
+
+    Raises
+    ------
+    DataError
+        If the file does not read.
     """
     table, _ = read_table(path, source=source or str(path))
     return table

@@ -51,6 +51,23 @@ def read_statbank_csv(path: str | Path) -> pd.DataFrame:
     or ``"31071203 Haugsten"``, decimal commas, and both layouts: *long* (a year
     column and a value column) and *wide* (one column per year, headed e.g.
     ``"Personer 2022"`` or ``"2022"``).
+
+    Parameters
+    ----------
+    path : str or pathlib.Path
+        The downloaded CSV.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The long table ``code, name, year, variable, value, status``
+        (:data:`LONG_COLUMNS`): codes split from the region, values parsed, SSB's
+        symbols in ``status``.
+
+    Raises
+    ------
+    DataError
+        If the file is missing, does not decode, or its layout or numbers do not read.
     """
     p = Path(path)
     src = str(p)
@@ -137,6 +154,21 @@ def read_jsonstat2(path: str | Path) -> pd.DataFrame:
     by position, or a list) carries SSB's symbols. The region dimension is the one
     whose id contains "Region" (or the first), the year dimension ``Tid``, and the
     remaining dimensions form ``variable`` (labels joined by " | ").
+
+    Parameters
+    ----------
+    path : str or pathlib.Path
+        The JSON-stat2 file.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``code, name, year, variable, value, status`` (:data:`LONG_COLUMNS`).
+
+    Raises
+    ------
+    DataError
+        If the file is missing, not valid JSON, or not one JSON-stat2 dataset.
     """
     p = Path(path)
     src = str(p)
@@ -150,19 +182,26 @@ def read_jsonstat2(path: str | Path) -> pd.DataFrame:
 
 
 def long_from_jsonstat2(data: dict, *, source: str = "JSON-stat2") -> pd.DataFrame:
-    """The long table from a JSON-stat2 dataset already in memory (e.g. fetched from PxWebApi v2).
+    """Build the long table from a JSON-stat2 dataset already in memory.
+
+    For example one fetched from PxWebApi v2.
 
     Parameters
     ----------
-    data
+    data : dict
         One JSON-stat2 dataset (``id``, ``size``, ``dimension``, ``value``[, ``status``]).
-    source
+    source : str, default "JSON-stat2"
         Where it came from, for error messages.
 
     Returns
     -------
     pandas.DataFrame
         ``code, name, year, variable, value, status`` (see :func:`read_jsonstat2`).
+
+    Raises
+    ------
+    DataError
+        If ``data`` is not one dataset, lacks a key, or has an unknown status symbol.
     """
     src = source
     if not isinstance(data, dict):
@@ -226,19 +265,40 @@ def long_from_jsonstat2(data: dict, *, source: str = "JSON-stat2") -> pd.DataFra
 def observations_from_long(
     long: pd.DataFrame, mapping: dict[str, dict[str, str]], *, source: str = "SSB table"
 ) -> pd.DataFrame:
-    """Tidy observations from a long SSB table.
+    """Build tidy observations from a long SSB table.
 
     ``mapping`` gives, per indicator id, the ``variable`` holding its numerator and
     the one holding its denominator, e.g. ``{"leie": {"numerator": "Leier",
     "denominator": "Husholdninger i alt"}}``. The numerator's status becomes the
     observation's status.
+
+    Parameters
+    ----------
+    long : pandas.DataFrame
+        A long table (:data:`LONG_COLUMNS`), e.g. from :func:`read_statbank_csv`.
+    mapping : dict of str to dict of str to str
+        Per indicator id, ``{"numerator": variable, "denominator": variable}``.
+    source : str, default "SSB table"
+        Name used in error messages.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``code, year, indicator, numerator, denominator, status``; a code and year with
+        no numerator row gets status ``..``.
+
+    Raises
+    ------
+    DataError
+        If a mapped variable is not in the table.
     """
     frames = []
     for ind, parts in mapping.items():
         missing = [v for v in parts.values() if v not in set(long["variable"])]
         if missing:
             raise DataError(
-                f"{source}: indicator {ind!r}: variable(s) {missing} not in the table; variables are "
+                f"{source}: indicator {ind!r}: variable(s) {missing} not in the table; "
+                "variables are "
                 f"{sorted(set(long['variable']))[:10]}."
             )
         num = long[long["variable"] == parts["numerator"]].set_index(["code", "year"])

@@ -21,15 +21,39 @@ __all__ = ["SYMBOLS", "decode_bytes", "parse_numbers", "read_table"]
 
 
 def decode_bytes(raw: bytes, src: str) -> tuple[str, str]:
-    """Decode a text file: UTF-16 (with a BOM, or without one as Udir writes it), UTF-8 (with or
-    without BOM), else Windows-1252/latin-1 (what Norwegian Excel and SSB's older downloads use)."""
+    """Decode a text file: UTF-16, UTF-8, else Windows-1252/latin-1.
+
+    UTF-16 with a BOM, or without one as Udir writes it; UTF-8 with or without BOM;
+    else Windows-1252/latin-1 (what Norwegian Excel and SSB's older downloads use).
+
+    Parameters
+    ----------
+    raw : bytes
+        The file's bytes.
+    src : str
+        Name of the file, used in error messages.
+
+    Returns
+    -------
+    text : str
+        The decoded text.
+    encoding : str
+        ``"utf-16"``, ``"utf-16-le"``, ``"utf-16-be"``, ``"utf-8"``, ``"cp1252"`` or
+        ``"latin-1"``.
+
+    Raises
+    ------
+    DataError
+        If the bytes look like UTF-16 but do not decode, or hold NUL bytes (binary).
+    """
     if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
         return raw.decode("utf-16"), "utf-16"
     head = raw[:4000]
     odd_nul = head[1::2].count(0) / max(1, len(head[1::2]))
     even_nul = head[0::2].count(0) / max(1, len(head[0::2]))
     if len(head) >= 4 and max(odd_nul, even_nul) > 0.6 and min(odd_nul, even_nul) < 0.1:
-        # NUL in (nearly) every other byte: UTF-16 without a BOM (little-endian if the NULs come second).
+        # NUL in (nearly) every other byte: UTF-16 without a BOM (little-endian if the NULs
+        # come second).
         enc = "utf-16-le" if odd_nul > even_nul else "utf-16-be"
         try:
             return raw.decode(enc), enc
@@ -54,12 +78,35 @@ def decode_bytes(raw: bytes, src: str) -> tuple[str, str]:
 def read_table(
     path: Path, *, source: str | None = None, numeric: bool = False
 ) -> tuple[pd.DataFrame, dict]:
-    """Read a CSV (comma, semicolon or tab separated; UTF-8, UTF-8 with BOM, UTF-16 or latin-1).
+    """Read a CSV (comma, semicolon or tab; UTF-8, UTF-8 with BOM, UTF-16 or latin-1) or XLSX.
 
     By default all columns are read as text and callers convert and validate. With
     ``numeric=True`` pandas parses numbers itself, with a decimal comma when the
     separator is a semicolon or a tab (as Norwegian spreadsheets write them).
     Returns the table and a dict saying how it was read (encoding, separator).
+
+    Parameters
+    ----------
+    path : pathlib.Path
+        The file; ``.xlsx``/``.xlsm`` are read as Excel (first sheet, as text), anything
+        else as delimited text (a first line ``sep=;`` names the separator, otherwise
+        it is sniffed).
+    source : str, optional
+        Name used in error messages (default: the path).
+    numeric : bool, default False
+        Let pandas parse numbers (CSV only; Excel is always read as text).
+
+    Returns
+    -------
+    table : pandas.DataFrame
+        The table, column names stripped. Empty CSV cells are ``""`` when read as text.
+    how : dict
+        ``{"encoding": ..., "separator": ...}``, or ``{"format": "xlsx"}``.
+
+    Raises
+    ------
+    DataError
+        If the file does not exist, does not decode, or does not parse as CSV.
     """
     src = source or str(path)
     p = Path(path)
@@ -120,14 +167,15 @@ def _read_xlsx(p: Path, raw: bytes, src: str) -> tuple[pd.DataFrame, dict]:
 
 
 SYMBOLS = ("..", ":", ".", "-")
-# Cells that mean "no value" and the status they get: empty, SSB's symbols, Udir's "*" (suppressed).
+# Cells that mean "no value" and the status they get: empty, SSB's symbols, Udir's "*"
+# (suppressed).
 _NO_VALUE = {"": "..", "nan": "..", "NaN": "..", "..": "..", ":": ":", ".": ".", "*": ":"}
 
 
 def parse_numbers(
     col: pd.Series, *, source: str, column: str, first_line: int = 2, strict: bool = True
 ) -> tuple[pd.Series, pd.Series]:
-    """Numbers as Norwegian files write them, with SSB's and Udir's symbols kept apart.
+    """Parse numbers as Norwegian files write them, with SSB's and Udir's symbols kept apart.
 
     Accepts ``1 234,5`` (space, no-break or thin space as thousands separator, decimal
     comma; with a comma, dots are thousands separators) and ``1234.5``. Returns
@@ -137,6 +185,31 @@ def parse_numbers(
     column and the value; with ``strict=False`` such cells keep their text (the values
     are then of object dtype) so that a validator can report every one of them at once.
 
+    Parameters
+    ----------
+    col : pandas.Series
+        The cells as read.
+    source : str
+        Name of the file, used in error messages.
+    column : str
+        Name of the column, used in error messages.
+    first_line : int, default 2
+        The file line of data row 0 (2 after one header line), for error messages.
+
+    Returns
+    -------
+    values : pandas.Series
+        Floats, same index as ``col``; NaN where a symbol means no value.
+    status : pandas.Series
+        ``""`` for a number, else ``-``, ``..``, ``:`` or ``.``.
+
+    Raises
+    ------
+    DataError
+        If a cell is neither a number nor a known symbol.
+
+    Examples
+    --------
     >>> v, s = parse_numbers(pd.Series(["1 234,5", "-", ":", "7"]), source="t.csv", column="n")
     >>> v.tolist()[:2], s.tolist()
     ([1234.5, 0.0], ['', '-', ':', ''])

@@ -20,7 +20,26 @@ def _toml_value(v) -> str:
 
 
 def dumps_toml(data: Mapping, prefix: str = "") -> str:
-    """A small TOML writer for nested tables of scalars and lists (enough for study files)."""
+    """Write nested tables of scalars and lists as TOML text (enough for study files).
+
+    Parameters
+    ----------
+    data : mapping
+        Keys → booleans, numbers, strings, lists of those, or nested mappings (tables).
+        Strings are escaped for backslashes and quotes only.
+    prefix : str, default ""
+        The dotted name of the table ``data`` is (for nested calls).
+
+    Returns
+    -------
+    str
+        TOML text: scalars first, then one ``[table]`` per nested mapping.
+
+    Raises
+    ------
+    TypeError
+        If a value is of another type.
+    """
     scalars = [(k, v) for k, v in data.items() if not isinstance(v, Mapping)]
     tables = [(k, v) for k, v in data.items() if isinstance(v, Mapping)]
     out = []

@@ -1,4 +1,4 @@
-"""Udir Skoleporten exports of the national tests (nasjonale prøver), per school.
+r"""Udir Skoleporten exports of the national tests (nasjonale prøver), per school.
 
 The files come as Skoleporten writes them: UTF-16LE without a BOM, a ``sep=\\t``
 first line, tab separated, decimal comma, a space as thousands separator
@@ -47,6 +47,21 @@ def read_udir_national_tests(path: str | Path) -> pd.DataFrame:
     (``"2023-24"``), ``year`` (the autumn the test was taken, 2023), ``subject``,
     ``grade``, ``scale_points``, ``uncertainty``, ``pupils`` and ``status`` (``:``
     suppressed, ``..`` empty, ``""`` a value). Suppressed cells stay missing.
+
+    Parameters
+    ----------
+    path : str or pathlib.Path
+        The export (any encoding and separator :func:`~levekar.io.tables.read_table` reads).
+
+    Returns
+    -------
+    pandas.DataFrame
+        The long table above, one row per unit, school year, subject and grade.
+
+    Raises
+    ------
+    DataError
+        If the file does not read, is not a Skoleporten export, or a number does not parse.
     """
     src = str(path)
     table, info = read_table(Path(path), source=src)
@@ -108,13 +123,39 @@ def observations_from_udir(
     org_column: str = "organisasjonsnummer",
     source: str = "Udir",
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Tidy observations per area from school results: schools located in areas by their points.
+    """Build tidy observations per area from school results, schools placed by their points.
 
     Indicator ids are ``np{grade}_{subject}`` (e.g. ``np5_lesing``); ``numerator`` is
-    scale points × pupils and ``denominator`` pupils, so aggregation gives the
-    pupil-weighted mean (kind ``mean``). A suppressed school makes its area's value
+    scale points × pupils and ``denominator`` pupils, so that ``numerator /
+    denominator`` is the pupil-weighted mean. A suppressed school makes its area's value
     missing for that year (status ``:``). Returns ``(observations, unplaced)``:
     schools with results but no point, or a point in no area, are listed, never dropped.
+
+    Parameters
+    ----------
+    results : pandas.DataFrame
+        :func:`read_udir_national_tests` output; only ``level == "school"`` rows are used.
+    schools : geopandas.GeoDataFrame
+        School points with the organisation number.
+    areas : geopandas.GeoDataFrame
+        Area layer with ``code``; schools are placed by ``within``.
+    org_column : str, default "organisasjonsnummer"
+        The column of ``schools`` holding the organisation number.
+    source : str, default "Udir"
+        Not used by the code.
+
+    Returns
+    -------
+    observations : pandas.DataFrame
+        ``code, year, indicator, numerator, denominator, status`` per area.
+    unplaced : pandas.DataFrame
+        ``org_number, school, school_year`` of schools not placed in an area.
+
+    Notes
+    -----
+    :mod:`levekar.indicators` expects the numerator of a ``mean`` indicator to be the
+    value itself (it multiplies by the denominator before aggregating), so these
+    numerators (already multiplied) do not give the mean when passed on as they are.
     """
     res = results[results["level"] == "school"].copy()
     pts = schools[[org_column, "geometry"]].copy()

@@ -97,7 +97,22 @@ def handlingsplan_table(targets: pd.DataFrame, catalogue: Catalogue, *, label: s
 
 
 def handlingsplan_xlsx(table: pd.DataFrame, *, title: str, label: str) -> bytes:
-    """The table as an XLSX workbook (openpyxl) with a title and the data label above it."""
+    """Write the table as an XLSX workbook (openpyxl) with a title and the data label above it.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        The handlingsplan table (:func:`handlingsplan_table`).
+    title : str
+        Title in cell A1.
+    label : str
+        The data label, in A2 (red when it says "Syntetiske").
+
+    Returns
+    -------
+    bytes
+        The workbook: one sheet "Handlingsplan", header on row 4, panes frozen below it.
+    """
     from openpyxl import Workbook
     from openpyxl.styles import Font
     from openpyxl.utils import get_column_letter
@@ -129,9 +144,27 @@ def handlingsplan_xlsx(table: pd.DataFrame, *, title: str, label: str) -> bytes:
 def focus_area_charts(
     targets: pd.DataFrame, rates: pd.DataFrame, catalogue: Catalogue, *, label: str
 ) -> dict[str, bytes]:
-    """One PNG per focus area: each indicator's trajectory per area, with the actual values.
+    """Draw one PNG per focus area: each indicator's trajectory per area, with actual values.
 
     Only published targets and values are drawn.
+
+    Parameters
+    ----------
+    targets : pandas.DataFrame
+        Targets with ``published``, ``focus_area``, ``code``, ``name``, ``indicator``
+        and ``target_<year>`` columns.
+    rates : pandas.DataFrame
+        Rates with ``published``, ``code``, ``indicator``, ``year``, ``value`` and
+        ``kommune_value``.
+    catalogue : Catalogue
+        Indicator definitions (labels and kinds).
+    label : str
+        The data label, in every title.
+
+    Returns
+    -------
+    dict of str to bytes
+        PNG bytes by focus area.
     """
     import matplotlib
 

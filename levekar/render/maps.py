@@ -34,25 +34,29 @@ class MapOptions:
 
     Attributes
     ----------
-    title
+    title : str
         The study's name (page title and legend source).
-    label
+    label : str
         The data label shown on the map ("Syntetiske demodata" for the demo).
-    synthetic
+    synthetic : bool
         Show the red "not real data" banner.
-    year
-        The year shown; ``years`` the study's first and last year.
-    k
+    year : int
+        The year shown.
+    years : (int, int)
+        The study's first and last year.
+    k : int
         The rule's k ("blant de k svakeste").
-    index_name, initiative_name
+    index_name, initiative_name : str
         Names of the index and of the initiative (its outline's layer).
-    tiles
+    tiles : str, optional
         Background tiles (None: no tiles).
-    scheme, classes
-        Classification of the colours.
-    simplify_m
+    scheme : str, default "quantiles"
+        Classification of the colours (see :func:`class_breaks`).
+    classes : int, default 5
+        Number of colour classes.
+    simplify_m : float, default 15.0
         Boundaries simplified by this many metres for the web (topology kept).
-    self_contained
+    self_contained : bool, default True
         Carry Leaflet in the page so it opens with no network.
     """
 
@@ -85,6 +89,23 @@ def class_breaks(values: pd.Series, *, k: int = 5, scheme: str = "quantiles") ->
     (mapclassify's own ``NaturalBreaks`` is a randomly started k-means);
     ``equal_interval`` uses :class:`mapclassify.EqualInterval`.
 
+    Parameters
+    ----------
+    values : pandas.Series
+        The values; non-numbers and missing values are left out.
+    k : int, default 5
+        Number of classes (at most the number of distinct values).
+    scheme : {"quantiles", "natural_breaks", "fisher_jenks", "equal_interval"}
+        The classification, default "quantiles".
+
+    Returns
+    -------
+    list of float
+        Upper bounds, increasing; duplicate quantiles are merged, so there may be
+        fewer than ``k``.
+
+    Examples
+    --------
     >>> class_breaks(pd.Series([1.0, 2.0, 3.0, 4.0]), k=2)
     [2.5, 4.0]
     """
@@ -111,8 +132,22 @@ def class_breaks(values: pd.Series, *, k: int = 5, scheme: str = "quantiles") ->
 
 
 def legend_labels(breaks: list[float], *, fmt=lambda x: format_number(x, decimals=2)) -> list[str]:
-    """Bokmål class labels that neither overlap nor leave gaps.
+    """Write bokmål class labels that neither overlap nor leave gaps.
 
+    Parameters
+    ----------
+    breaks : list of float
+        Upper bounds of the classes (:func:`class_breaks`).
+    fmt : callable, optional
+        Formats a bound (default: two decimals with a decimal comma).
+
+    Returns
+    -------
+    list of str
+        One label per class.
+
+    Examples
+    --------
     >>> legend_labels([0.5, 1.0, 2.0])
     ['til og med 0,50', 'over 0,50 til og med 1,00', 'over 1,00 til og med 2,00']
     """
@@ -141,8 +176,10 @@ def _legend_html(
     palette: list[str] = PALETTE,
 ) -> str:
     rows = "".join(
-        f'<div><span style="background:{palette[i + len(palette) - len(breaks)]};display:inline-block;'
-        f'width:14px;height:14px;margin-right:6px;border:1px solid #777"></span>{html.escape(lab)}</div>'
+        f'<div><span style="background:{palette[i + len(palette) - len(breaks)]};'
+        "display:inline-block;"
+        'width:14px;height:14px;margin-right:6px;border:1px solid #777">'
+        f"</span>{html.escape(lab)}</div>"
         for i, lab in enumerate(labels)
     )
     rows += (
@@ -151,16 +188,20 @@ def _legend_html(
     )
     display = "block" if visible else "none"
     return (
-        f'<div class="levekar-legend" id="{legend_id}" style="display:{display};position:fixed;bottom:24px;'
-        f"left:12px;z-index:9999;background:white;padding:8px 10px;border:1px solid #999;border-radius:4px;"
+        f'<div class="levekar-legend" id="{legend_id}" '
+        f'style="display:{display};position:fixed;bottom:24px;'
+        "left:12px;z-index:9999;background:white;padding:8px 10px;"
+        "border:1px solid #999;border-radius:4px;"
         f'font:12px sans-serif;max-width:22rem">'
-        f"<b>{html.escape(title)}</b>{rows}<div style='margin-top:4px;color:#555'>{html.escape(note)}</div></div>"
+        f"<b>{html.escape(title)}</b>{rows}"
+        f"<div style='margin-top:4px;color:#555'>{html.escape(note)}</div></div>"
     )
 
 
 def _banner_html(text: str) -> str:
     return (
-        f'<div class="levekar-banner" style="position:fixed;top:10px;left:50%;transform:translateX(-50%);'
+        '<div class="levekar-banner" style="position:fixed;top:10px;left:50%;'
+        "transform:translateX(-50%);"
         f"z-index:9999;background:#b30000;color:white;padding:6px 14px;border-radius:4px;"
         f'font:bold 14px sans-serif">{html.escape(text)}</div>'
     )
@@ -185,6 +226,16 @@ def make_self_contained(m: folium.Map) -> folium.Map:
 
     folium's other default assets (jQuery, Bootstrap, Font Awesome, awesome-markers)
     are dropped: levekar's maps use only Leaflet.
+
+    Parameters
+    ----------
+    m : folium.Map
+        The map, changed in place.
+
+    Returns
+    -------
+    folium.Map
+        The same map.
     """
     import folium
 
@@ -220,7 +271,7 @@ def _tooltip(row: pd.Series, n_areas: int, k: int) -> str:
 
 
 def _MapScript(code: str):
-    """A script element rendered after the map it belongs to (so the map variable exists)."""
+    """Make a script element rendered after the map it belongs to (so the map variable exists)."""
     from branca.element import MacroElement
     from jinja2 import Template
 
@@ -324,7 +375,7 @@ def index_map(
     options: MapOptions,
     points: dict[str, gpd.GeoDataFrame] | None = None,
 ) -> folium.Map:
-    """An interactive map of the index, its domains and every indicator by area.
+    """Draw an interactive map of the index, its domains and every indicator by area.
 
     One theme shows at a time (a radio list) with its own legend; the initiative
     areas are outlined, and point layers (schools, meeting places) can be switched
@@ -334,19 +385,19 @@ def index_map(
 
     Parameters
     ----------
-    layer
+    layer : geopandas.GeoDataFrame
         The areas: ``code, name, geometry``.
-    scores
+    scores : pandas.DataFrame
         One row per area: ``code, score, rank``, ``domain_*``, and where known
         ``rank_p05, rank_p95, p_top_k, population, in_initiative``.
-    rates
+    rates : pandas.DataFrame
         The shown year's indicator values (``code, indicator, value_published,
         ci_low, ci_high, published, publish_status, kommune_value, norway_value``).
-    catalogue
+    catalogue : Catalogue
         Indicator definitions (labels, kinds, directions).
-    options
+    options : MapOptions
         Titles, labels and drawing options.
-    points
+    points : dict of str to geopandas.GeoDataFrame, optional
         Point layers by their bokmål title (with a ``name`` column).
 
     Returns
@@ -383,7 +434,8 @@ def index_map(
     if options.self_contained:
         make_self_contained(m)
     legends, legend_ids = [], {}
-    # Geometry is serialised once and shared by every layer (about 5 decimals ≈ 1 m is plenty for a web map).
+    # Geometry is serialised once and shared by every layer (about 5 decimals ≈ 1 m is plenty
+    # for a web map).
     geometries = [shapely.geometry.mapping(shapely.set_precision(g, 1e-5)) for g in data.geometry]
     for k, theme in enumerate(_thematic_layers(data, rates, catalogue, options)):
         vals = theme["values"]
@@ -464,12 +516,16 @@ def index_map(
     )
     m.add_child(
         _MapScript(
-            f"L.control.scale({{imperial: false, position: 'bottomright'}}).addTo({m.get_name()});\n"
-            f"L.control.attribution({{prefix: false}}).addAttribution({json.dumps(attribution)}).addTo({m.get_name()});\n"
+            "L.control.scale({imperial: false, position: 'bottomright'})"
+            f".addTo({m.get_name()});\n"
+            "L.control.attribution({prefix: false})"
+            f".addAttribution({json.dumps(attribution)}).addTo({m.get_name()});\n"
             f"var levekarLegends = {json.dumps(legend_ids)};\n"
             f"{m.get_name()}.on('baselayerchange', function (e) {{\n"
-            "  document.querySelectorAll('.levekar-legend').forEach(function (el) { el.style.display = 'none'; });\n"
-            "  var id = levekarLegends[e.name]; if (id) { document.getElementById(id).style.display = 'block'; }\n"
+            "  document.querySelectorAll('.levekar-legend')"
+            ".forEach(function (el) { el.style.display = 'none'; });\n"
+            "  var id = levekarLegends[e.name]; "
+            "if (id) { document.getElementById(id).style.display = 'block'; }\n"
             "});"
         )
     )

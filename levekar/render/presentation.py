@@ -109,7 +109,20 @@ MISSING = "–"
 
 
 def format_number(x: float | int | None, *, decimals: int = 0) -> str:
-    """Format ``x`` with a decimal comma and thin-space thousands separators."""
+    """Format ``x`` with a decimal comma and thin-space thousands separators.
+
+    Parameters
+    ----------
+    x : float, int or None
+        The number.
+    decimals : int, default 0
+        Decimals shown.
+
+    Returns
+    -------
+    str
+        The text; ``"–"`` for None or a value that is not finite.
+    """
     if x is None or (isinstance(x, float) and not math.isfinite(x)):
         return MISSING
     text = f"{x:,.{decimals}f}"
@@ -117,14 +130,43 @@ def format_number(x: float | int | None, *, decimals: int = 0) -> str:
 
 
 def format_percent(share: float | None, *, decimals: int = 1) -> str:
-    """Format a share (0–1) as a percentage, e.g. ``0.248`` → ``'24,8 %'``."""
+    """Format a share (0–1) as a percentage, e.g. ``0.248`` → ``'24,8 %'``.
+
+    Parameters
+    ----------
+    share : float or None
+        The share.
+    decimals : int, default 1
+        Decimals shown.
+
+    Returns
+    -------
+    str
+        The percentage with a no-break space before ``%``; ``"–"`` when missing.
+    """
     if share is None or not math.isfinite(share):
         return MISSING
     return f"{format_number(100 * share, decimals=decimals)}{NBSP}%"
 
 
 def format_value(x: float | None, kind: str, *, decimals: int | None = None) -> str:
-    """Format an indicator value by its kind (``share``, ``rate_per_1000``, ``mean``, ``median``)."""
+    """Format an indicator value by its kind (``share``, ``rate_per_1000``, ``mean``, ``median``).
+
+    Parameters
+    ----------
+    x : float or None
+        The value.
+    kind : str
+        The indicator's kind: shares as per cent, rates per 1,000 with ``‰``, others
+        as plain numbers.
+    decimals : int, optional
+        Decimals shown (default 1 for shares and rates, 0 otherwise).
+
+    Returns
+    -------
+    str
+        The formatted value.
+    """
     if kind == "share":
         return format_percent(x, decimals=1 if decimals is None else decimals)
     if kind == "rate_per_1000":
@@ -133,14 +175,42 @@ def format_value(x: float | None, kind: str, *, decimals: int | None = None) -> 
 
 
 def names_of(codes: str, names: dict[str, str]) -> str:
-    """``"a, b"`` (codes joined by ", ") as names joined by ", "."""
+    """Turn ``"a, b"`` (codes joined by ", ") into names joined by ", ".
+
+    Parameters
+    ----------
+    codes : str
+        Codes joined by ", " (may be empty).
+    names : dict of str to str
+        Names by code; a code without a name stays as it is.
+
+    Returns
+    -------
+    str
+        The names joined by ", "; ``""`` for no codes.
+    """
     return ", ".join(names.get(c, c) for c in codes.split(", ")) if codes else ""
 
 
 def reasons_text(code: str, worse_indicators: str, rates_year, catalogue) -> str:
-    """The indicators where an area is significantly worse, with its and the kommune's values.
+    """Describe the indicators where an area is significantly worse, with the kommune's values.
 
-    ``rates_year`` is one year's rates indexed by ``(code, indicator)``.
+    Parameters
+    ----------
+    code : str
+        The area's code.
+    worse_indicators : str
+        Indicator ids joined by ", " (the selection's ``worse_indicators``).
+    rates_year : pandas.DataFrame
+        One year's rates indexed by ``(code, indicator)``, with ``value`` and
+        ``kommune_value``.
+    catalogue : Catalogue
+        Indicator definitions (short labels and kinds).
+
+    Returns
+    -------
+    str
+        ``"<label> <value> (kommunen <value>)"`` per indicator, joined by "; ".
     """
     parts = []
     for ind_id in filter(None, worse_indicators.split(", ")):
@@ -154,7 +224,25 @@ def reasons_text(code: str, worse_indicators: str, rates_year, catalogue) -> str
 
 
 def counterfactual_text(row, names: dict[str, str], catalogue, k: int) -> str:
-    """One counterfactual in bokmål: what change would move the area in or out of the k weakest."""
+    """Say one counterfactual in bokmål: what would move the area in or out of the k weakest.
+
+    Parameters
+    ----------
+    row : mapping
+        A row of :func:`levekar.counterfactual.counterfactuals` (``code``,
+        ``selected_now``, ``kind``, ``indicator``, ``from``, ``to``).
+    names : dict of str to str
+        Area names by code.
+    catalogue : Catalogue
+        Indicator definitions (labels and kinds).
+    k : int
+        The rule's k, named in the sentence (also for the multiple-deprivation rule).
+
+    Returns
+    -------
+    str
+        One bokmål sentence.
+    """
     name = names.get(row["code"], row["code"])
     ind = catalogue[row["indicator"]] if row["indicator"] in catalogue else None
     label = ind.short_label if ind is not None else row["indicator"]

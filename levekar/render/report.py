@@ -60,6 +60,42 @@ class ReportInputs:
     n_indicators`` and, after a Monte Carlo, ``rank_p05, rank_p95, p_top_k, main_source``);
     ``rates`` every year's indicator values; ``reselection`` and ``reselection_summary``
     the rule year by year; ``counterfactuals`` codes and numbers.
+
+    Attributes
+    ----------
+    title, label : str
+        The study's name and the data label shown on every page.
+    synthetic : bool
+        Whether the data are synthetic (red banner).
+    kommune_name : str
+        The kommune's name.
+    year, k, rule, min_population, draws : int or str
+        The selection year, the rule (kind and k), its minimum population and the
+        Monte Carlo's draws.
+    initiative_name : str
+        The initiative's name.
+    plan_start, end_year : int
+        The plan's first and last year.
+    catalogue : Catalogue
+        Indicator definitions.
+    layer : geopandas.GeoDataFrame
+        The lokalsamfunn (``code, name, geometry``).
+    selection, rates, targets : pandas.DataFrame
+        See above; targets with ``published``.
+    names : dict of str to str
+        Area names by code.
+    n_indicators : int
+        Indicators in the index.
+    counterfactuals, agreement, reselection, reselection_summary : pandas.DataFrame
+        Empty when not computed.
+    spatial : SpatialClusters or None
+        Moran's I and LISA clusters, when computed.
+    accounting : dict
+        The run's accounting, for the method notes.
+    shrinkage : bool
+        Whether the index scored smoothed values.
+    sources : tuple of str
+        The sources of uncertainty the Monte Carlo varied.
     """
 
     title: str
@@ -99,7 +135,7 @@ class ReportInputs:
 
 @functools.cache
 def _env():
-    """The one jinja2 environment (templates compiled once per process), autoescaping on."""
+    """Return the one jinja2 environment (templates compiled once per process), autoescaping on."""
     import jinja2
 
     env = jinja2.Environment(
@@ -145,7 +181,20 @@ def _north_arrow(ax) -> None:
 
 
 def index_figure(inp: ReportInputs) -> bytes:
-    """A static choropleth of the index, initiative areas outlined, with scale bar and north arrow (PNG)."""
+    """Draw a static choropleth of the index (PNG), initiative areas outlined.
+
+    With a scale bar and a north arrow.
+
+    Parameters
+    ----------
+    inp : ReportInputs
+        The report's inputs (layer, selection, names, label).
+
+    Returns
+    -------
+    bytes
+        The PNG.
+    """
     import matplotlib
 
     matplotlib.use("Agg")
@@ -214,7 +263,8 @@ def _context(inp: ReportInputs, figure_png: bytes) -> dict:
                     if r["published"]
                     else "ikke publisert",
                     "interval": (
-                        f"{format_value(r['ci_low'], ind.kind)}–{format_value(r['ci_high'], ind.kind)}"
+                        f"{format_value(r['ci_low'], ind.kind)}–"
+                        f"{format_value(r['ci_high'], ind.kind)}"
                         if r["published"] and np.isfinite(r["ci_low"])
                         else ""
                     ),
@@ -314,7 +364,7 @@ def _finding_rows(inp: ReportInputs) -> list[dict]:
 
 
 def _summary_rows(inp: ReportInputs) -> list[dict]:
-    """The reselection summary with names instead of codes."""
+    """Return the reselection summary with names instead of codes."""
     rows = []
     for r in inp.reselection_summary.to_dict("records"):
         rows.append(
@@ -344,7 +394,8 @@ def _heavily_smoothed(inp: ReportInputs) -> list[str]:
     r = inp.rates_year[inp.rates_year["shrinkage"] > 0.5]
     cat = inp.catalogue
     return [
-        f"{row['name']}: {cat[row['indicator']].short_label} ({format_percent(row['shrinkage'], decimals=0)} "
+        f"{row['name']}: {cat[row['indicator']].short_label} "
+        f"({format_percent(row['shrinkage'], decimals=0)} "
         "mot kommunens nivå)"
         for _, row in r.sort_values(["name", "indicator"]).iterrows()
     ]
@@ -370,10 +421,26 @@ def render_report(
     charts: dict[str, bytes] | None = None,
     caterpillar: bytes | None = None,
 ) -> str:
-    """The selection report as one self-contained HTML page in bokmål.
+    """Render the selection report as one self-contained HTML page in bokmål.
 
     Figures not given are drawn here (the index map always; the rank chart when the
     index map is given, so that ``render_report(inp, b"")`` renders text only).
+
+    Parameters
+    ----------
+    inp : ReportInputs
+        The report's inputs.
+    figure_png : bytes, optional
+        The index map (:func:`index_figure`).
+    charts : dict of str to bytes, optional
+        Target charts by focus area (:func:`~levekar.render.handlingsplan.focus_area_charts`).
+    caterpillar : bytes, optional
+        The rank chart (:func:`rank_caterpillar_figure`).
+
+    Returns
+    -------
+    str
+        The HTML page, figures embedded as base64.
     """
     png = figure_png if figure_png is not None else index_figure(inp)
     ctx = _context(inp, png)
@@ -389,7 +456,21 @@ def render_report(
 
 
 def report_figures(inp: ReportInputs) -> dict[str, bytes]:
-    """Every matplotlib figure of the reports, as PNG bytes by name (the slow part: run it in parallel)."""
+    """Draw every matplotlib figure of the reports, as PNG bytes by name.
+
+    The slow part: run it in parallel.
+
+    Parameters
+    ----------
+    inp : ReportInputs
+        The report's inputs.
+
+    Returns
+    -------
+    dict of str to bytes
+        ``indeks_kart``, ``rang_over_tid``, ``rangering`` (after a Monte Carlo) and
+        ``mal_<focus>`` per focus area.
+    """
     from .handlingsplan import focus_area_charts
 
     figures = {"indeks_kart": index_figure(inp), "rang_over_tid": rank_band_figure(inp)}
@@ -403,10 +484,23 @@ def report_figures(inp: ReportInputs) -> dict[str, bytes]:
 def report_files(
     inp: ReportInputs, figures: dict[str, bytes] | Callable[[], dict[str, bytes]] | None = None
 ) -> dict[str, bytes]:
-    """The report, its figures, the reselection page, the fact sheets and the handlingsplan (XLSX, CSV).
+    """Build the report, figures, reselection page, fact sheets and handlingsplan (XLSX, CSV).
 
-    ``figures`` are the PNGs from :func:`report_figures`, or a function that returns them (called
-    only after the parts that need no figures are done, so they can be drawn meanwhile elsewhere).
+    ``figures`` are the PNGs from :func:`report_figures`, or a function that returns
+    them (called only after the parts that need no figures are done, so they can be
+    drawn meanwhile elsewhere).
+
+    Parameters
+    ----------
+    inp : ReportInputs
+        The report's inputs.
+    figures : dict of str to bytes or callable, optional
+        The figures, or a function returning them; drawn here when None.
+
+    Returns
+    -------
+    dict of str to bytes
+        Files by path relative to the output folder (``reports/…``).
     """
     from .handlingsplan import handlingsplan_table, handlingsplan_xlsx
 
@@ -439,7 +533,20 @@ def report_files(
 
 
 def rank_band_figure(inp: ReportInputs) -> bytes:
-    """Rank over the years (1 = most deprived) with the 90 % band, for initiative and selected areas (PNG)."""
+    """Draw rank over the years (1 = most deprived) with the 90 % band (PNG).
+
+    For the initiative's and the selected areas.
+
+    Parameters
+    ----------
+    inp : ReportInputs
+        The report's inputs (the reselection table).
+
+    Returns
+    -------
+    bytes
+        The PNG.
+    """
     import matplotlib
 
     matplotlib.use("Agg")
@@ -485,7 +592,20 @@ def _png(fig) -> bytes:
 
 
 def render_reselection(inp: ReportInputs, figure: bytes | None = None) -> str:
-    """The reselection across years as a self-contained bokmål HTML page."""
+    """Render the reselection across years as a self-contained bokmål HTML page.
+
+    Parameters
+    ----------
+    inp : ReportInputs
+        The report's inputs (the reselection tables).
+    figure : bytes, optional
+        The rank chart (:func:`rank_band_figure`); drawn here when None.
+
+    Returns
+    -------
+    str
+        The HTML page.
+    """
     t = inp.reselection
     changes = [
         {
@@ -524,7 +644,20 @@ def render_reselection(inp: ReportInputs, figure: bytes | None = None) -> str:
 
 
 def rank_caterpillar_figure(inp: ReportInputs) -> bytes:
-    """Median rank with the 5–95 % band for every area in the selection year, selected areas marked (PNG)."""
+    """Draw the median rank with the 5–95 % band for every area in the selection year (PNG).
+
+    Selected areas are marked.
+
+    Parameters
+    ----------
+    inp : ReportInputs
+        The report's inputs (a selection with the Monte Carlo's columns).
+
+    Returns
+    -------
+    bytes
+        The PNG.
+    """
     import matplotlib
 
     matplotlib.use("Agg")
@@ -552,7 +685,22 @@ def rank_caterpillar_figure(inp: ReportInputs) -> bytes:
 
 
 def profile_figure(inp: ReportInputs, code: str) -> bytes:
-    """An area's indicators against the kommune and Norway: deviation from the kommune in per cent (PNG)."""
+    """Draw an area's indicators against the kommune and Norway (PNG).
+
+    Deviation from the kommune in per cent.
+
+    Parameters
+    ----------
+    inp : ReportInputs
+        The report's inputs.
+    code : str
+        The area.
+
+    Returns
+    -------
+    bytes
+        The PNG.
+    """
     import matplotlib
 
     matplotlib.use("Agg")
@@ -605,7 +753,18 @@ def _fact_sheet_links(inp: ReportInputs) -> list[dict]:
 
 
 def fact_sheets(inp: ReportInputs) -> dict[str, bytes]:
-    """One bokmål HTML fact sheet per area, named by a safe slug of its name."""
+    """Render one bokmål HTML fact sheet per area, named by a safe slug of its name.
+
+    Parameters
+    ----------
+    inp : ReportInputs
+        The report's inputs.
+
+    Returns
+    -------
+    dict of str to bytes
+        HTML pages by path relative to the output folder.
+    """
     cat = inp.catalogue
     template = _env().get_template("faktaark.html.j2")
     sel = inp.selection.set_index("code")

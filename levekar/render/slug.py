@@ -19,7 +19,20 @@ _NORDIC = {"æ": "ae", "ø": "o", "å": "aa", "Æ": "ae", "Ø": "o", "Å": "aa"}
 
 
 def slugify(text: str, *, max_length: int = 60) -> str:
-    """Lowercase ASCII letters, digits and single hyphens only; never empty (``"omrade"``)."""
+    """Make a file-name slug: lowercase ASCII letters, digits and single hyphens only.
+
+    Parameters
+    ----------
+    text : str
+        The name (æ → ae, ø → o, å → aa; other accents dropped).
+    max_length : int, default 60
+        Longest slug.
+
+    Returns
+    -------
+    str
+        The slug; never empty (``"omrade"`` when nothing is left).
+    """
     t = "".join(_NORDIC.get(ch, ch) for ch in str(text))
     t = unicodedata.normalize("NFKD", t).encode("ascii", "ignore").decode("ascii").lower()
     t = re.sub(r"[^a-z0-9]+", "-", t).strip("-")
@@ -27,7 +40,20 @@ def slugify(text: str, *, max_length: int = 60) -> str:
 
 
 def unique_slugs(names: list[str], codes: list[str]) -> list[str]:
-    """Slugs for ``names``; where two collide, the area code is added to each."""
+    """Make slugs for ``names``; where two collide, the area code is added to each.
+
+    Parameters
+    ----------
+    names : list of str
+        Area names.
+    codes : list of str
+        Area codes, in the same order.
+
+    Returns
+    -------
+    list of str
+        One slug per name.
+    """
     base = [slugify(n) for n in names]
     counts = {s: base.count(s) for s in base}
     return [s if counts[s] == 1 else f"{s}-{slugify(c)}" for s, c in zip(base, codes, strict=True)]

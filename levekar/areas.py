@@ -423,7 +423,7 @@ def coverage_gaps(
     population_column: str = "popTot",
     min_area: float = 1.0,
 ) -> pd.DataFrame:
-    """Parts of ``outline`` (e.g. the grunnkretser, i.e. the kommune) that no area of ``layer`` covers.
+    """Find the parts of ``outline`` (the grunnkretser: the kommune) no area of ``layer`` covers.
 
     Unlike the holes of :func:`layer_topology`, this finds gaps at the edge too: a catchment
     missing along the kommune border leaves land no area covers.

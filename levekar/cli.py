@@ -104,7 +104,7 @@ def _check_out(out: Path) -> None:
 
 
 def _print_findings(console, findings) -> None:
-    """The run's data-quality findings, last, on stderr: a count and the first few."""
+    """Print the run's data-quality findings last, on stderr: a count and the first few."""
     if not len(findings):
         return
     console.print(

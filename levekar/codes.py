@@ -153,7 +153,7 @@ def kommune_renumbering(codes: pd.Series, history: list[tuple[str, str, str]]) -
 
 
 def _validate_changes(changes: pd.DataFrame, source: str) -> pd.DataFrame:
-    """The change table with clean types; every problem in it reported at once."""
+    """Return the change table with clean types; report every problem in it at once."""
     missing = [c for c in ("old_code", "new_code", "date") if c not in changes.columns]
     if missing:
         raise DataError(
@@ -205,7 +205,14 @@ def _validate_changes(changes: pd.DataFrame, source: str) -> pd.DataFrame:
 
 
 def code_change_merges(changes: pd.DataFrame, *, source: str = "change table") -> pd.DataFrame:
-    """The merges in a change table: new codes that several old codes change into on one date.
+    """Find the merges in a change table: new codes that several old codes change into on a date.
+
+    Parameters
+    ----------
+    changes : pandas.DataFrame
+        A change table ``old_code, new_code, date[, share]``.
+    source : str, default "change table"
+        Name of the change table, used in error messages.
 
     Returns
     -------

@@ -32,24 +32,34 @@ __all__ = ["COUNTERFACTUAL_COLUMNS", "counterfactuals"]
 COUNTERFACTUAL_COLUMNS = ["code", "selected_now", "kind", "indicator", "from", "to", "change"]
 
 
-def _first_crossing(
-    inside_for, hi: float, inside_now: bool, grid: int = 32, rounds: int = 3
-) -> float | None:
-    """Find the smallest t in (0, hi] where inside_for(ts) differs from ``inside_now``.
+def _first_crossings(flips_for, reach: np.ndarray, grid: int = 32, rounds: int = 3) -> np.ndarray:
+    """Find, for each of n candidate changes at once, the smallest t in (0, reach] that flips.
 
-    ``inside_for`` is vectorised over ``ts``. A grid search refined ``rounds`` times;
-    each round is one batched index computation.
+    ``flips_for(ts)`` takes ``ts`` of shape ``(n, grid)`` and returns a boolean array of
+    that shape: whether the change of size ``ts[i, g]`` flips the choice. A grid search
+    refined ``rounds`` times; each round is one batched index computation for all n.
+    Returns t per candidate, NaN where nothing in (0, reach] flips.
     """
-    lo = 0.0
-    found = None
+    reach = np.asarray(reach, dtype=float)
+    lo = np.zeros_like(reach)
+    hi = reach.copy()
+    found = np.full(reach.shape, np.nan)
+    active = np.isfinite(reach) & (reach > 0)
+    steps = np.arange(1, grid + 1) / grid
     for _ in range(rounds):
-        ts = np.linspace(lo, hi, grid + 1)[1:]
-        flipped = inside_for(ts) != inside_now
-        if not flipped.any():
-            return found
-        first = int(np.argmax(flipped))
-        found = ts[first]
-        lo, hi = (ts[first - 1] if first > 0 else lo), ts[first]
+        if not active.any():
+            break
+        ts = lo[:, None] + (hi - lo)[:, None] * steps[None, :]
+        flipped = np.zeros(ts.shape, dtype=bool)
+        flipped[active] = flips_for(ts[active], np.flatnonzero(active))
+        hit = flipped.any(axis=1) & active
+        first = np.argmax(flipped, axis=1)
+        rows = np.arange(len(reach))
+        found[hit] = ts[rows[hit], first[hit]]
+        prev = np.where(first > 0, ts[rows, np.maximum(first - 1, 0)], lo)
+        lo = np.where(hit, prev, lo)
+        hi = np.where(hit, ts[rows, first], hi)
+        active = hit
     return found
 
 
@@ -115,51 +125,71 @@ def counterfactuals(
         )
 
     base = chosen(values[None], n_worse=n_worse0[None])[0]
+    hidden = hidden or set()
+    n_ind = len(spec.indicators)
     rows = []
     for code in areas:
         a = codes.index(code)
         inside = bool(base[a])
         best: dict[str, dict] = {}
-        for j, ind in enumerate(spec.indicators):
-            x0 = values[a, j]
-            if not np.isfinite(x0) or (code, ind.column) in (hidden or set()):
-                continue
-            # Moving the value in the "better" direction pushes an area out; "worse" pulls it
-            # in.
-            sign = (-1.0 if ind.higher_is_worse else 1.0) * (1.0 if inside else -1.0)
-            col = values[:, j]
-            reach = 3 * max(np.nanmax(col) - np.nanmin(col), abs(x0), 1e-9)
+        # One value change per indicator, all searched at once. Moving a value in the
+        # "better" direction pushes an area out; "worse" pulls it in.
+        x0 = values[a]
+        sign = np.array([-1.0 if i.higher_is_worse else 1.0 for i in spec.indicators])
+        sign = sign * (1.0 if inside else -1.0)
+        span = np.nanmax(values, axis=0) - np.nanmin(values, axis=0)
+        reach = 3 * np.fmax(np.fmax(span, np.abs(x0)), 1e-9)
+        usable = np.isfinite(x0) & np.array(
+            [(code, i.column) not in hidden for i in spec.indicators]
+        )
+        reach = np.where(usable, reach, np.nan)
 
-            def in_for_values(ts, j=j, x0=x0, sign=sign, a=a):
-                batch = np.repeat(values[None], len(ts), axis=0)
-                batch[:, a, j] = x0 + sign * ts
-                return chosen(batch)[:, a]
+        def flips_values(ts, which, a=a, x0=x0, sign=sign):
+            n, g = ts.shape
+            batch = np.repeat(values[None], n * g, axis=0)
+            cols = np.repeat(which, g)
+            batch[np.arange(n * g), a, cols] = x0[cols] + sign[cols] * ts.reshape(-1)
+            return (chosen(batch)[:, a] != inside).reshape(n, g)
 
-            t = _first_crossing(in_for_values, reach, inside)
-            if t is not None:
-                new = x0 + sign * t
-                rel = abs(new / x0 - 1) if x0 != 0 else np.inf
-                if "value" not in best or rel < best["value"]["change"]:
-                    best["value"] = {"indicator": ind.column, "from": x0, "to": new, "change": rel}
-            if not rule.uses_index:
-                continue
+        t = _first_crossings(flips_values, reach)
+        new = x0 + sign * t
+        with np.errstate(divide="ignore", invalid="ignore"):
+            rel = np.where(x0 != 0, np.abs(new / x0 - 1), np.inf)
+        rel = np.where(np.isfinite(t), rel, np.nan)
+        if np.isfinite(rel).any() or (np.isinf(rel) & np.isfinite(t)).any():
+            j = int(np.nanargmin(np.where(np.isfinite(t), rel, np.nan)))
+            best["value"] = {
+                "indicator": spec.indicators[j].column,
+                "from": x0[j],
+                "to": new[j],
+                "change": rel[j],
+            }
+        if rule.uses_index:
+            # One weight change per indicator and direction (down to 0.1 %, up to ×10).
+            direction = np.repeat([-1.0, 1.0], n_ind)
+            reach_w = np.repeat([0.999, 9.0], n_ind)
+            ind_of = np.tile(np.arange(n_ind), 2)
 
-            def in_for_weights(factors, j=j, a=a):
-                w = np.repeat(w0[None, None, :], len(factors), axis=0)
-                w[:, 0, j] = w0[j] * factors
-                return chosen(np.repeat(values[None], len(factors), axis=0), weights=w)[:, a]
-
-            for direction, reach_w in ((-1.0, 0.999), (1.0, 9.0)):
-                t = _first_crossing(
-                    lambda ts, d=direction: in_for_weights(1.0 + d * ts), reach_w, inside
+            def flips_weights(ts, which, a=a):
+                n, g = ts.shape
+                w = np.repeat(w0[None, None, :], n * g, axis=0)
+                cols = np.repeat(ind_of[which], g)
+                w[np.arange(n * g), 0, cols] = w0[cols] * (
+                    1.0 + np.repeat(direction[which], g) * ts.reshape(-1)
                 )
-                if t is not None and ("weight" not in best or t < best["weight"]["change"]):
-                    best["weight"] = {
-                        "indicator": ind.column,
-                        "from": w0[j],
-                        "to": w0[j] * (1 + direction * t),
-                        "change": t,
-                    }
+                batch = np.repeat(values[None], n * g, axis=0)
+                return (chosen(batch, weights=w)[:, a] != inside).reshape(n, g)
+
+            tw = _first_crossings(flips_weights, reach_w)
+            if np.isfinite(tw).any():
+                m = int(np.nanargmin(tw))
+                j = int(ind_of[m])
+                best["weight"] = {
+                    "indicator": spec.indicators[j].column,
+                    "from": w0[j],
+                    "to": w0[j] * (1 + direction[m] * tw[m]),
+                    "change": tw[m],
+                }
         for kind, b in best.items():
             rows.append({"code": code, "selected_now": inside, "kind": kind, **b})
     return pd.DataFrame(rows, columns=COUNTERFACTUAL_COLUMNS)

@@ -628,7 +628,7 @@ def coverage_findings(
     max_share: float = 0.005,
     names: dict[str, str] | None = None,
 ) -> Findings:
-    """What the crosswalk could not place: people in gaps, people claimed twice, people outside.
+    """Report what the crosswalk could not place: people in gaps, claimed twice or outside.
 
     Parameters
     ----------

@@ -93,11 +93,12 @@ class Finding:
     fix: str = ""
 
     def __post_init__(self) -> None:
+        """Refuse a kind that is not in :data:`KINDS`."""
         if self.kind not in KINDS:
             raise ValueError(f"unknown finding kind {self.kind!r}")
 
     def text(self) -> str:
-        """The finding as one line: where, what, how many, the fix."""
+        """Say the finding in one line: where, what, how many, the fix."""
         where = ", ".join(
             p
             for p in (
@@ -155,14 +156,16 @@ class Findings:
         return [f for f in self.items if f.severity == "warning"]
 
     def raise_errors(self, *, strict: bool = False, source: str = "study") -> None:
-        """Stop with one :class:`~levekar.errors.DataError` listing every error (and, when
-        ``strict``, every warning), capped at 20 with a count of the rest."""
+        """Stop with one :class:`~levekar.errors.DataError` listing every error.
+
+        With ``strict``, every warning too; at most 20, then a count of the rest.
+        """
         stop = self.items if strict else self.errors
         if stop:
             raise DataError(problems_text([f.text() for f in stop], source=source))
 
     def summary(self) -> str:
-        """A one-line count by severity and kind, e.g. ``'2 warnings: coverage_gap (2)'``."""
+        """Count the findings by severity and kind, e.g. ``'2 warnings: coverage_gap (2)'``."""
         if not self.items:
             return "no findings"
         parts = []
@@ -177,7 +180,7 @@ class Findings:
         return "; ".join(parts)
 
     def records(self) -> list[dict]:
-        """The findings as plain dicts (for run_report.json)."""
+        """Return the findings as plain dicts (for run_report.json)."""
         return [{**asdict(f), "text": f.text()} for f in self.items]
 
     def __len__(self) -> int:
@@ -186,10 +189,10 @@ class Findings:
 
 
 def problems_text(problems: list[str], *, source: str, cap: int = 20) -> str:
-    """One error message listing ``problems`` (at most ``cap``, then how many more).
+    r"""Write one error message listing ``problems`` (at most ``cap``, then how many more).
 
     >>> problems_text(["a", "b", "c"], source="x.csv", cap=2)
-    'x.csv: 3 problems:\\n  - a\\n  - b\\n  (and 1 more)'
+    'x.csv: 3 problems:\n  - a\n  - b\n  (and 1 more)'
     """
     if len(problems) == 1:
         return f"{source}: {problems[0]}" if not problems[0].startswith(source) else problems[0]

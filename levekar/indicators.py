@@ -195,7 +195,8 @@ def validate_observations(
         ((out["denominator"] == 0) & (out["numerator"] > 0)).to_numpy(),
         lambda k: (
             f"column 'denominator': 0 under a numerator of {out['numerator'].iloc[k]:g} "
-            f"({out['indicator'].iloc[k]}, area {out['code'].iloc[k]}, year {out['year'].iloc[k]}); "
+            f"({out['indicator'].iloc[k]}, area {out['code'].iloc[k]}, "
+            f"year {out['year'].iloc[k]}); "
             "a rate on nobody cannot be published. Give the real denominator, or mark the "
             "cell missing (..)."
         ),

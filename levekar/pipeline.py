@@ -305,7 +305,8 @@ def run(
     years_with_data = sorted(int(y) for y in rates["year"].unique())
     if year not in years_with_data:
         raise ConfigError(
-            f"{study.source}: selection.year {year} has no data; years with data: {years_with_data}."
+            f"{study.source}: selection.year {year} has no data; "
+            f"years with data: {years_with_data}."
         )
     indicators = _scorable_indicators(study, rates, year, findings)
     spec = index_spec_for(cfg.index, study.catalogue, indicators, source=study.source)
@@ -427,7 +428,7 @@ def _check_targets(study: Study, initiative: list[str], names: dict[str, str]) -
 def _scorable_indicators(
     study: Study, rates: pd.DataFrame, year: int, findings: Findings
 ) -> list[str]:
-    """Indicators with a value in the selection year; the others are left out, loudly."""
+    """Return the indicators with a value in the selection year; warn of the others."""
     present = [i for i in study.catalogue if i in set(rates["indicator"])]
     this = rates[rates["year"] == year]
     has_value = set(this.loc[this["value"].notna(), "indicator"])

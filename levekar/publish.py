@@ -81,7 +81,10 @@ def published_indicators(results: Results) -> pd.DataFrame:
     ]
     out = r[cols].rename(columns={"value_published": "value"}).copy()
     hidden = ~r["published"]
-    out.loc[hidden, ["ci_low", "ci_high", "numerator", "denominator", "value_shrunk"]] = np.nan
+    # Shrinkage B = v / (v + τ²) rests on the denominator: hidden with it.
+    out.loc[
+        hidden, ["ci_low", "ci_high", "numerator", "denominator", "value_shrunk", "shrinkage"]
+    ] = np.nan
     out.loc[hidden, "significantly_worse"] = False
     return out.sort_values(["indicator", "year", "code"]).reset_index(drop=True)
 
@@ -110,7 +113,7 @@ def _published_targets(targets: pd.DataFrame) -> pd.DataFrame:
 
 
 def _published_unmatched(results: Results) -> pd.DataFrame:
-    """Rows that reached no area, their counts blanked where the denominator is too small to publish."""
+    """Return the rows that reached no area, counts blanked where too small to publish."""
     from .indicators import disclosure_threshold
 
     out = results.unmatched.copy()
@@ -448,7 +451,7 @@ def output_files(results: Results, say: Callable[[str], None]) -> dict[str, byte
 
 
 def previous_outputs(out_dir) -> list[str]:
-    """The files the last run into ``out_dir`` wrote (from its run_report.json), or none."""
+    """List the files the last run into ``out_dir`` wrote (from its run_report.json)."""
     from pathlib import Path
 
     report = Path(out_dir) / RUN_REPORT

@@ -149,7 +149,8 @@ class IndicatorInputs(_Strict):
         default=0.2,
         ge=0,
         le=1,
-        description="A value with more of its denominator in suppressed cells is not published or scored.",
+        description="A value with more of its denominator in suppressed cells is not published "
+        "or scored.",
     )
 
 

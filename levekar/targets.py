@@ -278,8 +278,10 @@ def check_target_rules(
     names: dict[str, str],
     source: str = "study",
 ) -> None:
-    """Refuse target rules that would be ignored: for an indicator in no focus area, or a
-    manual value for an area outside the initiative.
+    """Refuse target rules that would be ignored.
+
+    A rule for an indicator in no focus area, or a manual value for an area outside the
+    initiative, matches nothing.
 
     Parameters
     ----------

@@ -45,7 +45,7 @@ def config(edit):
     return build
 
 
-def table(filename, change, *, suffix=".csv", writer=None):
+def table(filename, change, *, suffix=".csv", writer=None, edit=lambda t: t):
     """A study whose ``filename`` is replaced by a changed copy (written under a new name)."""
 
     def build(folder, base, name):
@@ -56,7 +56,7 @@ def table(filename, change, *, suffix=".csv", writer=None):
             df = pd.read_csv(folder / filename, dtype=str, keep_default_na=False)
             change(df).to_csv(new, index=False)
         return load_study(
-            _toml(folder, name, lambda t: t.replace(f'"{filename}"', f'"{new.name}"'))
+            _toml(folder, name, lambda t: edit(t.replace(f'"{filename}"', f'"{new.name}"')))
         )
 
     return build
@@ -133,7 +133,9 @@ def _merge(df):
 
 
 def _xlsx_with_empty_cells(src, dst):
+    # Two years (a workbook of all six takes openpyxl seconds); the study is cut to them.
     df = pd.read_csv(src, dtype=str, keep_default_na=False)
+    df = df[df["year"].isin(["2022", "2023"])].copy()
     df.loc[df["status"] == ":", "numerator"] = ""
     df.to_excel(dst, index=False)
 
@@ -438,7 +440,8 @@ CASES = [
             lambda t: t.replace(
                 'code_changes = "kodeendringer.csv"',
                 'code_changes = "kodeendringer.csv"\nuse = ["barn_lavinntekt", '
-                '"grunnskole", "sysselsetting", "arbeidsledighet", "ufore_unge", "utflytting", "trangbodd", "leie"]',
+                '"grunnskole", "sysselsetting", "arbeidsledighet", "ufore_unge", "utflytting", '
+                '"trangbodd", "leie"]',
             )
         ),
         "ok",
@@ -496,7 +499,13 @@ CASES = [
     ),
     Case(
         "xlsx-with-empty-cells",
-        table("indikatorer_grunnkrets.csv", None, suffix=".xlsx", writer=_xlsx_with_empty_cells),
+        table(
+            "indikatorer_grunnkrets.csv",
+            None,
+            suffix=".xlsx",
+            writer=_xlsx_with_empty_cells,
+            edit=lambda t: t.replace("years = [2018, 2023]", "years = [2022, 2023]"),
+        ),
         "ok",
     ),
     Case(

@@ -73,8 +73,13 @@ def test_nothing_under_the_threshold_appears_in_any_output(all_hidden):
         "reports/levekar_rapport.html",
         "reports/handlingsplan.xlsx",
     } <= set(texts)
+    # Every number as the presentation module prints it (decimal comma, thin-space thousands,
+    # a no-break space before % or ‰), as whole tokens.
+    number = re.compile(
+        "(?<![\\d,\u2009])\\d{1,3}(?:\u2009\\d{3})*(?:,\\d+)?(?:\u00a0[%‰])?(?![\\d,])"
+    )
     for name, text in texts.items():
-        leaked = sorted(f for f in forbidden if f in text)
+        leaked = sorted(set(number.findall(text)) & forbidden)
         assert not leaked, f"{name} shows unpublishable values {leaked[:5]}"
     # The tables: every value, interval and count blank.
     ind = pd.read_csv(out / "data/processed/indicators_lokalsamfunn.csv")
@@ -131,17 +136,20 @@ def test_outputs_are_written_as_a_set(demo_results, tmp_path):
     assert not list(out.glob(".levekar-staging-*"))
 
 
-def test_a_tampered_manifest_cannot_delete_outside_the_folder(demo_results, tmp_path):
+def test_a_tampered_manifest_cannot_delete_outside_the_folder(tmp_path):
+    from levekar.io.atomic import write_atomic
+    from levekar.publish import previous_outputs
+
     out = tmp_path / "out"
     outside = tmp_path / "precious.txt"
     outside.write_text("keep", encoding="utf-8")
-    write(demo_results, out)
-    report = out / "data/processed/run_report.json"
-    meta = json.loads(report.read_text(encoding="utf-8"))
-    meta["outputs"] += ["../precious.txt", str(outside)]
-    report.write_text(json.dumps(meta), encoding="utf-8")
-    write(demo_results, out)
+    listed = ["a.txt", "../precious.txt", str(outside)]
+    meta = {"outputs": listed}
+    write_atomic({"a.txt": b"a", "data/processed/run_report.json": json.dumps(meta).encode()}, out)
+    assert previous_outputs(out) == listed
+    write_atomic({"b.txt": b"b"}, out, remove=previous_outputs(out))
     assert outside.read_text(encoding="utf-8") == "keep"
+    assert not (out / "a.txt").exists() and (out / "b.txt").exists()
 
 
 def test_findings_are_in_the_run_report_and_the_report(demo_results):

@@ -169,3 +169,60 @@ def test_udir_results_join_schools_to_areas(real_data):
     tidy = validate_observations(obs, load_catalogue(), source="udir")
     assert len(tidy) == len(obs)
     assert isinstance(unplaced, pd.DataFrame)
+    # The numerator of a mean indicator is the mean itself: scale points around 50.
+    shown = tidy[tidy["numerator"].notna()]
+    assert len(shown) and shown["numerator"].between(30, 70).all()
+
+
+def test_udir_means_survive_the_core_aggregation():
+    from levekar.crosswalk import total_crosswalk
+    from levekar.indicators import aggregate_observations, rates_from_counts
+
+    results = pd.DataFrame(
+        {
+            "level": "school",
+            "org_number": ["1", "2"],
+            "school": ["A", "B"],
+            "school_year": "2023-24",
+            "year": 2023,
+            "subject": "Lesing",
+            "grade": 5,
+            "scale_points": [50.0, 48.0],
+            "pupils": [10.0, 20.0],
+            "status": "",
+        }
+    )
+    schools = gpd.GeoDataFrame(
+        {"organisasjonsnummer": ["1", "2"]},
+        geometry=[shapely.Point(267_100, 6_571_100), shapely.Point(267_200, 6_571_100)],
+        crs=25833,
+    )
+    areas = gpd.GeoDataFrame(
+        {"code": ["31071101"]},
+        geometry=[shapely.box(267_000, 6_571_000, 267_500, 6_571_500)],
+        crs=25833,
+    )
+    obs, _ = observations_from_udir(results, schools, areas)
+    assert obs["numerator"].iloc[0] == pytest.approx((50 * 10 + 48 * 20) / 30)
+    cat = load_catalogue()
+    counts, _ = aggregate_observations(
+        validate_observations(obs, cat), total_crosswalk(["31071101"], "K"), cat
+    )
+    rate = rates_from_counts(counts, cat, min_denominator=0)
+    assert rate["value"].iloc[0] == pytest.approx(48.666666, rel=1e-6)
+
+
+def test_symbols_in_the_numerator_become_the_status(tmp_path):
+    from levekar.io.observations import read_observations
+
+    path = tmp_path / "obs.csv"
+    path.write_text(
+        "code;year;indicator;numerator;denominator\n31071101;2023;leie;*;40\n"
+        "31071102;2023;leie;:;38\n31071103;2023;leie;-;90\n31071104;2023;leie;;12\n"
+        "31071105;2023;leie;1 234,0;5 000\n",
+        encoding="utf-8",
+    )
+    obs = read_observations(path)
+    assert obs["status"].tolist() == [":", ":", "-", "..", ""]
+    assert obs["line"].tolist() == [2, 3, 4, 5, 6]
+    assert obs["numerator"].iloc[4] == 1234.0 and obs["denominator"].iloc[4] == 5000.0

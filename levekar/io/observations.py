@@ -79,13 +79,16 @@ def read_observations(
             "Expected a tidy table: code, year, indicator, numerator, denominator, status."
         )
     out = table.copy()
-    if "status" not in out.columns:
-        raw = out["numerator"].astype(str).str.strip()
-        out["status"] = raw.where(raw.isin(["..", ":", ".", "-"]), "")
-    out["status"] = out["status"].fillna("").astype(str).str.strip()
+    given_status = "status" in out.columns
+    statuses = {}
     for col in ("numerator", "denominator"):
         # Cells that are not numbers are kept as text: validation reports all of them at once.
-        out[col], _ = parse_numbers(out[col], source=src, column=col, strict=False)
+        out[col], statuses[col] = parse_numbers(out[col], source=src, column=col, strict=False)
+    if not given_status:
+        # A symbol in the numerator (SSB's .. : . -, Udir's *) is the row's status; an empty
+        # numerator cell is "not available" (..), as the parser reads it.
+        out["status"] = statuses["numerator"]
+    out["status"] = out["status"].fillna("").astype(str).str.strip()
     out["line"] = np.arange(len(out)) + info.get("first_line", 2)
     return out[need + ["status", "line"]]
 

@@ -145,7 +145,7 @@ def read_table(
 
 
 def _read_xlsx(p: Path, raw: bytes, src: str) -> tuple[pd.DataFrame, dict]:
-    """The first sheet as text (empty cells stay empty, as in a CSV)."""
+    """Read the first sheet as text (empty cells stay empty, as in a CSV)."""
     if not raw.startswith(b"PK"):
         hint = (
             " It looks like text: is it a CSV saved with an .xlsx name?"

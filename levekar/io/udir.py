@@ -147,15 +147,16 @@ def observations_from_udir(
     Returns
     -------
     observations : pandas.DataFrame
-        ``code, year, indicator, numerator, denominator, status`` per area.
+        ``code, year, indicator, numerator, denominator, status`` per area: the numerator is
+        the pupil-weighted mean scale points, the denominator the pupils.
     unplaced : pandas.DataFrame
         ``org_number, school, school_year`` of schools not placed in an area.
 
     Notes
     -----
-    :mod:`levekar.indicators` expects the numerator of a ``mean`` indicator to be the
-    value itself (it multiplies by the denominator before aggregating), so these
-    numerators (already multiplied) do not give the mean when passed on as they are.
+    As for every ``mean`` indicator in levekar, the numerator is the value itself (the
+    pupil-weighted mean scale points of the area's schools) and the denominator the
+    pupils; :mod:`levekar.indicators` multiplies them back when it aggregates further.
     """
     res = results[results["level"] == "school"].copy()
     pts = schools[[org_column, "geometry"]].copy()
@@ -184,5 +185,7 @@ def observations_from_udir(
         ),
     )
     out = out.reset_index()
+    with np.errstate(invalid="ignore", divide="ignore"):
+        out["numerator"] = out["numerator"] / out["denominator"]  # the pupil-weighted mean
     out.loc[out["status"] != "", "numerator"] = np.nan
     return out, unplaced.reset_index(drop=True)

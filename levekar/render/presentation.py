@@ -77,7 +77,9 @@ FINDING_LABELS = {
     "unknown_indicator": "ukjente indikatorer",
     "year_outside_study": "år utenfor studiens år",
     "year_missing": "år uten data",
-    "indicator_without_data": "indikatorer uten brukbare tall et år (holdt utenfor indeksen det året)",
+    "indicator_without_data": (
+        "indikatorer uten brukbare tall et år (holdt utenfor indeksen det året)"
+    ),
     "kommune_rows": "rader for hele kommunen i grunnkretsfilen (holdt utenfor)",
     "unmatched_codes": "rader med koder som ikke finnes blant dagens grunnkretser",
     "ambiguous_name": "navn som brukes av flere områder",
@@ -89,7 +91,9 @@ FINDING_LABELS = {
     "coverage_gap": "grunnkretser som ikke dekkes av noe lokalsamfunn",
     "coverage_overlap": "lokalsamfunn som overlapper",
     "rows_lost_in_crosswalk": "tall som ikke havnet i noe lokalsamfunn",
-    "mostly_suppressed": "verdier bygget mest på prikkede (skjulte) celler: ikke publisert og ikke med i indeksen",
+    "mostly_suppressed": (
+        "verdier bygget mest på prikkede (skjulte) celler: ikke publisert og ikke med i indeksen"
+    ),
     "comparison_skipped": "sammenligningsmetoder som ikke kunne brukes",
     "target_without_baseline": "mål som ikke kan settes fordi utgangspunktet mangler",
     "unknown_target_rule": "målregler uten treff",

@@ -343,7 +343,7 @@ def _context(inp: ReportInputs, figure_png: bytes) -> dict:
 
 
 def _finding_rows(inp: ReportInputs) -> list[dict]:
-    """The run's findings by kind, in bokmål: how many, how many people and rows."""
+    """Group the run's findings by kind, in bokmål: how many, how many people and rows."""
     rows: dict[str, dict] = {}
     for f in inp.findings:
         r = rows.setdefault(

@@ -144,7 +144,7 @@ def counterfactuals(
         )
         reach = np.where(usable, reach, np.nan)
 
-        def flips_values(ts, which, a=a, x0=x0, sign=sign):
+        def flips_values(ts, which, a=a, x0=x0, sign=sign, inside=inside):
             n, g = ts.shape
             batch = np.repeat(values[None], n * g, axis=0)
             cols = np.repeat(which, g)
@@ -170,7 +170,7 @@ def counterfactuals(
             reach_w = np.repeat([0.999, 9.0], n_ind)
             ind_of = np.tile(np.arange(n_ind), 2)
 
-            def flips_weights(ts, which, a=a):
+            def flips_weights(ts, which, a=a, inside=inside, ind_of=ind_of, direction=direction):
                 n, g = ts.shape
                 w = np.repeat(w0[None, None, :], n * g, axis=0)
                 cols = np.repeat(ind_of[which], g)

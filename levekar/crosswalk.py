@@ -25,6 +25,7 @@ from .findings import Findings
 
 __all__ = [
     "Crosswalk",
+    "CrosswalkQuality",
     "apply_crosswalk",
     "coverage_findings",
     "crosswalk_from_overlay",
@@ -34,6 +35,64 @@ __all__ = [
 ]
 
 WEIGHTINGS = ("area", "population")
+
+
+@dataclass
+class CrosswalkQuality:
+    """How well a crosswalk placed its sources.
+
+    Attributes
+    ----------
+    weighting
+        ``area``, ``population`` or ``total``.
+    n_sources, n_targets
+        Areas in the source and target layers.
+    n_sources_split
+        Sources shared between several targets; ``sources_split`` gives their weights
+        (source → target → weight).
+    n_slivers, n_gap_slivers
+        Pieces below ``sliver_tolerance`` given to the source's other pieces, and
+        remainders in gaps below it spread over the source's pieces.
+    area_assigned_share
+        Share of the source layer's area that reached a target.
+    n_unassigned_sources
+        Sources with a share that reached no target.
+    targets_without_source
+        Targets no source reaches.
+    sources_in_overlapping_targets
+        Sources whose targets overlap (their shares are scaled to 1).
+    population_total, population_assigned, population_assigned_share
+        People in the source layer, and how many of them reached a target (population
+        weighting only; None otherwise).
+    population_outside_source_layer
+        People in the population layer outside every source area.
+    sources_without_population
+        Sources with nobody in them (they fall back to area weights).
+    """
+
+    weighting: str
+    n_sources: int
+    n_targets: int = 0
+    n_sources_split: int = 0
+    sources_split: dict[str, dict[str, float]] = field(default_factory=dict)
+    n_slivers: int = 0
+    sliver_tolerance: float = 0.0
+    area_assigned_share: float = float("nan")
+    n_unassigned_sources: int = 0
+    targets_without_source: list[str] = field(default_factory=list)
+    n_gap_slivers: int = 0
+    sources_in_overlapping_targets: list[str] = field(default_factory=list)
+    population_total: float | None = None
+    population_assigned: float | None = None
+    population_assigned_share: float | None = None
+    population_outside_source_layer: float | None = None
+    sources_without_population: list[str] = field(default_factory=list)
+
+    def as_dict(self) -> dict:
+        """Return the figures as a plain dict (for run_report.json)."""
+        from dataclasses import asdict
+
+        return asdict(self)
 
 
 @dataclass
@@ -50,7 +109,7 @@ class Crosswalk:
     unassigned : pandas.DataFrame
         One row per source with a share that goes to no target: ``source_code``,
         ``share``, ``population``, ``reason``.
-    quality : dict
+    quality : CrosswalkQuality
         Summary figures: population and area assigned, split sources, slivers.
     source_level, target_level : str
         Names of the two layers' levels (their ``level`` column when they have one).
@@ -60,7 +119,9 @@ class Crosswalk:
 
     table: pd.DataFrame
     unassigned: pd.DataFrame
-    quality: dict = field(default_factory=dict)
+    quality: CrosswalkQuality = field(
+        default_factory=lambda: CrosswalkQuality(weighting="area", n_sources=0)
+    )
     source_level: str = "source"
     target_level: str = "target"
     weighting: str = "area"
@@ -384,8 +445,8 @@ def crosswalk_from_overlay(
         outside_source_pop,
         sliver_tolerance,
     )
-    quality["n_gap_slivers"] = int(gap.sum())
-    quality["sources_in_overlapping_targets"] = sorted(map(str, assigned.index[over]))
+    quality.n_gap_slivers = int(gap.sum())
+    quality.sources_in_overlapping_targets = sorted(map(str, assigned.index[over]))
     return Crosswalk(
         table=table,
         unassigned=unassigned.reset_index(drop=True),
@@ -412,7 +473,7 @@ def _quality(
     no_pop_sources,
     outside_source_pop,
     tol,
-) -> dict:
+) -> CrosswalkQuality:
     n_targets = table.groupby("source_code")["target_code"].nunique()
     split = n_targets[n_targets > 1]
     sub = table[table["source_code"].isin(split.index)]
@@ -425,36 +486,30 @@ def _quality(
     ):
         split_detail.setdefault(str(s), {})[str(t)] = round(w, 6)
     total_area = float(source.geometry.area.sum())
-    q = {
-        "weighting": weighting,
-        "n_sources": len(source),
-        "n_targets": len(target),
-        "n_sources_split": len(split),
-        "sources_split": split_detail,
-        "n_slivers": len(slivers),
-        "sliver_tolerance": tol,
-        "area_assigned_share": float(table["area_m2"].sum() / total_area)
+    q = CrosswalkQuality(
+        weighting=weighting,
+        n_sources=len(source),
+        n_targets=len(target),
+        n_sources_split=len(split),
+        sources_split=split_detail,
+        n_slivers=len(slivers),
+        sliver_tolerance=tol,
+        area_assigned_share=float(table["area_m2"].sum() / total_area)
         if total_area
         else float("nan"),
-        "n_unassigned_sources": len(unassigned),
-        "targets_without_source": sorted(set(target["code"]) - set(table["target_code"])),
-    }
+        n_unassigned_sources=len(unassigned),
+        targets_without_source=sorted(set(target["code"]) - set(table["target_code"])),
+    )
     if weighting == "population":
         total_pop = float(pop_total.sum())
         pop_assigned = float(
             (table["weight"] * table["source_code"].map(pd.Series(pop_total, index=codes_s))).sum()
         )
-        q.update(
-            {
-                "population_total": total_pop,
-                "population_assigned": pop_assigned,
-                "population_assigned_share": pop_assigned / total_pop
-                if total_pop
-                else float("nan"),
-                "population_outside_source_layer": outside_source_pop,
-                "sources_without_population": [str(codes_s[k]) for k in no_pop_sources],
-            }
-        )
+        q.population_total = total_pop
+        q.population_assigned = pop_assigned
+        q.population_assigned_share = pop_assigned / total_pop if total_pop else float("nan")
+        q.population_outside_source_layer = outside_source_pop
+        q.sources_without_population = [str(codes_s[k]) for k in no_pop_sources]
     return q
 
 
@@ -614,7 +669,7 @@ def total_crosswalk(
     return Crosswalk(
         table=table,
         unassigned=unassigned,
-        quality={"n_sources": len(codes)},
+        quality=CrosswalkQuality(weighting="total", n_sources=len(codes), n_targets=1),
         source_level=source_level,
         target_level=target_level,
         weighting="total",
@@ -651,15 +706,11 @@ def coverage_findings(
     names = names or {}
     findings = Findings()
     q = crosswalk.quality
-    total_pop = q.get("population_total")
+    total_pop = q.population_total
     un = crosswalk.unassigned
     if len(un):
         people = float(un["population"].fillna(0).sum()) if total_pop else None
-        share = (
-            people / total_pop
-            if total_pop
-            else float(un["share"].sum() / max(q.get("n_sources", 1), 1))
-        )
+        share = people / total_pop if total_pop else float(un["share"].sum() / max(q.n_sources, 1))
         listed = ", ".join(f"{r.source_code} ({r.share:.0%})" for r in un.head(8).itertuples())
         more = f" and {len(un) - 8} more" if len(un) > 8 else ""
         add = findings.error if share > max_share else findings.warn
@@ -691,7 +742,7 @@ def coverage_findings(
             people=people,
             fix="make the catchments meet edge to edge (no area in two)",
         )
-    outside = q.get("population_outside_source_layer")
+    outside = q.population_outside_source_layer
     if outside:
         findings.warn(
             "people_outside_grunnkretser",

@@ -35,7 +35,7 @@ from .spatial import SpatialClusters
 from .study import Study
 from .uncertainty import UncertaintyOptions, YearScores, score_year, uncertainty_sources
 
-__all__ = ["Results", "run", "selection_rule", "write"]
+__all__ = ["Accounting", "Results", "run", "selection_rule", "write"]
 
 Progress = Callable[[str], None]
 
@@ -84,7 +84,7 @@ class Results:
         Moran's I and LISA clusters, when asked for.
     names : dict of str to str
         Lokalsamfunn names by code.
-    accounting : dict
+    accounting : Accounting
         Counts of what was read, kept and lost, for run_report.json.
     """
 
@@ -106,7 +106,7 @@ class Results:
     agreement: pd.DataFrame
     spatial: SpatialClusters | None
     names: dict[str, str]
-    accounting: dict = field(default_factory=dict)
+    accounting: Accounting | None = None
     findings: Findings = field(default_factory=Findings)
 
     @property
@@ -661,6 +661,53 @@ def _topology(study: Study) -> dict:
     return out
 
 
+@dataclass
+class Accounting:
+    """Every grunnkrets, person and observation row of a run, accounted for.
+
+    Attributes
+    ----------
+    grunnkretser, grunnkretser_in_crosswalk
+        Grunnkretser in the layer, and how many reach a target area.
+    grunnkretser_wholly_unassigned
+        Codes of grunnkretser that reach no target area at all.
+    lokalsamfunn, lokalsamfunn_with_data
+        Target areas, and how many got data.
+    population_total, population_assigned, population_unassigned
+        People in the grunnkretser and where they went (population weighting only).
+    population_outside_grunnkretser
+        People in the population layer outside every grunnkrets.
+    observation_rows_read, observation_rows_unmatched, observation_rows_lost_in_crosswalk
+        Rows of the indicator table, those whose codes matched no grunnkrets, and those
+        (or their parts) that reached no target area.
+    unmatched_codes
+        The first 50 unmatched codes (as published).
+    topology
+        Overlaps, gaps and uncovered parts of each area layer, with area and people.
+    """
+
+    grunnkretser: int
+    grunnkretser_in_crosswalk: int
+    grunnkretser_wholly_unassigned: list[str]
+    lokalsamfunn: int
+    lokalsamfunn_with_data: int
+    population_total: float | None
+    population_assigned: float | None
+    population_unassigned: float | None
+    population_outside_grunnkretser: float | None
+    observation_rows_read: int
+    observation_rows_unmatched: int
+    unmatched_codes: list[str]
+    observation_rows_lost_in_crosswalk: int
+    topology: dict = field(default_factory=dict)
+
+    def as_dict(self) -> dict:
+        """Return the accounting as a plain dict (for run_report.json and the report)."""
+        from dataclasses import asdict
+
+        return asdict(self)
+
+
 def _accounting(
     cw: Crosswalk,
     study: Study,
@@ -668,33 +715,32 @@ def _accounting(
     unmatched: pd.DataFrame,
     tables: IndicatorTables,
     topology: dict,
-) -> dict:
+) -> Accounting:
     q = cw.quality
     gk = set(study.grunnkretser["code"])
     in_cw = set(cw.table["source_code"])
-    return {
-        "grunnkretser": len(gk),
-        "grunnkretser_in_crosswalk": len(in_cw & gk),
-        "grunnkretser_wholly_unassigned": sorted(gk - in_cw),
-        "lokalsamfunn": int(study.lokalsamfunn["code"].nunique()),
-        "lokalsamfunn_with_data": int(tables.counts["code"].nunique()),
-        "population_total": q.get("population_total"),
-        "population_assigned": q.get("population_assigned"),
-        "population_unassigned": (
-            None
-            if q.get("population_total") is None
-            else q["population_total"] - q["population_assigned"]
+    unmatched_codes = unmatched.get("code_as_published", unmatched["code"])
+    return Accounting(
+        grunnkretser=len(gk),
+        grunnkretser_in_crosswalk=len(in_cw & gk),
+        grunnkretser_wholly_unassigned=sorted(gk - in_cw),
+        lokalsamfunn=int(study.lokalsamfunn["code"].nunique()),
+        lokalsamfunn_with_data=int(tables.counts["code"].nunique()),
+        population_total=q.population_total,
+        population_assigned=q.population_assigned,
+        population_unassigned=(
+            None if q.population_total is None else q.population_total - q.population_assigned
         ),
-        "population_outside_grunnkretser": q.get("population_outside_source_layer"),
-        "observation_rows_read": int(len(obs) + len(unmatched)),
-        "observation_rows_unmatched": int(len(unmatched)),
-        "unmatched_codes": sorted(unmatched["code"].unique().tolist())[:50],
-        "observation_rows_lost_in_crosswalk": int(len(tables.lost)),
-        "topology": {
+        population_outside_grunnkretser=q.population_outside_source_layer,
+        observation_rows_read=int(len(obs) + len(unmatched)),
+        observation_rows_unmatched=int(len(unmatched)),
+        unmatched_codes=sorted(map(str, unmatched_codes.unique()))[:50],
+        observation_rows_lost_in_crosswalk=int(len(tables.lost)),
+        topology={
             name: {k: v for k, v in t.items() if k != "overlap_table"}
             for name, t in topology.items()
         },
-    }
+    )
 
 
 # ---------------------------------------------------------------------------------------- writing

@@ -35,8 +35,8 @@ study.config.study.data_label, len(study.grunnkretser), len(study.lokalsamfunn)
 # %%
 results = levekar.run(study)
 (
-    results.crosswalk.quality["population_assigned_share"],
-    results.accounting["observation_rows_unmatched"],
+    results.crosswalk.quality.population_assigned_share,
+    results.accounting.observation_rows_unmatched,
 )
 
 # %% [markdown]
@@ -44,7 +44,7 @@ results = levekar.run(study)
 
 # %%
 cw = results.crosswalk
-split = cw.table[cw.table["source_code"].isin(cw.quality["sources_split"])]
+split = cw.table[cw.table["source_code"].isin(cw.quality.sources_split)]
 split.head(10)
 
 # %% [markdown]

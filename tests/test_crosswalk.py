@@ -25,8 +25,8 @@ def test_area_weights_exact():
     assert weights(cw) == {("g1", "A"): 0.3, ("g1", "B"): 0.7, ("g2", "B"): 0.5}
     assert cw.unassigned[["source_code", "share"]].values.tolist() == [["g2", 0.5]]
     assert cw.unassigned["reason"].tolist() == ["partly outside every target area"]
-    assert cw.quality["n_sources_split"] == 1
-    assert cw.quality["sources_split"] == {"g1": {"A": 0.3, "B": 0.7}}
+    assert cw.quality.n_sources_split == 1
+    assert cw.quality.sources_split == {"g1": {"A": 0.3, "B": 0.7}}
 
 
 def test_population_weights_from_points():
@@ -49,8 +49,8 @@ def test_population_weights_from_points():
     assert weights(cw) == {("g1", "A"): 0.1, ("g1", "B"): 0.9, ("g2", "B"): round(5 / 12, 12)}
     assert cw.unassigned["source_code"].tolist() == ["g2"]
     assert cw.unassigned["population"].round(9).tolist() == [7.0]
-    assert cw.quality["population_total"] == 112.0
-    assert cw.quality["population_assigned"] == pytest.approx(105.0)
+    assert cw.quality.population_total == 112.0
+    assert cw.quality.population_assigned == pytest.approx(105.0)
 
 
 def test_point_on_shared_edge_is_counted_once():
@@ -58,7 +58,7 @@ def test_point_on_shared_edge_is_counted_once():
     cw = crosswalk_from_overlay(
         SOURCE, TARGET, weighting="population", population=pts, population_column="popTot"
     )
-    assert cw.quality["population_total"] == 8.0
+    assert cw.quality.population_total == 8.0
 
 
 def test_source_without_people_falls_back_to_area():
@@ -67,14 +67,14 @@ def test_source_without_people_falls_back_to_area():
         SOURCE, TARGET, weighting="population", population=pts, population_column="popTot"
     )
     assert weights(cw)[("g2", "B")] == 0.5
-    assert cw.quality["sources_without_population"] == ["g2"]
+    assert cw.quality.sources_without_population == ["g2"]
 
 
 def test_slivers_are_reassigned_and_reported():
     target = layer(["A", "B"], [box(0, 0, 0.5, 100), box(0.5, 0, 200, 100)])
     cw = crosswalk_from_overlay(SOURCE, target, sliver_tolerance=0.01)
     assert weights(cw) == {("g1", "B"): 1.0, ("g2", "B"): 1.0}
-    assert cw.quality["n_slivers"] == 1
+    assert cw.quality.n_slivers == 1
 
 
 def test_crs_mismatch_is_an_error():
@@ -143,14 +143,14 @@ def test_population_assigned_plus_unassigned_is_total(case, people):
         src, tgt, weighting="population", population=pts, population_column="popTot"
     )
     unassigned = cw.unassigned["population"].fillna(0).sum()
-    assert cw.quality["population_assigned"] + unassigned == pytest.approx(sum(people), abs=1e-9)
+    assert cw.quality.population_assigned + unassigned == pytest.approx(sum(people), abs=1e-9)
 
 
 def test_overlapping_targets_do_not_double_count():
     target = layer(["A", "B"], [box(0, 0, 60, 100), box(40, 0, 200, 100)])
     cw = crosswalk_from_overlay(SOURCE, target)
     np.testing.assert_allclose(cw.weights_by_source().to_numpy(), 1.0)
-    assert cw.quality["sources_in_overlapping_targets"] == ["g1"]
+    assert cw.quality.sources_in_overlapping_targets == ["g1"]
     assert weights(cw)[("g1", "A")] == round(0.6 / 1.2, 12)
 
 

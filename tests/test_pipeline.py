@@ -15,17 +15,17 @@ def test_every_grunnkrets_and_lokalsamfunn_is_accounted_for(demo_results, demo_s
     assert set(demo_results.index["code"]) == set(demo_study.lokalsamfunn["code"])
     assert len(demo_results.index) == 21
     acc = demo_results.accounting
-    assert acc["grunnkretser"] == len(gk) and acc["lokalsamfunn_with_data"] == 21
-    assert acc["observation_rows_unmatched"] == 0
+    assert acc.grunnkretser == len(gk) and acc.lokalsamfunn_with_data == 21
+    assert acc.observation_rows_unmatched == 0
 
 
 def test_population_is_conserved_from_grunnkretser_to_lokalsamfunn(demo_results, demo_study):
     q = demo_results.crosswalk.quality
     grid_total = demo_study.population["popTot"].sum()
-    assert q["population_total"] + q["population_outside_source_layer"] == pytest.approx(grid_total)
+    assert q.population_total + q.population_outside_source_layer == pytest.approx(grid_total)
     unassigned = demo_results.crosswalk.unassigned["population"].fillna(0).sum()
-    assert q["population_assigned"] + unassigned == pytest.approx(q["population_total"], abs=1e-6)
-    assert demo_results.index["population"].sum() == pytest.approx(q["population_assigned"], abs=21)
+    assert q.population_assigned + unassigned == pytest.approx(q.population_total, abs=1e-6)
+    assert demo_results.index["population"].sum() == pytest.approx(q.population_assigned, abs=21)
 
 
 def test_counts_are_conserved_through_the_crosswalk(demo_results):

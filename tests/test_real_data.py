@@ -121,8 +121,8 @@ def test_oslo_population_grid_gml_drives_a_population_weighted_crosswalk(real_da
         src, target, weighting="population", population=grid, population_column="popTot"
     )
     q = cw.quality
-    assert q["population_total"] + q["population_outside_source_layer"] == pytest.approx(678_692)
-    assert q["population_assigned"] + cw.unassigned["population"].fillna(0).sum() == pytest.approx(
-        q["population_total"]
+    assert q.population_total + q.population_outside_source_layer == pytest.approx(678_692)
+    assert q.population_assigned + cw.unassigned["population"].fillna(0).sum() == pytest.approx(
+        q.population_total
     )
-    assert q["n_sources_split"] > 0
+    assert q.n_sources_split > 0

@@ -43,7 +43,7 @@ def run_method(method: str, n_src: int, n_tgt: int) -> dict:
 
         cw = crosswalk_from_overlay(src, tgt)
         out, _ = apply_crosswalk(
-            src[["code", "n"]].rename(columns={"code": "area"}), cw, value_columns=["n"]
+            src[["code", "n"]], cw, value_columns=["n"]
         )
         total = float(out["n"].sum())
     elif method == "tobler":

@@ -26,10 +26,13 @@ from .presentation import (
     SOURCE_LABELS,
     STATUS_LABELS,
     counterfactual_text,
+    evidence_text,
     format_number,
     format_percent,
+    format_probability,
     format_value,
     names_of,
+    rule_label,
 )
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -126,6 +129,9 @@ class ReportInputs:
     shrinkage: bool = False
     sources: tuple[str, ...] = ()
     findings: list[dict] = field(default_factory=list)
+    evidence: pd.DataFrame = field(default_factory=pd.DataFrame)
+    rule_family: pd.DataFrame = field(default_factory=pd.DataFrame)
+    choice: dict = field(default_factory=dict)
 
     @property
     def rates_year(self) -> pd.DataFrame:
@@ -339,6 +345,38 @@ def _context(inp: ReportInputs, figure_png: bytes) -> dict:
         "source_labels": SOURCE_LABELS,
         "heavily_smoothed": _heavily_smoothed(inp),
         "findings": _finding_rows(inp),
+        "why": _why(inp),
+    }
+
+
+def _why(inp: ReportInputs) -> dict | None:
+    """Build the "Begrunnelse for valget" section: the choice tested as a claim, in bokmål."""
+    if inp.evidence.empty:
+        return None
+    areas = [
+        {
+            "name": inp.names.get(r["code"], r["code"]),
+            "in_initiative": bool(r["in_initiative"]),
+            "verdict": r["verdict"],
+            "sentences": evidence_text(r, inp.names, inp.catalogue, k=inp.k, year=inp.year),
+        }
+        for r in inp.evidence.to_dict("records")
+    ]
+    fam = inp.rule_family
+    yes = fam[fam["reproduces"]] if len(fam) else fam
+    no = fam[~fam["reproduces"]] if len(fam) else fam
+    return {
+        "areas": areas,
+        "p_exact": format_probability(inp.choice.get("p_exact_set", float("nan"))),
+        "reproducing": [
+            {"label": rule_label(r, inp.k), "p": format_probability(r["p_set"])}
+            for r in yes.to_dict("records")
+        ],
+        "not_reproducing": [
+            {"label": rule_label(r, inp.k), "picks": names_of(r["selected"], inp.names)}
+            for r in no.to_dict("records")
+        ],
+        "n_rules": len(fam),
     }
 
 
@@ -812,6 +850,12 @@ def fact_sheets(inp: ReportInputs) -> dict[str, bytes]:
             for _, x in t.iterrows()
         ]
         has_band = "rank_p05" in s and np.isfinite(s["rank_p05"])
+        ev = inp.evidence[inp.evidence["code"] == code] if len(inp.evidence) else inp.evidence
+        why = (
+            evidence_text(ev.iloc[0], inp.names, inp.catalogue, k=inp.k, year=inp.year)
+            if len(ev)
+            else []
+        )
         page = template.render(
             name=s["name"],
             year=inp.year,
@@ -830,6 +874,7 @@ def fact_sheets(inp: ReportInputs) -> dict[str, bytes]:
             rows=rows,
             targets=targets,
             end_year=inp.end_year,
+            why=why,
         )
         out[f"reports/faktaark/{slugs[code]}.html"] = page.encode("utf-8")
     return out

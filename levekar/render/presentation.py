@@ -38,6 +38,7 @@ __all__ = [
     "format_percent",
     "format_probability",
     "format_value",
+    "measurable_note",
     "names_of",
     "reasons_text",
     "rule_label",
@@ -64,6 +65,7 @@ CLUSTER_LABELS = {
 STATUS_LABELS = {
     "reached": "nådd",
     "on_track": "på sporet",
+    "too_early": "for tidlig å si",
     "behind": "bak skjema",
     "not_measurable": "ikke målbart",
     "no_data": "ingen nye tall",
@@ -380,3 +382,17 @@ def evidence_text(row, names: dict[str, str], catalogue, *, k: int, year: int) -
     labels = VERDICT_LABELS if row["in_initiative"] else VERDICT_LABELS_OUTSIDE
     out.append(labels[row["verdict"]].format(name=name))
     return out
+
+
+def measurable_note(row) -> str:
+    """Say what would make a target measurable (a row of the targets table), or nothing."""
+    if row.get("measurable", True) or not math.isfinite(row.get("target_value", math.nan)):
+        return ""
+    parts = ["målet er mindre enn det tallene kan vise"]
+    if row.get("measurable_if_years_pooled"):
+        parts.append("kan måles om tre år slås sammen")
+    if row.get("measurable_if_areas_pooled"):
+        parts.append("kan måles for områdene i satsingen samlet")
+    if not row.get("measurable_if_years_pooled") and not row.get("measurable_if_areas_pooled"):
+        parts.append("heller ikke med tre år eller områdene samlet")
+    return "; ".join(parts)

@@ -282,7 +282,7 @@ def targets_for_initiative(
 
 
 def _pooled_value(a: pd.DataFrame, ind) -> float:
-    """The baseline: the rate over the baseline years' pooled counts (a mean for means)."""
+    """Return the baseline: the rate over the baseline years' pooled counts (means: mean)."""
     if {"numerator", "denominator"} <= set(a.columns) and ind.kind in ("share", "rate_per_1000"):
         ok = a["value"].notna() & a["numerator"].notna() & (a["denominator"] > 0)
         if ok.any():

@@ -303,7 +303,7 @@ def _context(inp: ReportInputs, figure_png: bytes) -> dict:
                 "reference": format_value(r["reference_value"], ind.kind),
                 "years": [format_value(r[c], ind.kind) for c in year_cols],
                 "measurable": bool(r["measurable"]),
-            "note": measurable_note(r),
+                "note": measurable_note(r),
                 "status": STATUS_LABELS.get(r.get("status", ""), ""),
                 "latest": (
                     format_value(r["latest_value"], ind.kind) + f" ({int(r['latest_year'])})"

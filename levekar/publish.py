@@ -107,6 +107,7 @@ def _published_targets(targets: pd.DataFrame) -> pd.DataFrame:
             "measurable",
             "end_year",
         )
+        and not pd.api.types.is_bool_dtype(out[c])
     ]
     out.loc[~out["published"], numeric] = np.nan
     return out

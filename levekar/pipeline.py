@@ -383,7 +383,10 @@ def run(
     this_rates = rates[rates["year"] == year]
     unpublished = this_rates[~this_rates["published"]]
     hidden = set(zip(unpublished["code"], unpublished["indicator"], strict=True))
-    cf = counterfactuals_for(data[year], spec, study, rule, this.table, selection, hidden)
+    seen = rates[rates["published"]].groupby("indicator")["value_published"]
+    spec_ids = [i.column for i in spec.indicators]
+    bounds = (seen.min().reindex(spec_ids).to_numpy(), seen.max().reindex(spec_ids).to_numpy())
+    cf = counterfactuals_for(data[year], spec, study, rule, this.table, selection, hidden, bounds)
     say("Utvelgelse år for år")
     resel = reselect(scores, {y: data[y] for y in years}, spec, initiative=initiative, k=rule.k)
     spatial = None
@@ -552,6 +555,7 @@ def counterfactuals_for(
     scores: pd.DataFrame,
     selection: pd.DataFrame,
     hidden: set[tuple[str, str]],
+    bounds: tuple[np.ndarray, np.ndarray] | None = None,
 ) -> pd.DataFrame:
     """Compute counterfactuals for the areas near the rule's boundary.
 
@@ -571,6 +575,9 @@ def counterfactuals_for(
         The selection table; :func:`~levekar.selection.boundary_areas` picks the areas.
     hidden : set of (str, str)
         ``(code, indicator)`` cells that may not be published.
+    bounds : (numpy.ndarray, numpy.ndarray), optional
+        The plausible range of each indicator (the lowest and highest published value
+        seen across areas and years).
 
     Returns
     -------
@@ -590,6 +597,7 @@ def counterfactuals_for(
         eligible=eligible,
         areas=boundary_areas(selection, rule),
         hidden=hidden,
+        bounds=bounds,
     )
 
 

@@ -108,6 +108,10 @@ def _published_targets(targets: pd.DataFrame) -> pd.DataFrame:
             "end_year",
         )
     ]
+    flags = [c for c in numeric if pd.api.types.is_bool_dtype(out[c])]
+    for c in flags:  # yes/no facts about a hidden denominator are hidden too
+        out[c] = out[c].astype("boolean").mask(~out["published"])
+    numeric = [c for c in numeric if c not in flags]
     out.loc[~out["published"], numeric] = np.nan
     return out
 

@@ -260,6 +260,22 @@ def counterfactual_text(row, names: dict[str, str], catalogue, k: int) -> str:
     ind = catalogue[row["indicator"]] if row["indicator"] in catalogue else None
     label = ind.short_label if ind is not None else row["indicator"]
     direction = "ut av" if row["selected_now"] else "inn blant"
+    if row["kind"] == "none":
+        return (
+            f"Ingen rimelig endring i én eller to indikatorer (innenfor verdiene vi har sett i "
+            f"lokalsamfunnene og årene) ville flyttet {name} {direction} de {k} svakeste"
+        )
+    if row["kind"] == "pair":
+        ind2 = catalogue[row["indicator_2"]] if row["indicator_2"] in catalogue else None
+        label2 = ind2.short_label if ind2 is not None else row["indicator_2"]
+        k1 = ind.kind if ind is not None else "mean"
+        k2 = ind2.kind if ind2 is not None else "mean"
+        return (
+            f"Ingen enkelt indikator er nok, men {name} ville gått {direction} de {k} svakeste om "
+            f"«{label}» var {format_value(row['to'], k1)} i stedet for "
+            f"{format_value(row['from'], k1)} og «{label2}» var {format_value(row['to_2'], k2)} "
+            f"i stedet for {format_value(row['from_2'], k2)}"
+        )
     if row["kind"] == "value":
         kind = ind.kind if ind is not None else "mean"
         return (

@@ -107,7 +107,6 @@ def _published_targets(targets: pd.DataFrame) -> pd.DataFrame:
             "measurable",
             "end_year",
         )
-        and not pd.api.types.is_bool_dtype(out[c])
     ]
     flags = [c for c in numeric if pd.api.types.is_bool_dtype(out[c])]
     for c in flags:  # yes/no facts about a hidden denominator are hidden too

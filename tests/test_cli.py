@@ -73,6 +73,12 @@ def test_demo_command_writes_the_inputs(capsys, tmp_path):
     code, out, _ = cli(capsys, "demo", "--out", str(tmp_path / "d"))
     assert code == 0 and "syntetiske demodata" in out
     assert (tmp_path / "d" / "study.toml").exists() and (tmp_path / "d" / "LESMEG.txt").exists()
+    # An edited study.toml is not overwritten without --force.
+    toml = tmp_path / "d" / "study.toml"
+    toml.write_text(toml.read_text(encoding="utf-8") + "\n# mine\n", encoding="utf-8")
+    code, _, err = cli(capsys, "demo", "--out", str(tmp_path / "d"))
+    assert code == 2 and "differs from the demo's study.toml" in err and "--force" in err
+    assert toml.read_text(encoding="utf-8").endswith("# mine\n")
 
 
 @pytest.mark.parametrize(

@@ -205,6 +205,8 @@ def processed_files(results: Results) -> dict[str, bytes]:
         "data/processed/counterfactuals.csv": _counterfactual_table(results),
         **_reselection_tables(results),
         "data/processed/unmatched_observations.csv": _published_unmatched(results),
+        "data/processed/rule_family.csv": results.rule_family,
+        "data/processed/choice_evidence.csv": results.evidence,
     }
     files = {path: _csv(df, label) for path, df in tables.items()}
     meta = {
@@ -223,6 +225,7 @@ def processed_files(results: Results) -> dict[str, bytes]:
         "accounting": results.accounting.as_dict(),
         "layer_reports": [r.as_dict() for r in results.study.reports],
         "findings": results.findings.records(),
+        "choice": results.choice,
         "findings_summary": results.findings.summary(),
     }
     if results.spatial is not None:
@@ -352,6 +355,9 @@ def report_inputs(results: Results) -> ReportInputs:
         shrinkage=bool(cfg.indicators is not None and cfg.indicators.shrinkage),
         sources=results.scores[results.year].options.sources,
         findings=results.findings.records(),
+        evidence=results.evidence,
+        rule_family=results.rule_family,
+        choice=results.choice,
     )
 
 

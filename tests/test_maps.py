@@ -143,3 +143,23 @@ def test_an_area_without_data_is_drawn_as_ingen_data(demo_results):
     assert '"fill": "#ffffff"' in page  # drawn, white
     assert "ingen data</div>" in page  # and in the legend
     assert "-0,00" not in page
+
+
+def test_the_report_says_why_these_areas(demo_results):
+    from levekar.publish import report_inputs
+    from levekar.render.report import fact_sheets, render_report
+
+    page = render_report(report_inputs(demo_results), b"")
+    i = page.index("Begrunnelse for valget")
+    section = page[i : page.index("<figure>", i)]
+    for name in ("Sentrum", "Sellebakk", "Lisleby", "Seut"):
+        assert f"<h3>{name}" in section, name
+    assert "Lisleby er med i satsingen, men pekes ikke ut av regelen" in section
+    assert "Regelen peker ut Seut, som ikke er med i satsingen" in section
+    assert "(forverring)" in section and "sannsynlighet for å være blant de 3 svakeste" in section
+    assert "gjenskaper disse valget nøyaktig" in section and "med utviklingen vektet" in section
+    sheets = fact_sheets(report_inputs(demo_results))
+    lisleby = next(v.decode() for k, v in sheets.items() if k.endswith("lisleby.html"))
+    assert "Begrunnelse:" in lisleby and "pekes ikke ut av regelen" in lisleby
+    seut = next(v.decode() for k, v in sheets.items() if k.endswith("seut.html"))
+    assert "Regelen peker ut Seut, som ikke er med i satsingen" in seut

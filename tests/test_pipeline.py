@@ -153,7 +153,7 @@ def test_handlingsplan_xlsx_has_all_focus_areas(demo_results, tmp_path):
     first = rows[0]
     for col in ("Utgangsverdi", "Mål 2024", "Mål 2028", "Siste verdi", "Kommunen (samme år)"):
         assert isinstance(first[header.index(col)], float), col
-    for col in ("Utgangspunkt (år)", "Siste verdi (år)"):
+    for col in ("Utgangspunkt fra år", "Utgangspunkt til år", "Siste verdi (år)"):
         assert isinstance(first[header.index(col)], int) and first[header.index(col)] > 2000
     cell = ws.cell(row=5, column=header.index("Utgangsverdi") + 1)
     assert cell.number_format == "0.0 %" and 0 < cell.value < 1  # a share, stored as a fraction

@@ -8,6 +8,7 @@ indikator → utgangspunkt (baseline) → årlige mål (yearly targets) → sist
 from __future__ import annotations
 
 import io
+import re
 
 import pandas as pd
 
@@ -109,7 +110,8 @@ def _xlsx_rows(targets: pd.DataFrame, catalogue: Catalogue) -> tuple[list[str], 
         "Mål",
         "Lokalsamfunn",
         "Indikator",
-        "Utgangspunkt (år)",
+        "Utgangspunkt fra år",
+        "Utgangspunkt til år",
         "Utgangsverdi",
         "Kommunen (samme år)",
         *[f"Mål {c[7:]}" for c in year_cols],
@@ -139,15 +141,11 @@ def _xlsx_rows(targets: pd.DataFrame, catalogue: Catalogue) -> tuple[list[str], 
             rows.append([cells[h] for h in header])
             continue
         cells["Mål"] = (_goal(r, ind, int(r["end_year"])), None)
-        base_year = str(r["baseline_years"])
-        cells["Utgangspunkt (år)"] = (
-            (int(base_year), _YEAR)
-            if base_year.isdigit()
-            else (
-                base_year,
-                None,
-            )
-        )
+        # "2022" or "2020–2022" (pooled years): the first and the last year, as numbers.
+        years = re.findall(r"\d{4}", str(r["baseline_years"]))
+        if years:
+            cells["Utgangspunkt fra år"] = (int(years[0]), _YEAR)
+            cells["Utgangspunkt til år"] = (int(years[-1]), _YEAR)
         cells["Utgangsverdi"] = num(r["baseline"], fmt)
         cells["Kommunen (samme år)"] = num(r["reference_value"], fmt)
         for c in year_cols:

@@ -28,12 +28,15 @@ from .presentation import (
     STATUS_LABELS,
     area_colours,
     counterfactual_text,
+    evidence_text,
     format_number,
     format_percent,
     format_probability,
     format_value,
     is_estimated,
+    measurable_note,
     names_of,
+    rule_label,
 )
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -132,6 +135,9 @@ class ReportInputs:
     shrinkage: bool = False
     sources: tuple[str, ...] = ()
     findings: list[dict] = field(default_factory=list)
+    evidence: pd.DataFrame = field(default_factory=pd.DataFrame)
+    rule_family: pd.DataFrame = field(default_factory=pd.DataFrame)
+    choice: dict = field(default_factory=dict)
 
     @property
     def rates_year(self) -> pd.DataFrame:
@@ -316,6 +322,7 @@ def _context(inp: ReportInputs, figure_png: bytes) -> dict:
                 "baseline_year": r["baseline_years"],
                 "years": [format_value(r[c], ind.kind) for c in year_cols],
                 "measurable": bool(r["measurable"]),
+                "note": measurable_note(r),
                 "status": STATUS_LABELS.get(r.get("status", ""), ""),
                 "latest": (
                     format_value(r["latest_value"], ind.kind)
@@ -329,6 +336,10 @@ def _context(inp: ReportInputs, figure_png: bytes) -> dict:
         )
     chosen = sel[sel["selected"]]["name"].tolist()
     initiative = sel[sel["in_initiative"]]["name"].tolist()
+    # The notes on unmeasurable targets repeat: each distinct one once, under the table.
+    notes = list(dict.fromkeys(t["note"] for t in targets if t["note"]))
+    for t in targets:
+        t["note_mark"] = notes.index(t["note"]) + 1 if t["note"] else ""
     base_years = {t["baseline_year"] for t in targets}
     latest_years = {t["latest_year"] for t in targets if t["latest"]}
     return {
@@ -349,6 +360,7 @@ def _context(inp: ReportInputs, figure_png: bytes) -> dict:
         "draws": inp.draws,
         "profiles": profiles,
         "targets": targets,
+        "target_notes": notes,
         "target_groups": [
             (focus, [t for t in targets if t["focus"] == focus])
             for focus in dict.fromkeys(t["focus"] for t in targets)
@@ -371,6 +383,38 @@ def _context(inp: ReportInputs, figure_png: bytes) -> dict:
         "source_labels": SOURCE_LABELS,
         "heavily_smoothed": _heavily_smoothed(inp),
         "findings": _finding_rows(inp),
+        "why": _why(inp),
+    }
+
+
+def _why(inp: ReportInputs) -> dict | None:
+    """Build the "Begrunnelse for valget" section: the choice tested as a claim, in bokmål."""
+    if inp.evidence.empty:
+        return None
+    areas = [
+        {
+            "name": inp.names.get(r["code"], r["code"]),
+            "in_initiative": bool(r["in_initiative"]),
+            "verdict": r["verdict"],
+            "sentences": evidence_text(r, inp.names, inp.catalogue, k=inp.k, year=inp.year),
+        }
+        for r in inp.evidence.to_dict("records")
+    ]
+    fam = inp.rule_family
+    yes = fam[fam["reproduces"]] if len(fam) else fam
+    no = fam[~fam["reproduces"]] if len(fam) else fam
+    return {
+        "areas": areas,
+        "p_exact": format_probability(inp.choice.get("p_exact_set", float("nan"))),
+        "reproducing": [
+            {"label": rule_label(r, inp.k), "p": format_probability(r["p_set"])}
+            for r in yes.to_dict("records")
+        ],
+        "not_reproducing": [
+            {"label": rule_label(r, inp.k), "picks": names_of(r["selected"], inp.names)}
+            for r in no.to_dict("records")
+        ],
+        "n_rules": len(fam),
     }
 
 
@@ -882,6 +926,12 @@ def _sheet_contexts(inp: ReportInputs) -> list[tuple[str, dict]]:
                 }
             )
         has_band = "rank_p05" in s and np.isfinite(s["rank_p05"])
+        ev = inp.evidence[inp.evidence["code"] == code] if len(inp.evidence) else inp.evidence
+        why = (
+            evidence_text(ev.iloc[0], inp.names, inp.catalogue, k=inp.k, year=inp.year)
+            if len(ev)
+            else []
+        )
         out.append(
             (
                 code,
@@ -896,6 +946,7 @@ def _sheet_contexts(inp: ReportInputs) -> list[tuple[str, dict]]:
                     "in_initiative": bool(s["in_initiative"]),
                     "rows": rows,
                     "targets": targets,
+                    "why": why,
                 },
             )
         )

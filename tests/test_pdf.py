@@ -106,3 +106,13 @@ def test_a_clear_message_without_chromium(tmp_path, monkeypatch):
     assert find_chromium() is None
     with pytest.raises(ConfigError, match="no Chromium was found.*apt install chromium"):
         html_to_pdf(tmp_path / "a.html", tmp_path / "a.pdf")
+
+
+def test_a_run_without_chromium_goes_on_and_says_why(monkeypatch):
+    import levekar.render.pdf
+    from levekar.publish import _pdf_files
+
+    monkeypatch.setattr(levekar.render.pdf, "find_chromium", lambda: None)
+    said = []
+    assert _pdf_files(None, {}, said.append) == {}
+    assert said and said[0].startswith("Ingen PDF: [output] pdf = true, but no Chromium")

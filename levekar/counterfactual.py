@@ -75,8 +75,10 @@ def _first_crossings(flips_for, reach: np.ndarray, grid: int = 32, rounds: int =
 
 
 def _pair(values, a, x0, sign, reach, chosen, inside) -> tuple[int, int, float] | None:
-    """Find the two indicators that, moved together the same share of the way to their
-    plausible bounds, flip the area with the smallest share; None if no pair does."""
+    """Find the pair of indicators that flips the area with the smallest move.
+
+    Both move the same share of the way to their plausible bounds; None if no pair flips it.
+    """
     ok = np.flatnonzero(np.isfinite(reach))
     pairs = np.array([(i, j) for n, i in enumerate(ok) for j in ok[n + 1 :]], dtype=np.int64)
     if not len(pairs):

@@ -109,6 +109,7 @@ class Results:
     accounting: Accounting | None = None
     findings: Findings = field(default_factory=Findings)
     rule_family: pd.DataFrame = field(default_factory=pd.DataFrame)
+    sobol: pd.DataFrame = field(default_factory=pd.DataFrame)
     evidence: pd.DataFrame = field(default_factory=pd.DataFrame)
     choice: dict = field(default_factory=dict)
 
@@ -380,6 +381,7 @@ def run(
             options=replace(opts, draws=max(200, opts.draws // 8)),
         )
         selection = selection.merge(shares, on="code", how="left")
+    sobol = _sobol(data[year], spec, study, rule, selection, opts)
     this_rates = rates[rates["year"] == year]
     unpublished = this_rates[~this_rates["published"]]
     hidden = set(zip(unpublished["code"], unpublished["indicator"], strict=True))
@@ -444,6 +446,7 @@ def run(
         rule_family=family,
         evidence=evidence,
         choice=overall,
+        sobol=sobol,
     )
 
 
@@ -503,6 +506,42 @@ def _years_without(data: dict[int, YearData], year: int, findings: Findings) -> 
                 value=", ".join(empty),
                 fix="compare years with care, or give the missing data",
             )
+
+
+def _sobol(
+    data: YearData,
+    spec: IndexSpec,
+    study: Study,
+    rule: SelectionRule,
+    selection: pd.DataFrame,
+    opts: UncertaintyOptions,
+) -> pd.DataFrame:
+    """First-order and total Sobol indices of P(among the k worst) for the areas near the boundary.
+
+    Over the run's sources of uncertainty (sampling, weights, method, indicator set) on the
+    selection year's index; empty when fewer than two sources vary or no area is near the
+    boundary.
+    """
+    from .sensitivity import index_sobol
+
+    if len(opts.sources) < 2 or opts.draws == 0:
+        return pd.DataFrame()
+    eligible = selection.loc[selection["eligible"] & selection["score"].notna(), "code"].tolist()
+    near = set(boundary_areas(selection, rule))
+    if not near:
+        return pd.DataFrame()
+    table = index_sobol(
+        data,
+        spec,
+        study.catalogue,
+        areas=eligible,
+        options=opts,
+        output="top_k",
+        k=rule.k,
+        n=256,
+        resamples=100,
+    )
+    return table[table["code"].isin(near)].reset_index(drop=True)
 
 
 def _why_these(

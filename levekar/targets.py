@@ -212,6 +212,9 @@ def targets_for_initiative(
     )
     have = set(rates["year"])
     missing_years = [y for y in base_years if y not in have]
+    if missing_years and baseline == "mean" and any(y in have for y in base_years):
+        # A pooled baseline uses the years it has (the table states which).
+        base_years, missing_years = [y for y in base_years if y in have], []
     if missing_years:
         raise ConfigError(
             f"targets: baseline year(s) {missing_years} have no data; the data cover "

@@ -151,6 +151,7 @@ def test_map_outline_on_top_domain_tooltips_and_phone(browser, outputs, demo_res
     page.hover(".leaflet-control-layers")
     page.get_by_label("Domene: Inntekt").check()
     assert _last_paths_dashed(page, n_init) == ["6 4"] * n_init
+    page.mouse.move(200, 835)  # off the layer list, which closes again
     box = page.locator(".leaflet-overlay-pane path").nth(5).bounding_box()
     page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
     tooltip = page.locator(".leaflet-tooltip").first

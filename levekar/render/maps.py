@@ -247,6 +247,7 @@ _CSS = """
 @media (max-width: 600px) {
   .levekar-legend { font-size: 11px; max-width: 55vw; bottom: 18px; left: 6px; padding: 5px 7px; }
   .levekar-banner { font-size: 12px !important; white-space: nowrap; }
+  .leaflet-control-attribution { max-width: 38vw; white-space: normal; font-size: 10px; }
 }
 """
 

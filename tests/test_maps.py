@@ -123,7 +123,8 @@ def test_an_area_without_data_is_drawn_as_ingen_data(demo_results):
         geometry=[shapely.affinity.translate(ls.geometry.iloc[0], 30_000)],
     )
     layer = pd.concat([ls, extra], ignore_index=True)
-    rates = demo_results.rates[demo_results.rates["year"] == demo_results.year]
+    rates = demo_results.rates
+    rates = rates[(rates["year"] == demo_results.year) & (rates["indicator"] == "bor_alene")]
     page = (
         index_map(
             layer,

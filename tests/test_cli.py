@@ -59,11 +59,14 @@ def test_demo_files_then_run_with_config(capsys, demo_dir, demo_results, tmp_pat
         "skolekrets_lokalsamfunn.csv",
     ):
         assert (demo_dir / name).exists(), name
-    code, _, err = cli(
+    code, out, err = cli(
         capsys, "run", "--config", str(demo_dir / "study.toml"), "--out", str(tmp_path / "out")
     )
     assert code == 0, err
     assert (tmp_path / "out" / "maps" / "levekar_kart.html").exists()
+    # The run ends by saying which file to open: the landing page.
+    landing = (tmp_path / "out" / "index.html").resolve()
+    assert landing.exists() and out.strip().splitlines()[-1] == f"Åpne: {landing}"
     # The same results as the embedded demo.
     embedded = processed_files(demo_results)
     for rel in ("data/processed/index_lokalsamfunn.csv", "data/processed/selection.csv"):

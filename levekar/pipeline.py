@@ -16,7 +16,14 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .crosswalk import Crosswalk, coverage_findings, crosswalk_from_overlay, population_by_target
+from .crosswalk import (
+    Crosswalk,
+    coverage_findings,
+    crosswalk_disagreements,
+    crosswalk_from_codes,
+    crosswalk_from_overlay,
+    population_by_target,
+)
 from .errors import ConfigError, DataError
 from .findings import Findings
 from .index import IndexSpec, index_spec_for
@@ -86,6 +93,10 @@ class Results:
         Lokalsamfunn names by code.
     accounting : Accounting
         Counts of what was read, kept and lost, for run_report.json.
+    findings : Findings
+        Everything moved, dropped, repaired or left out.
+    years : (int, int)
+        The study's first and last year: ``[study] years``, or the data's.
     """
 
     study: Study
@@ -108,6 +119,7 @@ class Results:
     names: dict[str, str]
     accounting: Accounting | None = None
     findings: Findings = field(default_factory=Findings)
+    years: tuple[int, int] | None = None
 
     @property
     def label(self) -> str:
@@ -118,6 +130,13 @@ class Results:
     def synthetic(self) -> bool:
         """Whether the data are synthetic."""
         return self.study.synthetic
+
+    @property
+    def study_years(self) -> tuple[int, int]:
+        """The study's first and last year (configured, or taken from the data)."""
+        if self.years is not None:
+            return self.years
+        return tuple(self.study.config.study.years or (min(self.data), max(self.data)))
 
     @property
     def rates(self) -> pd.DataFrame:
@@ -178,9 +197,41 @@ def selection_rule(study: Study) -> SelectionRule:
     )
 
 
-def _crosswalk(study: Study) -> Crosswalk:
+def _crosswalk(study: Study, findings: Findings) -> Crosswalk:
     cfg = study.config
-    if cfg.crosswalk.weighting == "population" and study.population is None:
+    cc = cfg.crosswalk
+    if cc.method != "overlay":
+        lookup = None
+        if cc.method == "lookup":
+            if cc.lookup is None:
+                raise ConfigError(
+                    f"{study.source}: crosswalk.method = 'lookup' needs crosswalk.lookup, a table "
+                    "source_code, target_code[, weight]."
+                )
+            from .io.tables import read_table
+
+            lookup, _ = read_table(cc.lookup)
+        by_code = crosswalk_from_codes(
+            study.grunnkretser["code"],
+            study.lokalsamfunn["code"],
+            method=cc.method,
+            prefix_length=cc.prefix_length,
+            lookup=lookup,
+            source_level="grunnkrets",
+            target_level="lokalsamfunn",
+            source=f"{study.source}: crosswalk",
+        )
+        # The polygons are given too: say where they disagree with the codes.
+        by_geometry = crosswalk_from_overlay(
+            study.grunnkretser,
+            study.lokalsamfunn,
+            weighting="area",
+            sliver_tolerance=cc.sliver_tolerance,
+        )
+        _, found = crosswalk_disagreements(by_code, by_geometry)
+        findings.extend(found)
+        return by_code
+    if cc.weighting == "population" and study.population is None:
         raise ConfigError(
             f"{study.source}: crosswalk.weighting = 'population' needs a [population] layer "
             "(SSB's population grid or address points); or set weighting = 'area'."
@@ -188,10 +239,10 @@ def _crosswalk(study: Study) -> Crosswalk:
     return crosswalk_from_overlay(
         study.grunnkretser,
         study.lokalsamfunn,
-        weighting=cfg.crosswalk.weighting,
+        weighting=cc.weighting,
         population=study.population,
         population_column="popTot",
-        sliver_tolerance=cfg.crosswalk.sliver_tolerance,
+        sliver_tolerance=cc.sliver_tolerance,
     )
 
 
@@ -261,8 +312,9 @@ def run(
     initiative = _resolve_areas(cfg.initiative.areas, study.lokalsamfunn, study.source)
     _check_targets(study, initiative, names)
     findings = _layer_findings(study)
+    findings.extend(study.findings)
     say("Krysstabell grunnkretser → lokalsamfunn")
-    cw = _crosswalk(study)
+    cw = _crosswalk(study, findings)
     topology = _topology(study)
     findings.extend(
         coverage_findings(
@@ -273,16 +325,25 @@ def run(
         )
     )
     say("Indikatorer")
-    src = str(cfg.indicators.path) if cfg.indicators is not None else "demo observations"
+    src = cfg.indicators.source_names() if cfg.indicators is not None else "demo observations"
+    width = 8
+    if cfg.areas is not None and cfg.areas.grunnkretser.code_width:
+        width = cfg.areas.grunnkretser.code_width
     obs, unmatched, found = current_observations(
         study.observations,
         study.catalogue,
         valid_codes=set(study.grunnkretser["code"]),
         code_changes=study.code_changes,
-        years=tuple(cfg.study.years),
+        years=tuple(cfg.study.years) if cfg.study.years else None,
         source=src,
         use=cfg.indicators.use if cfg.indicators is not None else None,
         changes_source=f"{study.source}: code changes",
+        code_width=width,
+    )
+    study_years = (
+        tuple(cfg.study.years)
+        if cfg.study.years
+        else (int(obs["year"].min()), int(obs["year"].max()))
     )
     findings.extend(found)
     max_supp = cfg.indicators.max_suppressed_share if cfg.indicators is not None else 0.2
@@ -301,7 +362,7 @@ def run(
     rates = tables.rates
 
     say("Indeks og usikkerhet")
-    year = cfg.selection.year or cfg.study.years[1]
+    year = cfg.selection.year or study_years[1]
     years_with_data = sorted(int(y) for y in rates["year"].unique())
     if year not in years_with_data:
         raise ConfigError(
@@ -327,6 +388,12 @@ def run(
     shrink = cfg.indicators is not None and cfg.indicators.shrinkage
     value_column = "value_shrunk" if shrink else "value"
     years = sorted(set(reselect_years or years_with_data) & set(years_with_data) | {year})
+    years, kept = _stable_indicators(rates, years, year, [i.column for i in spec.indicators])
+    if len(kept) < len(spec.indicators):
+        findings.extend(kept.findings)
+        spec = index_spec_for(cfg.index, study.catalogue, list(kept), source=study.source)
+    else:
+        findings.extend(kept.findings)
     spec_ids = [i.column for i in spec.indicators]
     data = {y: year_data(rates, y, spec_ids, codes=codes, value_column=value_column) for y in years}
     _years_without(data, year, findings)
@@ -344,12 +411,15 @@ def run(
         )
         for y in years
     }
+    for y in years:
+        _mark_approximate(scores[y].table, rates, y, spec_ids)
     this = scores[year]
 
     say("Utvelgelse og mål")
     table = this.table.copy()
     table.insert(1, "name", table["code"].map(names))
     selection = select_areas(table, _worse(rates, year, spec), rule=rule, initiative=initiative)
+    selection = _with_areas_without_data(selection, study.lokalsamfunn, initiative, findings)
     if this.uncertainty is not None and opts.sources:
         shares = uncertainty_sources(
             data[year],
@@ -399,7 +469,107 @@ def run(
         names=names,
         accounting=acc,
         findings=findings,
+        years=study_years,
     )
+
+
+class _Kept(list):
+    """The indicators kept for every year, with the findings of what was left out."""
+
+    findings: Findings
+
+
+def _stable_indicators(
+    rates: pd.DataFrame, years: list[int], year: int, indicators: list[str]
+) -> tuple[list[int], _Kept]:
+    """Choose the years and the one indicator set the index uses in every one of them.
+
+    A year in which most of the selection year's indicators have no value is left out
+    of the year-by-year choice; an indicator without a value in one of the remaining
+    years is left out of every year's index, so that the years compare like with like.
+    Both are warnings.
+    """
+    findings = Findings()
+    valued = rates[rates["value"].notna() & rates["indicator"].isin(indicators)]
+    have = valued.groupby("year")["indicator"].agg(set).to_dict()
+    kept_years = []
+    for y in years:
+        n = len(have.get(y, set()))
+        if y != year and n * 2 < len(indicators):
+            findings.warn(
+                "year_left_out",
+                f"{y} has values for {n} of the {len(indicators)} index indicators of {year}; "
+                "it is left out of the year-by-year choice",
+                value=str(y),
+                fix="give the year's data, or choose the years with [study] years",
+            )
+            continue
+        kept_years.append(y)
+    left_out = {}
+    for ind in indicators:
+        missing = [y for y in kept_years if ind not in have.get(y, set())]
+        if missing:
+            left_out[ind] = missing
+    for ind, missing in left_out.items():
+        findings.warn(
+            "indicator_left_out",
+            f"{ind} has no value in {', '.join(map(str, missing))}; it is left out of every "
+            "year's index so that the years compare like with like",
+            value=ind,
+            fix="give the missing years' data, or choose the years with [study] years",
+        )
+    kept = _Kept(i for i in indicators if i not in left_out)
+    kept.findings = findings
+    if not kept:
+        raise ConfigError(
+            f"no index indicator has a value in every year of {kept_years}; choose the years "
+            "with [study] years or selection.year."
+        )
+    return kept_years, kept
+
+
+def _mark_approximate(table: pd.DataFrame, rates: pd.DataFrame, year: int, ids: list[str]) -> None:
+    """Add ``approximate``: the area's score rests on a value rebuilt from a published rate."""
+    r = rates[(rates["year"] == year) & rates["indicator"].isin(ids) & rates["value"].notna()]
+    rebuilt = r["n_approximate"].fillna(0) > 0 if "n_approximate" in r else r["value"].isna()
+    flagged = set(r.loc[rebuilt.to_numpy(), "code"])
+    table["approximate"] = table["code"].isin(flagged).to_numpy()
+
+
+def _with_areas_without_data(
+    selection: pd.DataFrame, layer, initiative: list[str], findings: Findings
+) -> pd.DataFrame:
+    """Add ``has_data``, and a row ("ingen data") for every lokalsamfunn with no observation."""
+    out = selection.assign(has_data=True)
+    missing = sorted(set(layer["code"]) - set(out["code"]))
+    if not missing:
+        return out
+    names = dict(zip(layer["code"], layer["name"], strict=True))
+    rows = pd.DataFrame(
+        {
+            "code": missing,
+            "name": [names[c] for c in missing],
+            "has_data": False,
+            "eligible": False,
+            "selected": False,
+            "approximate": False,
+            "in_initiative": [c in set(initiative) for c in missing],
+            "worse_indicators": "",
+            "agreement": "",
+        }
+    )
+    for col in ("p_selected", "p_top_k"):
+        if col in out:
+            rows[col] = np.nan
+    findings.warn(
+        "area_without_data",
+        f"{len(missing)} lokalsamfunn have no observation at all and are listed as 'ingen "
+        f"data': {', '.join(f'{names[c]} ({c})' for c in missing[:8])}"
+        + (f" and {len(missing) - 8} more" if len(missing) > 8 else ""),
+        rows=len(missing),
+        fix="check that the indicator files cover these areas (or that their codes match)",
+    )
+    return pd.concat([out, rows], ignore_index=True)
 
 
 def _layer_findings(study: Study) -> Findings:

@@ -24,6 +24,7 @@ if TYPE_CHECKING:  # pragma: no cover
 __all__ = [
     "map_options",
     "output_files",
+    "points_by_area",
     "previous_outputs",
     "processed_files",
     "published_indicators",
@@ -129,6 +130,35 @@ def _published_unmatched(results: Results) -> pd.DataFrame:
     return out
 
 
+def points_by_area(results: Results) -> pd.DataFrame:
+    """Count the study's points (schools, meeting places, ...) in each lokalsamfunn.
+
+    Parameters
+    ----------
+    results : Results
+        A run's results; the points are :attr:`Study.points`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``code, name`` and one column per point layer (its title), the number of points
+        inside the lokalsamfunn (0 where none), every lokalsamfunn listed; a last row
+        ``code = ""``, ``name = "utenfor"`` counts the points in no lokalsamfunn.
+    """
+    import geopandas as gpd
+
+    layer = results.study.lokalsamfunn[["code", "name", "geometry"]]
+    out = layer[["code", "name"]].copy().reset_index(drop=True)
+    outside = {"code": "", "name": "utenfor"}
+    for title, pts in results.study.points.items():
+        hit = gpd.sjoin(pts[["geometry"]].to_crs(layer.crs), layer, how="left", predicate="within")
+        hit = hit[~hit.index.duplicated(keep="first")]
+        counts = hit["code"].value_counts()
+        out[title] = out["code"].map(counts).fillna(0).astype(int)
+        outside[title] = int(hit["code"].isna().sum())
+    return pd.concat([out, pd.DataFrame([outside])], ignore_index=True)
+
+
 def _selection_table(results: Results) -> pd.DataFrame:
     from .render.presentation import AGREEMENT_LABELS, reasons_text
 
@@ -206,6 +236,8 @@ def processed_files(results: Results) -> dict[str, bytes]:
         **_reselection_tables(results),
         "data/processed/unmatched_observations.csv": _published_unmatched(results),
     }
+    if results.study.points:
+        tables["data/processed/points_by_area.csv"] = points_by_area(results)
     files = {path: _csv(df, label) for path, df in tables.items()}
     meta = {
         "data_label": label,
@@ -266,7 +298,7 @@ def map_options(results: Results) -> MapOptions:
         label=results.label,
         synthetic=results.synthetic,
         year=results.year,
-        years=tuple(cfg.study.years),
+        years=tuple(results.study_years),
         k=results.rule.k,
         index_name=(cfg.index or {}).get("name", "Levekårsindeks"),
         initiative_name=cfg.initiative.name,

@@ -97,6 +97,9 @@ class Results:
         Everything moved, dropped, repaired or left out.
     years : (int, int)
         The study's first and last year: ``[study] years``, or the data's.
+    without_data : list of str
+        Lokalsamfunn with no observation at all: not scored, listed as "ingen data" in
+        the published selection table (``has_data`` False).
     """
 
     study: Study
@@ -120,6 +123,7 @@ class Results:
     accounting: Accounting | None = None
     findings: Findings = field(default_factory=Findings)
     years: tuple[int, int] | None = None
+    without_data: list[str] = field(default_factory=list)
 
     @property
     def label(self) -> str:
@@ -221,6 +225,8 @@ def _crosswalk(study: Study, findings: Findings) -> Crosswalk:
             target_level="lokalsamfunn",
             source=f"{study.source}: crosswalk",
         )
+        if _same_layer(study):
+            return by_code  # one layer in both roles: its polygons cannot disagree with it
         # The polygons are given too: say where they disagree with the codes.
         by_geometry = crosswalk_from_overlay(
             study.grunnkretser,
@@ -244,6 +250,15 @@ def _crosswalk(study: Study, findings: Findings) -> Crosswalk:
         population_column="popTot",
         sliver_tolerance=cc.sliver_tolerance,
     )
+
+
+def _same_layer(study: Study) -> bool:
+    """Whether the grunnkretser and the lokalsamfunn are read from the same layer."""
+    a = study.config.areas
+    if a is None or a.lokalsamfunn.path is None:
+        return False
+    gk, ls = a.grunnkretser, a.lokalsamfunn
+    return (gk.path, gk.layer, gk.code_column) == (ls.path, ls.layer, ls.code_column)
 
 
 def _options(study: Study) -> UncertaintyOptions:
@@ -372,7 +387,10 @@ def run(
     indicators = _scorable_indicators(study, rates, year, findings)
     spec = index_spec_for(cfg.index, study.catalogue, indicators, source=study.source)
     rule = selection_rule(study)
-    population = population_by_target(cw, population_from_denominators(obs, study.catalogue))
+    src_pop = population_from_denominators(obs, study.catalogue)
+    # Without a population layer or population denominators, people are unknown (not 0).
+    known = cw.weighting == "population" or len(src_pop)
+    population = population_by_target(cw, src_pop) if known else pd.Series(dtype=float)
     codes = sorted(rates["code"].unique())
     eligible = [
         c
@@ -419,7 +437,10 @@ def run(
     table = this.table.copy()
     table.insert(1, "name", table["code"].map(names))
     selection = select_areas(table, _worse(rates, year, spec), rule=rule, initiative=initiative)
-    selection = _with_areas_without_data(selection, study.lokalsamfunn, initiative, findings)
+    selection = selection.assign(has_data=True)
+    without_data = _areas_without_data(selection, study.lokalsamfunn, findings)
+    # Unknown people are NaN (not pd.NA), also after a merge, so that every reader can test them.
+    selection["population"] = selection["population"].astype(float)
     if this.uncertainty is not None and opts.sources:
         shares = uncertainty_sources(
             data[year],
@@ -442,7 +463,9 @@ def run(
 
         score = this.table.set_index("code")["score"]
         spatial = spatial_clusters(study.lokalsamfunn, score, seed=cfg.study.seed)
-    targets = _targets(study, rates, initiative, names, findings)
+    # An initiative area without any data gets no targets (it is warned of as "ingen data").
+    with_data = set(rates["code"])
+    targets = _targets(study, rates, [a for a in initiative if a in with_data], names, findings)
     comparison, agreement = _compare(
         data[year].wide(), spec, this.table, rule.k, cfg.index_comparison.presets, findings
     )
@@ -470,6 +493,7 @@ def run(
         accounting=acc,
         findings=findings,
         years=study_years,
+        without_data=without_data,
     )
 
 
@@ -536,40 +560,20 @@ def _mark_approximate(table: pd.DataFrame, rates: pd.DataFrame, year: int, ids: 
     table["approximate"] = table["code"].isin(flagged).to_numpy()
 
 
-def _with_areas_without_data(
-    selection: pd.DataFrame, layer, initiative: list[str], findings: Findings
-) -> pd.DataFrame:
-    """Add ``has_data``, and a row ("ingen data") for every lokalsamfunn with no observation."""
-    out = selection.assign(has_data=True)
-    missing = sorted(set(layer["code"]) - set(out["code"]))
-    if not missing:
-        return out
-    names = dict(zip(layer["code"], layer["name"], strict=True))
-    rows = pd.DataFrame(
-        {
-            "code": missing,
-            "name": [names[c] for c in missing],
-            "has_data": False,
-            "eligible": False,
-            "selected": False,
-            "approximate": False,
-            "in_initiative": [c in set(initiative) for c in missing],
-            "worse_indicators": "",
-            "agreement": "",
-        }
-    )
-    for col in ("p_selected", "p_top_k"):
-        if col in out:
-            rows[col] = np.nan
-    findings.warn(
-        "area_without_data",
-        f"{len(missing)} lokalsamfunn have no observation at all and are listed as 'ingen "
-        f"data': {', '.join(f'{names[c]} ({c})' for c in missing[:8])}"
-        + (f" and {len(missing) - 8} more" if len(missing) > 8 else ""),
-        rows=len(missing),
-        fix="check that the indicator files cover these areas (or that their codes match)",
-    )
-    return pd.concat([out, rows], ignore_index=True)
+def _areas_without_data(selection: pd.DataFrame, layer, findings: Findings) -> list[str]:
+    """Return the lokalsamfunn with no observation at all (listed as "ingen data"), warned."""
+    missing = sorted(set(layer["code"]) - set(selection["code"]))
+    if missing:
+        names = dict(zip(layer["code"], layer["name"], strict=True))
+        findings.warn(
+            "area_without_data",
+            f"{len(missing)} lokalsamfunn have no observation at all and are listed as 'ingen "
+            f"data': {', '.join(f'{names[c]} ({c})' for c in missing[:8])}"
+            + (f" and {len(missing) - 8} more" if len(missing) > 8 else ""),
+            rows=len(missing),
+            fix="check that the indicator files cover these areas (or that their codes match)",
+        )
+    return missing
 
 
 def _layer_findings(study: Study) -> Findings:
@@ -807,6 +811,9 @@ def _topology(study: Study) -> dict:
     }
     for name, layer in layers.items():
         if layer is None:
+            continue
+        if name == "lokalsamfunn" and _same_layer(study):
+            out[name] = out["grunnkretser"]
             continue
         overlaps, gaps = layer_topology(layer, population=study.population)
         uncovered = coverage_gaps(layer, study.grunnkretser, population=study.population)

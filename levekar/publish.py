@@ -171,6 +171,25 @@ def _selection_table(results: Results) -> pd.DataFrame:
         for c, w in zip(sel["code"], sel["worse_indicators"], strict=True)
     ]
     sel["agreement_label"] = sel["agreement"].map(AGREEMENT_LABELS)
+    if results.without_data:
+        layer = results.study.lokalsamfunn.set_index("code")
+        init = set(results.study.config.initiative.areas)
+        codes = results.without_data
+        empty = pd.DataFrame(
+            {
+                "code": codes,
+                "name": [layer.at[c, "name"] for c in codes],
+                "has_data": False,
+                "eligible": False,
+                "selected": False,
+                "approximate": False,
+                "in_initiative": [c in init or layer.at[c, "name"] in init for c in codes],
+                "worse_indicators": "",
+                "reasons": "ingen data",
+                "agreement": "",
+            }
+        )
+        sel = pd.concat([sel, empty], ignore_index=True)
     return sel
 
 

@@ -47,6 +47,7 @@ __all__ = [
     "norway_values",
     "observations_from_rates",
     "poisson_interval",
+    "pool_years",
     "population_from_denominators",
     "rates_from_counts",
     "secondary_suppression",
@@ -1295,3 +1296,58 @@ def worse_in_batches(
             d.direction == "higher_is_better",
         )
     return out & data.published[rows][None, :, :]
+
+
+def pool_years(datas: list[YearData], catalogue: Catalogue) -> YearData:
+    """Pool several years' counts into one "year": numerators and denominators summed.
+
+    Shares and rates become the rate over the pooled people and years; means and
+    medians a denominator-weighted mean (an approximation for medians, as when areas are
+    aggregated). An area missing in a year is pooled over the years it has. A pooled cell
+    counts as published when every year it rests on was; "significantly worse" is
+    recomputed on the pooled counts against the years' mean kommune value.
+
+    Parameters
+    ----------
+    datas : list of YearData
+        The years, with the same areas and indicators in the same order.
+    catalogue : Catalogue
+        Indicator definitions (scales, kinds, directions).
+
+    Returns
+    -------
+    YearData
+        With ``year`` the last year of the window.
+    """
+    if len(datas) == 1:
+        return datas[0]
+    first = datas[0]
+    for d in datas[1:]:
+        if d.codes != first.codes or d.indicators != first.indicators:
+            raise ValueError("pool_years needs the same areas and indicators in every year")
+
+    def total(name: str) -> np.ndarray:
+        stack = np.stack([getattr(d, name) for d in datas])
+        return np.where(np.isnan(stack).all(axis=0), np.nan, np.nansum(stack, axis=0))
+
+    num, den = total("numerator"), total("denominator")
+    scale = np.array([catalogue[i].scale for i in first.indicators])
+    with np.errstate(invalid="ignore", divide="ignore"):
+        value = np.where(den > 0, num / den, np.nan) * scale
+    has = np.stack([~np.isnan(d.value) for d in datas])
+    published = np.stack([d.published | ~h for d, h in zip(datas, has, strict=True)]).all(axis=0)
+    pooled = YearData(
+        year=datas[-1].year,
+        codes=first.codes,
+        indicators=first.indicators,
+        value=value,
+        numerator=num,
+        numerator_low=total("numerator_low"),
+        numerator_high=total("numerator_high"),
+        denominator=den,
+        published=published & has.any(axis=0),
+        worse=np.zeros(value.shape, dtype=bool),
+        kommune=np.nanmean(np.stack([d.kommune for d in datas]), axis=0),
+    )
+    worse = worse_in_batches(value[None], pooled, catalogue)[0]
+    return YearData(**{**pooled.__dict__, "worse": worse})

@@ -37,7 +37,7 @@ from .indicators import (
     year_data,
 )
 from .reselection import Reselection, reselect
-from .selection import SelectionRule, boundary_areas, neighbours_of, select_areas
+from .selection import SelectionRule, boundary_areas, select_areas
 from .spatial import SpatialClusters
 from .study import Study
 from .uncertainty import UncertaintyOptions, YearScores, score_year, uncertainty_sources
@@ -122,6 +122,10 @@ class Results:
     names: dict[str, str]
     accounting: Accounting | None = None
     findings: Findings = field(default_factory=Findings)
+    rule_family: pd.DataFrame = field(default_factory=pd.DataFrame)
+    sobol: pd.DataFrame = field(default_factory=pd.DataFrame)
+    evidence: pd.DataFrame = field(default_factory=pd.DataFrame)
+    choice: dict = field(default_factory=dict)
     years: tuple[int, int] | None = None
     without_data: list[str] = field(default_factory=list)
 
@@ -191,14 +195,26 @@ def selection_rule(study: Study) -> SelectionRule:
     """
     sc = study.config.selection
     kind = "contiguous" if (sc.contiguous and sc.rule == "top_k") else sc.rule
-    neighbours = neighbours_of(study.lokalsamfunn) if kind == "contiguous" else None
+    neighbours = _neighbours(study) if kind == "contiguous" else None
     return SelectionRule(
         kind=kind,
         k=sc.k,
         min_indicators_worse=sc.min_indicators_worse,
         min_population=sc.min_population,
         neighbours=neighbours,
+        mappings=sc.mappings,
+        combine=sc.combine,
+        trend_weight=sc.trend_weight,
     )
+
+
+def _neighbours(study: Study) -> dict[str, frozenset[str]]:
+    """Each lokalsamfunn's neighbours: areas within ``selection.neighbour_reach_m`` metres."""
+    from .neighbours import neighbours_within
+
+    reach = study.config.selection.neighbour_reach_m
+    found = neighbours_within(study.lokalsamfunn, reach=reach)
+    return {c: frozenset(v) for c, v in found.items()}
 
 
 def _crosswalk(study: Study, findings: Findings) -> Crosswalk:
@@ -413,14 +429,19 @@ def run(
     else:
         findings.extend(kept.findings)
     spec_ids = [i.column for i in spec.indicators]
-    data = {y: year_data(rates, y, spec_ids, codes=codes, value_column=value_column) for y in years}
-    _years_without(data, year, findings)
+    # Every year with data is reshaped (a rule over several mappings looks back over them);
+    # the reselection scores the requested years.
+    data = {
+        y: year_data(rates, y, spec_ids, codes=codes, value_column=value_column)
+        for y in years_with_data
+    }
+    _years_without({y: data[y] for y in years}, year, findings)
     opts = _options(study)
     # Every year varies the same sources; years other than the selection year use fewer draws.
     other = replace(opts, draws=min(opts.draws, 200))
     scores = {
         y: score_year(
-            data[y],
+            [data[w] for w in years_with_data if w <= y],
             spec,
             study.catalogue,
             rule=rule,
@@ -451,18 +472,41 @@ def run(
             options=replace(opts, draws=max(200, opts.draws // 8)),
         )
         selection = selection.merge(shares, on="code", how="left")
+    sobol = _sobol(data[year], spec, study, rule, selection, opts)
     this_rates = rates[rates["year"] == year]
     unpublished = this_rates[~this_rates["published"]]
     hidden = set(zip(unpublished["code"], unpublished["indicator"], strict=True))
-    cf = counterfactuals_for(data[year], spec, study, rule, this.table, selection, hidden)
+    seen = rates[rates["published"]].groupby("indicator")["value_published"]
+    spec_ids = [i.column for i in spec.indicators]
+    bounds = (seen.min().reindex(spec_ids).to_numpy(), seen.max().reindex(spec_ids).to_numpy())
+    cf = counterfactuals_for(data[year], spec, study, rule, this.table, selection, hidden, bounds)
     say("Utvelgelse år for år")
-    resel = reselect(scores, data, spec, initiative=initiative, k=rule.k)
+    resel = reselect(scores, {y: data[y] for y in years}, spec, initiative=initiative, k=rule.k)
     spatial = None
     if cfg.selection.spatial:
+        from .neighbours import moran_by_reach
         from .spatial import spatial_clusters
 
         score = this.table.set_index("code")["score"]
-        spatial = spatial_clusters(study.lokalsamfunn, score, seed=cfg.study.seed)
+        reach = cfg.selection.neighbour_reach_m
+        spatial = spatial_clusters(study.lokalsamfunn, score, seed=cfg.study.seed, reach=reach)
+        reaches = sorted({0.0, 100.0, reach, 1000.0})
+        spatial.by_reach = moran_by_reach(
+            study.lokalsamfunn, score, reaches=reaches, permutations=199, seed=cfg.study.seed
+        )
+    say("Hvilke regler gir valget")
+    family, evidence, overall = _why_these(
+        study,
+        rule,
+        spec,
+        [data[y] for y in years_with_data],
+        population,
+        opts,
+        initiative,
+        selection,
+        resel,
+        this,
+    )
     # An initiative area without any data gets no targets (it is warned of as "ingen data").
     with_data = set(rates["code"])
     targets = _targets(study, rates, [a for a in initiative if a in with_data], names, findings)
@@ -492,6 +536,10 @@ def run(
         names=names,
         accounting=acc,
         findings=findings,
+        rule_family=family,
+        evidence=evidence,
+        choice=overall,
+        sobol=sobol,
         years=study_years,
         without_data=without_data,
     )
@@ -634,6 +682,84 @@ def _years_without(data: dict[int, YearData], year: int, findings: Findings) -> 
             )
 
 
+def _sobol(
+    data: YearData,
+    spec: IndexSpec,
+    study: Study,
+    rule: SelectionRule,
+    selection: pd.DataFrame,
+    opts: UncertaintyOptions,
+) -> pd.DataFrame:
+    """First-order and total Sobol indices of P(among the k worst) for the areas near the boundary.
+
+    Over the run's sources of uncertainty (sampling, weights, method, indicator set) on the
+    selection year's index; empty when fewer than two sources vary or no area is near the
+    boundary.
+    """
+    from .sensitivity import index_sobol
+
+    if len(opts.sources) < 2 or opts.draws == 0:
+        return pd.DataFrame()
+    eligible = selection.loc[selection["eligible"] & selection["score"].notna(), "code"].tolist()
+    near = set(boundary_areas(selection, rule))
+    if not near:
+        return pd.DataFrame()
+    table = index_sobol(
+        data,
+        spec,
+        study.catalogue,
+        areas=eligible,
+        options=opts,
+        output="top_k",
+        k=rule.k,
+        n=256,
+        resamples=100,
+    )
+    return table[table["code"].isin(near)].reset_index(drop=True)
+
+
+def _why_these(
+    study: Study,
+    rule: SelectionRule,
+    spec: IndexSpec,
+    window: list[YearData],
+    population: pd.Series,
+    opts: UncertaintyOptions,
+    initiative: list[str],
+    selection: pd.DataFrame,
+    resel: Reselection,
+    this: YearScores,
+) -> tuple[pd.DataFrame, pd.DataFrame, dict]:
+    """Test the initiative's choice as a claim: which rules give it, and the evidence per area."""
+    from .choice import choice_evidence, rule_family, rules_giving
+
+    presets = tuple(p for p in study.config.index_comparison.presets if p != "imd" or spec.domains)
+    candidates = rule_family(
+        rule, years=len(window), presets=presets, neighbours=_neighbours(study)
+    )
+    family_opts = replace(opts, draws=min(opts.draws, 200))
+    family = rules_giving(
+        initiative,
+        window,
+        spec,
+        study.catalogue,
+        candidates=candidates,
+        population=population,
+        options=family_opts,
+    )
+    unc = this.uncertainty
+    evidence, overall = choice_evidence(
+        selection,
+        resel.table,
+        family,
+        ranks=unc.ranks if unc is not None else None,
+        ranked=unc.summary["code"].tolist() if unc is not None else [],
+        k=rule.k,
+    )
+    overall["study_rule"] = rule.id
+    return family, evidence, overall
+
+
 def counterfactuals_for(
     data: YearData,
     spec: IndexSpec,
@@ -642,6 +768,7 @@ def counterfactuals_for(
     scores: pd.DataFrame,
     selection: pd.DataFrame,
     hidden: set[tuple[str, str]],
+    bounds: tuple[np.ndarray, np.ndarray] | None = None,
 ) -> pd.DataFrame:
     """Compute counterfactuals for the areas near the rule's boundary.
 
@@ -661,6 +788,9 @@ def counterfactuals_for(
         The selection table; :func:`~levekar.selection.boundary_areas` picks the areas.
     hidden : set of (str, str)
         ``(code, indicator)`` cells that may not be published.
+    bounds : (numpy.ndarray, numpy.ndarray), optional
+        The plausible range of each indicator (the lowest and highest published value
+        seen across areas and years).
 
     Returns
     -------
@@ -680,6 +810,7 @@ def counterfactuals_for(
         eligible=eligible,
         areas=boundary_areas(selection, rule),
         hidden=hidden,
+        bounds=bounds,
     )
 
 

@@ -109,6 +109,10 @@ def _published_targets(targets: pd.DataFrame) -> pd.DataFrame:
             "end_year",
         )
     ]
+    flags = [c for c in numeric if pd.api.types.is_bool_dtype(out[c])]
+    for c in flags:  # yes/no facts about a hidden denominator are hidden too
+        out[c] = out[c].astype("boolean").mask(~out["published"])
+    numeric = [c for c in numeric if c not in flags]
     out.loc[~out["published"], numeric] = np.nan
     return out
 
@@ -254,6 +258,9 @@ def processed_files(results: Results) -> dict[str, bytes]:
         "data/processed/counterfactuals.csv": _counterfactual_table(results),
         **_reselection_tables(results),
         "data/processed/unmatched_observations.csv": _published_unmatched(results),
+        "data/processed/rule_family.csv": results.rule_family,
+        "data/processed/sobol_boundary_areas.csv": results.sobol,
+        "data/processed/choice_evidence.csv": results.evidence,
     }
     if results.study.points:
         tables["data/processed/points_by_area.csv"] = points_by_area(results)
@@ -274,6 +281,7 @@ def processed_files(results: Results) -> dict[str, bytes]:
         "accounting": results.accounting.as_dict(),
         "layer_reports": [r.as_dict() for r in results.study.reports],
         "findings": results.findings.records(),
+        "choice": results.choice,
         "findings_summary": results.findings.summary(),
     }
     if results.spatial is not None:
@@ -403,6 +411,10 @@ def report_inputs(results: Results) -> ReportInputs:
         shrinkage=bool(cfg.indicators is not None and cfg.indicators.shrinkage),
         sources=results.scores[results.year].options.sources,
         findings=results.findings.records(),
+        evidence=results.evidence,
+        rule_family=results.rule_family,
+        choice=results.choice,
+        sobol=results.sobol,
     )
 
 

@@ -32,6 +32,7 @@ from .errors import ConfigError
 
 __all__ = [
     "AGREEMENT_CODES",
+    "COMBINATIONS",
     "RULES",
     "SelectionRule",
     "boundary_areas",
@@ -40,6 +41,7 @@ __all__ = [
 ]
 
 RULES = ("top_k", "multiple_deprivation", "contiguous")
+COMBINATIONS = ("mean_score", "mean_rank", "pooled")
 # How the rule's choice and the initiative relate, per area.
 AGREEMENT_CODES = (
     "selected_in_initiative",
@@ -67,6 +69,16 @@ class SelectionRule:
     neighbours : mapping of str to frozenset of str, optional
         For ``contiguous`` (required there): each area's neighbours, by code. Not
         compared when rules are compared.
+    mappings : int, default 1
+        How many of the latest mappings (years with data) the score is taken over: the
+        kommune chose its areas "from the last years' levekårskartlegginger", not one year.
+    combine : {"mean_score", "mean_rank", "pooled"}, default "mean_score"
+        With ``mappings > 1``: the mean of the years' index scores, the mean of the years'
+        ranks, or the index of the counts pooled over the years (a multiple-deprivation
+        rule always pools).
+    trend_weight : float, default 0
+        Adds ``trend_weight`` × the change in the area's score over the window (the fitted
+        slope × the years spanned) to the combined score: worsening counts as deprivation.
 
     Raises
     ------
@@ -79,6 +91,9 @@ class SelectionRule:
     min_indicators_worse: int = 5
     min_population: int = 0
     neighbours: Mapping[str, frozenset[str]] | None = field(default=None, compare=False)
+    mappings: int = 1
+    combine: Literal["mean_score", "mean_rank", "pooled"] = "mean_score"
+    trend_weight: float = 0.0
 
     def __post_init__(self) -> None:
         """Check the rule's kind, and that a contiguous rule has neighbours."""
@@ -88,6 +103,33 @@ class SelectionRule:
             )
         if self.kind == "contiguous" and self.neighbours is None:
             raise ConfigError("selection.rule = 'contiguous' needs the areas' neighbours.")
+        if self.mappings < 1:
+            raise ConfigError(f"selection.mappings must be at least 1, got {self.mappings}.")
+        if self.combine not in COMBINATIONS:
+            raise ConfigError(
+                f"selection.combine: {self.combine!r}; use one of {', '.join(COMBINATIONS)}."
+            )
+
+    @property
+    def pools(self) -> bool:
+        """Whether the window's counts are pooled into one year before scoring."""
+        return self.mappings > 1 and (
+            self.combine == "pooled" or self.kind == "multiple_deprivation"
+        )
+
+    @property
+    def id(self) -> str:
+        """A short code naming the rule, e.g. ``top_k:k=3:mappings=3:mean_score:trend=1``."""
+        parts = [self.kind, f"k={self.k}"]
+        if self.kind == "multiple_deprivation":
+            parts.append(f"m={self.min_indicators_worse}")
+        if self.mappings > 1:
+            parts += [f"mappings={self.mappings}", "pooled" if self.pools else self.combine]
+        if self.trend_weight:
+            parts.append(f"trend={self.trend_weight:g}")
+        if self.min_population:
+            parts.append(f"min_population={self.min_population}")
+        return ":".join(parts)
 
     @property
     def uses_index(self) -> bool:

@@ -44,6 +44,8 @@ class SpatialClusters:
     n: int
     islands_joined: list[str] = field(default_factory=list)
     local: pd.DataFrame = field(default_factory=pd.DataFrame, repr=False)
+    reach: float | None = None
+    by_reach: pd.DataFrame = field(default_factory=pd.DataFrame, repr=False)
 
     def as_dict(self) -> dict:
         """Return the global figures, for run_report.json.
@@ -58,6 +60,8 @@ class SpatialClusters:
             "p_value": self.p_value,
             "n": self.n,
             "islands_joined": list(self.islands_joined),
+            "reach_m": self.reach,
+            "moran_by_reach": self.by_reach.to_dict("records"),
         }
 
 
@@ -68,6 +72,7 @@ def spatial_clusters(
     permutations: int = 999,
     alpha: float = 0.05,
     seed: int = 0,
+    reach: float | None = None,
 ) -> SpatialClusters:
     """Compute global Moran's I and local clusters of ``values`` over ``layer``.
 
@@ -82,8 +87,13 @@ def spatial_clusters(
     alpha : float, default 0.05
         Local clusters with p below this are reported.
     seed : int, default 0
-        Seed of the permutations. It seeds numpy's global generator (which
-        ``esda.Moran`` draws from) and does not restore it.
+        Seed of the permutations. numpy's global generator (which ``esda.Moran`` draws
+        from) is seeded for the call and put back afterwards.
+    reach : float, optional
+        Neighbours are areas within this many metres of each other
+        (:func:`levekar.neighbours.weights_within`: across rivers and fjords); islands
+        beyond it are joined to their nearest area. Default: shared borders (queen
+        contiguity), islands joined to their nearest area.
 
     Returns
     -------
@@ -106,22 +116,33 @@ def spatial_clusters(
     data = data[np.isfinite(data["value"])].reset_index(drop=True)
     if len(data) < 4:
         raise DataError(f"spatial clusters need at least 4 areas with values, got {len(data)}.")
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # libpysal warns about islands; they are handled below
-        w = weights.Queen.from_dataframe(data, use_index=False)
-        islands = list(w.islands)
-        if islands:
-            knn = weights.KNN.from_dataframe(
-                data.set_geometry(data.geometry.representative_point()), k=1
-            )
-            w = weights.attach_islands(w, knn)
+    if reach is not None:
+        from .neighbours import neighbours_within, weights_within
+
+        alone = neighbours_within(data, reach=reach, attach="none")
+        islands = [i for i, c in enumerate(data["code"]) if not alone.get(c)]
+        w = weights_within(data, reach=reach, attach="islands")
+    else:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # libpysal warns about islands; handled below
+            w = weights.Queen.from_dataframe(data, use_index=False)
+            islands = list(w.islands)
+            if islands:
+                knn = weights.KNN.from_dataframe(
+                    data.set_geometry(data.geometry.representative_point()), k=1
+                )
+                w = weights.attach_islands(w, knn)
     w.transform = "r"
     y = data["value"].to_numpy(dtype=float)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)
-        np.random.seed(seed)  # noqa: NPY002 - esda.Moran draws from numpy's global generator
-        moran = esda.Moran(y, w, permutations=permutations)
-        local = esda.Moran_Local(y, w, permutations=permutations, seed=seed)
+        state = np.random.get_state()  # noqa: NPY002 - esda.Moran draws from numpy's global
+        np.random.seed(seed)  # noqa: NPY002
+        try:
+            moran = esda.Moran(y, w, permutations=permutations)
+            local = esda.Moran_Local(y, w, permutations=permutations, seed=seed)
+        finally:
+            np.random.set_state(state)  # noqa: NPY002
     sig = local.p_sim < alpha
     out = pd.DataFrame(
         {"code": data["code"], "local_i": local.Is, "p_value": local.p_sim, "quadrant": local.q}
@@ -133,4 +154,5 @@ def spatial_clusters(
         n=len(data),
         islands_joined=[str(data["code"].iloc[i]) for i in islands],
         local=out,
+        reach=reach,
     )

@@ -324,6 +324,18 @@ class SelectionConfig(_Strict):
     leave_one_out: bool = False
     spatial: bool = False
     contiguous: bool = False
+    mappings: int = Field(
+        default=1, ge=1, description="Score areas over the latest N mappings (years with data)."
+    )
+    combine: Literal["mean_score", "mean_rank", "pooled"] = "mean_score"
+    trend_weight: float = Field(
+        default=0.0, ge=0, description="Weight on the change in score over the mappings."
+    )
+    neighbour_reach_m: float = Field(
+        default=300.0,
+        ge=0,
+        description="Areas this close count as neighbours (across rivers and to islands).",
+    )
 
     @model_validator(mode="after")
     def _methods(self) -> SelectionConfig:
@@ -384,7 +396,7 @@ class TargetRule(_Strict):
 class TargetsConfig(_Strict):
     """The ``[targets]`` table: baseline, rule, trajectory and focus areas."""
 
-    baseline: Literal["last_year", "mean"] = "last_year"
+    baseline: Literal["last_year", "mean"] = "mean"
     baseline_years: int = Field(default=3, ge=1)
     rule: Literal["close_gap", "relative_change"] = "close_gap"
     gap_share: float = Field(default=0.5, gt=0, le=1)

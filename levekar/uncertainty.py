@@ -19,14 +19,15 @@ the probability that *the rule* picks the area. All draws are vectorised and see
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass, field, replace
 
 import numpy as np
 import pandas as pd
 
 from .catalogue import Catalogue
-from .index import IndexSpec, index_from_spec, scores_from_array
-from .indicators import YearData, worse_in_batches
+from .index import IndexSpec, index_from_spec, rank_worst_first, scores_from_array
+from .indicators import YearData, pool_years, worse_in_batches
 from .selection import SelectionRule
 
 __all__ = [
@@ -34,7 +35,9 @@ __all__ = [
     "RankUncertainty",
     "UncertaintyOptions",
     "YearScores",
+    "combine_scores",
     "droppable_indicators",
+    "rank_uncertainty_window",
     "rank_uncertainty",
     "score_year",
     "uncertainty_sources",
@@ -361,7 +364,7 @@ def rank_uncertainty(
 
 
 def score_year(
-    data: YearData,
+    data: YearData | list[YearData],
     spec: IndexSpec,
     catalogue: Catalogue,
     *,
@@ -373,14 +376,16 @@ def score_year(
 
     Parameters
     ----------
-    data : YearData
-        The year's data, indicators in the spec's order.
+    data : YearData or list of YearData
+        The year's data, indicators in the spec's order; for a rule over several mappings,
+        the window of years ending with it (oldest first). The rule's ``mappings`` latest
+        of them are used.
     spec : IndexSpec
         The index specification.
     catalogue : Catalogue
         Indicator definitions.
     rule : SelectionRule
-        The selection rule.
+        The selection rule (with how it combines the years).
     population : pandas.Series
         People per area code (for eligibility; rounded into ``population``).
     options : UncertaintyOptions, optional
@@ -390,7 +395,9 @@ def score_year(
     Returns
     -------
     YearScores
-        The year's table (see :class:`YearScores`), the options and the Monte Carlo.
+        The year's table (see :class:`YearScores`), the options and the Monte Carlo. Its
+        ``score`` is the combined score over the window when the rule spans several
+        mappings (``score_<year>`` columns give each year's own).
 
     Raises
     ------
@@ -398,28 +405,169 @@ def score_year(
         As :func:`~levekar.index.index_from_spec`.
     """
     opts = options or UncertaintyOptions(draws=0)
-    index = index_from_spec(data.wide(), spec, source=f"index {data.year}")
-    table = index.copy()
-    table.insert(1, "year", data.year)
+    window = (data if isinstance(data, list) else [data])[-rule.mappings :]
+    if rule.pools:
+        window = [pool_years(window, catalogue)]
+    last = window[-1]
+    indexes = [index_from_spec(d.wide(), spec, source=f"index {d.year}") for d in window]
+    table = indexes[-1].copy()
+    if len(window) > 1:
+        totals = np.stack([ix["score"].to_numpy(dtype=float) for ix in indexes])
+        for d, ix in zip(window, indexes, strict=True):
+            table[f"score_{d.year}"] = ix["score"].to_numpy()
+        for col in [c for c in table.columns if c.startswith("domain_")]:
+            table[col] = np.nanmean(
+                np.stack([ix[col].to_numpy(dtype=float) for ix in indexes]), axis=0
+            )
+        table["score"] = combine_scores(totals, rule)
+        rank = rank_worst_first(table["score"].to_numpy(dtype=float)).astype(float)
+        rank[np.isnan(table["score"].to_numpy(dtype=float))] = np.nan
+        n = int(np.isfinite(rank).sum())
+        table["rank"] = pd.array(rank, dtype="Int64")
+        table["decile"] = pd.array(np.ceil(10 * rank / max(n, 1)), dtype="Int64")
+    table.insert(1, "year", last.year)
     pop = table["code"].map(population).astype(float)
     table.insert(2, "population", pop.round().astype("Int64"))
     table.insert(3, "eligible", rule.eligible(pop.to_numpy()))
-    table["n_worse"] = data.worse.sum(axis=1)
-    table["n_indicators"] = (~np.isnan(data.value)).sum(axis=1)
+    table["n_worse"] = last.worse.sum(axis=1)
+    table["n_indicators"] = (~np.isnan(last.value)).sum(axis=1)
     table["selected"] = rule.choose(
         table["score"].to_numpy(dtype=float),
         eligible=table["eligible"].to_numpy(),
         n_worse=table["n_worse"].to_numpy(),
-        codes=list(data.codes),
+        codes=list(last.codes),
     )
     unc = None
     eligible = table.loc[table["eligible"] & table["score"].notna(), "code"].tolist()
     if opts.draws > 0 and eligible:
-        unc = rank_uncertainty(data, spec, catalogue, rule=rule, areas=eligible, options=opts)
+        if len(window) > 1:
+            unc = rank_uncertainty_window(
+                window, spec, catalogue, rule=rule, areas=eligible, options=opts
+            )
+        else:
+            unc = rank_uncertainty(last, spec, catalogue, rule=rule, areas=eligible, options=opts)
         table = table.merge(unc.summary, on="code", how="left")
         table["p_selected"] = table["p_selected"].fillna(0.0)
         table["p_top_k"] = table["p_top_k"].fillna(0.0)
-    return YearScores(year=data.year, table=table, options=opts, uncertainty=unc)
+    return YearScores(year=last.year, table=table, options=opts, uncertainty=unc)
+
+
+def combine_scores(totals: np.ndarray, rule: SelectionRule) -> np.ndarray:
+    """Combine the years' index scores into the rule's score (the one place this is done).
+
+    Parameters
+    ----------
+    totals : numpy.ndarray
+        Shape ``(years, ..., areas)``: each year's index score (higher = worse), oldest
+        first; leading axes after the first (Monte Carlo draws) are carried through.
+    rule : SelectionRule
+        ``combine`` (mean of scores, or minus the mean of ranks, so that higher is still
+        worse) and ``trend_weight`` (× the fitted change over the window).
+
+    Returns
+    -------
+    numpy.ndarray
+        Shape ``totals.shape[1:]``; NaN for an area with no score in any year.
+    """
+    t = np.asarray(totals, dtype=float)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # an area with no score at all
+        if rule.combine == "mean_rank":
+            ranks = np.stack([rank_worst_first(x) for x in t]).astype(float)
+            ranks[np.isnan(t)] = np.nan
+            out = -np.nanmean(ranks, axis=0)
+        else:
+            out = np.nanmean(t, axis=0)
+        if rule.trend_weight and len(t) > 1:
+            x = np.arange(len(t), dtype=float)
+            x = (x - x.mean())[(slice(None),) + (None,) * (t.ndim - 1)]
+            centred = t - np.nanmean(t, axis=0)
+            slope = np.nansum(x * centred, axis=0) / np.nansum(
+                np.where(np.isnan(t), 0, x**2), axis=0
+            )
+            out = out + rule.trend_weight * slope * (len(t) - 1)
+    return out
+
+
+def rank_uncertainty_window(
+    window: list[YearData],
+    spec: IndexSpec,
+    catalogue: Catalogue,
+    *,
+    rule: SelectionRule,
+    areas: list[str],
+    options: UncertaintyOptions,
+) -> RankUncertainty:
+    """Run the Monte Carlo of a rule over several mappings (years).
+
+    Each draw re-samples every year's counts (the years' sampling errors are
+    independent) and draws the weights, the method and the indicator left out once,
+    shared by the years of the draw; the years' index scores are combined by
+    :func:`combine_scores` and the rule applied to the result.
+
+    Parameters
+    ----------
+    window : list of YearData
+        The years, oldest first, with the same areas and indicators.
+    spec : IndexSpec
+        The index specification.
+    catalogue : Catalogue
+        Indicator definitions.
+    rule : SelectionRule
+        The rule (an index rule: multiple deprivation pools the years instead).
+    areas : list of str
+        The areas to rank (the eligible ones).
+    options : UncertaintyOptions
+        The sources and the number of draws.
+
+    Returns
+    -------
+    RankUncertainty
+        As :func:`rank_uncertainty`, for the combined score.
+    """
+    codes = list(window[-1].codes)
+    rows = np.array([codes.index(a) for a in areas], dtype=np.int64)
+    rng = np.random.default_rng(options.seed)
+    draws = options.draws
+    weights = _draw_weights(spec, draws, rng, options.weight_concentration, options.leave_one_out)
+    variants = _method_specs(spec, options.methods)
+    pick = rng.integers(0, len(variants), size=draws) if variants else None
+    totals = []
+    for d in window:
+        if options.sampling:
+            values = _draw_values(d, rows, spec, catalogue, draws, rng)
+        else:
+            values = np.repeat(d.value[rows][None], draws, axis=0)
+        if pick is None:
+            totals.append(scores_from_array(values, spec, weights=weights)[1])
+            continue
+        total = np.empty(values.shape[:2])
+        for m, variant in enumerate(variants):
+            sel = pick == m
+            if sel.any():
+                total[sel] = scores_from_array(
+                    values[sel], variant, weights=None if weights is None else weights[sel]
+                )[1]
+        totals.append(total)
+    combined = combine_scores(np.stack(totals), rule)
+    tie_break = rng.random(combined.shape)
+    ranks = _ranks_random_ties(combined, tie_break)
+    selected = rule.choose(
+        combined, eligible=np.ones(len(areas), dtype=bool), codes=areas, tie_break=tie_break
+    )
+    summary = pd.DataFrame(
+        {
+            "code": areas,
+            "rank_median": np.median(ranks, axis=0),
+            "rank_p05": np.percentile(ranks, 5, axis=0, method="lower"),
+            "rank_p95": np.percentile(ranks, 95, axis=0, method="higher"),
+            "p_top_k": (ranks <= rule.k).mean(axis=0),
+            "p_selected": selected.mean(axis=0),
+        }
+    )
+    return RankUncertainty(
+        summary=summary, ranks=ranks, selected=selected, draws=draws, seed=options.seed
+    )
 
 
 def uncertainty_sources(

@@ -112,3 +112,59 @@ def test_variance_shares_sum_to_one():
     moved = shares.notna().all(axis=1)
     np.testing.assert_allclose(shares[moved].sum(axis=1), 1.0)
     assert set(out.loc[moved, "main_source"]) <= {"sampling", "weights", "methods", "leave_one_out"}
+
+
+def test_combined_scores_over_mappings():
+    from levekar.uncertainty import combine_scores
+
+    totals = np.array([[1.0, 0.0, 2.0], [2.0, 0.0, 2.5], [3.0, 0.0, 2.0]])  # a worsens, c stays
+    mean = combine_scores(totals, SelectionRule(mappings=3))
+    np.testing.assert_allclose(mean, [2.0, 0.0, 6.5 / 3])
+    trend = combine_scores(totals, SelectionRule(mappings=3, trend_weight=1.0))
+    np.testing.assert_allclose(trend, [4.0, 0.0, 6.5 / 3])  # + the fitted change over the window
+    ranks = combine_scores(totals, SelectionRule(mappings=3, combine="mean_rank"))
+    assert ranks[2] > ranks[0] > ranks[1]  # c: ranks 1, 1, 2; a: 2, 2, 1
+    draws = np.stack([totals, totals + 1], axis=1)  # (years, draws, areas)
+    assert combine_scores(draws, SelectionRule(mappings=3)).shape == (2, 3)
+
+
+def test_a_rule_over_mappings_scores_the_window_and_its_monte_carlo_agrees():
+    years = {
+        y: year_from_shares(
+            {
+                a: {k: v * (1 + 0.1 * (y - 2021) * (a == "D")) for k, v in s.items()}
+                for a, s in P.items()
+            },
+            400,
+            year=y,
+        )
+        for y in (2021, 2022, 2023)
+    }
+    window = [years[y] for y in sorted(years)]
+    rule = SelectionRule(k=2, mappings=3, trend_weight=1.0)
+    pop = pd.Series(5000, index=list(P))
+    scored = score_year(
+        window, SPEC, CAT, rule=rule, population=pop, options=UncertaintyOptions(draws=300, seed=5)
+    ).table.set_index("code")
+    assert {"score_2021", "score_2022", "score_2023"} <= set(scored.columns)
+    assert scored["p_selected"].sum() == pytest.approx(2.0)
+    assert (
+        scored.loc[scored["selected"], "p_selected"].min()
+        >= scored.loc[~scored["selected"], "p_selected"].max()
+    )
+    # Pooling three years is one year with the counts summed.
+    pooled = score_year(
+        window, SPEC, CAT, rule=SelectionRule(k=2, mappings=3, combine="pooled"), population=pop
+    ).table
+    assert "score_2021" not in pooled.columns and pooled["score"].notna().all()
+
+
+def test_pooled_years_sum_the_counts():
+    from levekar.indicators import pool_years
+
+    a = year_from_shares({"A": {"leie": 0.2}, "B": {"leie": 0.4}}, 100, year=2022)
+    b = year_from_shares({"A": {"leie": 0.3}, "B": {"leie": 0.4}}, 300, year=2023)
+    p = pool_years([a, b], CAT)
+    assert p.year == 2023
+    np.testing.assert_allclose(p.denominator[:, 0], [400, 400])
+    np.testing.assert_allclose(p.value[:, 0], [(20 + 90) / 400, 0.4])

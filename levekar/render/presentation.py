@@ -22,18 +22,26 @@ __all__ = [
     "AGREEMENT_LABELS",
     "CHANGE_LABELS",
     "CLUSTER_LABELS",
+    "COMBINE_LABELS",
     "FINDING_LABELS",
     "MISSING",
     "PRESET_LABELS",
     "SOURCE_LABELS",
     "STATUS_LABELS",
+    "TREND_LABELS",
+    "VERDICT_LABELS",
+    "VERDICT_LABELS_OUTSIDE",
     "THIN_SPACE",
     "counterfactual_text",
+    "evidence_text",
     "format_number",
     "format_percent",
+    "format_probability",
     "format_value",
+    "measurable_note",
     "names_of",
     "reasons_text",
+    "rule_label",
 ]
 
 # selection.AGREEMENT_CODES
@@ -57,6 +65,7 @@ CLUSTER_LABELS = {
 STATUS_LABELS = {
     "reached": "nådd",
     "on_track": "på sporet",
+    "too_early": "for tidlig å si",
     "behind": "bak skjema",
     "not_measurable": "ikke målbart",
     "no_data": "ingen nye tall",
@@ -251,6 +260,22 @@ def counterfactual_text(row, names: dict[str, str], catalogue, k: int) -> str:
     ind = catalogue[row["indicator"]] if row["indicator"] in catalogue else None
     label = ind.short_label if ind is not None else row["indicator"]
     direction = "ut av" if row["selected_now"] else "inn blant"
+    if row["kind"] == "none":
+        return (
+            f"Ingen rimelig endring i én eller to indikatorer (innenfor verdiene vi har sett i "
+            f"lokalsamfunnene og årene) ville flyttet {name} {direction} de {k} svakeste"
+        )
+    if row["kind"] == "pair":
+        ind2 = catalogue[row["indicator_2"]] if row["indicator_2"] in catalogue else None
+        label2 = ind2.short_label if ind2 is not None else row["indicator_2"]
+        k1 = ind.kind if ind is not None else "mean"
+        k2 = ind2.kind if ind2 is not None else "mean"
+        return (
+            f"Ingen enkelt indikator er nok, men {name} ville gått {direction} de {k} svakeste om "
+            f"«{label}» var {format_value(row['to'], k1)} i stedet for "
+            f"{format_value(row['from'], k1)} og «{label2}» var {format_value(row['to_2'], k2)} "
+            f"i stedet for {format_value(row['from_2'], k2)}"
+        )
     if row["kind"] == "value":
         kind = ind.kind if ind is not None else "mean"
         return (
@@ -261,3 +286,129 @@ def counterfactual_text(row, names: dict[str, str], catalogue, k: int) -> str:
         f"{name} ville gått {direction} de {k} svakeste om vekten på «{label}» "
         f"ble ganget med {format_number(row['to'] / row['from'], decimals=2)}"
     )
+
+
+VERDICT_LABELS = {
+    "supported": "Tallene støtter at {name} er med.",
+    "weakly_supported": "Tallene gir svak støtte for at {name} er med.",
+    "not_supported": "Tallene støtter ikke at {name} er med.",
+}
+# For an area the rule picks that the initiative does not include.
+VERDICT_LABELS_OUTSIDE = {
+    "supported": "Tallene taler for at også {name} vurderes.",
+    "weakly_supported": "Tallene gir svak støtte for at også {name} vurderes.",
+    "not_supported": "Tallene gir liten grunn til å ta med {name}.",
+}
+TREND_LABELS = {"worsening": "forverring", "improving": "bedring", "stable": "omtrent uendret"}
+COMBINE_LABELS = {
+    "mean_score": "gjennomsnittlig indeks",
+    "mean_rank": "gjennomsnittlig rang",
+    "pooled": "tall slått sammen",
+}
+
+
+def format_probability(p: float | None) -> str:
+    """Format a probability for readers: whole per cent, "over 99 %" and "under 1 %".
+
+    >>> format_probability(0.9995), format_probability(0.004), format_probability(0.456)
+    ('over 99\u00a0%', 'under 1\u00a0%', '46\u00a0%')
+    """
+    if p is None or not math.isfinite(p):
+        return MISSING
+    if p > 0.99:
+        return f"over 99{NBSP}%"
+    if 0 < p < 0.01:
+        return f"under 1{NBSP}%"
+    return format_percent(p, decimals=0)
+
+
+def rule_label(row, k: int) -> str:
+    """Describe one rule of the family (a row of ``rule_family.csv``) in bokmål."""
+    method = {
+        "ssb_score10": "SSBs metode",
+        "rank_sum": "rangsum",
+        "imd": "engelsk indeks",
+        "oecd_z_mean": "OECD-metoden",
+    }.get(row["method"], "")
+    if row["kind"] == "multiple_deprivation":
+        text = (
+            f"signifikant svakere enn kommunen på minst {int(row['min_indicators_worse'])} "
+            "indikatorer"
+        )
+    else:
+        where = "ett sammenhengende område av " if row["kind"] == "contiguous" else ""
+        text = f"{where}de {k} med høyest indeks"
+        if method:
+            text = f"de {k} svakeste etter {method}"
+    mappings = int(row["mappings"])
+    if mappings > 1:
+        text += (
+            f", {COMBINE_LABELS.get(row['combine'], row['combine'])} over de siste {mappings} årene"
+        )
+    else:
+        text += ", siste år"
+    if row["trend_weight"]:
+        text += f", med utviklingen vektet {format_number(row['trend_weight'], decimals=1)}"
+    return text
+
+
+def evidence_text(row, names: dict[str, str], catalogue, *, k: int, year: int) -> list[str]:
+    """Say, in plain bokmål sentences, what supports an area's place (a row of the evidence)."""
+    name = names.get(row["code"], row["code"])
+    out = []
+    if row["in_initiative"]:
+        out.append(
+            f"{name} er med i satsingen"
+            + (
+                " og pekes ut av regelen."
+                if row["selected"]
+                else ", men pekes ikke ut av regelen dette året."
+            )
+        )
+    else:
+        out.append(f"Regelen peker ut {name}, som ikke er med i satsingen.")
+    band = ""
+    if math.isfinite(row["rank_p05"]):
+        band = f" (90 % intervall {int(row['rank_p05'])}–{int(row['rank_p95'])})"
+    out.append(
+        f"Rang {int(row['rank'])} i {year}{band}; sannsynlighet for å være blant de {k} svakeste: "
+        f"{format_probability(row['p_top_k'])}, "
+        f"blant de {k + 1}: {format_probability(row['p_top_k1'])}, "
+        f"blant de {k + 2}: {format_probability(row['p_top_k2'])}."
+    )
+    if math.isfinite(row["rank_first"]) and int(row["first_year"]) != year:
+        out.append(
+            f"Rangen har gått fra {int(row['rank_first'])} i {int(row['first_year'])} til "
+            f"{int(row['rank_last'])} i {year} ({TREND_LABELS[row['trend']]})."
+        )
+    worse = [
+        catalogue[i].short_label.lower()
+        for i in filter(None, str(row["worse_indicators"]).split(", "))
+        if i in catalogue
+    ]
+    if worse:
+        out.append(
+            f"Signifikant svakere enn kommunen på {len(worse)} indikatorer: "
+            + ", ".join(worse[:6])
+            + (" med flere." if len(worse) > 6 else ".")
+        )
+    else:
+        out.append("Ikke signifikant svakere enn kommunen på noen indikator.")
+    out.append(f"{int(row['rules_picking'])} av {int(row['rules_total'])} regler peker ut {name}.")
+    labels = VERDICT_LABELS if row["in_initiative"] else VERDICT_LABELS_OUTSIDE
+    out.append(labels[row["verdict"]].format(name=name))
+    return out
+
+
+def measurable_note(row) -> str:
+    """Say what would make a target measurable (a row of the targets table), or nothing."""
+    if row.get("measurable", True) or not math.isfinite(row.get("target_value", math.nan)):
+        return ""
+    parts = ["målet er mindre enn det tallene kan vise"]
+    if row.get("measurable_if_years_pooled"):
+        parts.append("kan måles om tre år slås sammen")
+    if row.get("measurable_if_areas_pooled"):
+        parts.append("kan måles for områdene i satsingen samlet")
+    if not row.get("measurable_if_years_pooled") and not row.get("measurable_if_areas_pooled"):
+        parts.append("heller ikke med tre år eller områdene samlet")
+    return "; ".join(parts)

@@ -26,10 +26,14 @@ from .presentation import (
     SOURCE_LABELS,
     STATUS_LABELS,
     counterfactual_text,
+    evidence_text,
     format_number,
     format_percent,
+    format_probability,
     format_value,
+    measurable_note,
     names_of,
+    rule_label,
 )
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -126,6 +130,10 @@ class ReportInputs:
     shrinkage: bool = False
     sources: tuple[str, ...] = ()
     findings: list[dict] = field(default_factory=list)
+    evidence: pd.DataFrame = field(default_factory=pd.DataFrame)
+    rule_family: pd.DataFrame = field(default_factory=pd.DataFrame)
+    choice: dict = field(default_factory=dict)
+    sobol: pd.DataFrame = field(default_factory=pd.DataFrame)
 
     @property
     def rates_year(self) -> pd.DataFrame:
@@ -296,6 +304,7 @@ def _context(inp: ReportInputs, figure_png: bytes) -> dict:
                 "reference": format_value(r["reference_value"], ind.kind),
                 "years": [format_value(r[c], ind.kind) for c in year_cols],
                 "measurable": bool(r["measurable"]),
+                "note": measurable_note(r),
                 "status": STATUS_LABELS.get(r.get("status", ""), ""),
                 "latest": (
                     format_value(r["latest_value"], ind.kind) + f" ({int(r['latest_year'])})"
@@ -339,6 +348,72 @@ def _context(inp: ReportInputs, figure_png: bytes) -> dict:
         "source_labels": SOURCE_LABELS,
         "heavily_smoothed": _heavily_smoothed(inp),
         "findings": _finding_rows(inp),
+        "why": _why(inp),
+        "sobol": _sobol_rows(inp),
+        "source_names": [SOURCE_LABELS.get(x, x) for x in inp.sources],
+    }
+
+
+def _sobol_rows(inp: ReportInputs) -> list[dict]:
+    """Per area near the boundary: each source's first-order and total Sobol index (per cent)."""
+    if inp.sobol.empty:
+        return []
+    label = {
+        "sampling": "små tall",
+        "weights": "vektene",
+        "method": "metodevalget",
+        "indicator_set": "enkeltindikatorer",
+    }
+    rows = []
+    for code, g in inp.sobol.groupby("code", sort=False):
+        rows.append(
+            {
+                "name": inp.names.get(code, code),
+                "sources": [
+                    {
+                        "label": label.get(r["group"], r["group"]),
+                        "s1": format_percent(max(r["s1"], 0.0), decimals=0)
+                        if np.isfinite(r["s1"])
+                        else "–",
+                        "st": format_percent(min(max(r["st"], 0.0), 1.0), decimals=0)
+                        if np.isfinite(r["st"])
+                        else "–",
+                    }
+                    for r in g.to_dict("records")
+                ],
+            }
+        )
+    return rows
+
+
+def _why(inp: ReportInputs) -> dict | None:
+    """Build the "Begrunnelse for valget" section: the choice tested as a claim, in bokmål."""
+    if inp.evidence.empty:
+        return None
+    areas = [
+        {
+            "name": inp.names.get(r["code"], r["code"]),
+            "in_initiative": bool(r["in_initiative"]),
+            "verdict": r["verdict"],
+            "sentences": evidence_text(r, inp.names, inp.catalogue, k=inp.k, year=inp.year),
+        }
+        for r in inp.evidence.to_dict("records")
+    ]
+    fam = inp.rule_family
+    yes = fam[fam["reproduces"]] if len(fam) else fam
+    no = fam[~fam["reproduces"]] if len(fam) else fam
+    return {
+        "areas": areas,
+        "p_exact": format_probability(inp.choice.get("p_exact_set", float("nan"))),
+        "reproducing": [
+            {"label": rule_label(r, inp.k), "p": format_probability(r["p_set"])}
+            for r in yes.to_dict("records")
+        ],
+        "not_reproducing": [
+            {"label": rule_label(r, inp.k), "picks": names_of(r["selected"], inp.names)}
+            for r in no.to_dict("records")
+        ],
+        "n_rules": len(fam),
     }
 
 
@@ -812,6 +887,12 @@ def fact_sheets(inp: ReportInputs) -> dict[str, bytes]:
             for _, x in t.iterrows()
         ]
         has_band = "rank_p05" in s and np.isfinite(s["rank_p05"])
+        ev = inp.evidence[inp.evidence["code"] == code] if len(inp.evidence) else inp.evidence
+        why = (
+            evidence_text(ev.iloc[0], inp.names, inp.catalogue, k=inp.k, year=inp.year)
+            if len(ev)
+            else []
+        )
         page = template.render(
             name=s["name"],
             year=inp.year,
@@ -830,6 +911,7 @@ def fact_sheets(inp: ReportInputs) -> dict[str, bytes]:
             rows=rows,
             targets=targets,
             end_year=inp.end_year,
+            why=why,
         )
         out[f"reports/faktaark/{slugs[code]}.html"] = page.encode("utf-8")
     return out

@@ -23,7 +23,7 @@ def stavanger(real_data):
     if not (real_data / "stavanger_levekar").exists():
         pytest.skip("Stavanger's levekår files are not in ../shared/data/real/stavanger_levekar")
     study = load_study(EXAMPLES / "stavanger" / "study.toml")
-    study.config.selection.draws = 40  # the example's 100 are more than a test needs
+    study.config.selection.draws = 20  # the example's 100 are more than a test needs
     return run(study)
 
 

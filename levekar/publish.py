@@ -24,6 +24,7 @@ if TYPE_CHECKING:  # pragma: no cover
 __all__ = [
     "map_options",
     "output_files",
+    "points_by_area",
     "previous_outputs",
     "processed_files",
     "published_indicators",
@@ -133,6 +134,35 @@ def _published_unmatched(results: Results) -> pd.DataFrame:
     return out
 
 
+def points_by_area(results: Results) -> pd.DataFrame:
+    """Count the study's points (schools, meeting places, ...) in each lokalsamfunn.
+
+    Parameters
+    ----------
+    results : Results
+        A run's results; the points are :attr:`Study.points`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``code, name`` and one column per point layer (its title), the number of points
+        inside the lokalsamfunn (0 where none), every lokalsamfunn listed; a last row
+        ``code = ""``, ``name = "utenfor"`` counts the points in no lokalsamfunn.
+    """
+    import geopandas as gpd
+
+    layer = results.study.lokalsamfunn[["code", "name", "geometry"]]
+    out = layer[["code", "name"]].copy().reset_index(drop=True)
+    outside = {"code": "", "name": "utenfor"}
+    for title, pts in results.study.points.items():
+        hit = gpd.sjoin(pts[["geometry"]].to_crs(layer.crs), layer, how="left", predicate="within")
+        hit = hit[~hit.index.duplicated(keep="first")]
+        counts = hit["code"].value_counts()
+        out[title] = out["code"].map(counts).fillna(0).astype(int)
+        outside[title] = int(hit["code"].isna().sum())
+    return pd.concat([out, pd.DataFrame([outside])], ignore_index=True)
+
+
 def _selection_table(results: Results) -> pd.DataFrame:
     from .render.presentation import AGREEMENT_LABELS, reasons_text
 
@@ -145,6 +175,25 @@ def _selection_table(results: Results) -> pd.DataFrame:
         for c, w in zip(sel["code"], sel["worse_indicators"], strict=True)
     ]
     sel["agreement_label"] = sel["agreement"].map(AGREEMENT_LABELS)
+    if results.without_data:
+        layer = results.study.lokalsamfunn.set_index("code")
+        init = set(results.study.config.initiative.areas)
+        codes = results.without_data
+        empty = pd.DataFrame(
+            {
+                "code": codes,
+                "name": [layer.at[c, "name"] for c in codes],
+                "has_data": False,
+                "eligible": False,
+                "selected": False,
+                "approximate": False,
+                "in_initiative": [c in init or layer.at[c, "name"] in init for c in codes],
+                "worse_indicators": "",
+                "reasons": "ingen data",
+                "agreement": "",
+            }
+        )
+        sel = pd.concat([sel, empty], ignore_index=True)
     return sel
 
 
@@ -213,6 +262,8 @@ def processed_files(results: Results) -> dict[str, bytes]:
         "data/processed/sobol_boundary_areas.csv": results.sobol,
         "data/processed/choice_evidence.csv": results.evidence,
     }
+    if results.study.points:
+        tables["data/processed/points_by_area.csv"] = points_by_area(results)
     files = {path: _csv(df, label) for path, df in tables.items()}
     meta = {
         "data_label": label,
@@ -274,7 +325,7 @@ def map_options(results: Results) -> MapOptions:
         label=results.label,
         synthetic=results.synthetic,
         year=results.year,
-        years=tuple(cfg.study.years),
+        years=tuple(results.study_years),
         k=results.rule.k,
         index_name=(cfg.index or {}).get("name", "Levekårsindeks"),
         initiative_name=cfg.initiative.name,
@@ -430,10 +481,61 @@ def _render(results: Results, say: Callable[[str], None]) -> dict[str, bytes]:
         if pool is not None:
             pool.terminate()
             pool.join()
+    if inp is not None and out.pdf:
+        files.update(_pdf_files(inp, files, say))
     return files
 
 
+def _pdf_files(inp: ReportInputs, files: dict[str, bytes], say) -> dict[str, bytes]:
+    """Print the report and all fact sheets (one PDF) with headless Chromium, both at once.
+
+    Without Chromium the run goes on without PDFs and says why.
+    """
+    import tempfile
+    from concurrent.futures import ThreadPoolExecutor
+    from pathlib import Path
+
+    from .render.pdf import NO_CHROMIUM, find_chromium, html_to_pdf
+    from .render.report import fact_sheets_combined
+
+    chromium = find_chromium()
+    if chromium is None:
+        say(f"Ingen PDF: {NO_CHROMIUM}")
+        return {}
+    say("PDF (Chromium)")
+    pages = {
+        "reports/levekar_rapport.pdf": files["reports/levekar_rapport.html"],
+        "reports/faktaark.pdf": fact_sheets_combined(inp).encode("utf-8"),
+    }
+    with tempfile.TemporaryDirectory(prefix="levekar-pdf-") as tmp:
+        jobs = {}
+        with ThreadPoolExecutor(len(pages)) as ex:
+            for path, page in pages.items():
+                src = Path(tmp) / (Path(path).stem + ".html")
+                src.write_bytes(page)
+                jobs[path] = ex.submit(html_to_pdf, src, src.with_suffix(".pdf"), chromium=chromium)
+        return {path: job.result().read_bytes() for path, job in jobs.items()}
+
+
 RUN_REPORT = "data/processed/run_report.json"
+
+
+def _landing(results: Results, files: dict[str, bytes]) -> bytes:
+    """Render ``index.html``, the page linking every output."""
+    from .render.landing import landing_page
+
+    names = {}
+    if results.study.config.output.report:
+        from .render.report import fact_sheet_names
+
+        names = fact_sheet_names(report_inputs(results))
+    return landing_page(
+        [*files, "index.html"],
+        title=results.study.config.study.name,
+        label=results.label,
+        synthetic=results.synthetic,
+        names=names,
+    ).encode("utf-8")
 
 
 def output_files(results: Results, say: Callable[[str], None]) -> dict[str, bytes]:
@@ -452,10 +554,13 @@ def output_files(results: Results, say: Callable[[str], None]) -> dict[str, byte
     Returns
     -------
     dict of str to bytes
-        The processed files, and the map and reports as ``[output]`` asks.
+        The processed files, the map and reports as ``[output]`` asks (with PDFs
+        when ``pdf = true`` and Chromium is installed), and ``index.html`` linking
+        them all.
     """
     files = dict(processed_files(results))
     files.update(_render(results, say))
+    files["index.html"] = _landing(results, files)
     meta = json.loads(files[RUN_REPORT])
     meta["outputs"] = sorted(files)
     files[RUN_REPORT] = (json.dumps(meta, ensure_ascii=False, indent=2) + "\n").encode("utf-8")

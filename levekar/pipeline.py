@@ -712,7 +712,7 @@ def _sobol(
         options=opts,
         output="top_k",
         k=rule.k,
-        n=256,
+        n=128,
         resamples=100,
     )
     return table[table["code"].isin(near)].reset_index(drop=True)
@@ -737,7 +737,7 @@ def _why_these(
     candidates = rule_family(
         rule, years=len(window), presets=presets, neighbours=_neighbours(study)
     )
-    family_opts = replace(opts, draws=min(opts.draws, 200))
+    family_opts = replace(opts, draws=min(opts.draws, 100))
     family = rules_giving(
         initiative,
         window,

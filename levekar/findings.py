@@ -47,6 +47,7 @@ KINDS = {
     "coverage_gap": "people in grunnkretser that no target area covers",
     "coverage_overlap": "people claimed by two target areas",
     "rows_lost_in_crosswalk": "counts that reached no target area",
+    "unreachable": "people who cannot reach a destination, or destinations off the network",
     # values
     "mostly_suppressed": "values built mostly from suppressed cells: not published, not scored",
     # configuration

@@ -241,7 +241,8 @@ def targets_for_initiative(
                     scale if (ind.kind == "share" and 0 < base < 1 and 0 < target < 1) else "linear"
                 )
                 path = trajectory(base, target, plan_years, scale=use_scale)
-                mdc = detectable_change(base, den, kind=ind.kind)
+                # Exact counts have no sampling error: any change is a real one.
+                mdc = 0.0 if ind.exact else detectable_change(base, den, kind=ind.kind)
                 row = {
                     "focus_area": focus,
                     "code": area,

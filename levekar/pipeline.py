@@ -501,9 +501,14 @@ def _accessibility(study: Study, years: list[int], findings: Findings) -> Access
             f"{study.source}: accessibility.destinations: no layer loaded for {missing}."
         )
     if acc.years is not None:
-        years = [y for y in years if acc.years[0] <= y <= acc.years[1]] or list(
-            range(acc.years[0], acc.years[1] + 1)
-        )
+        first, last = study.config.study.years
+        wanted = range(max(acc.years[0], first), min(acc.years[1], last) + 1)
+        if not wanted:
+            raise ConfigError(
+                f"{study.source}: accessibility.years {list(acc.years)} lie outside the "
+                f"study's years {[first, last]}."
+            )
+        years = [y for y in years if y in wanted] or list(wanted)
     gk = study.grunnkretser
     land = None
     if acc.land_from_areas:

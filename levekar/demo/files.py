@@ -96,6 +96,7 @@ def write_demo_inputs(out_dir: Path, *, seed: int = 2023) -> list[Path]:
             "Syntetiske demodata\n\n"
             "Disse filene er laget av levekar (levekar demo) og er IKKE ekte data.\n"
             "Geografien ligner Fredrikstad, men grensene og tallene er syntetiske.\n"
+            "Veinettet, grøntområdene og bussholdeplassene er også laget av levekar.\n"
             "Kjør: levekar run --config study.toml --out <mappe>\n"
         ),
     }

@@ -299,6 +299,10 @@ def lokalsamfunn_from_catchments(
                 f"{source}: missing column {col!r}; columns are {list(mapping.columns)}."
             )
     m = mapping.astype({"catchment": str, "lokalsamfunn": str})
+    m["catchment"] = m["catchment"].str.strip()  # "SK01 " from a spreadsheet is SK01
+    m["lokalsamfunn"] = m["lokalsamfunn"].str.strip()
+    if "lokalsamfunn_name" in m.columns:
+        m["lokalsamfunn_name"] = m["lokalsamfunn_name"].astype(str).str.strip()
     twice = m[m["catchment"].duplicated(keep=False)]
     if len(twice):
         c = twice["catchment"].iloc[0]

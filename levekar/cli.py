@@ -249,6 +249,7 @@ def main(argv: list[str] | None = None) -> None:
         app(args=args, prog_name="levekar", standalone_mode=False)
     except LevekarError as exc:
         if debug:
+            exc.__suppress_context__ = False  # show the original error under levekar's own
             raise
         print(f"levekar: error: {exc}", file=sys.stderr)
         sys.exit(2)

@@ -29,7 +29,18 @@ from .selection import SelectionRule
 
 __all__ = ["COUNTERFACTUAL_COLUMNS", "counterfactuals"]
 
-COUNTERFACTUAL_COLUMNS = ["code", "selected_now", "kind", "indicator", "from", "to", "change"]
+COUNTERFACTUAL_COLUMNS = [
+    "code",
+    "selected_now",
+    "kind",
+    "indicator",
+    "from",
+    "to",
+    "change",
+    "indicator_2",
+    "from_2",
+    "to_2",
+]
 
 
 def _first_crossings(flips_for, reach: np.ndarray, grid: int = 32, rounds: int = 3) -> np.ndarray:
@@ -63,6 +74,33 @@ def _first_crossings(flips_for, reach: np.ndarray, grid: int = 32, rounds: int =
     return found
 
 
+def _pair(values, a, x0, sign, reach, chosen, inside) -> tuple[int, int, float] | None:
+    """Find the pair of indicators that flips the area with the smallest move.
+
+    Both move the same share of the way to their plausible bounds; None if no pair flips it.
+    """
+    ok = np.flatnonzero(np.isfinite(reach))
+    pairs = np.array([(i, j) for n, i in enumerate(ok) for j in ok[n + 1 :]], dtype=np.int64)
+    if not len(pairs):
+        return None
+
+    def flips_pairs(ts, which):
+        n, g = ts.shape
+        batch = np.repeat(values[None], n * g, axis=0)
+        rows = np.arange(n * g)
+        share = ts.reshape(-1)
+        for col in (0, 1):
+            cols = np.repeat(pairs[which, col], g)
+            batch[rows, a, cols] = x0[cols] + sign[cols] * share * reach[cols]
+        return (chosen(batch)[:, a] != inside).reshape(n, g)
+
+    t = _first_crossings(flips_pairs, np.ones(len(pairs)))
+    if not np.isfinite(t).any():
+        return None
+    m = int(np.nanargmin(t))
+    return int(pairs[m, 0]), int(pairs[m, 1]), float(t[m])
+
+
 def counterfactuals(
     data: YearData,
     spec: IndexSpec,
@@ -72,6 +110,7 @@ def counterfactuals(
     eligible: np.ndarray,
     areas: list[str],
     hidden: set[tuple[str, str]] | None = None,
+    bounds: tuple[np.ndarray, np.ndarray] | None = None,
 ) -> pd.DataFrame:
     """Find the smallest single changes that would move each area across the rule's boundary.
 
@@ -95,15 +134,22 @@ def counterfactuals(
     hidden : set of (str, str), optional
         ``(code, indicator)`` pairs whose values may not be published: no value
         counterfactual is given for them (it would reveal the value).
+    bounds : (numpy.ndarray, numpy.ndarray), optional
+        The plausible range of each indicator (e.g. the lowest and highest value seen
+        across areas and years): a value is only moved within it. Without bounds, up to
+        three times the spread of the year's values.
 
     Returns
     -------
     pandas.DataFrame
         Columns :data:`COUNTERFACTUAL_COLUMNS`, ``code, selected_now, kind, indicator,
-        from, to, change``: ``kind`` is ``value`` or ``weight``; ``change`` is the
-        relative change ``|to / from − 1|`` (infinite for a value moved from 0). Only
-        the smallest change of each kind is kept per area; an area no single change
-        moves has no row. Weights are searched from 0.1 % to 10 times their value.
+        from, to, change, indicator_2, from_2, to_2``: ``kind`` is ``value``, ``weight``,
+        ``pair`` (two values moved together, each the same share of the way to its
+        plausible bound, when no single value is enough) or ``none`` (no plausible
+        change of one or two values moves the area); ``change`` is the relative change
+        ``|to / from − 1|`` (infinite for a value moved from 0; for a pair, the share of
+        the way to the bounds). Only the smallest change of each kind is kept per area.
+        Weights are searched from 0.1 % to 10 times their value.
     """
     codes = list(data.codes)
     values = data.value
@@ -137,8 +183,13 @@ def counterfactuals(
         x0 = values[a]
         sign = np.array([-1.0 if i.higher_is_worse else 1.0 for i in spec.indicators])
         sign = sign * (1.0 if inside else -1.0)
-        span = np.nanmax(values, axis=0) - np.nanmin(values, axis=0)
-        reach = 3 * np.fmax(np.fmax(span, np.abs(x0)), 1e-9)
+        if bounds is not None:
+            lo_b, hi_b = (np.asarray(b, dtype=float) for b in bounds)
+            reach = np.where(sign > 0, hi_b - x0, x0 - lo_b)
+            reach = np.where(reach > 1e-12, reach, np.nan)
+        else:
+            span = np.nanmax(values, axis=0) - np.nanmin(values, axis=0)
+            reach = 3 * np.fmax(np.fmax(span, np.abs(x0)), 1e-9)
         usable = np.isfinite(x0) & np.array(
             [(code, i.column) not in hidden for i in spec.indicators]
         )
@@ -156,7 +207,7 @@ def counterfactuals(
         with np.errstate(divide="ignore", invalid="ignore"):
             rel = np.where(x0 != 0, np.abs(new / x0 - 1), np.inf)
         rel = np.where(np.isfinite(t), rel, np.nan)
-        if np.isfinite(rel).any() or (np.isinf(rel) & np.isfinite(t)).any():
+        if np.isfinite(t).any():
             j = int(np.nanargmin(np.where(np.isfinite(t), rel, np.nan)))
             best["value"] = {
                 "indicator": spec.indicators[j].column,
@@ -164,6 +215,21 @@ def counterfactuals(
                 "to": new[j],
                 "change": rel[j],
             }
+        else:
+            pair = _pair(values, a, x0, sign, reach, chosen, inside)
+            if pair is not None:
+                i, j, share = pair
+                best["pair"] = {
+                    "indicator": spec.indicators[i].column,
+                    "from": x0[i],
+                    "to": x0[i] + sign[i] * share * reach[i],
+                    "change": share,
+                    "indicator_2": spec.indicators[j].column,
+                    "from_2": x0[j],
+                    "to_2": x0[j] + sign[j] * share * reach[j],
+                }
+            elif bounds is not None:
+                best["none"] = {"indicator": "", "from": np.nan, "to": np.nan, "change": np.nan}
         if rule.uses_index:
             # One weight change per indicator and direction (down to 0.1 %, up to ×10).
             direction = np.repeat([-1.0, 1.0], n_ind)

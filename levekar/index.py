@@ -469,29 +469,37 @@ def aggregate_array(
 
 
 def _check_input(data: pd.DataFrame, spec: IndexSpec, source: str) -> None:
+    """Refuse a table the index cannot be computed from, listing every problem at once."""
+    from .findings import problems_text
+
     if spec.id not in data.columns:
         raise DataError(
             f"{source}: id column {spec.id!r} not found; columns are {list(data.columns)}."
         )
-    dup = data[spec.id][data[spec.id].duplicated()]
-    if len(dup):
-        raise DataError(f"{source}: duplicate id {dup.iloc[0]!r} in column {spec.id!r}.")
     missing = [i.column for i in spec.indicators if i.column not in data.columns]
     if missing:
         raise DataError(
             f"{source}: indicator column(s) {missing} not found; columns are {list(data.columns)}."
         )
+    if data.empty:
+        raise DataError(f"{source}: the table has a header but no rows; nothing to index.")
+    problems = []
+    dup = data[spec.id][data[spec.id].duplicated()]
+    for value in dup.unique()[:20]:
+        problems.append(f"duplicate id {value!r} in column {spec.id!r}")
+    ids = data[spec.id].to_numpy()
     for ind in spec.indicators:
         col = data[ind.column]
-        if not pd.api.types.is_numeric_dtype(col):
-            num = pd.to_numeric(col, errors="coerce")
-            bad = num.isna() & col.notna()
-            if bad.any():
-                row = int(np.flatnonzero(bad)[0])
-                raise DataError(
-                    f"{source}: column {ind.column!r}, row {row} (id {data[spec.id].iloc[row]!r}): "
-                    f"{col.iloc[row]!r} is not a number."
-                )
+        num = pd.to_numeric(col, errors="coerce") if not pd.api.types.is_numeric_dtype(col) else col
+        bad = (num.isna() & col.notna()).to_numpy()
+        inf = np.isinf(num.to_numpy(dtype=float))
+        for row in np.flatnonzero(bad | inf):
+            what = "is infinite" if inf[row] else "is not a number"
+            v = col.iloc[row]
+            shown = repr(v) if isinstance(v, str) else str(v)
+            problems.append(f"column {ind.column!r}, row {row} (id {ids[row]!r}): {shown} {what}.")
+    if problems:
+        raise DataError(problems_text(problems, source=source))
 
 
 def _weights(spec: IndexSpec, source: str) -> pd.Series:

@@ -115,6 +115,7 @@ class Results:
     accounting: Accounting | None = None
     findings: Findings = field(default_factory=Findings)
     rule_family: pd.DataFrame = field(default_factory=pd.DataFrame)
+    sobol: pd.DataFrame = field(default_factory=pd.DataFrame)
     evidence: pd.DataFrame = field(default_factory=pd.DataFrame)
     choice: dict = field(default_factory=dict)
     access_grid: gpd.GeoDataFrame | None = None
@@ -389,10 +390,14 @@ def run(
             options=replace(opts, draws=max(200, opts.draws // 8)),
         )
         selection = selection.merge(shares, on="code", how="left")
+    sobol = _sobol(data[year], spec, study, rule, selection, opts)
     this_rates = rates[rates["year"] == year]
     unpublished = this_rates[~this_rates["published"]]
     hidden = set(zip(unpublished["code"], unpublished["indicator"], strict=True))
-    cf = counterfactuals_for(data[year], spec, study, rule, this.table, selection, hidden)
+    seen = rates[rates["published"]].groupby("indicator")["value_published"]
+    spec_ids = [i.column for i in spec.indicators]
+    bounds = (seen.min().reindex(spec_ids).to_numpy(), seen.max().reindex(spec_ids).to_numpy())
+    cf = counterfactuals_for(data[year], spec, study, rule, this.table, selection, hidden, bounds)
     say("Utvelgelse år for år")
     resel = reselect(scores, {y: data[y] for y in years}, spec, initiative=initiative, k=rule.k)
     spatial = None
@@ -451,6 +456,7 @@ def run(
         rule_family=family,
         evidence=evidence,
         choice=overall,
+        sobol=sobol,
     )
 
 
@@ -688,6 +694,42 @@ def _years_without(data: dict[int, YearData], year: int, findings: Findings) -> 
             )
 
 
+def _sobol(
+    data: YearData,
+    spec: IndexSpec,
+    study: Study,
+    rule: SelectionRule,
+    selection: pd.DataFrame,
+    opts: UncertaintyOptions,
+) -> pd.DataFrame:
+    """First-order and total Sobol indices of P(among the k worst) for the areas near the boundary.
+
+    Over the run's sources of uncertainty (sampling, weights, method, indicator set) on the
+    selection year's index; empty when fewer than two sources vary or no area is near the
+    boundary.
+    """
+    from .sensitivity import index_sobol
+
+    if len(opts.sources) < 2 or opts.draws == 0:
+        return pd.DataFrame()
+    eligible = selection.loc[selection["eligible"] & selection["score"].notna(), "code"].tolist()
+    near = set(boundary_areas(selection, rule))
+    if not near:
+        return pd.DataFrame()
+    table = index_sobol(
+        data,
+        spec,
+        study.catalogue,
+        areas=eligible,
+        options=opts,
+        output="top_k",
+        k=rule.k,
+        n=256,
+        resamples=100,
+    )
+    return table[table["code"].isin(near)].reset_index(drop=True)
+
+
 def _why_these(
     study: Study,
     rule: SelectionRule,
@@ -738,6 +780,7 @@ def counterfactuals_for(
     scores: pd.DataFrame,
     selection: pd.DataFrame,
     hidden: set[tuple[str, str]],
+    bounds: tuple[np.ndarray, np.ndarray] | None = None,
 ) -> pd.DataFrame:
     """Compute counterfactuals for the areas near the rule's boundary.
 
@@ -757,6 +800,9 @@ def counterfactuals_for(
         The selection table; :func:`~levekar.selection.boundary_areas` picks the areas.
     hidden : set of (str, str)
         ``(code, indicator)`` cells that may not be published.
+    bounds : (numpy.ndarray, numpy.ndarray), optional
+        The plausible range of each indicator (the lowest and highest published value
+        seen across areas and years).
 
     Returns
     -------
@@ -776,6 +822,7 @@ def counterfactuals_for(
         eligible=eligible,
         areas=boundary_areas(selection, rule),
         hidden=hidden,
+        bounds=bounds,
     )
 
 

@@ -109,6 +109,10 @@ def _published_targets(targets: pd.DataFrame) -> pd.DataFrame:
             "end_year",
         )
     ]
+    flags = [c for c in numeric if pd.api.types.is_bool_dtype(out[c])]
+    for c in flags:  # yes/no facts about a hidden denominator are hidden too
+        out[c] = out[c].astype("boolean").mask(~out["published"])
+    numeric = [c for c in numeric if c not in flags]
     out.loc[~out["published"], numeric] = np.nan
     return out
 
@@ -237,6 +241,7 @@ def processed_files(results: Results) -> dict[str, bytes]:
         **_reselection_tables(results),
         "data/processed/unmatched_observations.csv": _published_unmatched(results),
         "data/processed/rule_family.csv": results.rule_family,
+        "data/processed/sobol_boundary_areas.csv": results.sobol,
         "data/processed/choice_evidence.csv": results.evidence,
     }
     if results.access_grid is not None:
@@ -391,6 +396,7 @@ def report_inputs(results: Results) -> ReportInputs:
         evidence=results.evidence,
         rule_family=results.rule_family,
         choice=results.choice,
+        sobol=results.sobol,
     )
 
 

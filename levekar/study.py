@@ -240,7 +240,7 @@ class TargetRule(_Strict):
 class TargetsConfig(_Strict):
     """The ``[targets]`` table: baseline, rule, trajectory and focus areas."""
 
-    baseline: Literal["last_year", "mean"] = "last_year"
+    baseline: Literal["last_year", "mean"] = "mean"
     baseline_years: int = Field(default=3, ge=1)
     rule: Literal["close_gap", "relative_change"] = "close_gap"
     gap_share: float = Field(default=0.5, gt=0, le=1)

@@ -33,7 +33,15 @@ __all__ = [
 ]
 
 # A target's status; levekar.render.presentation has the bokmål words.
-STATUS_CODES = ("reached", "on_track", "behind", "not_measurable", "no_data", "no_baseline")
+STATUS_CODES = (
+    "reached",
+    "on_track",
+    "too_early",
+    "behind",
+    "not_measurable",
+    "no_data",
+    "no_baseline",
+)
 
 
 def trajectory(
@@ -204,6 +212,9 @@ def targets_for_initiative(
     )
     have = set(rates["year"])
     missing_years = [y for y in base_years if y not in have]
+    if missing_years and baseline == "mean" and any(y in have for y in base_years):
+        # A pooled baseline uses the years it has (the table states which).
+        base_years, missing_years = [y for y in base_years if y in have], []
     if missing_years:
         raise ConfigError(
             f"targets: baseline year(s) {missing_years} have no data; the data cover "
@@ -220,7 +231,7 @@ def targets_for_initiative(
                 a = sub[sub["code"] == area]
                 if a.empty:
                     raise ConfigError(f"targets: no data for area {area!r}, indicator {ind_id!r}.")
-                base = float(a["value"].mean())
+                base = _pooled_value(a, ind)
                 den = float(a["denominator"].mean())
                 r = {
                     "rule": rule,
@@ -266,9 +277,48 @@ def targets_for_initiative(
                     ),
                     "denominator": den,
                 }
+                row.update(_measurable_if(base, target, den, ind.kind, len(base_years)))
                 row.update({f"target_{y}": v for y, v in zip(plan_years, path, strict=True)})
                 rows.append(row)
-    return pd.DataFrame(rows)
+    out = pd.DataFrame(rows)
+    out["measurable_if_areas_pooled"] = _areas_pooled(out, catalogue)
+    return out
+
+
+def _pooled_value(a: pd.DataFrame, ind) -> float:
+    """Return the baseline: the rate over the baseline years' pooled counts (means: mean)."""
+    if {"numerator", "denominator"} <= set(a.columns) and ind.kind in ("share", "rate_per_1000"):
+        ok = a["value"].notna() & a["numerator"].notna() & (a["denominator"] > 0)
+        if ok.any():
+            return float(a.loc[ok, "numerator"].sum() / a.loc[ok, "denominator"].sum() * ind.scale)
+    return float(a["value"].mean())
+
+
+def _measurable_if(base: float, target: float, den: float, kind: str, n_years: int) -> dict:
+    """Say what would make a target measurable.
+
+    The smallest change the numbers can show, and whether comparing three pooled years
+    (at the end as at the start) would show the target's change.
+    """
+    change = abs(target - base) if np.isfinite(target) else np.nan
+    years3 = detectable_change(base, 3 * den, kind=kind)
+    return {
+        "measurable_change": detectable_change(base, den, kind=kind),
+        "measurable_if_years_pooled": bool(np.isfinite(years3) and change >= years3),
+    }
+
+
+def _areas_pooled(out: pd.DataFrame, catalogue: Catalogue) -> pd.Series:
+    """Whether the change would be measurable for the initiative's areas taken together."""
+    if out.empty:
+        return pd.Series(dtype=bool)
+    total = out.groupby("indicator")["denominator"].transform("sum")
+    mdc = [
+        detectable_change(b, n, kind=catalogue[i].kind)
+        for b, n, i in zip(out["baseline"], total, out["indicator"], strict=True)
+    ]
+    change = (out["target_value"] - out["baseline"]).abs()
+    return pd.Series(np.isfinite(mdc) & (change >= np.asarray(mdc)), index=out.index)
 
 
 def check_target_rules(
@@ -434,14 +484,20 @@ def progress(
             v, lo, hi = float(last["value"]), float(last["ci_low"]), float(last["ci_high"])
 
             wants_change = abs(t["target_value"] - t["baseline"]) > 1e-12
+            has_ci = np.isfinite(lo) and np.isfinite(hi)
+            wrong_way = not _at_least_as_good(v, t["baseline"], better_low)
             if not t["measurable"]:
                 status = "not_measurable"
             elif wants_change and _at_least_as_good(v, t["target_value"], better_low):
                 status = "reached"
-            elif _at_least_as_good(v, expected, better_low) or (
-                np.isfinite(lo) and lo <= expected <= hi
-            ):
+            elif wrong_way:
+                # Direction first: a value that got worse is never on track; if its interval
+                # still holds the baseline, the numbers cannot yet tell.
+                status = "too_early" if has_ci and lo <= t["baseline"] <= hi else "behind"
+            elif _at_least_as_good(v, expected, better_low):
                 status = "on_track"
+            elif has_ci and lo <= expected <= hi:
+                status = "too_early"
             else:
                 status = "behind"
             vals = (y, v, lo, hi, expected, status)

@@ -684,6 +684,11 @@ CASES = [
         "pair\\(s\\) of target areas overlap",
     ),
     Case(
+        "catchment-codes-with-spaces",
+        table("skolekrets_lokalsamfunn.csv", lambda d: d.assign(catchment=d["catchment"] + "  ")),
+        "ok",
+    ),
+    Case(
         "catchment-in-two-lokalsamfunn",
         table(
             "skolekrets_lokalsamfunn.csv",

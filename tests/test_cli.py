@@ -1,6 +1,7 @@
 """The command line: error formats in-process through ``levekar.cli.main``, and one end-to-end
 run through the installed entry point in a subprocess."""
 
+import re
 import shutil
 import subprocess
 import sys
@@ -191,3 +192,40 @@ def test_study_without_population_or_reference(capsys, demo_dir, tmp_path):
     )
     code, _, err = cli(capsys, "run", "--config", str(cfg), "--out", str(tmp_path / "o"))
     assert code == 2 and "selection.min_population = 100000 leaves 0 lokalsamfunn" in err
+
+
+def test_index_command_refuses_empty_and_infinite_inputs(capsys, tmp_path):
+    spec = tmp_path / "spec.toml"
+    spec.write_text(
+        '[index]\nid = "code"\nnormalisation = "z"\n[[index.indicators]]\ncolumn = "a"\n',
+        encoding="utf-8",
+    )
+    out = tmp_path / "o.csv"
+    empty = tmp_path / "empty.csv"
+    empty.write_text("", encoding="utf-8")
+    header = tmp_path / "header.csv"
+    header.write_text("code;a\n", encoding="utf-8")
+    bad = tmp_path / "bad.csv"
+    bad.write_text("code;a\nA;1\nB;inf\nC;x\n", encoding="utf-8")
+    for path, message in (
+        (empty, "the file is empty"),
+        (header, "has a header but no rows"),
+        (bad, r"2 problems:\n  - column 'a', row 1 \(id 'B'\): 'inf' is infinite"),
+    ):
+        code, _, err = cli(capsys, "index", str(path), "--spec", str(spec), "--out", str(out))
+        assert code == 2 and re.search(message, err) and "Traceback" not in err, err
+    assert not out.exists()
+
+
+def test_debug_shows_the_original_error_under_levekars(capsys, tmp_path):
+    bad = tmp_path / "bad.toml"
+    bad.write_text("k = = 3", encoding="utf-8")
+    import traceback
+
+    from levekar.errors import ConfigError
+
+    with pytest.raises(ConfigError) as info:
+        main(["--debug", "run", "--config", str(bad)])
+    assert not info.value.__suppress_context__
+    text = "".join(traceback.format_exception(info.value))
+    assert "TOMLDecodeError" in text

@@ -292,3 +292,19 @@ def test_docstring_examples():
     flags = doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE
     result = doctest.testmod(sensitivity, optionflags=flags)
     assert result.attempted > 0 and result.failed == 0
+
+
+def test_the_run_reports_sobol_indices_for_the_areas_near_the_boundary(demo_results):
+    from levekar.publish import report_inputs
+    from levekar.render.report import render_report
+    from levekar.selection import boundary_areas
+
+    s = demo_results.sobol
+    near = set(boundary_areas(demo_results.selection, demo_results.rule))
+    assert set(s["code"]) == near and len(near) >= 1
+    assert set(s["group"]) == {"sampling", "weights", "method", "indicator_set"}
+    tol = 0.15  # Monte Carlo error at n = 256
+    assert s["s1"].between(-tol, 1 + tol).all() and s["st"].between(-tol, 1 + tol).all()
+    assert (s["s1"] <= s["st"] + tol).all()
+    page = render_report(report_inputs(demo_results), b"")
+    assert "Hva usikkerheten kommer av" in page and "Med samspill" in page

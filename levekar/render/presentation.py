@@ -38,6 +38,7 @@ __all__ = [
     "format_percent",
     "format_probability",
     "format_value",
+    "measurable_note",
     "names_of",
     "reasons_text",
     "rule_label",
@@ -64,6 +65,7 @@ CLUSTER_LABELS = {
 STATUS_LABELS = {
     "reached": "nådd",
     "on_track": "på sporet",
+    "too_early": "for tidlig å si",
     "behind": "bak skjema",
     "not_measurable": "ikke målbart",
     "no_data": "ingen nye tall",
@@ -262,6 +264,22 @@ def counterfactual_text(row, names: dict[str, str], catalogue, k: int) -> str:
     ind = catalogue[row["indicator"]] if row["indicator"] in catalogue else None
     label = ind.short_label if ind is not None else row["indicator"]
     direction = "ut av" if row["selected_now"] else "inn blant"
+    if row["kind"] == "none":
+        return (
+            f"Ingen rimelig endring i én eller to indikatorer (innenfor verdiene vi har sett i "
+            f"lokalsamfunnene og årene) ville flyttet {name} {direction} de {k} svakeste"
+        )
+    if row["kind"] == "pair":
+        ind2 = catalogue[row["indicator_2"]] if row["indicator_2"] in catalogue else None
+        label2 = ind2.short_label if ind2 is not None else row["indicator_2"]
+        k1 = ind.kind if ind is not None else "mean"
+        k2 = ind2.kind if ind2 is not None else "mean"
+        return (
+            f"Ingen enkelt indikator er nok, men {name} ville gått {direction} de {k} svakeste om "
+            f"«{label}» var {format_value(row['to'], k1)} i stedet for "
+            f"{format_value(row['from'], k1)} og «{label2}» var {format_value(row['to_2'], k2)} "
+            f"i stedet for {format_value(row['from_2'], k2)}"
+        )
     if row["kind"] == "value":
         kind = ind.kind if ind is not None else "mean"
         return (
@@ -384,3 +402,17 @@ def evidence_text(row, names: dict[str, str], catalogue, *, k: int, year: int) -
     labels = VERDICT_LABELS if row["in_initiative"] else VERDICT_LABELS_OUTSIDE
     out.append(labels[row["verdict"]].format(name=name))
     return out
+
+
+def measurable_note(row) -> str:
+    """Say what would make a target measurable (a row of the targets table), or nothing."""
+    if row.get("measurable", True) or not math.isfinite(row.get("target_value", math.nan)):
+        return ""
+    parts = ["målet er mindre enn det tallene kan vise"]
+    if row.get("measurable_if_years_pooled"):
+        parts.append("kan måles om tre år slås sammen")
+    if row.get("measurable_if_areas_pooled"):
+        parts.append("kan måles for områdene i satsingen samlet")
+    if not row.get("measurable_if_years_pooled") and not row.get("measurable_if_areas_pooled"):
+        parts.append("heller ikke med tre år eller områdene samlet")
+    return "; ".join(parts)

@@ -31,6 +31,7 @@ from .presentation import (
     format_percent,
     format_probability,
     format_value,
+    measurable_note,
     names_of,
     rule_label,
 )
@@ -132,6 +133,7 @@ class ReportInputs:
     evidence: pd.DataFrame = field(default_factory=pd.DataFrame)
     rule_family: pd.DataFrame = field(default_factory=pd.DataFrame)
     choice: dict = field(default_factory=dict)
+    sobol: pd.DataFrame = field(default_factory=pd.DataFrame)
 
     @property
     def rates_year(self) -> pd.DataFrame:
@@ -302,6 +304,7 @@ def _context(inp: ReportInputs, figure_png: bytes) -> dict:
                 "reference": format_value(r["reference_value"], ind.kind),
                 "years": [format_value(r[c], ind.kind) for c in year_cols],
                 "measurable": bool(r["measurable"]),
+                "note": measurable_note(r),
                 "status": STATUS_LABELS.get(r.get("status", ""), ""),
                 "latest": (
                     format_value(r["latest_value"], ind.kind) + f" ({int(r['latest_year'])})"
@@ -346,7 +349,41 @@ def _context(inp: ReportInputs, figure_png: bytes) -> dict:
         "heavily_smoothed": _heavily_smoothed(inp),
         "findings": _finding_rows(inp),
         "why": _why(inp),
+        "sobol": _sobol_rows(inp),
+        "source_names": [SOURCE_LABELS.get(x, x) for x in inp.sources],
     }
+
+
+def _sobol_rows(inp: ReportInputs) -> list[dict]:
+    """Per area near the boundary: each source's first-order and total Sobol index (per cent)."""
+    if inp.sobol.empty:
+        return []
+    label = {
+        "sampling": "små tall",
+        "weights": "vektene",
+        "method": "metodevalget",
+        "indicator_set": "enkeltindikatorer",
+    }
+    rows = []
+    for code, g in inp.sobol.groupby("code", sort=False):
+        rows.append(
+            {
+                "name": inp.names.get(code, code),
+                "sources": [
+                    {
+                        "label": label.get(r["group"], r["group"]),
+                        "s1": format_percent(max(r["s1"], 0.0), decimals=0)
+                        if np.isfinite(r["s1"])
+                        else "–",
+                        "st": format_percent(min(max(r["st"], 0.0), 1.0), decimals=0)
+                        if np.isfinite(r["st"])
+                        else "–",
+                    }
+                    for r in g.to_dict("records")
+                ],
+            }
+        )
+    return rows
 
 
 def _why(inp: ReportInputs) -> dict | None:

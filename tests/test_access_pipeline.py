@@ -213,3 +213,32 @@ def test_read_features_names_what_is_wrong(demo_dir):
         read_features(path, where={"type": "buss"})
     with pytest.raises(DataError, match=r"no feature where \{'kind': 'tog'\}"):
         read_features(path, where={"kind": "tog"})
+
+
+def test_a_target_on_an_exact_indicator_needs_no_detectable_change():
+    from levekar.targets import targets_for_initiative
+
+    rates = pd.DataFrame(
+        {
+            "code": ["A", "B"] * 2,
+            "year": [2022, 2022, 2023, 2023],
+            "indicator": "skole_innen_1000m",
+            "value": [0.30, 0.60, 0.31, 0.60],
+            "numerator": [30.0, 60.0, 31.0, 60.0],
+            "denominator": 100.0,
+            "kommune_value": [0.45, 0.45, 0.455, 0.455],
+            "norway_value": np.nan,
+            "published": True,
+        }
+    )
+    t = targets_for_initiative(
+        rates,
+        load_catalogue(),
+        areas=["A"],
+        focus_areas={"bomiljo": ["skole_innen_1000m"]},
+        start=2023,
+        years=5,
+    )
+    row = t.iloc[0]
+    assert row["detectable_change"] == 0 and row["measurable_change"] == 0
+    assert row["measurable"] and row["measurable_if_areas_pooled"]

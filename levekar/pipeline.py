@@ -578,7 +578,8 @@ def _accessibility(study: Study, years: list[int], findings: Findings) -> Access
             o = o[o["indicator"].isin(use)]
         obs.extend(o.assign(year=y) for y in years)
     found = pd.concat(obs, ignore_index=True) if obs else empty
-    clash = sorted(set(found["indicator"]) & set(study.observations["indicator"].astype(str)))
+    given = study.observations["indicator"].astype(str).unique()
+    clash = sorted(set(found["indicator"].unique()) & set(given))
     if clash:
         raise DataError(
             f"{study.source}: {clash} are both in the indicator table and computed by "

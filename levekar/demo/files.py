@@ -20,11 +20,11 @@ __all__ = ["demo_study", "write_demo_inputs"]
 
 def demo_study(seed: int = 2023) -> Study:
     """Build the embedded synthetic demo study in memory (``levekar run`` with no config)."""
-    from .access import make_access_layers
+    from .access import demo_access_layers
     from .generator import make_demo_study
 
     demo = make_demo_study(seed)
-    layers = make_access_layers(demo.grunnkretser, demo.population, demo.schools, seed=seed)
+    layers = demo_access_layers(seed)
     cfg = parse_config(demo_config(), source="demo study")
     cfg.study.seed = seed
     gk, rep = standardise_layer(
@@ -63,11 +63,11 @@ def demo_study(seed: int = 2023) -> Study:
 
 def write_demo_inputs(out_dir: Path, *, seed: int = 2023) -> list[Path]:
     """Write the demo study's input files and its ``study.toml`` into ``out_dir``."""
-    from .access import make_access_layers
+    from .access import demo_access_layers
     from .generator import make_demo_study
 
     demo = make_demo_study(seed)
-    layers = make_access_layers(demo.grunnkretser, demo.population, demo.schools, seed=seed)
+    layers = demo_access_layers(seed)
     cfg = demo_config()
     cfg["study"]["seed"] = seed
 

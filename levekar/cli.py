@@ -86,6 +86,7 @@ def run(
         console.print(f"[bold red]{results.label}[/bold red]")
     say(f"Ferdig: {len(paths)} filer under {out.resolve()}")
     _print_findings(console, results.findings)
+    typer.echo(f"Åpne: {(out / 'index.html').resolve()}")
 
 
 def _check_out(out: Path) -> None:
@@ -125,10 +126,26 @@ def demo(
         Path, typer.Option("--out", "-o", help="Folder for the demo's input files and study.toml.")
     ] = Path("levekar-demo"),
     seed: Annotated[int, typer.Option(help="Seed for the synthetic data.")] = 2023,
+    force: Annotated[
+        bool, typer.Option("--force", help="Overwrite a study.toml that has been edited.")
+    ] = False,
 ) -> None:
     """Write the synthetic demo study's input files and its study.toml, to copy and edit."""
     from .demo import write_demo_inputs
+    from .demo.files import demo_study_toml
+    from .errors import ConfigError
 
+    existing = out / "study.toml"
+    if not force and existing.exists():
+        try:
+            same = existing.read_text(encoding="utf-8") == demo_study_toml(seed)
+        except (OSError, UnicodeDecodeError):
+            same = False
+        if not same:
+            raise ConfigError(
+                f"{existing} exists and differs from the demo's study.toml (edited?); "
+                "it was left as it is. Use --force to overwrite it, or choose another --out."
+            )
     paths = write_demo_inputs(out, seed=seed)
     typer.echo(
         f"Skrev {len(paths)} filer til {out} (syntetiske demodata). "

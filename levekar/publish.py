@@ -463,10 +463,61 @@ def _render(results: Results, say: Callable[[str], None]) -> dict[str, bytes]:
         if pool is not None:
             pool.terminate()
             pool.join()
+    if inp is not None and out.pdf:
+        files.update(_pdf_files(inp, files, say))
     return files
 
 
+def _pdf_files(inp: ReportInputs, files: dict[str, bytes], say) -> dict[str, bytes]:
+    """Print the report and all fact sheets (one PDF) with headless Chromium, both at once.
+
+    Without Chromium the run goes on without PDFs and says why.
+    """
+    import tempfile
+    from concurrent.futures import ThreadPoolExecutor
+    from pathlib import Path
+
+    from .render.pdf import NO_CHROMIUM, find_chromium, html_to_pdf
+    from .render.report import fact_sheets_combined
+
+    chromium = find_chromium()
+    if chromium is None:
+        say(f"Ingen PDF: {NO_CHROMIUM}")
+        return {}
+    say("PDF (Chromium)")
+    pages = {
+        "reports/levekar_rapport.pdf": files["reports/levekar_rapport.html"],
+        "reports/faktaark.pdf": fact_sheets_combined(inp).encode("utf-8"),
+    }
+    with tempfile.TemporaryDirectory(prefix="levekar-pdf-") as tmp:
+        jobs = {}
+        with ThreadPoolExecutor(len(pages)) as ex:
+            for path, page in pages.items():
+                src = Path(tmp) / (Path(path).stem + ".html")
+                src.write_bytes(page)
+                jobs[path] = ex.submit(html_to_pdf, src, src.with_suffix(".pdf"), chromium=chromium)
+        return {path: job.result().read_bytes() for path, job in jobs.items()}
+
+
 RUN_REPORT = "data/processed/run_report.json"
+
+
+def _landing(results: Results, files: dict[str, bytes]) -> bytes:
+    """Render ``index.html``, the page linking every output."""
+    from .render.landing import landing_page
+
+    names = {}
+    if results.study.config.output.report:
+        from .render.report import fact_sheet_names
+
+        names = fact_sheet_names(report_inputs(results))
+    return landing_page(
+        [*files, "index.html"],
+        title=results.study.config.study.name,
+        label=results.label,
+        synthetic=results.synthetic,
+        names=names,
+    ).encode("utf-8")
 
 
 def output_files(results: Results, say: Callable[[str], None]) -> dict[str, bytes]:
@@ -485,10 +536,13 @@ def output_files(results: Results, say: Callable[[str], None]) -> dict[str, byte
     Returns
     -------
     dict of str to bytes
-        The processed files, and the map and reports as ``[output]`` asks.
+        The processed files, the map and reports as ``[output]`` asks (with PDFs
+        when ``pdf = true`` and Chromium is installed), and ``index.html`` linking
+        them all.
     """
     files = dict(processed_files(results))
     files.update(_render(results, say))
+    files["index.html"] = _landing(results, files)
     meta = json.loads(files[RUN_REPORT])
     meta["outputs"] = sorted(files)
     files[RUN_REPORT] = (json.dumps(meta, ensure_ascii=False, indent=2) + "\n").encode("utf-8")

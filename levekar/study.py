@@ -368,6 +368,7 @@ class OutputConfig(_Strict):
     )
     classes: int = Field(default=5, ge=2, le=5)
     tiles: Literal["auto", "none", "OpenStreetMap", "CartoDB positron"] = "auto"
+    pdf: bool = False  # print the report and fact sheets to PDF with headless Chromium
 
 
 class StudyConfig(_Strict):

@@ -52,8 +52,8 @@ def outputs(demo_results, tmp_path_factory):
     return out
 
 
-def _open(browser, path):
-    page = browser.new_page(viewport={"width": 1280, "height": 900})
+def _open(browser, path, viewport=None):
+    page = browser.new_page(viewport=viewport or {"width": 1280, "height": 900})
     problems = []
     page.on(
         "console",
@@ -69,6 +69,7 @@ def _open(browser, path):
 def test_map_in_a_real_browser(browser, outputs, tmp_path):
     page, problems = _open(browser, outputs / "maps" / "levekar_kart.html")
     page.wait_for_selector(".leaflet-control-layers")
+    page.hover(".leaflet-control-layers")  # collapsed: it opens on hover (or a tap)
     labels = [t.strip() for t in page.locator(".leaflet-control-layers label").all_inner_texts()]
     for expected in (
         "Levekårsindeks",
@@ -87,8 +88,9 @@ def test_map_in_a_real_browser(browser, outputs, tmp_path):
     page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
     tooltip = page.locator(".leaflet-tooltip")
     tooltip.first.wait_for(state="visible", timeout=5000)
-    assert "Indeks:" in tooltip.first.inner_text()
+    assert "Levekårsindeks: rang" in tooltip.first.inner_text()
     # Switching the theme switches the legend.
+    page.hover(".leaflet-control-layers")
     page.get_by_label("Barn i lavinntekt").check()
     visible = [el.inner_text() for el in page.locator(".levekar-legend").all() if el.is_visible()]
     assert len(visible) == 1 and visible[0].startswith("Barn i lavinntekt")
@@ -106,8 +108,104 @@ def test_report_and_fact_sheet_in_a_real_browser(browser, outputs, tmp_path):
         page.evaluate("(img) => img.naturalWidth > 0", img.element_handle())
         for img in page.locator("img").all()
     )
+    # No sideways scroll of the page on a laptop or a phone (wide tables scroll in their box).
+    for width in (1280, 390):
+        page.set_viewport_size({"width": width, "height": 800})
+        scroll, client = page.evaluate(
+            "() => [document.documentElement.scrollWidth, document.documentElement.clientWidth]"
+        )
+        assert scroll <= client, (width, scroll, client)
+    # Printed: A4 less the margins is 186 mm ≈ 703 CSS px; the targets table fits in it.
+    page.set_viewport_size({"width": 703, "height": 1000})
+    page.emulate_media(media="print")
+    width = page.evaluate("() => document.querySelector('table.targets').scrollWidth")
+    assert width <= 703, width
+    page.emulate_media(media="screen")
+    page.set_viewport_size({"width": 1280, "height": 900})
     page.locator("a", has_text="Lisleby").first.click()
     page.wait_for_load_state("load")
     assert page.locator("h1").inner_text() == "Lisleby"
     page.screenshot(path=str(tmp_path / "faktaark.png"), full_page=True)
+    assert problems == []
+
+
+def _last_paths_dashed(page, n):
+    return page.evaluate(
+        """(n) => [...document.querySelectorAll('.leaflet-overlay-pane path')].slice(-n)
+              .map((p) => p.getAttribute('stroke-dasharray'))""",
+        n,
+    )
+
+
+def test_map_outline_on_top_domain_tooltips_and_phone(browser, outputs, demo_results):
+    """After every theme switch the outline is drawn last; a domain's tooltip shows its score."""
+    from levekar.render.presentation import format_number
+
+    sel = demo_results.selection
+    n_init = int(sel["in_initiative"].sum())
+    phone = {"width": 390, "height": 844}
+    page, problems = _open(browser, outputs / "maps" / "levekar_kart.html", viewport=phone)
+    page.wait_for_selector(".leaflet-control-layers")
+    assert page.locator("html").get_attribute("lang") == "nb"
+    # The layer list opens collapsed (behind its icon), so the map can be seen.
+    assert page.locator(".leaflet-control-layers-expanded").count() == 0
+    assert not page.locator(".leaflet-control-layers-list").is_visible()
+    themes = page.evaluate(
+        """(n) => [...document.querySelectorAll('.leaflet-control-layers-base input')].map(
+               (input) => { input.click();
+                 const ps = [...document.querySelectorAll('.leaflet-overlay-pane path')];
+                 return ps.slice(-n).every((p) => p.getAttribute('stroke-dasharray') === '6 4');
+               })""",
+        n_init,
+    )
+    assert len(themes) == 26 and all(themes), themes  # index, 5 domains, 20 indicators
+    # The legend has the outline (a dashed line) and "ingen data".
+    legend = page.locator(".levekar-legend:visible").inner_text()
+    assert "Områdesatsing Fredrikstad" in legend and "ingen data" in legend
+    page.hover(".leaflet-control-layers")
+    page.get_by_label("Domene: Inntekt").check()
+    assert _last_paths_dashed(page, n_init) == ["6 4"] * n_init
+    page.mouse.move(200, 835)  # off the layer list, which closes again
+    box = page.locator(".leaflet-overlay-pane path").nth(5).bounding_box()
+    page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    tooltip = page.locator(".leaflet-tooltip").first
+    tooltip.wait_for(state="visible", timeout=5000)
+    text = tooltip.inner_text()
+    name = text.splitlines()[0].strip()
+    z = format_number(float(sel.loc[sel["name"] == name, "domain_inntekt"].iloc[0]), decimals=2)
+    assert "Domene: Inntekt: rang" in text and f"z-skår: {z}" in text, text
+    assert problems == []
+
+
+def test_background_tiles_survive_a_theme_switch(browser, demo_results, tmp_path):
+    """A local tile layer (a data: URL, no network) stays after switching the theme."""
+    from dataclasses import replace
+
+    from levekar.publish import map_options
+    from levekar.render.maps import index_map
+
+    tile = (
+        "data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mN8"
+        "z8DwHwAFBQIAX8jx0gAAAABJRU5ErkJggg==#{z}/{x}/{y}"
+    )
+    rates = demo_results.rates
+    rates = rates[(rates["year"] == demo_results.year) & (rates["indicator"] == "barn_lavinntekt")]
+    m = index_map(
+        demo_results.study.lokalsamfunn,
+        demo_results.selection,
+        rates,
+        demo_results.study.catalogue,
+        options=replace(map_options(demo_results), tiles=tile, tiles_attr="Testfliser"),
+    )
+    path = tmp_path / "kart_med_fliser.html"
+    path.write_text(m.get_root().render(), encoding="utf-8")
+    page, problems = _open(browser, path)
+    page.wait_for_selector(".leaflet-tile-pane img.leaflet-tile")
+    page.hover(".leaflet-control-layers")
+    page.get_by_label("Domene: Helse").check()
+    page.get_by_label("Barn i lavinntekt").check()
+    assert page.locator(".leaflet-tile-pane img.leaflet-tile").count() > 0
+    assert page.get_by_label("Bakgrunnskart").is_checked()
+    bars = page.locator(".leaflet-control-attribution")
+    assert bars.count() == 1 and "Testfliser" in bars.inner_text()
     assert problems == []

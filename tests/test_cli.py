@@ -59,11 +59,14 @@ def test_demo_files_then_run_with_config(capsys, demo_dir, demo_results, tmp_pat
         "skolekrets_lokalsamfunn.csv",
     ):
         assert (demo_dir / name).exists(), name
-    code, _, err = cli(
+    code, out, err = cli(
         capsys, "run", "--config", str(demo_dir / "study.toml"), "--out", str(tmp_path / "out")
     )
     assert code == 0, err
     assert (tmp_path / "out" / "maps" / "levekar_kart.html").exists()
+    # The run ends by saying which file to open: the landing page.
+    landing = (tmp_path / "out" / "index.html").resolve()
+    assert landing.exists() and out.strip().splitlines()[-1] == f"Åpne: {landing}"
     # The same results as the embedded demo.
     embedded = processed_files(demo_results)
     for rel in ("data/processed/index_lokalsamfunn.csv", "data/processed/selection.csv"):
@@ -74,6 +77,12 @@ def test_demo_command_writes_the_inputs(capsys, tmp_path):
     code, out, _ = cli(capsys, "demo", "--out", str(tmp_path / "d"))
     assert code == 0 and "syntetiske demodata" in out
     assert (tmp_path / "d" / "study.toml").exists() and (tmp_path / "d" / "LESMEG.txt").exists()
+    # An edited study.toml is not overwritten without --force.
+    toml = tmp_path / "d" / "study.toml"
+    toml.write_text(toml.read_text(encoding="utf-8") + "\n# mine\n", encoding="utf-8")
+    code, _, err = cli(capsys, "demo", "--out", str(tmp_path / "d"))
+    assert code == 2 and "differs from the demo's study.toml" in err and "--force" in err
+    assert toml.read_text(encoding="utf-8").endswith("# mine\n")
 
 
 @pytest.mark.parametrize(

@@ -91,20 +91,58 @@ def test_natural_breaks_from_the_configuration_and_map_size(demo_results):
     import html
 
     from levekar.publish import results_map
-    from levekar.render.presentation import format_number
+    from levekar.render.presentation import format_number, index_0_100
 
     page = results_map(demo_results, scheme="natural_breaks").get_root().render()
-    breaks = class_breaks(demo_results.selection["score"], k=5, scheme="natural_breaks")
-    assert len(breaks) == 5 and breaks[-1] == pytest.approx(demo_results.selection["score"].max())
-    for label in legend_labels(breaks, fmt=lambda x: format_number(x, decimals=2)):
+    # The index is shown 0–100 (0 the best area, 100 the weakest): a linear rescaling, so
+    # the classes are those of the scores.
+    scaled = index_0_100(demo_results.selection["score"])
+    breaks = class_breaks(scaled, k=5, scheme="natural_breaks")
+    assert len(breaks) == 5 and breaks[-1] == pytest.approx(100.0)
+    for label in legend_labels(breaks, fmt=format_number):
         assert html.escape(label) in page, label
-    quantile = legend_labels(
-        class_breaks(demo_results.selection["score"], k=5),
-        fmt=lambda x: format_number(x, decimals=2),
-    )
+    quantile = legend_labels(class_breaks(scaled, k=5), fmt=format_number)
     # The configured scheme, not the default, drew the legend (the two may share a break).
     assert not all(html.escape(label) in page for label in quantile)
     assert len(page.encode("utf-8")) < 5 * 2**20  # the self-contained map stays under 5 MB
+    assert page.startswith('<!DOCTYPE html>\n<html lang="nb">')
+
+
+def test_an_area_without_data_is_drawn_as_ingen_data(demo_results):
+    """A layer area with no row in the scores (nor the rates) is drawn, not a crash."""
+    import shapely
+
+    from levekar.publish import map_options
+    from levekar.render.maps import index_map
+
+    ls = demo_results.study.lokalsamfunn
+    extra = ls.iloc[[0]].assign(
+        code="LS99",
+        name="Nytt felt",
+        geometry=[shapely.affinity.translate(ls.geometry.iloc[0], 30_000)],
+    )
+    layer = pd.concat([ls, extra], ignore_index=True)
+    rates = demo_results.rates
+    rates = rates[(rates["year"] == demo_results.year) & (rates["indicator"] == "bor_alene")]
+    page = (
+        index_map(
+            layer,
+            demo_results.selection,
+            rates,
+            demo_results.study.catalogue,
+            options=map_options(demo_results),
+        )
+        .get_root()
+        .render()
+    )
+    # In the GeoJSON, markup is JSON-escaped (< is \u003c).
+    assert (
+        "Nytt felt\\u003c/b\\u003e\\u003cbr\\u003eLevek\\u00e5rsindeks: \\u003ci\\u003eingen data"
+        in page
+    )
+    assert '"fill": "#ffffff"' in page  # drawn, white
+    assert "ingen data</div>" in page  # and in the legend
+    assert "-0,00" not in page
 
 
 def test_the_report_says_why_these_areas(demo_results):

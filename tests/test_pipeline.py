@@ -142,6 +142,24 @@ def test_handlingsplan_xlsx_has_all_focus_areas(demo_results, tmp_path):
         "ikke målbart",
         "ingen nye tall",
     }
+    # Numbers and years are numeric cells with display formats; a filter row, a frozen
+    # header, and a sheet per focus area after the overview.
+    assert wb.sheetnames == [
+        "Handlingsplan",
+        "Oppvekst og utdanning",
+        "Sysselsetting",
+        "Bo- og nærmiljø",
+    ]
+    first = rows[0]
+    for col in ("Utgangsverdi", "Mål 2024", "Mål 2028", "Siste verdi", "Kommunen (samme år)"):
+        assert isinstance(first[header.index(col)], float), col
+    for col in ("Utgangspunkt fra år", "Utgangspunkt til år", "Siste verdi (år)"):
+        assert isinstance(first[header.index(col)], int) and first[header.index(col)] > 2000
+    cell = ws.cell(row=5, column=header.index("Utgangsverdi") + 1)
+    assert cell.number_format == "0.0 %" and 0 < cell.value < 1  # a share, stored as a fraction
+    assert ws.cell(row=5, column=header.index("Siste verdi (år)") + 1).number_format == "0"
+    for sheet in wb.worksheets:
+        assert sheet.auto_filter.ref.startswith("A4:") and sheet.freeze_panes == "A5"
     csv = (tmp_path / "reports" / "handlingsplan.csv").read_text(encoding="utf-8-sig")
     assert csv.splitlines()[0].startswith("Datagrunnlag;Innsatsområde;Mål;")
     for focus_id in ("oppvekst", "sysselsetting", "bomiljo"):

@@ -1,6 +1,13 @@
 import math
 
-from levekar.render.presentation import MISSING, format_number, format_percent, format_value
+from levekar.render.presentation import (
+    MISSING,
+    area_colours,
+    format_number,
+    format_percent,
+    format_probability,
+    format_value,
+)
 
 
 def test_thousands_use_thin_space_and_decimal_comma():
@@ -19,3 +26,17 @@ def test_percent_and_kinds():
 def test_missing_is_a_dash():
     assert format_number(math.nan) == MISSING
     assert format_percent(None) == MISSING
+
+
+def test_no_negative_zero_and_probabilities_never_certain():
+    assert format_number(-0.004, decimals=2) == "0,00" and format_number(-0.4) == "0"
+    assert format_number(-0.006, decimals=2) == "-0,01"
+    assert format_probability(0.999) == "over 99\u00a0%" and format_probability(1.0) == (
+        "over 99\u00a0%"
+    )
+    assert format_probability(0.0) == "under 1\u00a0%" and format_probability(0.5) == "50\u00a0%"
+
+
+def test_one_colour_per_area_whatever_the_order():
+    assert area_colours(["b", "a", "c"]) == area_colours(["c", "a", "b"])
+    assert len(set(area_colours([f"LS{i:02d}" for i in range(21)]).values())) == 21

@@ -121,6 +121,14 @@ def test_outputs_are_written_as_a_set(demo_results, tmp_path):
         "outputs"
     ]
     assert sorted(str(p.relative_to(out)) for p in first) == listed
+    # The landing page links every other output; the figures come as PNG and SVG.
+    landing = (out / "index.html").read_text(encoding="utf-8")
+    assert '<html lang="nb">' in landing and "Syntetiske demodata" in landing
+    for path in listed:
+        assert path == "index.html" or f'href="{path}"' in landing, path
+    assert ">Lisleby</a>" in landing
+    svg = (out / "reports/figurer/indeks_kart.svg").read_text(encoding="utf-8")
+    assert svg.lstrip().startswith("<?xml") and "<svg" in svg and "Levekårsindeks" in svg
     # The user's own file, and a fact sheet the next run will not write (an area renamed).
     mine = out / "reports" / "mine_notater.txt"
     mine.write_text("mine", encoding="utf-8")

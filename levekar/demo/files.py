@@ -15,7 +15,7 @@ from ..io.tomlfile import dumps_toml
 from ..study import Study, parse_config
 from .config import demo_config
 
-__all__ = ["demo_study", "write_demo_inputs"]
+__all__ = ["demo_study", "demo_study_toml", "write_demo_inputs"]
 
 
 def demo_study(seed: int = 2023) -> Study:
@@ -61,6 +61,13 @@ def demo_study(seed: int = 2023) -> Study:
     )
 
 
+def demo_study_toml(seed: int = 2023) -> str:
+    """Return the text of the ``study.toml`` that :func:`write_demo_inputs` writes."""
+    cfg = demo_config()
+    cfg["study"]["seed"] = seed
+    return dumps_toml(cfg)
+
+
 def write_demo_inputs(out_dir: Path, *, seed: int = 2023) -> list[Path]:
     """Write the demo study's input files and its ``study.toml`` into ``out_dir``."""
     from .access import demo_access_layers
@@ -68,8 +75,6 @@ def write_demo_inputs(out_dir: Path, *, seed: int = 2023) -> list[Path]:
 
     demo = make_demo_study(seed)
     layers = demo_access_layers(seed)
-    cfg = demo_config()
-    cfg["study"]["seed"] = seed
 
     def gpkg(gdf: gpd.GeoDataFrame, layer: str) -> Callable[[Path], None]:
         return lambda p: gdf.to_file(p, layer=layer, driver="GPKG", engine="pyogrio")
@@ -91,7 +96,7 @@ def write_demo_inputs(out_dir: Path, *, seed: int = 2023) -> list[Path]:
         "indikatorer_grunnkrets.csv": csv_(demo.observations),
         "referanse_norge.csv": csv_(demo.reference),
         "kodeendringer.csv": csv_(demo.code_changes),
-        "study.toml": dumps_toml(cfg),
+        "study.toml": demo_study_toml(seed),
         "LESMEG.txt": (
             "Syntetiske demodata\n\n"
             "Disse filene er laget av levekar (levekar demo) og er IKKE ekte data.\n"

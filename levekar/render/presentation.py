@@ -12,6 +12,10 @@ them in bokmål, with a decimal comma and thin-space thousands.
 '24,8\u00a0%'
 >>> format_number(float("nan"))
 '–'
+>>> format_number(-0.001, decimals=2)
+'0,00'
+>>> format_probability(0.999)
+'over 99\u00a0%'
 """
 
 from __future__ import annotations
@@ -32,12 +36,16 @@ __all__ = [
     "VERDICT_LABELS",
     "VERDICT_LABELS_OUTSIDE",
     "THIN_SPACE",
+    "ESTIMATED",
+    "area_colours",
     "counterfactual_text",
     "evidence_text",
     "format_number",
     "format_percent",
     "format_probability",
     "format_value",
+    "index_0_100",
+    "is_estimated",
     "measurable_note",
     "names_of",
     "reasons_text",
@@ -138,11 +146,14 @@ def format_number(x: float | int | None, *, decimals: int = 0) -> str:
     Returns
     -------
     str
-        The text; ``"–"`` for None or a value that is not finite.
+        The text; ``"–"`` for None or a value that is not finite. A negative value
+        that rounds to zero is shown without its sign.
     """
     if x is None or (isinstance(x, float) and not math.isfinite(x)):
         return MISSING
     text = f"{x:,.{decimals}f}"
+    if text.startswith("-") and not text.strip("-0.,"):
+        text = text[1:]  # a negative number that rounds to zero is shown as 0, never "-0,00"
     return text.replace(",", THIN_SPACE).replace(".", ",")
 
 
@@ -312,18 +323,116 @@ COMBINE_LABELS = {
 
 
 def format_probability(p: float | None) -> str:
-    """Format a probability for readers: whole per cent, "over 99 %" and "under 1 %".
+    r"""Format a probability (0–1) as a whole percentage, never "100 %" or "0 %".
 
-    >>> format_probability(0.9995), format_probability(0.004), format_probability(0.456)
-    ('over 99\u00a0%', 'under 1\u00a0%', '46\u00a0%')
+    A Monte Carlo with finitely many draws cannot show certainty: above 99 % is
+    "over 99 %", below 1 % "under 1 %".
+
+    Parameters
+    ----------
+    p : float or None
+        The probability.
+
+    Returns
+    -------
+    str
+        ``"over 99 %"``, ``"under 1 %"`` or e.g. ``"42 %"``; ``"–"`` when missing.
+
+    Examples
+    --------
+    >>> [format_probability(p) for p in (1.0, 0.995, 0.42, 0.004, 0.0)]
+    ['over 99\xa0%', 'over 99\xa0%', '42\xa0%', 'under 1\xa0%', 'under 1\xa0%']
     """
     if p is None or not math.isfinite(p):
         return MISSING
     if p > 0.99:
         return f"over 99{NBSP}%"
-    if 0 < p < 0.01:
+    if p < 0.01:
         return f"under 1{NBSP}%"
     return format_percent(p, decimals=0)
+
+
+ESTIMATED = "anslått"
+
+
+def is_estimated(row) -> bool:
+    """Say whether an indicator value is estimated (built partly from suppressed cells).
+
+    Parameters
+    ----------
+    row : mapping
+        A rates row with ``publish_status`` and, where known, ``approximate``.
+
+    Returns
+    -------
+    bool
+        True when ``publish_status == "estimated"`` or ``approximate`` is true.
+    """
+    approximate = row.get("approximate", False)
+    approximate = bool(approximate) and approximate == approximate  # NaN is not "approximate"
+    return str(row.get("publish_status", "")) == "estimated" or approximate
+
+
+def index_0_100(scores):
+    """Put index scores on a 0–100 scale a reader understands: 0 the best area, 100 the weakest.
+
+    A linear rescaling of the areas' scores (higher score = weaker levekår), so ranks
+    and colour classes are unchanged; the z-scores stay in the tables for analysts.
+
+    Parameters
+    ----------
+    scores : pandas.Series
+        Index or domain scores (missing values stay missing).
+
+    Returns
+    -------
+    pandas.Series
+        The scores from 0 to 100 (all 50 when every area has the same score).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> index_0_100(pd.Series([-1.0, 0.0, 3.0])).tolist()
+    [0.0, 25.0, 100.0]
+    """
+    import pandas as pd
+
+    s = pd.to_numeric(scores, errors="coerce").astype(float)
+    lo, hi = s.min(), s.max()
+    if not (math.isfinite(lo) and math.isfinite(hi)) or hi == lo:
+        return s.where(s.isna(), 50.0)
+    return 100.0 * (s - lo) / (hi - lo)
+
+
+# Distinct colours (Tableau 20, then a few more), so up to 26 areas never share one.
+_AREA_PALETTE = [
+    "#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f",
+    "#bcbd22", "#17becf", "#aec7e8", "#ffbb78", "#98df8a", "#ff9896", "#c5b0d5", "#c49c94",
+    "#f7b6d2", "#c7c7c7", "#dbdb8d", "#9edae5", "#393b79", "#637939", "#8c6d31", "#843c39",
+    "#7b4173", "#3182bd",
+]  # fmt: skip
+
+
+def area_colours(codes) -> dict[str, str]:
+    """Give every area one colour, the same in every chart of a run.
+
+    Parameters
+    ----------
+    codes : iterable of str
+        Every area's code (order does not matter: colours follow the sorted codes).
+
+    Returns
+    -------
+    dict of str to str
+        A hex colour by code.
+
+    Examples
+    --------
+    >>> area_colours(["LS02", "LS01"])
+    {'LS01': '#1f77b4', 'LS02': '#ff7f0e'}
+    """
+    ordered = sorted({str(c) for c in codes})
+    return {c: _AREA_PALETTE[i % len(_AREA_PALETTE)] for i, c in enumerate(ordered)}
 
 
 def rule_label(row, k: int) -> str:

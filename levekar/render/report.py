@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import base64
 import functools
-import io
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
@@ -18,19 +17,23 @@ import numpy as np
 import pandas as pd
 
 from ..catalogue import DOMAINS, Catalogue
+from .figures import save_figure as _save
 from .presentation import (
     CHANGE_LABELS,
     CLUSTER_LABELS,
+    ESTIMATED,
     FINDING_LABELS,
     PRESET_LABELS,
     SOURCE_LABELS,
     STATUS_LABELS,
+    area_colours,
     counterfactual_text,
     evidence_text,
     format_number,
     format_percent,
     format_probability,
     format_value,
+    is_estimated,
     measurable_note,
     names_of,
     rule_label,
@@ -43,7 +46,9 @@ if TYPE_CHECKING:  # pragma: no cover
 
 __all__ = [
     "ReportInputs",
+    "fact_sheet_names",
     "fact_sheets",
+    "fact_sheets_combined",
     "index_figure",
     "profile_figure",
     "rank_band_figure",
@@ -155,6 +160,7 @@ def _env():
     env.filters["num"] = lambda x, d=0: format_number(x, decimals=d)
     env.filters["pct"] = lambda x, d=0: format_percent(x, decimals=d)
     env.filters["val"] = format_value
+    env.filters["prob"] = format_probability
     return env
 
 
@@ -188,8 +194,14 @@ def _north_arrow(ax) -> None:
     )
 
 
-def index_figure(inp: ReportInputs) -> bytes:
-    """Draw a static choropleth of the index (PNG), initiative areas outlined.
+def _both(fig) -> tuple[bytes, bytes]:
+    """Save a figure as PNG and as SVG, then close it."""
+    png = _save(fig, "png", close=False)
+    return png, _save(fig, "svg")
+
+
+def index_figure(inp: ReportInputs, fmt: str = "png") -> bytes:
+    """Draw a static choropleth of the index, initiative areas outlined.
 
     With a scale bar and a north arrow.
 
@@ -197,12 +209,18 @@ def index_figure(inp: ReportInputs) -> bytes:
     ----------
     inp : ReportInputs
         The report's inputs (layer, selection, names, label).
+    fmt : {"png", "svg"}
+        The format.
 
     Returns
     -------
     bytes
-        The PNG.
+        The PNG (or SVG).
     """
+    return _save(_index_fig(inp), fmt)
+
+
+def _index_fig(inp: ReportInputs):
     import matplotlib
 
     matplotlib.use("Agg")
@@ -248,10 +266,7 @@ def index_figure(inp: ReportInputs) -> bytes:
         fontsize=8,
         color="#b30000" if inp.synthetic else "#333",
     )
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png", metadata={"Software": None})
-    plt.close(fig)
-    return buf.getvalue()
+    return fig
 
 
 def _context(inp: ReportInputs, figure_png: bytes) -> dict:
@@ -267,7 +282,10 @@ def _context(inp: ReportInputs, figure_png: bytes) -> dict:
                 {
                     "label": ind.short_label,
                     "domain": DOMAINS[ind.domain],
-                    "value": format_value(r["value_published"], ind.kind)
+                    "value": (
+                        format_value(r["value_published"], ind.kind)
+                        + (f" ({ESTIMATED})" if is_estimated(r) else "")
+                    )
                     if r["published"]
                     else "ikke publisert",
                     "interval": (
@@ -302,19 +320,29 @@ def _context(inp: ReportInputs, figure_png: bytes) -> dict:
                 "label": ind.short_label,
                 "baseline": format_value(r["baseline"], ind.kind),
                 "reference": format_value(r["reference_value"], ind.kind),
+                "baseline_year": r["baseline_years"],
                 "years": [format_value(r[c], ind.kind) for c in year_cols],
                 "measurable": bool(r["measurable"]),
                 "note": measurable_note(r),
                 "status": STATUS_LABELS.get(r.get("status", ""), ""),
                 "latest": (
-                    format_value(r["latest_value"], ind.kind) + f" ({int(r['latest_year'])})"
+                    format_value(r["latest_value"], ind.kind)
                     if np.isfinite(r.get("latest_value", np.nan))
                     else ""
+                ),
+                "latest_year": (
+                    int(r["latest_year"]) if np.isfinite(r.get("latest_value", np.nan)) else ""
                 ),
             }
         )
     chosen = sel[sel["selected"]]["name"].tolist()
     initiative = sel[sel["in_initiative"]]["name"].tolist()
+    # The notes on unmeasurable targets repeat: each distinct one once, under the table.
+    notes = list(dict.fromkeys(t["note"] for t in targets if t["note"]))
+    for t in targets:
+        t["note_mark"] = notes.index(t["note"]) + 1 if t["note"] else ""
+    base_years = {t["baseline_year"] for t in targets}
+    latest_years = {t["latest_year"] for t in targets if t["latest"]}
     return {
         "title": inp.title,
         "label": inp.label,
@@ -333,7 +361,15 @@ def _context(inp: ReportInputs, figure_png: bytes) -> dict:
         "draws": inp.draws,
         "profiles": profiles,
         "targets": targets,
+        "target_notes": notes,
+        "target_groups": [
+            (focus, [t for t in targets if t["focus"] == focus])
+            for focus in dict.fromkeys(t["focus"] for t in targets)
+        ],
         "target_years": [c[7:] for c in year_cols],
+        # One year for every row: said once in the header; otherwise beside each number.
+        "baseline_year": base_years.pop() if len(base_years) == 1 else "",
+        "latest_year": latest_years.pop() if len(latest_years) == 1 else "",
         "figure": base64.b64encode(figure_png).decode("ascii"),
         "n_indicators": inp.n_indicators,
         "accounting": inp.accounting,
@@ -531,7 +567,7 @@ def render_report(
 
 
 def report_figures(inp: ReportInputs) -> dict[str, bytes]:
-    """Draw every matplotlib figure of the reports, as PNG bytes by name.
+    """Draw every matplotlib figure of the reports, as PNG and SVG bytes by name.
 
     The slow part: run it in parallel.
 
@@ -544,16 +580,21 @@ def report_figures(inp: ReportInputs) -> dict[str, bytes]:
     -------
     dict of str to bytes
         ``indeks_kart``, ``rang_over_tid``, ``rangering`` (after a Monte Carlo) and
-        ``mal_<focus>`` per focus area.
+        ``mal_<focus>`` per focus area as PNG; the same names with ``.svg`` as SVG.
     """
-    from .handlingsplan import focus_area_charts
+    from .handlingsplan import _focus_area_figs
 
-    figures = {"indeks_kart": index_figure(inp), "rang_over_tid": rank_band_figure(inp)}
+    figs = {"indeks_kart": _index_fig(inp), "rang_over_tid": _rank_band_fig(inp)}
     if "p_top_k" in inp.selection.columns:
-        figures["rangering"] = rank_caterpillar_figure(inp)
-    charts = focus_area_charts(inp.targets, inp.rates, inp.catalogue, label=inp.label)
-    figures.update({f"mal_{focus}": png for focus, png in charts.items()})
-    return figures
+        figs["rangering"] = _caterpillar_fig(inp)
+    charts = _focus_area_figs(
+        inp.targets, inp.rates, inp.catalogue, label=inp.label, colours=area_colours(inp.names)
+    )
+    figs.update({f"mal_{focus}": fig for focus, fig in charts.items()})
+    out = {}
+    for name, fig in figs.items():
+        out[name], out[f"{name}.svg"] = _both(fig)
+    return out
 
 
 def report_files(
@@ -570,7 +611,8 @@ def report_files(
     inp : ReportInputs
         The report's inputs.
     figures : dict of str to bytes or callable, optional
-        The figures, or a function returning them; drawn here when None.
+        The figures (PNG, and SVG under ``<name>.svg``), or a function returning them;
+        drawn here when None.
 
     Returns
     -------
@@ -582,7 +624,8 @@ def report_files(
     table = handlingsplan_table(inp.targets, inp.catalogue, label=inp.label)
     files: dict[str, bytes] = {
         "reports/handlingsplan.xlsx": handlingsplan_xlsx(
-            table,
+            inp.targets,
+            inp.catalogue,
             title=f"{inp.initiative_name}: handlingsplan {inp.plan_start}–{inp.end_year}",
             label=inp.label,
         ),
@@ -595,7 +638,11 @@ def report_files(
         figs = report_figures(inp)
     else:
         figs = figures() if callable(figures) else figures
-    charts = {name[4:]: png for name, png in figs.items() if name.startswith("mal_")}
+    charts = {
+        name[4:]: png
+        for name, png in figs.items()
+        if name.startswith("mal_") and not name.endswith(".svg")
+    }
     files["reports/levekar_rapport.html"] = render_report(
         inp, figs["indeks_kart"], charts, figs.get("rangering")
     ).encode("utf-8")
@@ -603,12 +650,16 @@ def report_files(
         inp, figs["rang_over_tid"]
     ).encode("utf-8")
     for name in ("indeks_kart", *[n for n in figs if n.startswith("mal_")]):
+        if name.endswith(".svg"):
+            continue
         files[f"reports/figurer/{name}.png"] = figs[name]
+        if f"{name}.svg" in figs:
+            files[f"reports/figurer/{name}.svg"] = figs[f"{name}.svg"]
     return files
 
 
-def rank_band_figure(inp: ReportInputs) -> bytes:
-    """Draw rank over the years (1 = most deprived) with the 90 % band (PNG).
+def rank_band_figure(inp: ReportInputs, fmt: str = "png") -> bytes:
+    """Draw rank over the years (1 = most deprived) with the 90 % band.
 
     For the initiative's and the selected areas.
 
@@ -616,12 +667,18 @@ def rank_band_figure(inp: ReportInputs) -> bytes:
     ----------
     inp : ReportInputs
         The report's inputs (the reselection table).
+    fmt : {"png", "svg"}
+        The format.
 
     Returns
     -------
     bytes
-        The PNG.
+        The PNG (or SVG).
     """
+    return _save(_rank_band_fig(inp), fmt)
+
+
+def _rank_band_fig(inp: ReportInputs):
     import matplotlib
 
     matplotlib.use("Agg")
@@ -631,9 +688,10 @@ def rank_band_figure(inp: ReportInputs) -> bytes:
     keep = set(t.loc[t["selected"] | t["in_initiative"], "code"])
     fig, ax = plt.subplots(figsize=(7, 3.6), dpi=100)
     fig.subplots_adjust(left=0.08, right=0.78, top=0.92, bottom=0.14)
-    for n, (code, g) in enumerate(t[t["code"].isin(keep)].groupby("code", sort=True)):
+    colours = area_colours(inp.names)
+    for code, g in t[t["code"].isin(keep)].groupby("code", sort=True):
         g = g.sort_values("year")
-        colour = f"C{n % 10}"
+        colour = colours.get(code, "#555555")
         if "rank_p05" in g:
             ax.fill_between(g["year"], g["rank_p05"], g["rank_p95"], color=colour, alpha=0.15)
         style = "-" if bool(g["in_initiative"].iloc[0]) else "--"
@@ -654,16 +712,7 @@ def rank_band_figure(inp: ReportInputs) -> bytes:
     ax.set_title(f"Heltrukket: i satsingen. Grå linje: grensen for de {k} svakeste.", fontsize=8)
     ax.legend(fontsize=7, frameon=False, loc="upper left", bbox_to_anchor=(1.01, 1))
     ax.xaxis.set_major_locator(matplotlib.ticker.MaxNLocator(integer=True))
-    return _png(fig)
-
-
-def _png(fig) -> bytes:
-    import matplotlib.pyplot as plt
-
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png", metadata={"Software": None})
-    plt.close(fig)
-    return buf.getvalue()
+    return fig
 
 
 def render_reselection(inp: ReportInputs, figure: bytes | None = None) -> str:
@@ -718,8 +767,8 @@ def render_reselection(inp: ReportInputs, figure: bytes | None = None) -> str:
     )
 
 
-def rank_caterpillar_figure(inp: ReportInputs) -> bytes:
-    """Draw the median rank with the 5–95 % band for every area in the selection year (PNG).
+def rank_caterpillar_figure(inp: ReportInputs, fmt: str = "png") -> bytes:
+    """Draw the median rank with the 5–95 % band for every area in the selection year.
 
     Selected areas are marked.
 
@@ -727,12 +776,18 @@ def rank_caterpillar_figure(inp: ReportInputs) -> bytes:
     ----------
     inp : ReportInputs
         The report's inputs (a selection with the Monte Carlo's columns).
+    fmt : {"png", "svg"}
+        The format.
 
     Returns
     -------
     bytes
-        The PNG.
+        The PNG (or SVG).
     """
+    return _save(_caterpillar_fig(inp), fmt)
+
+
+def _caterpillar_fig(inp: ReportInputs):
     import matplotlib
 
     matplotlib.use("Agg")
@@ -756,11 +811,11 @@ def rank_caterpillar_figure(inp: ReportInputs) -> bytes:
     ax.set_xlabel("Rang (1 = svakest): median og 90 % intervall", fontsize=8)
     ax.xaxis.set_major_locator(matplotlib.ticker.MaxNLocator(integer=True))
     ax.set_title(f"Rødt: valgt av regelen. *: i satsingen. {inp.label}", fontsize=8)
-    return _png(fig)
+    return fig
 
 
-def profile_figure(inp: ReportInputs, code: str) -> bytes:
-    """Draw an area's indicators against the kommune and Norway (PNG).
+def profile_figure(inp: ReportInputs, code: str, fmt: str = "png") -> bytes:
+    """Draw an area's indicators against the kommune and Norway.
 
     Deviation from the kommune in per cent.
 
@@ -770,12 +825,18 @@ def profile_figure(inp: ReportInputs, code: str) -> bytes:
         The report's inputs.
     code : str
         The area.
+    fmt : {"png", "svg"}
+        The format.
 
     Returns
     -------
     bytes
-        The PNG.
+        The PNG (or SVG).
     """
+    return _save(_profile_fig(inp, code), fmt)
+
+
+def _profile_fig(inp: ReportInputs, code: str):
     import matplotlib
 
     matplotlib.use("Agg")
@@ -806,7 +867,7 @@ def profile_figure(inp: ReportInputs, code: str) -> bytes:
         fontsize=8,
     )
     ax.legend(fontsize=7, frameon=False)
-    return _png(fig)
+    return fig
 
 
 def _fact_sheet_slugs(inp: ReportInputs) -> dict[str, str]:
@@ -827,8 +888,8 @@ def _fact_sheet_links(inp: ReportInputs) -> list[dict]:
     ]
 
 
-def fact_sheets(inp: ReportInputs) -> dict[str, bytes]:
-    """Render one bokmål HTML fact sheet per area, named by a safe slug of its name.
+def fact_sheet_names(inp: ReportInputs) -> dict[str, str]:
+    """Return the fact sheets' paths (relative to the output folder) and their areas' names.
 
     Parameters
     ----------
@@ -837,17 +898,20 @@ def fact_sheets(inp: ReportInputs) -> dict[str, bytes]:
 
     Returns
     -------
-    dict of str to bytes
-        HTML pages by path relative to the output folder.
+    dict of str to str
+        ``reports/faktaark/<slug>.html`` → area name, sorted by name.
     """
+    return {f"reports/{f['href']}": f["name"] for f in _fact_sheet_links(inp)}
+
+
+def _sheet_contexts(inp: ReportInputs) -> list[tuple[str, dict]]:
+    """Return each area's fact-sheet content (code, context), in name order."""
     cat = inp.catalogue
-    template = _env().get_template("faktaark.html.j2")
     sel = inp.selection.set_index("code")
     rates = inp.rates_year
-    slugs = _fact_sheet_slugs(inp)
     n_areas = int(sel["rank"].max())
-    out = {}
-    for code, s in sel.iterrows():
+    out = []
+    for code, s in sel.sort_values("name").iterrows():
         rows = []
         for _, r in rates[rates["code"] == code].iterrows():
             ind = cat[r["indicator"]]
@@ -865,6 +929,7 @@ def fact_sheets(inp: ReportInputs) -> dict[str, bytes]:
                     "value": format_value(r["value_published"], ind.kind)
                     if r["published"]
                     else "ikke publisert",
+                    "estimated": bool(r["published"]) and is_estimated(r),
                     "kommune": format_value(r["kommune_value"], ind.kind),
                     "norway": format_value(r["norway_value"], ind.kind),
                     "bar": bar,
@@ -877,15 +942,24 @@ def fact_sheets(inp: ReportInputs) -> dict[str, bytes]:
                 }
             )
         t = inp.targets[(inp.targets["code"] == code) & inp.targets["published"]]
-        targets = [
-            {
-                "label": cat[x["indicator"]].short_label,
-                "baseline": format_value(x["baseline"], cat[x["indicator"]].kind),
-                "target": format_value(x["target_value"], cat[x["indicator"]].kind),
-                "status": STATUS_LABELS.get(x.get("status", ""), ""),
-            }
-            for _, x in t.iterrows()
-        ]
+        targets = []
+        for _, x in t.iterrows():
+            kind = cat[x["indicator"]].kind
+            has_latest = np.isfinite(x.get("latest_value", np.nan))
+            targets.append(
+                {
+                    "label": cat[x["indicator"]].short_label,
+                    "baseline": format_value(x["baseline"], kind),
+                    "baseline_year": x["baseline_years"],
+                    "target": format_value(x["target_value"], kind),
+                    "latest": (
+                        f"{format_value(x['latest_value'], kind)} ({int(x['latest_year'])})"
+                        if has_latest
+                        else ""
+                    ),
+                    "status": STATUS_LABELS.get(x.get("status", ""), ""),
+                }
+            )
         has_band = "rank_p05" in s and np.isfinite(s["rank_p05"])
         ev = inp.evidence[inp.evidence["code"] == code] if len(inp.evidence) else inp.evidence
         why = (
@@ -893,25 +967,76 @@ def fact_sheets(inp: ReportInputs) -> dict[str, bytes]:
             if len(ev)
             else []
         )
-        page = template.render(
-            name=s["name"],
+        out.append(
+            (
+                code,
+                {
+                    "name": s["name"],
+                    "population": s["population"],
+                    "rank": int(s["rank"]),
+                    "n_areas": n_areas,
+                    "band": f"{int(s['rank_p05'])}–{int(s['rank_p95'])}" if has_band else "",
+                    "p_top": format_probability(s["p_top_k"]) if "p_top_k" in s else "",
+                    "selected": bool(s["selected"]),
+                    "in_initiative": bool(s["in_initiative"]),
+                    "rows": rows,
+                    "targets": targets,
+                    "why": why,
+                },
+            )
+        )
+    return out
+
+
+def _sheet_page(inp: ReportInputs, sheets: list[dict], *, links: bool) -> str:
+    return (
+        _env()
+        .get_template("faktaark.html.j2")
+        .render(
+            sheets=sheets,
             year=inp.year,
             kommune=inp.kommune_name,
             label=inp.label,
             synthetic=inp.synthetic,
-            population=s["population"],
-            rank=int(s["rank"]),
-            n_areas=n_areas,
             k=inp.k,
-            band=f"{int(s['rank_p05'])}–{int(s['rank_p95'])}" if has_band else "",
-            p_top=format_percent(s["p_top_k"], decimals=0) if "p_top_k" in s else "",
-            selected=bool(s["selected"]),
-            in_initiative=bool(s["in_initiative"]),
             initiative_name=inp.initiative_name,
-            rows=rows,
-            targets=targets,
             end_year=inp.end_year,
-            why=why,
+            links=links,
         )
-        out[f"reports/faktaark/{slugs[code]}.html"] = page.encode("utf-8")
-    return out
+    )
+
+
+def fact_sheets(inp: ReportInputs) -> dict[str, bytes]:
+    """Render one bokmål HTML fact sheet per area, named by a safe slug of its name.
+
+    Parameters
+    ----------
+    inp : ReportInputs
+        The report's inputs.
+
+    Returns
+    -------
+    dict of str to bytes
+        HTML pages by path relative to the output folder.
+    """
+    slugs = _fact_sheet_slugs(inp)
+    return {
+        f"reports/faktaark/{slugs[code]}.html": _sheet_page(inp, [ctx], links=True).encode("utf-8")
+        for code, ctx in _sheet_contexts(inp)
+    }
+
+
+def fact_sheets_combined(inp: ReportInputs) -> str:
+    """Render every fact sheet in one HTML page, each starting a new printed page (for a PDF).
+
+    Parameters
+    ----------
+    inp : ReportInputs
+        The report's inputs.
+
+    Returns
+    -------
+    str
+        The HTML page.
+    """
+    return _sheet_page(inp, [ctx for _, ctx in _sheet_contexts(inp)], links=False)

@@ -531,6 +531,8 @@ def _accessibility(study: Study, years: list[int], findings: Findings) -> Access
     kinds = {stem: d.kind or acc.kind for stem, d in acc.destinations.items()}
     net = None
     if "network" in kinds.values():
+        if study.network is None:
+            raise ConfigError(f"{study.source}: accessibility.network: no network layer loaded.")
         net = network_from_lines(study.network, tolerance=acc.network.tolerance)
     obs, ledgers = [], {}
     grid = study.population[[]].copy()

@@ -175,7 +175,11 @@ def reselect(
 
     console, say = _progress()
     study = _load(config)
-    have = range(study.config.study.years[0], study.config.study.years[1] + 1)
+    first, last = study.config.study.years or (
+        int(study.observations["year"].astype(int).min()),
+        int(study.observations["year"].astype(int).max()),
+    )
+    have = range(first, last + 1)
     wanted = _parse_years(years) if years else list(have)
     outside = [y for y in wanted if y not in have]
     if outside:

@@ -10,6 +10,10 @@ table in the style of SSB KLASS (``old_code, new_code, date`` and, for splits,
 
 from __future__ import annotations
 
+import csv
+from functools import lru_cache
+from importlib import resources
+
 import numpy as np
 import pandas as pd
 
@@ -21,6 +25,7 @@ __all__ = [
     "KOMMUNE_RENUMBERING",
     "apply_code_changes",
     "code_change_merges",
+    "kommune_changes",
     "current_kommune",
     "kommune_renumbering",
     "normalise_codes",
@@ -30,22 +35,57 @@ CHANGE_TABLE_COLUMNS = ("old_code", "new_code", "date", "share")
 
 # Fredrikstad's kommune numbers (SSB KLASS): 0106 until 2019, 3004 in 2020–2023, 3107 from 2024.
 FREDRIKSTAD_HISTORY = [("0106", "3004", "2020-01-01"), ("3004", "3107", "2024-01-01")]
-# Kommune numbers changed by the 2020 and 2024 reforms for Fredrikstad and its neighbours
-# (Hvaler, Sarpsborg, Råde), old → new (SSB KLASS).
-KOMMUNE_RENUMBERING = {
-    "0106": "3004",
-    "3004": "3107",
-    "0111": "3011",
-    "3011": "3110",
-    "0105": "3003",
-    "3003": "3105",
-    "0135": "3017",
-    "3017": "3112",
-}
+KOMMUNE_CHANGES_FILE = "kommuneendringer.csv"
+
+
+@lru_cache(maxsize=1)
+def _packaged_changes() -> tuple[tuple[str, str, str, float], ...]:
+    """Read the packaged KLASS snapshot (``levekar/data/kommuneendringer.csv``) once."""
+    text = resources.files("levekar").joinpath("data", KOMMUNE_CHANGES_FILE).read_text("utf-8")
+    rows = csv.DictReader(line for line in text.splitlines() if not line.startswith("#"))
+    return tuple(
+        (r["old_code"].zfill(4), r["new_code"].zfill(4), r["date"], float(r.get("share") or 1))
+        for r in rows
+    )
+
+
+def kommune_changes() -> pd.DataFrame:
+    """Return the packaged snapshot of kommune number changes (SSB KLASS, classification 131).
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``old_code, new_code, date, share`` (:data:`CHANGE_TABLE_COLUMNS`), sorted by date
+        and code: one row per kommune and reform step, e.g. ``0111 → 3011`` on
+        2020-01-01 and ``3011 → 3110`` on 2024-01-01. A merge is several rows into one
+        new code. Coverage and source: ``levekar/data/README.md``; refresh it with
+        ``levekar fetch klass kommune --from 2017-01-01``.
+
+    Examples
+    --------
+    >>> t = kommune_changes()
+    >>> t[t["old_code"].isin(["0111", "3011"])][["old_code", "new_code"]].values.tolist()
+    [['0111', '3011'], ['3011', '3110']]
+    """
+    table = pd.DataFrame(list(_packaged_changes()), columns=list(CHANGE_TABLE_COLUMNS))
+    return table.sort_values(["date", "old_code"], kind="stable").reset_index(drop=True)
+
+
+def _renumbering() -> dict[str, str]:
+    """Old → new kommune number for changes that move a code wholly to one new code."""
+    out: dict[str, str] = {}
+    for old, new, _date, share in sorted(_packaged_changes(), key=lambda r: r[2]):
+        if share == 1.0:
+            out[old] = new
+    return out
+
+
+# Kommune numbers changed by the 2020 and 2024 reforms, old → new (the packaged KLASS snapshot).
+KOMMUNE_RENUMBERING = _renumbering()
 
 
 def current_kommune(code: str) -> str:
-    """Return today's number of a kommune, following :data:`KOMMUNE_RENUMBERING`.
+    """Return today's number of a kommune, following the packaged KLASS snapshot.
 
     Parameters
     ----------
@@ -56,13 +96,15 @@ def current_kommune(code: str) -> str:
     -------
     str
         The number the kommune has today: ``code`` followed through every renumbering
-        it has in :data:`KOMMUNE_RENUMBERING`; ``code`` itself when it was never renumbered
-        there (the table covers Fredrikstad and its neighbours only).
+        and merge in :data:`KOMMUNE_RENUMBERING` (:func:`kommune_changes`); ``code``
+        itself when it was never changed there.
 
     Examples
     --------
     >>> current_kommune("0106"), current_kommune("3004"), current_kommune("0301")
     ('3107', '3107', '0301')
+    >>> current_kommune("0111"), current_kommune("0219"), current_kommune("0627")
+    ('3110', '3201', '3203')
     """
     seen = set()
     while code in KOMMUNE_RENUMBERING and code not in seen:
@@ -121,21 +163,27 @@ def normalise_codes(
     return text.str.zfill(width).astype(object)
 
 
-def kommune_renumbering(codes: pd.Series, history: list[tuple[str, str, str]]) -> pd.DataFrame:
+def kommune_renumbering(
+    codes: pd.Series, history: list[tuple[str, str, str]] | None = None
+) -> pd.DataFrame:
     """Build a change table for codes whose only change is the kommune prefix.
 
     ``history`` lists ``(old_kommune, new_kommune, date)``, e.g.
-    ``[("0106", "3004", "2020-01-01"), ("3004", "3107", "2024-01-01")]``.
-    ``codes`` are the suffix-bearing codes valid before the first change (8 digits
-    for grunnkretser). The result is a change table for :func:`apply_code_changes`.
+    ``[("0106", "3004", "2020-01-01"), ("3004", "3107", "2024-01-01")]``; without it
+    each code's kommune is followed through the packaged KLASS snapshot
+    (:func:`kommune_changes`). ``codes`` are the suffix-bearing codes valid before the
+    first change (8 digits for grunnkretser). The result is a change table for
+    :func:`apply_code_changes`.
 
     Parameters
     ----------
     codes : pandas.Series
         Codes valid before the first change; only their suffix after the first four
-        characters (the kommune number) is used, so their prefix is not checked.
-    history : list of (str, str, str)
-        ``(old_kommune, new_kommune, date)`` steps, dates as ``YYYY-MM-DD``.
+        characters (the kommune number) is used, so their prefix is not checked when
+        ``history`` is given.
+    history : list of (str, str, str), optional
+        ``(old_kommune, new_kommune, date)`` steps, dates as ``YYYY-MM-DD``. Default:
+        the steps of the codes' own kommuner in the packaged snapshot.
 
     Returns
     -------
@@ -143,12 +191,49 @@ def kommune_renumbering(codes: pd.Series, history: list[tuple[str, str, str]]) -
         Columns ``old_code, new_code, date, share`` (:data:`CHANGE_TABLE_COLUMNS`): for
         every step and every distinct suffix, ``old_kommune + suffix → new_kommune +
         suffix`` on ``date`` with ``share`` 1.0.
+
+    Raises
+    ------
+    DataError
+        Without ``history``, if a step merges the kommune with others: SSB gave the
+        grunnkretser of merged kommuner new numbers, so the prefix alone cannot carry
+        them (use ``levekar fetch klass grunnkrets``).
+
+    Examples
+    --------
+    >>> kommune_renumbering(pd.Series(["01110101"]))[["old_code", "new_code"]].values.tolist()
+    [['01110101', '30110101'], ['30110101', '31100101']]
     """
+    codes = codes.astype(str)
+    if history is not None:
+        rows = []
+        suffixes = codes.str[4:].unique()
+        for old_k, new_k, date in history:
+            for suffix in suffixes:
+                rows.append((old_k + suffix, new_k + suffix, date, 1.0))
+        return pd.DataFrame(rows, columns=list(CHANGE_TABLE_COLUMNS))
+    changes = kommune_changes()
+    into = changes.groupby(["new_code", "date"])["old_code"].transform("nunique")
+    merged = changes[into > 1]
     rows = []
-    suffixes = codes.astype(str).str[4:].unique()
-    for old_k, new_k, date in history:
-        for suffix in suffixes:
-            rows.append((old_k + suffix, new_k + suffix, date, 1.0))
+    for kommune, group in codes.groupby(codes.str[:4]):
+        suffixes = group.str[4:].unique()
+        k = kommune
+        for _ in range(len(changes)):
+            step = changes[changes["old_code"] == k]
+            if step.empty:
+                break
+            old, new, date = step.iloc[0][["old_code", "new_code", "date"]]
+            if ((merged["old_code"] == old) & (merged["date"] == date)).any():
+                others = sorted(set(merged.loc[merged["new_code"] == new, "old_code"]) - {old})
+                raise DataError(
+                    f"kommune {old} was merged with {', '.join(others)} into {new} on {date}: "
+                    "SSB gave the grunnkretser of merged kommuner new numbers, so the kommune "
+                    "prefix alone cannot carry them. Use a grunnkrets change table "
+                    "(`levekar fetch klass grunnkrets --from ...`)."
+                )
+            rows += [(old + s, new + s, date, 1.0) for s in suffixes]
+            k = new
     return pd.DataFrame(rows, columns=list(CHANGE_TABLE_COLUMNS))
 
 

@@ -28,6 +28,8 @@ __all__ = [
     "CrosswalkQuality",
     "apply_crosswalk",
     "coverage_findings",
+    "crosswalk_disagreements",
+    "crosswalk_from_codes",
     "crosswalk_from_overlay",
     "overlay_pairs",
     "population_by_target",
@@ -35,6 +37,7 @@ __all__ = [
 ]
 
 WEIGHTINGS = ("area", "population")
+CODE_METHODS = ("code_prefix", "lookup")
 
 
 @dataclass
@@ -752,3 +755,228 @@ def coverage_findings(
             "lose slivers)",
         )
     return findings
+
+
+def _empty_unassigned() -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "source_code": pd.Series([], dtype=object),
+            "share": pd.Series([], dtype=float),
+            "population": pd.Series([], dtype=float),
+            "reason": pd.Series([], dtype=object),
+        }
+    )
+
+
+def crosswalk_from_codes(
+    source_codes,
+    target_codes=None,
+    *,
+    method: str = "code_prefix",
+    prefix_length: int | None = None,
+    lookup: pd.DataFrame | None = None,
+    source_level: str = "grunnkrets",
+    target_level: str = "target",
+    source: str = "crosswalk",
+) -> Crosswalk:
+    """Build an exact crosswalk from codes alone, for nested hierarchies.
+
+    SSB's codes nest: grunnkrets ``02190101`` lies in delområde ``021901``, which lies
+    in kommune ``0219``. Going up the hierarchy by code moves every count wholly
+    (weight 1) to one target, so nothing is split and every total is kept exactly,
+    whatever the polygons say (Kartverket's grunnkrets polygons overlap and leave gaps).
+
+    Parameters
+    ----------
+    source_codes : array_like
+        The source areas' codes (duplicates are dropped).
+    target_codes : array_like, optional
+        The target areas' codes. A source whose target is not among them is listed in
+        ``unassigned``; without them every prefix (or lookup target) is a target.
+    method : {"code_prefix", "lookup"}, default "code_prefix"
+        ``code_prefix``: the target is the source code's first ``prefix_length``
+        characters. ``lookup``: the target comes from ``lookup``.
+    prefix_length : int, optional
+        For ``code_prefix``: how many leading characters name the target (6 for
+        delområde, 4 for kommune). Default: the length of the target codes, which must
+        then all have the same length.
+    lookup : pandas.DataFrame, optional
+        For ``lookup``: ``source_code, target_code[, weight]``; a source's weights must
+        sum to at most 1 (1 when absent).
+    source_level, target_level : str
+        Names of the two levels.
+    source : str, default "crosswalk"
+        Name used in error messages.
+
+    Returns
+    -------
+    Crosswalk
+        ``weighting = "code"``; ``table`` with ``area_share``, ``population_share``,
+        ``population`` and ``area_m2`` missing (no geometry was used).
+
+    Raises
+    ------
+    DataError
+        If the method is unknown, the prefix length cannot be told, or the lookup
+        table lacks columns, has weights outside (0, 1] or sums above 1 per source.
+
+    Examples
+    --------
+    >>> cw = crosswalk_from_codes(["02190101", "02190102", "02200301"], prefix_length=6)
+    >>> cw.table[["source_code", "target_code", "weight"]].values.tolist()[0]
+    ['02190101', '021901', 1.0]
+    """
+    src = pd.Index(pd.Series(list(source_codes), dtype=object).astype(str)).unique()
+    targets = (
+        None
+        if target_codes is None
+        else pd.Index(pd.Series(list(target_codes), dtype=object).astype(str)).unique()
+    )
+    if method == "code_prefix":
+        if prefix_length is None:
+            lengths = set(targets.str.len()) if targets is not None else set()
+            if len(lengths) != 1:
+                raise DataError(
+                    f"{source}: code_prefix needs the prefix length (crosswalk.prefix_length), "
+                    f"or target codes of one length; target code lengths are {sorted(lengths)}."
+                )
+            prefix_length = lengths.pop()
+        pairs = pd.DataFrame(
+            {"source_code": src, "target_code": src.str[:prefix_length], "weight": 1.0}
+        )
+    elif method == "lookup":
+        if lookup is None:
+            raise DataError(f"{source}: method 'lookup' needs a lookup table.")
+        missing = [c for c in ("source_code", "target_code") if c not in lookup.columns]
+        if missing:
+            raise DataError(
+                f"{source}: the lookup table lacks column(s) {missing}; it has "
+                f"{list(lookup.columns)}. Expected source_code, target_code[, weight]."
+            )
+        pairs = lookup.copy()
+        pairs["source_code"] = pairs["source_code"].astype(str).str.strip()
+        pairs["target_code"] = pairs["target_code"].astype(str).str.strip()
+        weight = pd.to_numeric(pairs["weight"], errors="coerce") if "weight" in pairs else 1.0
+        pairs["weight"] = weight
+        problems = [
+            f"line {k + 2}: weight {lookup['weight'].iloc[k]!r} is not in (0, 1]"
+            for k in np.flatnonzero(
+                (pairs["weight"].isna() | (pairs["weight"] <= 0) | (pairs["weight"] > 1)).to_numpy()
+            )
+        ]
+        sums = pairs.groupby("source_code")["weight"].sum()
+        problems += [
+            f"the weights of source {c!r} sum to {w:.6g}, more than 1"
+            for c, w in sums[sums > 1 + 1e-9].items()
+        ]
+        if problems:
+            from .findings import problems_text
+
+            raise DataError(problems_text(problems, source=source))
+        pairs = pairs[pairs["source_code"].isin(set(src))][["source_code", "target_code", "weight"]]
+    else:
+        raise DataError(f"{source}: unknown method {method!r}; expected one of {CODE_METHODS}.")
+    reasons = []
+    if targets is not None:
+        no_target = ~pairs["target_code"].isin(set(targets))
+        for c, t, w in pairs.loc[no_target, ["source_code", "target_code", "weight"]].itertuples(
+            index=False
+        ):
+            reasons.append((c, w, f"no target area with code {t}"))
+        pairs = pairs[~no_target]
+    placed = pairs.groupby("source_code")["weight"].sum()
+    for c in src:
+        rest = 1.0 - float(placed.get(c, 0.0))
+        if rest > 1e-9 and not any(r[0] == c for r in reasons):
+            reasons.append((c, rest, "not in the lookup table" if method == "lookup" else ""))
+    table = pairs.assign(
+        area_share=np.nan, population_share=np.nan, population=np.nan, area_m2=np.nan
+    )
+    table = table.sort_values(["source_code", "target_code"]).reset_index(drop=True)
+    unassigned = _empty_unassigned()
+    if reasons:
+        unassigned = pd.DataFrame(
+            {
+                "source_code": [r[0] for r in reasons],
+                "share": [float(r[1]) for r in reasons],
+                "population": np.nan,
+                "reason": [r[2] for r in reasons],
+            }
+        )
+    n_targets = table.groupby("source_code")["target_code"].nunique()
+    all_targets = set(targets) if targets is not None else set(table["target_code"])
+    quality = CrosswalkQuality(
+        weighting="code",
+        n_sources=len(src),
+        n_targets=len(all_targets),
+        n_sources_split=int((n_targets > 1).sum()),
+        n_unassigned_sources=len(unassigned),
+        targets_without_source=sorted(all_targets - set(table["target_code"])),
+    )
+    return Crosswalk(
+        table=table,
+        unassigned=unassigned,
+        quality=quality,
+        source_level=source_level,
+        target_level=target_level,
+        weighting="code",
+    )
+
+
+def crosswalk_disagreements(
+    by_code: Crosswalk,
+    by_geometry: Crosswalk,
+    *,
+    tolerance: float = 0.01,
+    names: dict[str, str] | None = None,
+) -> tuple[pd.DataFrame, Findings]:
+    """Compare a crosswalk by codes with one from the polygons of the same areas.
+
+    Parameters
+    ----------
+    by_code : Crosswalk
+        The exact crosswalk (:func:`crosswalk_from_codes`).
+    by_geometry : Crosswalk
+        The overlay of the same layers (:func:`crosswalk_from_overlay`).
+    tolerance : float, default 0.01
+        Weights closer than this are taken to agree (digitising noise).
+    names : dict of str to str, optional
+        Target names by code, for the message.
+
+    Returns
+    -------
+    disagreements : pandas.DataFrame
+        ``source_code, target_code, weight_by_code, weight_by_geometry, difference`` for
+        every pair whose weights differ by more than ``tolerance``.
+    findings : Findings
+        One ``crosswalk_disagreement`` warning when there are any (the codes are used).
+    """
+    names = names or {}
+    a = by_code.table[["source_code", "target_code", "weight"]].rename(
+        columns={"weight": "weight_by_code"}
+    )
+    b = by_geometry.table[["source_code", "target_code", "weight"]].rename(
+        columns={"weight": "weight_by_geometry"}
+    )
+    both = a.merge(b, on=["source_code", "target_code"], how="outer").fillna(
+        {"weight_by_code": 0.0, "weight_by_geometry": 0.0}
+    )
+    both["difference"] = both["weight_by_geometry"] - both["weight_by_code"]
+    out = both[both["difference"].abs() > tolerance].sort_values(["source_code", "target_code"])
+    out = out.reset_index(drop=True)
+    findings = Findings()
+    if len(out):
+        sources = sorted(set(out["source_code"]))
+        listed = ", ".join(sources[:8]) + (
+            f" and {len(sources) - 8} more" if len(sources) > 8 else ""
+        )
+        findings.warn(
+            "crosswalk_disagreement",
+            f"the polygons would place {len(sources)} of {by_code.quality.n_sources} "
+            f"{by_code.source_level} area(s) differently from their codes ({listed}); the "
+            "codes are used (they nest exactly), the polygons only for maps",
+            rows=len(sources),
+            fix="nothing to do when the polygons are known to be generalised; otherwise check "
+            "the code lists against the layers",
+        )
+    return out, findings

@@ -34,9 +34,12 @@ KINDS = {
     "year_outside_study": "a year outside the study's years",
     "year_missing": "a year inside the study's years with no data",
     "indicator_without_data": "an indicator with no usable value in a year",
+    "indicator_left_out": "an indicator left out of every year's index: missing in some years",
+    "year_left_out": "a year left out of the year-by-year choice: most index indicators missing",
     "kommune_rows": "rows for the whole kommune in a grunnkrets table",
     "unmatched_codes": "rows whose code matches no grunnkrets after code changes",
     "ambiguous_name": "a name used to pick areas that belongs to several areas",
+    "schools_unplaced": "schools with results but no point in an area",
     # code changes
     "code_change_cycle": "a code that is changed and changed into on the same date",
     "code_change_merge": "several old codes merged into one",
@@ -48,6 +51,8 @@ KINDS = {
     "coverage_overlap": "people claimed by two target areas",
     "rows_lost_in_crosswalk": "counts that reached no target area",
     "unreachable": "people who cannot reach a destination, or destinations off the network",
+    "crosswalk_disagreement": "areas the polygons place otherwise than their codes",
+    "area_without_data": "target areas with no observation at all (listed as 'ingen data')",
     # values
     "mostly_suppressed": "values built mostly from suppressed cells: not published, not scored",
     # configuration

@@ -247,14 +247,17 @@ def observations_from_rates(
     code: str,
     year: str,
     rate: str,
-    population: pd.Series | float,
+    population: pd.Series | float | str,
     per: float = 100.0,
     source: str = "rates table",
+    approximate: bool = True,
+    mean: bool = False,
 ) -> pd.DataFrame:
     """Approximate counts from a table that gives only rates (e.g. per cent) and a population.
 
-    ``numerator = rate / per × population``; rows are flagged ``approximate`` and the
-    flag follows them to every published value. ``population`` is a Series indexed
+    ``numerator = rate / per × population``; rows are flagged ``approximate`` (unless
+    the population is the published denominator) and the flag follows them to every
+    value, interval and probability computed from them. ``population`` is a Series indexed
     by area code, or one number for all areas. Rates written with a decimal comma
     ("7,53") are read; a missing population is an error naming the area.
 
@@ -266,19 +269,27 @@ def observations_from_rates(
         The indicator id every row gets.
     code, year, rate : str
         Names of the columns holding the area code, the year and the rate.
-    population : pandas.Series or float
-        The denominator: people per area code, or one number for every area.
+    population : pandas.Series, float or str
+        The denominator: people per area code, one number for every area, or the name
+        of a column of ``table`` holding each row's denominator.
     per : float, default 100.0
         What the rate is per (100 for per cent, 1000 for per thousand).
     source : str, default "rates table"
         Name of the table, used in error messages.
+    approximate : bool, default True
+        The flag every row gets: True when the population is assumed (the counts are
+        then only as good as that assumption), False when it is the published
+        denominator of the rates.
+    mean : bool, default False
+        The rates are means or medians (kind ``mean``/``median``): the numerator is then
+        the value itself (levekar's convention for means), not ``rate / per × population``.
 
     Returns
     -------
     pandas.DataFrame
         Tidy observations ``code, year, indicator, numerator, denominator, status,
         approximate``: ``numerator = rate / per × population``, ``denominator`` the
-        population, ``status`` ``..`` where the rate is missing, ``approximate`` True.
+        population, ``status`` ``..`` where the rate is missing.
         Codes are stripped strings; years are as given.
 
     Raises
@@ -299,7 +310,15 @@ def observations_from_rates(
             f"{source}: row {row}, column {rate!r}: {table[rate].iloc[row]!r} is not a rate."
         )
     codes = table[code].astype(str).str.strip()
-    pop = population if np.isscalar(population) else codes.map(population)
+    if isinstance(population, str):
+        if population not in table.columns:
+            raise DataError(
+                f"{source}: no column {population!r}; columns are {list(table.columns)}."
+            )
+        population = pd.to_numeric(table[population], errors="coerce")
+        pop = population
+    else:
+        pop = population if np.isscalar(population) else codes.map(population)
     pop = pd.Series(pop, index=table.index, dtype=float) if np.isscalar(pop) else pop.astype(float)
     if pop.isna().any():
         first = codes[pop.isna()].iloc[0]
@@ -309,10 +328,10 @@ def observations_from_rates(
             "code": codes,
             "year": table[year],
             "indicator": indicator,
-            "numerator": values * pop / per,
+            "numerator": values if mean else values * pop / per,
             "denominator": pop,
             "status": np.where(values.isna(), "..", ""),
-            "approximate": True,
+            "approximate": bool(approximate),
         }
     )
 
@@ -826,6 +845,7 @@ def current_observations(
     use: list[str] | None = None,
     source: str = "observations",
     changes_source: str = "code changes",
+    code_width: int = 8,
 ) -> tuple[pd.DataFrame, pd.DataFrame, Findings]:
     """Validate observations and carry them onto today's codes, with what was found on the way.
 
@@ -846,6 +866,9 @@ def current_observations(
         Keep only these indicators (all when None or empty).
     source, changes_source : str
         Names of the observations and the change table, for error messages.
+    code_width : int, default 8
+        Digits of the source areas' codes (8 for grunnkretser; e.g. 2 for levekårssoner).
+        Only with 8 are codes of at most 4 digits taken for kommune rows.
 
     Returns
     -------
@@ -869,7 +892,7 @@ def current_observations(
     findings = Findings()
     obs = observations.copy()
     codes = obs["code"].astype(str).str.strip().str.replace(r"\.0$", "", regex=True)
-    kommune_rows = codes.str.fullmatch(r"\d{1,4}").to_numpy()
+    kommune_rows = codes.str.fullmatch(r"\d{1,4}").to_numpy() & (code_width == 8)
     if kommune_rows.any():
         found = sorted(set(codes[kommune_rows]))
         findings.warn(
@@ -882,7 +905,7 @@ def current_observations(
             fix="remove the kommune totals from the grunnkrets table",
         )
         obs = obs[~kommune_rows]
-    obs = validate_observations(obs, catalogue, years=years, source=source, code_width=8)
+    obs = validate_observations(obs, catalogue, years=years, source=source, code_width=code_width)
     if use:
         for ind in use:
             if ind not in catalogue:

@@ -17,7 +17,14 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from .crosswalk import Crosswalk, coverage_findings, crosswalk_from_overlay, population_by_target
+from .crosswalk import (
+    Crosswalk,
+    coverage_findings,
+    crosswalk_disagreements,
+    crosswalk_from_codes,
+    crosswalk_from_overlay,
+    population_by_target,
+)
 from .errors import ConfigError, DataError
 from .findings import Findings
 from .index import IndexSpec, index_spec_for
@@ -92,6 +99,13 @@ class Results:
         grunnkrets ``code``, ``people`` and, per destination ``<stem>``,
         ``<stem>_distance_m`` and ``<stem>_status`` (a map layer of the distance to
         the nearest destination).
+    findings : Findings
+        Everything moved, dropped, repaired or left out.
+    years : (int, int)
+        The study's first and last year: ``[study] years``, or the data's.
+    without_data : list of str
+        Lokalsamfunn with no observation at all: not scored, listed as "ingen data" in
+        the published selection table (``has_data`` False).
     """
 
     study: Study
@@ -119,6 +133,8 @@ class Results:
     evidence: pd.DataFrame = field(default_factory=pd.DataFrame)
     choice: dict = field(default_factory=dict)
     access_grid: gpd.GeoDataFrame | None = None
+    years: tuple[int, int] | None = None
+    without_data: list[str] = field(default_factory=list)
 
     @property
     def label(self) -> str:
@@ -129,6 +145,13 @@ class Results:
     def synthetic(self) -> bool:
         """Whether the data are synthetic."""
         return self.study.synthetic
+
+    @property
+    def study_years(self) -> tuple[int, int]:
+        """The study's first and last year (configured, or taken from the data)."""
+        if self.years is not None:
+            return self.years
+        return tuple(self.study.config.study.years or (min(self.data), max(self.data)))
 
     @property
     def rates(self) -> pd.DataFrame:
@@ -201,9 +224,43 @@ def _neighbours(study: Study) -> dict[str, frozenset[str]]:
     return {c: frozenset(v) for c, v in found.items()}
 
 
-def _crosswalk(study: Study) -> Crosswalk:
+def _crosswalk(study: Study, findings: Findings) -> Crosswalk:
     cfg = study.config
-    if cfg.crosswalk.weighting == "population" and study.population is None:
+    cc = cfg.crosswalk
+    if cc.method != "overlay":
+        lookup = None
+        if cc.method == "lookup":
+            if cc.lookup is None:
+                raise ConfigError(
+                    f"{study.source}: crosswalk.method = 'lookup' needs crosswalk.lookup, a table "
+                    "source_code, target_code[, weight]."
+                )
+            from .io.tables import read_table
+
+            lookup, _ = read_table(cc.lookup)
+        by_code = crosswalk_from_codes(
+            study.grunnkretser["code"],
+            study.lokalsamfunn["code"],
+            method=cc.method,
+            prefix_length=cc.prefix_length,
+            lookup=lookup,
+            source_level="grunnkrets",
+            target_level="lokalsamfunn",
+            source=f"{study.source}: crosswalk",
+        )
+        if _same_layer(study):
+            return by_code  # one layer in both roles: its polygons cannot disagree with it
+        # The polygons are given too: say where they disagree with the codes.
+        by_geometry = crosswalk_from_overlay(
+            study.grunnkretser,
+            study.lokalsamfunn,
+            weighting="area",
+            sliver_tolerance=cc.sliver_tolerance,
+        )
+        _, found = crosswalk_disagreements(by_code, by_geometry)
+        findings.extend(found)
+        return by_code
+    if cc.weighting == "population" and study.population is None:
         raise ConfigError(
             f"{study.source}: crosswalk.weighting = 'population' needs a [population] layer "
             "(SSB's population grid or address points); or set weighting = 'area'."
@@ -211,11 +268,20 @@ def _crosswalk(study: Study) -> Crosswalk:
     return crosswalk_from_overlay(
         study.grunnkretser,
         study.lokalsamfunn,
-        weighting=cfg.crosswalk.weighting,
+        weighting=cc.weighting,
         population=study.population,
         population_column="popTot",
-        sliver_tolerance=cfg.crosswalk.sliver_tolerance,
+        sliver_tolerance=cc.sliver_tolerance,
     )
+
+
+def _same_layer(study: Study) -> bool:
+    """Whether the grunnkretser and the lokalsamfunn are read from the same layer."""
+    a = study.config.areas
+    if a is None or a.lokalsamfunn.path is None:
+        return False
+    gk, ls = a.grunnkretser, a.lokalsamfunn
+    return (gk.path, gk.layer, gk.code_column) == (ls.path, ls.layer, ls.code_column)
 
 
 def _options(study: Study) -> UncertaintyOptions:
@@ -284,8 +350,9 @@ def run(
     initiative = _resolve_areas(cfg.initiative.areas, study.lokalsamfunn, study.source)
     _check_targets(study, initiative, names)
     findings = _layer_findings(study)
+    findings.extend(study.findings)
     say("Krysstabell grunnkretser → lokalsamfunn")
-    cw = _crosswalk(study)
+    cw = _crosswalk(study, findings)
     topology = _topology(study)
     findings.extend(
         coverage_findings(
@@ -296,16 +363,25 @@ def run(
         )
     )
     say("Indikatorer")
-    src = str(cfg.indicators.path) if cfg.indicators is not None else "demo observations"
+    src = cfg.indicators.source_names() if cfg.indicators is not None else "demo observations"
+    width = 8
+    if cfg.areas is not None and cfg.areas.grunnkretser.code_width:
+        width = cfg.areas.grunnkretser.code_width
     obs, unmatched, found = current_observations(
         study.observations,
         study.catalogue,
         valid_codes=set(study.grunnkretser["code"]),
         code_changes=study.code_changes,
-        years=tuple(cfg.study.years),
+        years=tuple(cfg.study.years) if cfg.study.years else None,
         source=src,
         use=cfg.indicators.use if cfg.indicators is not None else None,
         changes_source=f"{study.source}: code changes",
+        code_width=width,
+    )
+    study_years = (
+        tuple(cfg.study.years)
+        if cfg.study.years
+        else (int(obs["year"].min()), int(obs["year"].max()))
     )
     findings.extend(found)
     access = _accessibility(study, sorted(set(obs["year"])), findings)
@@ -326,7 +402,7 @@ def run(
     rates = tables.rates
 
     say("Indeks og usikkerhet")
-    year = cfg.selection.year or cfg.study.years[1]
+    year = cfg.selection.year or study_years[1]
     years_with_data = sorted(int(y) for y in rates["year"].unique())
     if year not in years_with_data:
         raise ConfigError(
@@ -336,7 +412,10 @@ def run(
     indicators = _scorable_indicators(study, rates, year, findings)
     spec = index_spec_for(cfg.index, study.catalogue, indicators, source=study.source)
     rule = selection_rule(study)
-    population = population_by_target(cw, population_from_denominators(obs, study.catalogue))
+    src_pop = population_from_denominators(obs, study.catalogue)
+    # Without a population layer or population denominators, people are unknown (not 0).
+    known = cw.weighting == "population" or len(src_pop)
+    population = population_by_target(cw, src_pop) if known else pd.Series(dtype=float)
     codes = sorted(rates["code"].unique())
     eligible = [
         c
@@ -352,6 +431,12 @@ def run(
     shrink = cfg.indicators is not None and cfg.indicators.shrinkage
     value_column = "value_shrunk" if shrink else "value"
     years = sorted(set(reselect_years or years_with_data) & set(years_with_data) | {year})
+    years, kept = _stable_indicators(rates, years, year, [i.column for i in spec.indicators])
+    if len(kept) < len(spec.indicators):
+        findings.extend(kept.findings)
+        spec = index_spec_for(cfg.index, study.catalogue, list(kept), source=study.source)
+    else:
+        findings.extend(kept.findings)
     spec_ids = [i.column for i in spec.indicators]
     # Every year with data is reshaped (a rule over several mappings looks back over them);
     # the reselection scores the requested years.
@@ -374,12 +459,18 @@ def run(
         )
         for y in years
     }
+    for y in years:
+        _mark_approximate(scores[y].table, rates, y, spec_ids)
     this = scores[year]
 
     say("Utvelgelse og mål")
     table = this.table.copy()
     table.insert(1, "name", table["code"].map(names))
     selection = select_areas(table, _worse(rates, year, spec), rule=rule, initiative=initiative)
+    selection = selection.assign(has_data=True)
+    without_data = _areas_without_data(selection, study.lokalsamfunn, findings)
+    # Unknown people are NaN (not pd.NA), also after a merge, so that every reader can test them.
+    selection["population"] = selection["population"].astype(float)
     if this.uncertainty is not None and opts.sources:
         shares = uncertainty_sources(
             data[year],
@@ -425,7 +516,9 @@ def run(
         resel,
         this,
     )
-    targets = _targets(study, rates, initiative, names, findings)
+    # An initiative area without any data gets no targets (it is warned of as "ingen data").
+    with_data = set(rates["code"])
+    targets = _targets(study, rates, [a for a in initiative if a in with_data], names, findings)
     comparison, agreement = _compare(
         data[year].wide(), spec, this.table, rule.k, cfg.index_comparison.presets, findings
     )
@@ -457,6 +550,8 @@ def run(
         evidence=evidence,
         choice=overall,
         sobol=sobol,
+        years=study_years,
+        without_data=without_data,
     )
 
 
@@ -507,7 +602,7 @@ def _accessibility(study: Study, years: list[int], findings: Findings) -> Access
             f"{study.source}: accessibility.destinations: no layer loaded for {missing}."
         )
     if acc.years is not None:
-        first, last = study.config.study.years
+        first, last = study.config.study.years or (min(years), max(years))
         wanted = range(max(acc.years[0], first), min(acc.years[1], last) + 1)
         if not wanted:
             raise ConfigError(
@@ -637,6 +732,85 @@ def _access_findings(ledger, stem: str, max_snap: float, findings: Findings) -> 
             people=ledger.people_outside_areas,
             fix="check that the population layer and the grunnkretser cover the same kommune",
         )
+
+
+class _Kept(list):
+    """The indicators kept for every year, with the findings of what was left out."""
+
+    findings: Findings
+
+
+def _stable_indicators(
+    rates: pd.DataFrame, years: list[int], year: int, indicators: list[str]
+) -> tuple[list[int], _Kept]:
+    """Choose the years and the one indicator set the index uses in every one of them.
+
+    A year in which most of the selection year's indicators have no value is left out
+    of the year-by-year choice; an indicator without a value in one of the remaining
+    years is left out of every year's index, so that the years compare like with like.
+    Both are warnings.
+    """
+    findings = Findings()
+    valued = rates[rates["value"].notna() & rates["indicator"].isin(indicators)]
+    have = valued.groupby("year")["indicator"].agg(set).to_dict()
+    kept_years = []
+    for y in years:
+        n = len(have.get(y, set()))
+        if y != year and n * 2 < len(indicators):
+            findings.warn(
+                "year_left_out",
+                f"{y} has values for {n} of the {len(indicators)} index indicators of {year}; "
+                "it is left out of the year-by-year choice",
+                value=str(y),
+                fix="give the year's data, or choose the years with [study] years",
+            )
+            continue
+        kept_years.append(y)
+    left_out = {}
+    for ind in indicators:
+        missing = [y for y in kept_years if ind not in have.get(y, set())]
+        if missing:
+            left_out[ind] = missing
+    for ind, missing in left_out.items():
+        findings.warn(
+            "indicator_left_out",
+            f"{ind} has no value in {', '.join(map(str, missing))}; it is left out of every "
+            "year's index so that the years compare like with like",
+            value=ind,
+            fix="give the missing years' data, or choose the years with [study] years",
+        )
+    kept = _Kept(i for i in indicators if i not in left_out)
+    kept.findings = findings
+    if not kept:
+        raise ConfigError(
+            f"no index indicator has a value in every year of {kept_years}; choose the years "
+            "with [study] years or selection.year."
+        )
+    return kept_years, kept
+
+
+def _mark_approximate(table: pd.DataFrame, rates: pd.DataFrame, year: int, ids: list[str]) -> None:
+    """Add ``approximate``: the area's score rests on a value rebuilt from a published rate."""
+    r = rates[(rates["year"] == year) & rates["indicator"].isin(ids) & rates["value"].notna()]
+    rebuilt = r["n_approximate"].fillna(0) > 0 if "n_approximate" in r else r["value"].isna()
+    flagged = set(r.loc[rebuilt.to_numpy(), "code"])
+    table["approximate"] = table["code"].isin(flagged).to_numpy()
+
+
+def _areas_without_data(selection: pd.DataFrame, layer, findings: Findings) -> list[str]:
+    """Return the lokalsamfunn with no observation at all (listed as "ingen data"), warned."""
+    missing = sorted(set(layer["code"]) - set(selection["code"]))
+    if missing:
+        names = dict(zip(layer["code"], layer["name"], strict=True))
+        findings.warn(
+            "area_without_data",
+            f"{len(missing)} lokalsamfunn have no observation at all and are listed as 'ingen "
+            f"data': {', '.join(f'{names[c]} ({c})' for c in missing[:8])}"
+            + (f" and {len(missing) - 8} more" if len(missing) > 8 else ""),
+            rows=len(missing),
+            fix="check that the indicator files cover these areas (or that their codes match)",
+        )
+    return missing
 
 
 def _layer_findings(study: Study) -> Findings:
@@ -957,6 +1131,9 @@ def _topology(study: Study) -> dict:
     }
     for name, layer in layers.items():
         if layer is None:
+            continue
+        if name == "lokalsamfunn" and _same_layer(study):
+            out[name] = out["grunnkretser"]
             continue
         overlaps, gaps = layer_topology(layer, population=study.population)
         uncovered = coverage_gaps(layer, study.grunnkretser, population=study.population)

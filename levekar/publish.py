@@ -25,6 +25,7 @@ __all__ = [
     "access_grid_table",
     "map_options",
     "output_files",
+    "points_by_area",
     "previous_outputs",
     "processed_files",
     "published_indicators",
@@ -134,6 +135,35 @@ def _published_unmatched(results: Results) -> pd.DataFrame:
     return out
 
 
+def points_by_area(results: Results) -> pd.DataFrame:
+    """Count the study's points (schools, meeting places, ...) in each lokalsamfunn.
+
+    Parameters
+    ----------
+    results : Results
+        A run's results; the points are :attr:`Study.points`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``code, name`` and one column per point layer (its title), the number of points
+        inside the lokalsamfunn (0 where none), every lokalsamfunn listed; a last row
+        ``code = ""``, ``name = "utenfor"`` counts the points in no lokalsamfunn.
+    """
+    import geopandas as gpd
+
+    layer = results.study.lokalsamfunn[["code", "name", "geometry"]]
+    out = layer[["code", "name"]].copy().reset_index(drop=True)
+    outside = {"code": "", "name": "utenfor"}
+    for title, pts in results.study.points.items():
+        hit = gpd.sjoin(pts[["geometry"]].to_crs(layer.crs), layer, how="left", predicate="within")
+        hit = hit[~hit.index.duplicated(keep="first")]
+        counts = hit["code"].value_counts()
+        out[title] = out["code"].map(counts).fillna(0).astype(int)
+        outside[title] = int(hit["code"].isna().sum())
+    return pd.concat([out, pd.DataFrame([outside])], ignore_index=True)
+
+
 def _selection_table(results: Results) -> pd.DataFrame:
     from .render.presentation import AGREEMENT_LABELS, reasons_text
 
@@ -146,6 +176,25 @@ def _selection_table(results: Results) -> pd.DataFrame:
         for c, w in zip(sel["code"], sel["worse_indicators"], strict=True)
     ]
     sel["agreement_label"] = sel["agreement"].map(AGREEMENT_LABELS)
+    if results.without_data:
+        layer = results.study.lokalsamfunn.set_index("code")
+        init = set(results.study.config.initiative.areas)
+        codes = results.without_data
+        empty = pd.DataFrame(
+            {
+                "code": codes,
+                "name": [layer.at[c, "name"] for c in codes],
+                "has_data": False,
+                "eligible": False,
+                "selected": False,
+                "approximate": False,
+                "in_initiative": [c in init or layer.at[c, "name"] in init for c in codes],
+                "worse_indicators": "",
+                "reasons": "ingen data",
+                "agreement": "",
+            }
+        )
+        sel = pd.concat([sel, empty], ignore_index=True)
     return sel
 
 
@@ -246,6 +295,8 @@ def processed_files(results: Results) -> dict[str, bytes]:
     }
     if results.access_grid is not None:
         tables["data/processed/access_grid.csv"] = access_grid_table(results)
+    if results.study.points:
+        tables["data/processed/points_by_area.csv"] = points_by_area(results)
     files = {path: _csv(df, label) for path, df in tables.items()}
     meta = {
         "data_label": label,
@@ -307,7 +358,7 @@ def map_options(results: Results) -> MapOptions:
         label=results.label,
         synthetic=results.synthetic,
         year=results.year,
-        years=tuple(cfg.study.years),
+        years=tuple(results.study_years),
         k=results.rule.k,
         index_name=(cfg.index or {}).get("name", "Levekårsindeks"),
         initiative_name=cfg.initiative.name,

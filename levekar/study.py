@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from .errors import ConfigError, DataError
+from .findings import Findings
 
 if TYPE_CHECKING:  # pragma: no cover
     import geopandas as gpd
@@ -27,6 +28,8 @@ if TYPE_CHECKING:  # pragma: no cover
 
 __all__ = [
     "AreaInput",
+    "IndicatorSource",
+    "PointLayer",
     "Study",
     "StudyConfig",
     "load_study",
@@ -45,7 +48,9 @@ class StudyMeta(_Strict):
     name: str = "Levekårsanalyse"
     kommune: str = Field(pattern=r"^\d{4}$")
     kommune_name: str
-    years: tuple[int, int]
+    years: tuple[int, int] | None = Field(
+        default=None, description="[first, last]; taken from the data when left out."
+    )
     data_label: str = Field(
         description="Shown on every output: the data's source, or 'Syntetiske demodata'."
     )
@@ -55,7 +60,7 @@ class StudyMeta(_Strict):
 
     @model_validator(mode="after")
     def _years(self) -> StudyMeta:
-        if self.years[0] > self.years[1]:
+        if self.years is not None and self.years[0] > self.years[1]:
             raise ValueError(
                 f"years must be [first, last] with first ≤ last, got {list(self.years)}"
             )
@@ -80,6 +85,9 @@ class AreaInput(_Strict):
         ``path`` to dissolve the skolekretser.
     dissolve_duplicates : bool, default False
         Merge the features of one code instead of rejecting the layer.
+    code_width : int, optional
+        Digits of a code, zero-padded (grunnkretser: 8). Give it for other small
+        areas (levekårssoner ``2``), whose codes are then not taken for kommune codes.
     """
 
     path: Path | None = None
@@ -88,6 +96,7 @@ class AreaInput(_Strict):
     name_column: str | None = None
     catchment_table: Path | None = None
     dissolve_duplicates: bool = False
+    code_width: int | None = Field(default=None, ge=1, le=12)
 
 
 class Areas(_Strict):
@@ -119,8 +128,18 @@ class PopulationInput(_Strict):
 
 
 class CrosswalkConfig(_Strict):
-    """The ``[crosswalk]`` table: weighting and sliver tolerance of grunnkrets → lokalsamfunn."""
+    """The ``[crosswalk]`` table: how grunnkretser go to lokalsamfunn.
 
+    ``method = "overlay"`` (default) overlays the polygons, weighted by area or people;
+    ``"code_prefix"`` (the lokalsamfunn's code is the start of the grunnkrets code, as
+    delområde ``021901`` of grunnkrets ``02190101``) and ``"lookup"`` (a table
+    ``source_code, target_code[, weight]``) are exact for nested hierarchies; the
+    polygons then only check them (disagreements are findings).
+    """
+
+    method: Literal["overlay", "code_prefix", "lookup"] = "overlay"
+    prefix_length: int | None = Field(default=None, ge=1, le=12)
+    lookup: Path | None = None
     weighting: Literal["area", "population"] = "population"
     sliver_tolerance: float = Field(default=0.001, ge=0, lt=0.5)
     max_unassigned_share: float = Field(
@@ -131,13 +150,101 @@ class CrosswalkConfig(_Strict):
     )
 
 
-class IndicatorInputs(_Strict):
-    """The ``[indicators]`` table: the observation file, references, code changes, choices."""
+SourceFormat = Literal["tidy", "ssb-csv", "jsonstat2", "udir", "rates"]
+ColumnRole = Literal[
+    "code", "area", "year", "indicator", "numerator", "denominator", "status", "rate"
+]
+
+
+class IndicatorSource(_Strict):
+    """One indicator file and how to read it (``[[indicators.sources]]``, or ``[indicators]``).
+
+    Attributes
+    ----------
+    path : pathlib.Path
+        The file.
+    format : {"tidy", "ssb-csv", "jsonstat2", "udir", "rates"}
+        ``tidy``: ``code, year, indicator, numerator, denominator[, status]``;
+        ``ssb-csv``: a statbank CSV download; ``jsonstat2``: a PxWebApi v2 answer (or
+        ``levekar fetch ssb`` output as CSV with ``ssb-csv``); ``udir``: a Skoleporten
+        national-test export; ``rates``: a published rate table (CSV, XLSX or JSON).
+    columns : dict
+        levekar's column names → the file's (``tidy`` and ``rates``; ``rate`` for the
+        rate column).
+    mapping : dict
+        ``ssb-csv``/``jsonstat2``: indicator id → ``{numerator = "...", denominator =
+        "..."}`` (the table's ``variable`` values).
+    indicator : str, optional
+        ``rates``: the indicator every row of the file is (else ``columns.indicator``).
+    per : float, default 100
+        ``rates``: what the rate is per (100 per cent, 1000 per thousand; 1 for means and
+        medians).
+    denominator : str or float, optional
+        ``rates``: the column with the published population or denominator, or a
+        number assumed for every area (the values are then flagged ``approximate``).
+    population : pathlib.Path, optional
+        ``rates``: a table ``code[, year], population`` giving the denominator.
+    schools : str, optional
+        ``udir``: the ``[points.<name>]`` layer holding the schools.
+    org_column : str, default "organisasjonsnummer"
+        ``udir``: the schools' organisation-number column.
+    """
 
     path: Path
-    columns: dict[
-        Literal["code", "area", "year", "indicator", "numerator", "denominator", "status"], str
-    ] = Field(default_factory=dict, description="levekar's column name → the file's")
+    format: SourceFormat = "tidy"
+    columns: dict[ColumnRole, str] = Field(
+        default_factory=dict, description="levekar's column name → the file's"
+    )
+    mapping: dict[str, dict[Literal["numerator", "denominator"], str]] = Field(default_factory=dict)
+    indicator: str | None = None
+    per: float = Field(default=100.0, gt=0)
+    denominator: str | float | None = None
+    population: Path | None = None
+    schools: str | None = None
+    org_column: str = "organisasjonsnummer"
+
+    @model_validator(mode="after")
+    def _needs(self) -> IndicatorSource:
+        f = self.format
+        if f in ("ssb-csv", "jsonstat2") and not self.mapping:
+            raise ValueError(
+                f"format '{f}' needs 'mapping': indicator → {{numerator = ..., denominator = ...}}"
+            )
+        if f == "rates":
+            if self.indicator is None and "indicator" not in self.columns:
+                raise ValueError("format 'rates' needs 'indicator' or columns.indicator")
+            if "rate" not in self.columns:
+                raise ValueError("format 'rates' needs columns.rate (the column with the rates)")
+            if self.denominator is None and self.population is None:
+                raise ValueError(
+                    "format 'rates' needs 'denominator' (a column, or a number assumed for "
+                    "every area) or 'population' (a file)"
+                )
+        if f == "udir" and self.schools is None:
+            raise ValueError("format 'udir' needs 'schools': the [points.<name>] school layer")
+        return self
+
+
+class IndicatorInputs(_Strict):
+    """The ``[indicators]`` table: the observation files, references, code changes, choices.
+
+    One file is named by ``path`` (and ``format`` with what it needs, as in
+    :class:`IndicatorSource`); several by ``[[indicators.sources]]``.
+    """
+
+    path: Path | None = None
+    format: SourceFormat = "tidy"
+    columns: dict[ColumnRole, str] = Field(
+        default_factory=dict, description="levekar's column name → the file's"
+    )
+    mapping: dict[str, dict[Literal["numerator", "denominator"], str]] = Field(default_factory=dict)
+    indicator: str | None = None
+    per: float = Field(default=100.0, gt=0)
+    denominator: str | float | None = None
+    population: Path | None = None
+    schools: str | None = None
+    org_column: str = "organisasjonsnummer"
+    sources: list[IndicatorSource] = Field(default_factory=list)
     reference: Path | None = None
     code_changes: Path | None = None
     use: list[str] | None = None
@@ -152,6 +259,55 @@ class IndicatorInputs(_Strict):
         description="A value with more of its denominator in suppressed cells is not published "
         "or scored.",
     )
+
+    @model_validator(mode="after")
+    def _sources(self) -> IndicatorInputs:
+        if self.path is None and not self.sources:
+            raise ValueError("give 'path' (one file) or [[indicators.sources]] (several)")
+        if self.path is not None:
+            self.own_source()
+        return self
+
+    def own_source(self) -> IndicatorSource | None:
+        """Return the file named by ``path`` as a source (None without ``path``)."""
+        if self.path is None:
+            return None
+        return IndicatorSource.model_validate(
+            {k: getattr(self, k) for k in IndicatorSource.model_fields}
+        )
+
+    def all_sources(self) -> list[IndicatorSource]:
+        """Every indicator source: ``path`` first (when given), then ``[[indicators.sources]]``."""
+        own = self.own_source()
+        return ([own] if own is not None else []) + list(self.sources)
+
+    def source_names(self) -> str:
+        """Return the source files' names, for messages."""
+        return ", ".join(str(s.path) for s in self.all_sources())
+
+
+class PointLayer(_Strict):
+    """One ``[points.<name>]`` layer: schools, meeting places, contacts, organisations.
+
+    Attributes
+    ----------
+    path : pathlib.Path
+        A vector file of points (any format and CRS the area layers accept).
+    layer : str, optional
+        The layer, for files with several.
+    name_column : str, optional
+        The column with each point's name (found by name when left out).
+    title : str, optional
+        The bokmål title on the map and in tables (default: the table's name).
+    symbol : str, default "circle"
+        The map symbol (a name the map knows, e.g. ``school``, ``home``, ``users``).
+    """
+
+    path: Path
+    layer: str | None = None
+    name_column: str | None = None
+    title: str | None = None
+    symbol: str = "circle"
 
 
 class SelectionConfig(_Strict):
@@ -400,6 +556,8 @@ class StudyConfig(_Strict):
         ``[output]``.
     accessibility : AccessibilityConfig, optional
         ``[accessibility]``: accessibility indicators from the population layer.
+    points : dict of str to PointLayer
+        ``[points.<name>]`` layers to draw and count per lokalsamfunn.
     """
 
     study: StudyMeta
@@ -414,6 +572,7 @@ class StudyConfig(_Strict):
     targets: TargetsConfig = TargetsConfig()
     output: OutputConfig = OutputConfig()
     accessibility: AccessibilityConfig | None = None
+    points: dict[str, PointLayer] = Field(default_factory=dict)
 
 
 def _format_error(exc: ValidationError, source: str) -> str:
@@ -474,10 +633,17 @@ def _resolve_paths(cfg: StudyConfig, base: Path) -> None:
                 a.catchment_table = fix(a.catchment_table)
     if cfg.population is not None:
         cfg.population.path = fix(cfg.population.path)
+    cfg.crosswalk.lookup = fix(cfg.crosswalk.lookup)
     if cfg.indicators is not None:
         cfg.indicators.path = fix(cfg.indicators.path)
         cfg.indicators.reference = fix(cfg.indicators.reference)
         cfg.indicators.code_changes = fix(cfg.indicators.code_changes)
+        cfg.indicators.population = fix(cfg.indicators.population)
+        for src in cfg.indicators.sources:
+            src.path = fix(src.path)
+            src.population = fix(src.population)
+    for pts in cfg.points.values():
+        pts.path = fix(pts.path)
     if cfg.accessibility is not None:
         if cfg.accessibility.network is not None:
             cfg.accessibility.network.path = fix(cfg.accessibility.network.path)
@@ -500,8 +666,9 @@ class Study:
     population : geopandas.GeoDataFrame or None
         People as points or grid cells with a ``popTot`` column, or None.
     observations : pandas.DataFrame
-        The tidy indicator table as read (``code, year, indicator, numerator,
-        denominator, status``), before validation and code changes.
+        The tidy indicator table as read from every source (``code, year, indicator,
+        numerator, denominator, status[, approximate]``), before validation and code
+        changes.
     reference : pandas.DataFrame or None
         Reference values (``code, year, indicator, value``; code ``0`` is Norway), or None.
     code_changes : pandas.DataFrame or None
@@ -509,7 +676,8 @@ class Study:
     catalogue : Catalogue
         Indicator definitions (the packaged ones plus the study's own).
     points : dict of str to geopandas.GeoDataFrame
-        Point layers to draw (schools, meeting places), by their bokmål title.
+        Point layers to draw and count (schools, meeting places), by their bokmål title:
+        ``name, kind, symbol, geometry`` in EPSG:25833.
     destinations : dict of str to geopandas.GeoDataFrame
         The ``[accessibility]`` destination layers by stem, in EPSG:25833.
     network : geopandas.GeoDataFrame or None
@@ -518,6 +686,8 @@ class Study:
         Where the study came from (the TOML path), for error messages.
     reports : list of LayerReport
         What reading each layer found and did (:class:`~levekar.areas.LayerReport`).
+    findings : Findings
+        What reading the inputs left out (e.g. schools placed in no area).
     """
 
     config: StudyConfig
@@ -534,6 +704,7 @@ class Study:
     network: gpd.GeoDataFrame | None = None
     source: str = "study"
     reports: list[LayerReport] = field(default_factory=list)
+    findings: Findings = field(default_factory=Findings)
 
     @property
     def label(self) -> str:
@@ -594,7 +765,7 @@ def _layer(ai: AreaInput, level: str, width: int | None, reports: list) -> gpd.G
         layer=ai.layer,
         code_column=ai.code_column,
         name_column=ai.name_column,
-        code_width=width,
+        code_width=ai.code_width or width,
         on_duplicate="dissolve" if ai.dissolve_duplicates else "error",
     )
     reports.append(rep)
@@ -627,8 +798,9 @@ def study_from_config(cfg: StudyConfig, *, source: str) -> Study:
     """
     from .areas import lokalsamfunn_from_catchments
     from .catalogue import load_catalogue
-    from .io.layers import read_population
-    from .io.observations import read_code_changes, read_observations, read_reference
+    from .io.layers import read_point_layer, read_population
+    from .io.observations import read_code_changes, read_reference
+    from .io.sources import read_indicator_sources
     from .io.tables import read_table
 
     if cfg.areas is None or cfg.indicators is None:
@@ -651,14 +823,33 @@ def study_from_config(cfg: StudyConfig, *, source: str) -> Study:
         population = read_population(
             cfg.population.path, layer=cfg.population.layer, column=cfg.population.column
         )
-    obs = read_observations(cfg.indicators.path, columns=cfg.indicators.columns)
+    points = {}
+    for key, pl in cfg.points.items():
+        points[pl.title or key] = read_point_layer(
+            pl.path, layer=pl.layer, name_column=pl.name_column, symbol=pl.symbol, kind=key
+        )
+    catalogue = load_catalogue(cfg.indicators.custom, source=source)
+    layers_by_key = {k: points[pl.title or k] for k, pl in cfg.points.items()}
+    obs, notes = read_indicator_sources(
+        [s.model_dump() for s in cfg.indicators.all_sources()],
+        catalogue=catalogue,
+        areas=gk,
+        points=layers_by_key,
+    )
+    findings = Findings()
+    for note in notes:
+        findings.warn(
+            "schools_unplaced",
+            note,
+            source=cfg.indicators.source_names(),
+            fix="give the schools a point inside the areas (levekar fetch skoler)",
+        )
     reference = None
     if cfg.indicators.reference is not None:
         reference = read_reference(cfg.indicators.reference)
     changes = None
     if cfg.indicators.code_changes is not None:
         changes = read_code_changes(cfg.indicators.code_changes)
-    catalogue = load_catalogue(cfg.indicators.custom, source=source)
     destinations, network = _access_layers(cfg, source)
     return Study(
         config=cfg,
@@ -672,8 +863,10 @@ def study_from_config(cfg: StudyConfig, *, source: str) -> Study:
         catalogue=catalogue,
         destinations=destinations,
         network=network,
+        points=points,
         source=source,
         reports=reports,
+        findings=findings,
     )
 
 

@@ -228,9 +228,9 @@ def targets_for_initiative(
             ind = catalogue[ind_id]
             sub = rates[(rates["indicator"] == ind_id) & rates["year"].isin(base_years)]
             for area in areas:
+                # An area without the indicator's data gets a target row with no baseline
+                # (NaN): the run warns of it (target_without_baseline) instead of stopping.
                 a = sub[sub["code"] == area]
-                if a.empty:
-                    raise ConfigError(f"targets: no data for area {area!r}, indicator {ind_id!r}.")
                 base = _pooled_value(a, ind)
                 den = float(a["denominator"].mean())
                 r = {

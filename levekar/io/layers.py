@@ -10,7 +10,7 @@ from pathlib import Path
 import geopandas as gpd
 import pandas as pd
 
-from ..areas import LayerReport, standardise_layer
+from ..areas import ACCEPTED_EPSG, CRS, LayerReport, standardise_layer
 from ..errors import DataError
 
 __all__ = [
@@ -20,6 +20,7 @@ __all__ = [
     "read_area_layer",
     "read_features",
     "read_layer",
+    "read_point_layer",
     "read_population",
 ]
 
@@ -229,6 +230,78 @@ def read_population(
         {"popTot": counts.to_numpy(dtype=float)}, geometry=raw.geometry.to_numpy(), crs=raw.crs
     )
     return out.to_crs(25833) if out.crs.to_epsg() != 25833 else out
+
+
+POINT_NAME_COLUMNS = (*NAME_COLUMNS, "navn_udir", "navn_geokodet", "tittel", "title")
+
+
+def read_point_layer(
+    path: Path,
+    *,
+    layer: str | None = None,
+    name_column: str | None = None,
+    symbol: str = "circle",
+    kind: str = "points",
+) -> gpd.GeoDataFrame:
+    """Read a point layer (schools, meeting places, contacts) for the map and the counts.
+
+    Parameters
+    ----------
+    path : pathlib.Path
+        A vector file of points in one of the CRSs the area layers accept.
+    layer : str, optional
+        The layer within a multi-layer file.
+    name_column : str, optional
+        The column with the points' names; found by name when left out (``name``,
+        ``navn``, ``skolenavn``, ...); without one the points are numbered.
+    symbol : str, default "circle"
+        The map symbol, carried in column ``symbol``.
+    kind : str, default "points"
+        What the points are (the study's ``[points.<kind>]`` key), in column ``kind``.
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        ``name, kind, symbol`` and the attributes as read, points in EPSG:25833 (a
+        multipoint becomes its points).
+
+    Raises
+    ------
+    DataError
+        If the file does not read, has no or an unsupported CRS, a named column is
+        missing, or a feature is empty or not a point (all such features named).
+    """
+    src = str(path)
+    raw = read_layer(path, layer=layer)
+    if raw.crs is None or raw.crs.to_epsg() not in ACCEPTED_EPSG:
+        got = "no CRS" if raw.crs is None else f"EPSG:{raw.crs.to_epsg()}"
+        raise DataError(
+            f"{src}: the point layer has {got}; expected one of "
+            f"{', '.join(f'EPSG:{e}' for e in ACCEPTED_EPSG)}."
+        )
+    raw = raw.explode(index_parts=False).reset_index(drop=True)
+    bad = raw.geometry.isna() | raw.geometry.is_empty | (raw.geom_type != "Point")
+    if bad.any():
+        rows = [int(k) for k in bad.to_numpy().nonzero()[0]]
+        raise DataError(
+            f"{src}: {len(rows)} feature(s) are not points (features {rows[:10]}); a point "
+            "layer holds points (use centroids for buildings)."
+        )
+    if name_column is not None and name_column not in raw.columns:
+        raise DataError(
+            f"{src}: no column {name_column!r} (name_column); columns are "
+            f"{[c for c in raw.columns if c != 'geometry']}."
+        )
+    col = name_column or _pick(raw.columns, POINT_NAME_COLUMNS, path, "name", required=False)
+    out = raw.copy()
+    out["name"] = (
+        raw[col].astype(str).str.strip() if col else [f"{kind} {k + 1}" for k in range(len(raw))]
+    )
+    out["kind"] = kind
+    out["symbol"] = symbol
+    out = out.to_crs(CRS) if out.crs.to_epsg() != CRS else out
+    first = ["name", "kind", "symbol"]
+    return out[first + [c for c in out.columns if c not in first]]
 
 
 def read_features(

@@ -41,12 +41,13 @@ def read_observations(
     Returns
     -------
     pandas.DataFrame
-        ``code, year, indicator, numerator, denominator, status, line`` (``line`` is the
-        row's line in the file, for error messages): counts parsed by the
-        one number parser (decimal commas, space or thin-space thousands); an SSB symbol
-        in the numerator (``..``, ``:``, ``.``, ``-``) becomes the row's status when no
-        status is given. Other columns are dropped; codes and years are not yet
-        validated (see :func:`levekar.indicators.validate_observations`).
+        ``code, year, indicator, numerator, denominator, status, line[, approximate]``
+        (``line`` is the row's line in the file, for error messages; ``approximate``
+        when the file has that column: true for values rebuilt from published rates):
+        counts parsed by the one number parser (decimal commas, space or thin-space
+        thousands); an SSB symbol in the numerator (``..``, ``:``, ``.``, ``-``) becomes
+        the row's status when no status is given. Other columns are dropped; codes and
+        years are not yet validated (see :func:`levekar.indicators.validate_observations`).
 
     Raises
     ------
@@ -90,7 +91,20 @@ def read_observations(
         out["status"] = statuses["numerator"]
     out["status"] = out["status"].fillna("").astype(str).str.strip()
     out["line"] = np.arange(len(out)) + info.get("first_line", 2)
-    return out[need + ["status", "line"]]
+    keep = need + ["status", "line"]
+    if "approximate" in out.columns:
+        # The flag of values rebuilt from rates survives a trip through a file.
+        flag = out["approximate"].astype(str).str.strip().str.lower()
+        bad = ~flag.isin(["true", "false", "1", "0", "", "yes", "no", "ja", "nei"])
+        if bad.any():
+            k = int(np.flatnonzero(bad.to_numpy())[0])
+            raise DataError(
+                f"{src}: line {int(out['line'].iloc[k])}, column 'approximate': "
+                f"{out['approximate'].iloc[k]!r} is not true or false."
+            )
+        out["approximate"] = flag.isin(["true", "1", "yes", "ja"])
+        keep.append("approximate")
+    return out[keep]
 
 
 def read_reference(path: Path, *, source: str | None = None) -> pd.DataFrame:

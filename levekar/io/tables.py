@@ -88,8 +88,9 @@ def read_table(
     Parameters
     ----------
     path : pathlib.Path
-        The file; ``.xlsx``/``.xlsm`` are read as Excel (first sheet, as text), anything
-        else as delimited text (a first line ``sep=;`` names the separator, otherwise
+        The file; ``.xlsx``/``.xlsm`` are read as Excel (first sheet, as text), ``.json``
+        as an array of records (row ``k`` is "line" ``k + 1``), anything else as delimited
+        text (a first line ``sep=;`` names the separator, otherwise
         it is sniffed).
     source : str, optional
         Name used in error messages (default: the path).
@@ -119,6 +120,8 @@ def read_table(
         raise DataError(f"{src}: the file is empty; expected a header line and data rows.")
     if p.suffix.lower() in (".xlsx", ".xlsm"):
         return _read_xlsx(p, raw, src)
+    if p.suffix.lower() == ".json":
+        return _read_json_records(raw, src)
     text, encoding = decode_bytes(raw, src)
     first, _, rest = text.partition("\n")
     first_line = 2
@@ -142,6 +145,29 @@ def read_table(
         raise DataError(f"{src}: could not parse as CSV with separator {sep!r}: {exc}.") from None
     table.columns = [str(c).strip() for c in table.columns]
     return table, {"encoding": encoding, "separator": sep, "first_line": first_line}
+
+
+def _read_json_records(raw: bytes, src: str) -> tuple[pd.DataFrame, dict]:
+    """Read a JSON array of flat records (as kommuner publish open data) as text columns."""
+    import json
+
+    text, encoding = decode_bytes(raw, src)
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise DataError(f"{src}: not valid JSON ({exc}).") from None
+    if isinstance(data, dict):
+        lists = [v for v in data.values() if isinstance(v, list)]
+        data = lists[0] if len(lists) == 1 else data
+    if not isinstance(data, list) or not all(isinstance(r, dict) for r in data):
+        raise DataError(
+            f"{src}: expected a JSON array of records ([{{...}}, ...]), one per row; "
+            f"got {type(data).__name__}."
+        )
+    table = pd.DataFrame.from_records(data)
+    table = table.astype(object).where(table.notna(), "").astype(str)
+    table.columns = [str(c).strip() for c in table.columns]
+    return table, {"format": "json", "encoding": encoding, "first_line": 1}
 
 
 def _read_xlsx(p: Path, raw: bytes, src: str) -> tuple[pd.DataFrame, dict]:

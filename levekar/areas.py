@@ -343,6 +343,7 @@ def layer_topology(
     population: gpd.GeoDataFrame | None = None,
     population_column: str = "popTot",
     min_area: float = 1.0,
+    union: shapely.Geometry | None = None,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Find overlaps and gaps between the areas of one layer, with their area and population.
 
@@ -365,6 +366,9 @@ def layer_topology(
         ``"population"``.
     min_area : float, default 1.0
         Overlaps and gaps of at most this many m² are ignored.
+    union : shapely.Geometry, optional
+        ``shapely.union_all`` of the layer's geometries, when the caller has it already
+        (the same union :func:`coverage_gaps` takes; computed here otherwise).
 
     Returns
     -------
@@ -385,7 +389,7 @@ def layer_topology(
         {"code_a": codes[i[big]], "code_b": codes[j[big]], "area_m2": area[big]}
     )
     overlaps["population"] = _people_in(inter[big], population, population_column)
-    outline = shapely.union_all(geom)
+    outline = shapely.union_all(geom) if union is None else union
     holes = []
     for poly in shapely.get_parts(outline):
         holes.extend(shapely.Polygon(ring) for ring in poly.interiors)
@@ -426,6 +430,7 @@ def coverage_gaps(
     population: gpd.GeoDataFrame | None = None,
     population_column: str = "popTot",
     min_area: float = 1.0,
+    unions: tuple[shapely.Geometry, shapely.Geometry] | None = None,
 ) -> pd.DataFrame:
     """Find the parts of ``outline`` (the grunnkretser: the kommune) no area of ``layer`` covers.
 
@@ -444,14 +449,21 @@ def coverage_gaps(
         The count column of ``population``.
     min_area
         Pieces smaller than this (m²) are digitising noise and left out.
+    unions
+        ``shapely.union_all`` of ``outline``'s and of ``layer``'s geometries, when the
+        caller has them already (a study checks three layers against one outline).
 
     Returns
     -------
     pandas.DataFrame
         ``gap, area_m2, population`` (population missing without a population layer).
     """
-    whole = shapely.union_all(outline.geometry.to_numpy())
-    covered = shapely.union_all(layer.geometry.to_numpy())
+    if unions is None:
+        unions = (
+            shapely.union_all(outline.geometry.to_numpy()),
+            shapely.union_all(layer.geometry.to_numpy()),
+        )
+    whole, covered = unions
     rest = shapely.difference(whole, covered)
     pieces = np.array(
         [g for g in shapely.get_parts(rest) if g.area > min_area and g.geom_type == "Polygon"],

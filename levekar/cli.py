@@ -201,6 +201,56 @@ def reselect(
     say(f"Ferdig: {len(paths)} filer under {out.resolve()}")
 
 
+@app.command()
+def batch(
+    template: Annotated[
+        Path, typer.Argument(help="Study TOML with {kommune} where the kommune's number goes.")
+    ],
+    kommuner: Annotated[
+        str | None,
+        typer.Option(
+            "--kommuner", "-k", help="Kommune numbers, e.g. 3107,3103 (default: [batch] kommuner)."
+        ),
+    ] = None,
+    out: Annotated[
+        Path, typer.Option("--out", "-o", help="Output folder (one subfolder per kommune).")
+    ] = Path("batch"),
+    workers: Annotated[
+        int | None, typer.Option("--workers", "-w", help="Local processes (default: the cores).")
+    ] = None,
+    scheduler: Annotated[
+        str | None,
+        typer.Option(
+            "--scheduler", help="Dask scheduler address (tcp://host:8786); needs levekar[batch]."
+        ),
+    ] = None,
+    strict: Annotated[
+        bool, typer.Option("--strict", help="Treat every warning as an error in each study.")
+    ] = False,
+) -> None:
+    """Run one study per kommune from a template, in a process pool or on a Dask cluster."""
+    from .batch import batch_tasks, run_batch
+
+    _check_out(out)
+    console, say = _progress()
+    names = [k for k in (kommuner or "").split(",") if k.strip()] or None
+    tasks = batch_tasks(template, out, kommuner=names, strict=strict)
+    where = f"Dask-klyngen {scheduler}" if scheduler else "lokale prosesser"
+    say(f"{len(tasks)} kommuner i {where}")
+
+    def done(row: dict) -> None:
+        status = f"feil: {row['error']}" if row["error"] else f"valgt: {row['selected']}"
+        say(f"{row['kommune']} ferdig på {row['seconds']:.1f} s, {status}")
+
+    summary = run_batch(tasks, workers=workers, scheduler=scheduler, progress=done)
+    out.mkdir(parents=True, exist_ok=True)
+    summary.to_csv(out / "batch_summary.csv", index=False)
+    typer.echo(summary.drop(columns=["out"]).to_string(index=False))
+    say(f"Ferdig: sammendrag i {(out / 'batch_summary.csv').resolve()}")
+    if (summary["error"] != "").any():
+        raise typer.Exit(2)
+
+
 def _mount_fetch() -> None:
     from .fetch.cli import fetch_app
 

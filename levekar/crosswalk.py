@@ -218,7 +218,7 @@ def _check_pair(source: gpd.GeoDataFrame, target: gpd.GeoDataFrame) -> None:
         )
 
 
-def _population_pieces(source, target, population, population_column):
+def _population_pieces(source, target, population, population_column, pairs=None):
     """Count people per (source, target) piece, and per source, from points or grid cells.
 
     Points count wholly where they lie (a point on a shared edge counts once).
@@ -250,10 +250,10 @@ def _population_pieces(source, target, population, population_column):
         by_source = frame.groupby("i")["pop"].sum()
         pieces = frame[frame["j"] >= 0].groupby(["i", "j"], as_index=False)["pop"].sum()
         return pieces, by_source, outside_source
-    return _polygon_population(source, target, geom, counts)
+    return _polygon_population(source, target, geom, counts, pairs)
 
 
-def _polygon_population(source, target, cells, counts):
+def _polygon_population(source, target, cells, counts, pairs=None):
     s_geom = source.geometry.to_numpy()
     # Each cell's people go to the land part of it that the source layer covers.
     c_idx, s_idx, a_cs = _pair_areas(cells, s_geom)
@@ -261,8 +261,9 @@ def _polygon_population(source, target, cells, counts):
     density = np.divide(counts, covered, out=np.zeros_like(counts), where=covered > 0)
     outside_source = float(counts[covered <= 0].sum())
     by_source = pd.Series(density[c_idx] * a_cs).groupby(s_idx).sum()
-    # Pieces source ∩ target, then cells ∩ pieces.
-    pairs = overlay_pairs(source, target)
+    # Pieces source ∩ target (the crosswalk's own overlay when it is given), then cells ∩ pieces.
+    if pairs is None:
+        pairs = overlay_pairs(source, target)
     piece_geom = shapely.intersection(
         s_geom[pairs["i"].to_numpy()], target.geometry.to_numpy()[pairs["j"].to_numpy()]
     )
@@ -360,7 +361,7 @@ def crosswalk_from_overlay(
     outside_source_pop = 0.0
     if weighting == "population":
         pieces, by_source, outside_source_pop = _population_pieces(
-            source, target, population, population_column
+            source, target, population, population_column, pairs[["i", "j"]]
         )
         pop_total[by_source.index.to_numpy()] = by_source.to_numpy()
         pairs = pairs.merge(pieces, on=["i", "j"], how="outer").fillna(

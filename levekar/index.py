@@ -717,7 +717,8 @@ def index_from_spec(
         out[f"domain_{d}"] = sc
     out["score"] = total
     n = int(np.sum(~np.isnan(total)))
-    rank = rank_worst_first(total).astype(float)
+    # Ranked on 12 decimals: equal scores that differ in the last bits (summation order) tie.
+    rank = rank_worst_first(np.round(total, 12)).astype(float)
     rank[np.isnan(total)] = np.nan
     out["rank"] = pd.array(rank, dtype="Int64")
     out["decile"] = pd.array(np.ceil(10 * rank / n), dtype="Int64")

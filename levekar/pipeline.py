@@ -1121,6 +1121,8 @@ def _resolve_areas(wanted: list[str], layer, source: str) -> list[str]:
 
 def _topology(study: Study) -> dict:
     """Overlaps and gaps within each area layer, with area and population (nothing silent)."""
+    import shapely
+
     from .areas import coverage_gaps, layer_topology
 
     out = {}
@@ -1129,14 +1131,25 @@ def _topology(study: Study) -> dict:
         "skolekretser": study.skolekretser,
         "lokalsamfunn": study.lokalsamfunn,
     }
+    # Each layer's union once: its own holes and what it leaves of the grunnkretser use it.
+    unions = {
+        name: shapely.union_all(layer.geometry.to_numpy())
+        for name, layer in layers.items()
+        if layer is not None and not (name == "lokalsamfunn" and _same_layer(study))
+    }
     for name, layer in layers.items():
         if layer is None:
             continue
         if name == "lokalsamfunn" and _same_layer(study):
             out[name] = out["grunnkretser"]
             continue
-        overlaps, gaps = layer_topology(layer, population=study.population)
-        uncovered = coverage_gaps(layer, study.grunnkretser, population=study.population)
+        overlaps, gaps = layer_topology(layer, population=study.population, union=unions[name])
+        uncovered = coverage_gaps(
+            layer,
+            study.grunnkretser,
+            population=study.population,
+            unions=(unions["grunnkretser"], unions[name]),
+        )
         out[name] = {
             "overlaps": int(len(overlaps)),
             "overlap_area_m2": float(overlaps["area_m2"].sum()),

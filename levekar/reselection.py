@@ -73,10 +73,14 @@ def _changes(
     for prev, year in zip(years[:-1], years[1:], strict=True):
         before = table[table["year"] == prev].set_index("code")
         now = table[table["year"] == year].set_index("code")
-        for code in now.index.intersection(before.index):
-            was, is_ = bool(before.loc[code, "selected"]), bool(now.loc[code, "selected"])
-            if was == is_:
-                continue
+        common = now.index.intersection(before.index)
+        was_in = before["selected"].reindex(common).astype(bool).to_numpy()
+        is_in = now["selected"].reindex(common).astype(bool).to_numpy()
+        # Only the areas whose choice changed are looked at one by one.
+        for code, was, is_ in zip(
+            common[was_in != is_in], was_in[was_in != is_in], is_in[was_in != is_in], strict=True
+        ):
+            was, is_ = bool(was), bool(is_)
             pos = table.index[(table["year"] == year) & (table["code"] == code)][0]
             table.loc[pos, "change"] = "entered" if is_ else "left"
             if has_p:

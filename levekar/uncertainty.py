@@ -175,27 +175,108 @@ def _draw_values(
     rng: np.random.Generator,
 ) -> np.ndarray:
     """Re-sample values around the observed counts: an array (draws, areas, indicators)."""
-    n_areas = len(rows)
-    out = np.empty((draws, n_areas, len(spec.indicators)))
+    out = np.empty((draws, len(rows), len(spec.indicators)))
     for k, ind in enumerate(spec.indicators):
-        den = data.denominator[rows, k]
-        lo, hi = data.numerator_low[rows, k], data.numerator_high[rows, k]
         kind = catalogue[ind.column].kind
         if kind in ("mean", "median") or catalogue[ind.column].exact:
             out[:, :, k] = data.value[rows, k][None, :]
-            continue
-        centre = lo + (hi - lo) * rng.random((draws, n_areas))
-        ok = ~np.isnan(centre) & (den > 0)
-        n_int = np.where(ok[0], np.round(np.nan_to_num(den)), 0).astype(np.int64)
-        if kind == "share":
-            p = np.clip(np.where(ok, centre / np.where(den > 0, den, 1), 0.0), 0, 1)
-            x = rng.binomial(np.broadcast_to(n_int, p.shape), p)
-            val = np.where(ok, x / np.maximum(n_int, 1), np.nan)
-        else:  # rate per 1,000
-            x = rng.poisson(np.where(ok, centre, 0.0))
-            val = np.where(ok, 1000.0 * x / np.where(den > 0, den, 1), np.nan)
-        out[:, :, k] = val
+        else:
+            out[:, :, k] = _counts(data, rows, k, kind, rng, rng, draws)
     return out
+
+
+#: Draws per block: the Monte Carlo holds the values of at most this many draws at once.
+BLOCK_DRAWS = 10_000
+
+
+def _value_blocks(
+    data: YearData,
+    rows: np.ndarray,
+    spec: IndexSpec,
+    catalogue: Catalogue,
+    draws: int,
+    rng: np.random.Generator,
+    sampling: bool,
+    block: int | None = None,
+):
+    """Return an iterator of ``(start, stop, values)`` over blocks of draws.
+
+    The values are those :func:`_draw_values` gives (same seed, same numbers) and ``rng``
+    is left where :func:`_draw_values` leaves it, before the first block is asked for. With
+    more draws than a block, each indicator's two streams (the uniform centres, then the
+    binomial or Poisson counts) are first run through once to record the generator's state
+    where each starts, and every block then resumes them: twice the sampling's random
+    numbers for memory that grows with the block, not with the draws.
+    """
+    block = block or BLOCK_DRAWS
+    n_areas = len(rows)
+    if not sampling:
+        fixed = data.value[rows][None]
+        return (
+            (a, min(a + block, draws), np.repeat(fixed, min(a + block, draws) - a, axis=0))
+            for a in range(0, draws, block)
+        )
+    if draws <= block:
+        return iter([(0, draws, _draw_values(data, rows, spec, catalogue, draws, rng))])
+    streams = []
+    for k, ind in enumerate(spec.indicators):
+        kind = catalogue[ind.column].kind
+        if kind in ("mean", "median"):
+            streams.append(None)
+            continue
+        centre_state = rng.bit_generator.state
+        for a in range(0, draws, block):
+            rng.random((min(a + block, draws) - a, n_areas))
+        count_state = rng.bit_generator.state
+        centres = _resumed(centre_state)
+        for a in range(0, draws, block):
+            _counts(data, rows, k, kind, centres, rng, min(a + block, draws) - a)
+        streams.append((kind, _resumed(centre_state), _resumed(count_state)))
+
+    def blocks():
+        for a in range(0, draws, block):
+            b = min(a + block, draws)
+            out = np.empty((b - a, n_areas, len(spec.indicators)))
+            for k, stream in enumerate(streams):
+                if stream is None:
+                    out[:, :, k] = data.value[rows, k][None, :]
+                else:
+                    kind, centres, counts = stream
+                    out[:, :, k] = _counts(data, rows, k, kind, centres, counts, b - a)
+            yield a, b, out
+
+    return blocks()
+
+
+def _resumed(state: dict) -> np.random.Generator:
+    """Return a new generator resuming a recorded bit-generator state."""
+    bit = np.random.PCG64()
+    bit.state = state
+    return np.random.Generator(bit)
+
+
+def _counts(
+    data: YearData,
+    rows: np.ndarray,
+    k: int,
+    kind: str,
+    centres: np.random.Generator,
+    counts: np.random.Generator,
+    draws: int,
+) -> np.ndarray:
+    """Draw one indicator's values: centres from one stream, counts from the other."""
+    n_areas = len(rows)
+    den = data.denominator[rows, k]
+    lo, hi = data.numerator_low[rows, k], data.numerator_high[rows, k]
+    centre = lo + (hi - lo) * centres.random((draws, n_areas))
+    ok = ~np.isnan(centre) & (den > 0)
+    n_int = np.where(ok[0], np.round(np.nan_to_num(den)), 0).astype(np.int64)
+    if kind == "share":
+        p = np.clip(np.where(ok, centre / np.where(den > 0, den, 1), 0.0), 0, 1)
+        x = counts.binomial(np.broadcast_to(n_int, p.shape), p)
+        return np.where(ok, x / np.maximum(n_int, 1), np.nan)
+    x = counts.poisson(np.where(ok, centre, 0.0))
+    return np.where(ok, 1000.0 * x / np.where(den > 0, den, 1), np.nan)
 
 
 def _method_specs(spec: IndexSpec, methods: tuple[str, ...] | list[str]) -> list[IndexSpec]:
@@ -256,11 +337,11 @@ def _scores(
     spec: IndexSpec,
     weights: np.ndarray | None,
     variants: list[IndexSpec],
-    rng: np.random.Generator,
+    pick: np.ndarray | None,
 ) -> np.ndarray:
+    """Score a block of draws; ``pick`` gives each draw's method (one of ``variants``)."""
     if not variants:
         return scores_from_array(values, spec, weights=weights)[1]
-    pick = rng.integers(0, len(variants), size=values.shape[0])
     total = np.empty(values.shape[:2])
     for m, variant in enumerate(variants):
         sel = pick == m
@@ -328,20 +409,23 @@ def rank_uncertainty(
     rows = np.array([codes.index(a) for a in areas], dtype=np.int64)
     rng = np.random.default_rng(opts.seed)
     draws = opts.draws
-    if opts.sampling:
-        values = _draw_values(data, rows, spec, catalogue, draws, rng)
-    else:
-        values = np.repeat(data.value[rows][None], draws, axis=0)
+    blocks = _value_blocks(data, rows, spec, catalogue, draws, rng, opts.sampling)
     weights = _draw_weights(spec, draws, rng, opts.weight_concentration, opts.leave_one_out)
-    total = _scores(values, spec, weights, _method_specs(spec, opts.methods), rng)
+    variants = _method_specs(spec, opts.methods)
+    pick = rng.integers(0, len(variants), size=draws) if variants else None
+    total = np.empty((draws, len(areas)))
+    md = rule.kind == "multiple_deprivation"
+    n_worse = np.empty((draws, len(areas)), dtype=np.int64) if md else None
+    for a, b, values in blocks:
+        w = None if weights is None else weights[a:b]
+        total[a:b] = _scores(values, spec, w, variants, None if pick is None else pick[a:b])
+        if md:
+            worse = worse_in_batches(values, data, catalogue, rows=rows)
+            if w is not None:
+                worse &= np.broadcast_to(w > 0, worse.shape)
+            n_worse[a:b] = worse.sum(axis=-1)
     tie_break = rng.random(total.shape)
     ranks = _ranks_random_ties(total, tie_break)
-    n_worse = None
-    if rule.kind == "multiple_deprivation":
-        worse = worse_in_batches(values, data, catalogue, rows=rows)
-        if weights is not None:
-            worse &= np.broadcast_to(weights > 0, worse.shape)
-        n_worse = worse.sum(axis=-1)
     selected = rule.choose(
         total,
         eligible=np.ones(len(areas), dtype=bool),
@@ -535,20 +619,10 @@ def rank_uncertainty_window(
     pick = rng.integers(0, len(variants), size=draws) if variants else None
     totals = []
     for d in window:
-        if options.sampling:
-            values = _draw_values(d, rows, spec, catalogue, draws, rng)
-        else:
-            values = np.repeat(d.value[rows][None], draws, axis=0)
-        if pick is None:
-            totals.append(scores_from_array(values, spec, weights=weights)[1])
-            continue
-        total = np.empty(values.shape[:2])
-        for m, variant in enumerate(variants):
-            sel = pick == m
-            if sel.any():
-                total[sel] = scores_from_array(
-                    values[sel], variant, weights=None if weights is None else weights[sel]
-                )[1]
+        total = np.empty((draws, len(areas)))
+        for a, b, values in _value_blocks(d, rows, spec, catalogue, draws, rng, options.sampling):
+            w = None if weights is None else weights[a:b]
+            total[a:b] = _scores(values, spec, w, variants, None if pick is None else pick[a:b])
         totals.append(total)
     combined = combine_scores(np.stack(totals), rule)
     tie_break = rng.random(combined.shape)

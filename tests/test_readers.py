@@ -226,3 +226,24 @@ def test_symbols_in_the_numerator_become_the_status(tmp_path):
     assert obs["status"].tolist() == [":", ":", "-", "..", ""]
     assert obs["line"].tolist() == [2, 3, 4, 5, 6]
     assert obs["numerator"].iloc[4] == 1234.0 and obs["denominator"].iloc[4] == 5000.0
+
+
+@pytest.mark.parametrize(
+    ("text", "encoding"),
+    [
+        ("code,a,b\nA,1.5,2\nB,,3e-2\n", "utf-8"),
+        ("code;a;b\r\nA;1,5;2\r\nB;;0,03\r\n", "utf-8-sig"),
+        ("sep=;\ncode;a;b\nA;1,5;2\nB;;0,03\n", "utf-8"),
+        ("code\ta\tb\nØra;1,5;2\nÅs\t\t0,03\n", "utf-8"),
+        ("code;navn;b\nA;Fløyen;2\nB;Ås;0,03\n", "cp1252"),  # not UTF-8: the old reader
+        ("code,a\n", "utf-8"),
+    ],
+)
+def test_index_input_read_by_pandas_gives_what_read_table_gives(tmp_path, text, encoding):
+    from levekar.io.index_table import read_index_input
+    from levekar.io.tables import read_table
+
+    p = tmp_path / "in.csv"
+    p.write_bytes(text.encode(encoding))
+    expected, _ = read_table(p, numeric=True)
+    pd.testing.assert_frame_equal(read_index_input(p), expected)

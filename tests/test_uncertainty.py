@@ -168,3 +168,37 @@ def test_pooled_years_sum_the_counts():
     assert p.year == 2023
     np.testing.assert_allclose(p.denominator[:, 0], [400, 400])
     np.testing.assert_allclose(p.value[:, 0], [(20 + 90) / 400, 0.4])
+
+
+@pytest.mark.parametrize(
+    ("rule", "digest"),
+    [
+        (SelectionRule(k=2), "10c35061343c6b73"),
+        (
+            SelectionRule(kind="multiple_deprivation", k=2, min_indicators_worse=1),
+            "e32ce2a641a6e768",
+        ),
+    ],
+)
+def test_draws_in_blocks_give_the_same_numbers_for_the_seed(monkeypatch, rule, digest):
+    import hashlib
+
+    import levekar.uncertainty as unc
+
+    data = year_from_shares(P, 60)
+    opts = UncertaintyOptions(
+        draws=50,
+        seed=5,
+        weight_concentration=30.0,
+        methods=("z/weighted_mean", "rank/weighted_mean"),
+        leave_one_out=True,
+    )
+    whole = rank_uncertainty(data, SPEC, CAT, rule=rule, options=opts)
+    monkeypatch.setattr(unc, "BLOCK_DRAWS", 7)  # 8 blocks, the last one short
+    blocks = rank_uncertainty(data, SPEC, CAT, rule=rule, options=opts)
+    np.testing.assert_array_equal(whole.ranks, blocks.ranks)
+    np.testing.assert_array_equal(whole.selected, blocks.selected)
+    pd.testing.assert_frame_equal(whole.summary, blocks.summary)
+    # The numbers the Monte Carlo gave for this seed before it ran in blocks.
+    seen = hashlib.sha256(blocks.ranks.astype(np.int64).tobytes() + blocks.selected.tobytes())
+    assert seen.hexdigest()[:16] == digest

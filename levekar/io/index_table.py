@@ -44,9 +44,52 @@ def read_index_input(path: Path) -> pd.DataFrame:
         import pyogrio
 
         return pyogrio.read_dataframe(p, read_geometry=False)
+    table = _read_utf8_csv(p)
+    if table is not None:
+        return table
     from .tables import read_table
 
     table, _ = read_table(p, numeric=True)
+    return table
+
+
+def _read_utf8_csv(p: Path) -> pd.DataFrame | None:
+    """Read a UTF-8 delimited file with pandas' own reader straight from the file.
+
+    The separator is found as :func:`~levekar.io.tables.read_table` finds it (a first
+    line ``sep=;``, else sniffed from the start) and the numbers are parsed the same way,
+    without decoding the whole file into one string first. Returns None for anything
+    else (UTF-16, Windows-1252, XLSX, an empty or malformed file), which
+    :func:`~levekar.io.tables.read_table` then reads and explains.
+    """
+    import csv
+
+    with p.open("rb") as f:
+        head = f.read(65_536)
+    if not head.strip() or head.startswith((b"\xff\xfe", b"\xfe\xff", b"PK")) or b"\0" in head:
+        return None
+    text = head.decode("utf-8-sig", errors="ignore")
+    first, _, rest = text.partition("\n")
+    skip = 0
+    if first.lower().startswith("sep="):
+        sep = first[4:].rstrip("\r") or ","
+        text, skip = rest, 1
+    else:
+        try:
+            sep = csv.Sniffer().sniff(text[:4096], delimiters=",;\t").delimiter
+        except csv.Error:
+            sep = ","
+    try:
+        table = pd.read_csv(
+            p,
+            sep=sep,
+            decimal="," if sep in ";\t" else ".",
+            encoding="utf-8-sig",
+            skiprows=skip,
+        )
+    except (UnicodeDecodeError, pd.errors.EmptyDataError, pd.errors.ParserError):
+        return None
+    table.columns = [str(c).strip() for c in table.columns]
     return table
 
 

@@ -19,6 +19,7 @@ __all__ = ["DOMAINS", "Catalogue", "Indicator", "load_catalogue"]
 
 Kind = Literal["share", "rate_per_1000", "mean", "median"]
 Direction = Literal["higher_is_worse", "higher_is_better", "descriptive"]
+Sampling = Literal["random", "exact"]
 DomainId = Literal["oppvekst", "sysselsetting", "bomiljo", "inntekt", "helse"]
 
 DOMAINS: dict[str, str] = {
@@ -57,6 +58,13 @@ class Indicator(BaseModel):
         Least denominator on which a value may be published (≥ 0).
     suppressed_max : int, default 4
         Largest count the source suppresses (SSB hides counts of 0–4 by default; ≥ 0).
+    sampling : {"random", "exact"}, default "random"
+        ``"random"``: the counts carry random variation, modelled by kind (Wilson
+        intervals and binomial draws for shares, exact Poisson intervals and Poisson
+        draws for rates; none for means and medians). ``"exact"``: the counts are a
+        complete, deterministic count (accessibility from the population layer): no
+        interval, never "significantly worse", no shrinkage, held fixed in the Monte
+        Carlo (see ``docs/accessibility.md``).
     """
 
     model_config = ConfigDict(extra="forbid", frozen=True)
@@ -72,6 +80,7 @@ class Indicator(BaseModel):
     source: str
     min_denominator: int = Field(default=30, ge=0)
     suppressed_max: int = Field(default=4, ge=0)
+    sampling: Sampling = "random"
 
     @property
     def scale(self) -> float:
@@ -87,6 +96,11 @@ class Indicator(BaseModel):
     def higher_is_worse(self) -> bool:
         """Whether a higher value is worse (``direction == "higher_is_worse"``)."""
         return self.direction == "higher_is_worse"
+
+    @property
+    def exact(self) -> bool:
+        """Whether the counts are exact (``sampling == "exact"``): no sampling error."""
+        return self.sampling == "exact"
 
 
 class Catalogue(dict[str, Indicator]):

@@ -50,6 +50,7 @@ KINDS = {
     "coverage_gap": "people in grunnkretser that no target area covers",
     "coverage_overlap": "people claimed by two target areas",
     "rows_lost_in_crosswalk": "counts that reached no target area",
+    "unreachable": "people who cannot reach a destination, or destinations off the network",
     "crosswalk_disagreement": "areas the polygons place otherwise than their codes",
     "area_without_data": "target areas with no observation at all (listed as 'ingen data')",
     # values

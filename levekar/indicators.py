@@ -558,7 +558,8 @@ def rates_from_counts(
 
     Adds ``value`` (share 0–1, per 1,000, or the mean/median), ``ci_low``,
     ``ci_high`` (Wilson for shares, exact Poisson for rates per 1,000; none for
-    means and medians), ``published`` and ``publish_status``. A value whose
+    means and medians, and none for exact counts, ``sampling = "exact"``, whose
+    ``interval_method`` is ``"exact"``), ``published`` and ``publish_status``. A value whose
     denominator is below the indicator's ``min_denominator`` (or the study-wide
     ``min_denominator`` when larger) is not published: ``value`` stays for analysis
     but ``value_published`` is missing and ``publish_status`` is ``"suppressed"``.
@@ -584,7 +585,7 @@ def rates_from_counts(
     pandas.DataFrame
         ``counts`` with added columns ``value``, ``ci_low``, ``ci_high`` (from
         ``numerator_low`` and ``numerator_high``, so suppressed sources widen the
-        interval), ``interval_method`` (``wilson``, ``poisson_exact`` or ""),
+        interval), ``interval_method`` (``wilson``, ``poisson_exact``, ``exact`` or ""),
         ``approximate`` (means, medians and counts from rates), ``published``,
         ``publish_status`` (``suppressed`` when the denominator is below the threshold,
         0 or missing; ``mostly_suppressed``; ``missing``; ``estimated`` for a partly
@@ -606,9 +607,14 @@ def rates_from_counts(
     rate = (kind == "rate_per_1000").to_numpy()
     lo[rate] = poisson_interval(out.loc[rate, "numerator_low"], den[rate], conf=conf)[0] * 1000
     hi[rate] = poisson_interval(out.loc[rate, "numerator_high"], den[rate], conf=conf)[1] * 1000
+    # Exact counts (every person counted, e.g. accessibility) have no sampling error: no interval.
+    exact = ind.map({k: v.exact for k, v in catalogue.items()}).fillna(False).to_numpy(bool)
+    lo[exact] = hi[exact] = np.nan
     out["ci_low"] = lo
     out["ci_high"] = hi
-    out["interval_method"] = np.select([share, rate], ["wilson", "poisson_exact"], default="")
+    out["interval_method"] = np.select(
+        [exact, share, rate], ["exact", "wilson", "poisson_exact"], default=""
+    )
     from_rates = (
         out["n_approximate"].fillna(0).to_numpy() > 0 if "n_approximate" in out.columns else False
     )
@@ -673,7 +679,8 @@ def secondary_suppression(
 def shrink_rates(rates: pd.DataFrame, catalogue: Catalogue) -> pd.DataFrame:
     """Empirical Bayes shrinkage of each area's rate toward the kommune's.
 
-    Per year and indicator (shares and rates per 1,000 only), the sampling variance
+    Per year and indicator (shares and rates per 1,000 with random sampling only: exact
+    counts are left as they are), the sampling variance
     of area i is v_i = p₀(1 − p₀)/n_i (shares) or p₀/n_i (rates), p₀ the kommune's
     value; the variance between areas τ² is estimated by the method of moments,
     τ² = max(0, var(p_i) − mean(v_i)). The shrunk value is B_i·p₀ + (1 − B_i)·p_i with
@@ -700,7 +707,13 @@ def shrink_rates(rates: pd.DataFrame, catalogue: Catalogue) -> pd.DataFrame:
     out = rates.copy()
     kind = out["indicator"].map({k: v.kind for k, v in catalogue.items()})
     scale = out["indicator"].map({k: v.scale for k, v in catalogue.items()}).astype(float)
-    ok = kind.isin(["share", "rate_per_1000"]) & out["value"].notna() & (out["denominator"] > 0)
+    exact = out["indicator"].map({k: v.exact for k, v in catalogue.items()}).fillna(False)
+    ok = (
+        kind.isin(["share", "rate_per_1000"])
+        & ~exact.astype(bool)
+        & out["value"].notna()
+        & (out["denominator"] > 0)
+    )
     p = out["value"] / scale
     n = out["denominator"].astype(float)
     if "kommune_value" in out:
@@ -1282,6 +1295,8 @@ def worse_in_batches(
         d = catalogue[ind_id]
         den = data.denominator[rows, k][None, :]
         x = values[:, :, k] / d.scale * den
+        if d.exact:  # no sampling error: never "significantly" worse, as in rates_from_counts
+            continue
         if d.kind == "share":
             lo, hi = wilson_interval(x, den)
         elif d.kind == "rate_per_1000":

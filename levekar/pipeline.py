@@ -13,6 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+import geopandas as gpd
 import numpy as np
 import pandas as pd
 
@@ -93,6 +94,11 @@ class Results:
         Lokalsamfunn names by code.
     accounting : Accounting
         Counts of what was read, kept and lost, for run_report.json.
+    access_grid : geopandas.GeoDataFrame or None
+        With ``[accessibility]``: the population layer's cells (or points) with their
+        grunnkrets ``code``, ``people`` and, per destination ``<stem>``,
+        ``<stem>_distance_m`` and ``<stem>_status`` (a map layer of the distance to
+        the nearest destination).
     findings : Findings
         Everything moved, dropped, repaired or left out.
     years : (int, int)
@@ -126,6 +132,7 @@ class Results:
     sobol: pd.DataFrame = field(default_factory=pd.DataFrame)
     evidence: pd.DataFrame = field(default_factory=pd.DataFrame)
     choice: dict = field(default_factory=dict)
+    access_grid: gpd.GeoDataFrame | None = None
     years: tuple[int, int] | None = None
     without_data: list[str] = field(default_factory=list)
 
@@ -377,6 +384,8 @@ def run(
         else (int(obs["year"].min()), int(obs["year"].max()))
     )
     findings.extend(found)
+    access = _accessibility(study, sorted(set(obs["year"])), findings)
+    obs = pd.concat([obs, access.observations], ignore_index=True)
     max_supp = cfg.indicators.max_suppressed_share if cfg.indicators is not None else 0.2
     tables = indicator_tables(
         obs,
@@ -513,7 +522,7 @@ def run(
     comparison, agreement = _compare(
         data[year].wide(), spec, this.table, rule.k, cfg.index_comparison.presets, findings
     )
-    acc = _accounting(cw, study, obs, unmatched, tables, topology)
+    acc = _accounting(cw, study, obs, unmatched, tables, topology, access)
     findings.raise_errors(strict=strict, source=study.source)
     return Results(
         study=study,
@@ -536,6 +545,7 @@ def run(
         names=names,
         accounting=acc,
         findings=findings,
+        access_grid=access.grid,
         rule_family=family,
         evidence=evidence,
         choice=overall,
@@ -543,6 +553,185 @@ def run(
         years=study_years,
         without_data=without_data,
     )
+
+
+@dataclass
+class AccessStage:
+    """What the accessibility stage gives the run.
+
+    Attributes
+    ----------
+    observations : pandas.DataFrame
+        Tidy observations on the grunnkretser (``code, year, indicator, numerator,
+        denominator, status``), for every year the layers describe.
+    grid : geopandas.GeoDataFrame or None
+        The population layer with each destination's distance and status.
+    accounting : dict
+        For run_report.json: level, years, rows, and each destination's ledger.
+    """
+
+    observations: pd.DataFrame
+    grid: gpd.GeoDataFrame | None = None
+    accounting: dict = field(default_factory=dict)
+
+
+def _accessibility(study: Study, years: list[int], findings: Findings) -> AccessStage:
+    """Compute accessibility per grunnkrets, as observations that go through the crosswalk.
+
+    Computed on the grunnkretser (each cell or point in the grunnkrets its point lies in),
+    so that the counts travel to the lokalsamfunn and the kommune by the same crosswalk
+    as every other count: numerator = people within, denominator = people. The layers are
+    one snapshot: the same values are given to every year they describe
+    (``[accessibility] years``, default every year of the indicator table). Unreachable
+    people, people outside every grunnkrets and unusable destinations are findings.
+    """
+    from .access import accessibility_by_area, network_from_lines, origin_points
+
+    acc = study.config.accessibility
+    empty = pd.DataFrame(columns=["code", "year", "indicator", "numerator", "denominator"])
+    if acc is None:
+        return AccessStage(observations=empty)
+    if study.population is None:
+        raise ConfigError(
+            f"{study.source}: [accessibility] needs a [population] layer (SSB's population "
+            "grid or address points): the indicators count people."
+        )
+    missing = [stem for stem in acc.destinations if stem not in study.destinations]
+    if missing:
+        raise ConfigError(
+            f"{study.source}: accessibility.destinations: no layer loaded for {missing}."
+        )
+    if acc.years is not None:
+        first, last = study.config.study.years or (min(years), max(years))
+        wanted = range(max(acc.years[0], first), min(acc.years[1], last) + 1)
+        if not wanted:
+            raise ConfigError(
+                f"{study.source}: accessibility.years {list(acc.years)} lie outside the "
+                f"study's years {[first, last]}."
+            )
+        years = [y for y in years if y in wanted] or list(wanted)
+    gk = study.grunnkretser
+    land = None
+    if acc.land_from_areas:
+        import shapely
+
+        land = shapely.union_all(np.asarray(gk.geometry, dtype=object), grid_size=0.01)
+    # Each cell's point (on land) once, for every destination layer.
+    people = gpd.GeoDataFrame(
+        {"popTot": study.population["popTot"].to_numpy()},
+        geometry=origin_points(study.population, land=land).to_numpy(),
+        crs=study.population.crs,
+        index=study.population.index,
+    )
+    kinds = {stem: d.kind or acc.kind for stem, d in acc.destinations.items()}
+    net = None
+    if "network" in kinds.values():
+        if study.network is None:
+            raise ConfigError(f"{study.source}: accessibility.network: no network layer loaded.")
+        net = network_from_lines(study.network, tolerance=acc.network.tolerance)
+    obs, ledgers = [], {}
+    grid = study.population[[]].copy()
+    use = study.config.indicators.use if study.config.indicators is not None else None
+    for stem, d in acc.destinations.items():
+        res = accessibility_by_area(
+            people,
+            study.destinations[stem],
+            gk,
+            name=stem,
+            thresholds=d.thresholds or acc.thresholds,
+            kind=kinds[stem],
+            network=net,
+            max_snap=acc.max_snap,
+            spacing=acc.spacing,
+            year=years[0],
+        )
+        if "code" not in grid:
+            grid["code"] = res.grid["code"]
+            grid["people"] = res.grid["people"]
+        grid[f"{stem}_distance_m"] = res.grid["distance_m"]
+        grid[f"{stem}_status"] = res.grid["status"]
+        ledgers[stem] = res.accounting.as_dict()
+        _access_findings(res.accounting, stem, acc.max_snap, findings)
+        o = res.observations
+        unknown = sorted(set(o["indicator"]) - set(study.catalogue))
+        if unknown:
+            findings.warn(
+                "unknown_indicator",
+                f"accessibility: {', '.join(unknown)} are not in the indicator catalogue; "
+                "they are left out",
+                source=f"accessibility.destinations.{stem}",
+                value=", ".join(unknown),
+                fix="define them under [indicators.custom.<id>] (label, direction, kind, "
+                'sampling = "exact"), or change the thresholds',
+            )
+        o = o[o["indicator"].isin(study.catalogue)]
+        # A grunnkrets where nobody lives (or nobody reaches a destination) counts 0 of 0
+        # people: exact, not unknown (".." would make every sum over it unknown).
+        nobody = o["denominator"] == 0
+        o = o.assign(
+            numerator=o["numerator"].mask(nobody, 0.0), status=o["status"].mask(nobody, "")
+        )
+        if use:
+            o = o[o["indicator"].isin(use)]
+        obs.extend(o.assign(year=y) for y in years)
+    found = pd.concat(obs, ignore_index=True) if obs else empty
+    given = study.observations["indicator"].astype(str).unique()
+    clash = sorted(set(found["indicator"].unique()) & set(given))
+    if clash:
+        raise DataError(
+            f"{study.source}: {clash} are both in the indicator table and computed by "
+            "[accessibility]; remove them from one of the two."
+        )
+    grid = gpd.GeoDataFrame(grid, geometry=study.population.geometry, crs=study.population.crs)
+    return AccessStage(
+        observations=found,
+        grid=grid,
+        accounting={
+            "level": "grunnkrets",
+            "years": years,
+            "rows": len(found),
+            "destinations": ledgers,
+        },
+    )
+
+
+def _access_findings(ledger, stem: str, max_snap: float, findings: Findings) -> None:
+    """Say who the accessibility of one destination layer could not count as near."""
+    where = f"accessibility.destinations.{stem}"
+    if ledger.people_unreachable > 0:
+        reasons = ", ".join(
+            f"{reason} {people:,.0f}"
+            for reason, people in ledger.people_unreachable_by_reason.items()
+            if people > 0
+        )
+        findings.warn(
+            "unreachable",
+            f"{stem}: {ledger.people_unreachable:,.0f} people cannot reach a destination "
+            f"({reasons}); they count as not within any distance and are left out of the "
+            f"mean and median. Largest snapping distance to the network "
+            f"{ledger.max_origin_snap:,.0f} m (max_snap {max_snap:,.0f} m)",
+            source=where,
+            people=ledger.people_unreachable,
+            fix="complete the network (bridges, ferries, paths) or raise max_snap",
+        )
+    if ledger.n_destinations_unusable > 0:
+        findings.warn(
+            "unreachable",
+            f"{stem}: {ledger.n_destinations_unusable} of {ledger.n_destinations} destinations "
+            f"are unusable (no geometry, or farther than {max_snap:,.0f} m from the network)",
+            source=where,
+            rows=ledger.n_destinations_unusable,
+            fix="check the destinations' positions and the network's extent",
+        )
+    if ledger.people_outside_areas > 0:
+        findings.warn(
+            "people_outside_grunnkretser",
+            f"{stem}: {ledger.people_outside_areas:,.0f} people live in cells whose point lies "
+            "outside every grunnkrets; no accessibility indicator counts them",
+            source=where,
+            people=ledger.people_outside_areas,
+            fix="check that the population layer and the grunnkretser cover the same kommune",
+        )
 
 
 class _Kept(list):
@@ -1005,6 +1194,10 @@ class Accounting:
         The first 50 unmatched codes (as published).
     topology
         Overlaps, gaps and uncovered parts of each area layer, with area and people.
+    accessibility
+        With ``[accessibility]``: the level, years and computed rows, and per
+        destination where every person went (:class:`~levekar.access.AccessAccounting`:
+        people reachable and unreachable by reason, largest snapping distances).
     """
 
     grunnkretser: int
@@ -1021,6 +1214,7 @@ class Accounting:
     unmatched_codes: list[str]
     observation_rows_lost_in_crosswalk: int
     topology: dict = field(default_factory=dict)
+    accessibility: dict = field(default_factory=dict)
 
     def as_dict(self) -> dict:
         """Return the accounting as a plain dict (for run_report.json and the report)."""
@@ -1036,6 +1230,7 @@ def _accounting(
     unmatched: pd.DataFrame,
     tables: IndicatorTables,
     topology: dict,
+    access: AccessStage,
 ) -> Accounting:
     q = cw.quality
     gk = set(study.grunnkretser["code"])
@@ -1053,7 +1248,7 @@ def _accounting(
             None if q.population_total is None else q.population_total - q.population_assigned
         ),
         population_outside_grunnkretser=q.population_outside_source_layer,
-        observation_rows_read=int(len(obs) + len(unmatched)),
+        observation_rows_read=int(len(obs) - len(access.observations) + len(unmatched)),
         observation_rows_unmatched=int(len(unmatched)),
         unmatched_codes=sorted(map(str, unmatched_codes.unique()))[:50],
         observation_rows_lost_in_crosswalk=int(len(tables.lost)),
@@ -1061,6 +1256,7 @@ def _accounting(
             name: {k: v for k, v in t.items() if k != "overlap_table"}
             for name, t in topology.items()
         },
+        accessibility=access.accounting,
     )
 
 

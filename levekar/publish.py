@@ -22,6 +22,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from .render.report import ReportInputs
 
 __all__ = [
+    "access_grid_table",
     "map_options",
     "output_files",
     "points_by_area",
@@ -230,6 +231,36 @@ def _reselection_tables(results: Results) -> dict[str, pd.DataFrame]:
     }
 
 
+def access_grid_table(results: Results) -> pd.DataFrame:
+    """Return the accessibility grid as a table: each cell's distances, for a later map layer.
+
+    Parameters
+    ----------
+    results : Results
+        A run's results with ``[accessibility]`` (:attr:`Results.access_grid`).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per cell (or point) of the population layer: ``code`` (its grunnkrets,
+        empty outside all), ``<stem>_distance_m`` (metres, 0.1 m) and ``<stem>_status``
+        per destination, and ``wkt`` (the geometry in EPSG:25833, to 0.01 m). People per
+        cell are left out: with address points they would show people per address.
+    """
+    import shapely
+
+    grid = results.access_grid
+    cols = [c for c in grid.columns if c not in ("people", grid.geometry.name)]
+    out = pd.DataFrame(grid[cols]).reset_index(drop=True)
+    for c in cols:
+        if c.endswith("_distance_m"):
+            out[c] = out[c].astype(float).round(1)
+    out["wkt"] = shapely.to_wkt(
+        np.asarray(grid.geometry, dtype=object), rounding_precision=2, trim=True
+    )
+    return out
+
+
 def processed_files(results: Results) -> dict[str, bytes]:
     """Build the processed data files, by path relative to the output folder.
 
@@ -241,8 +272,8 @@ def processed_files(results: Results) -> dict[str, bytes]:
     Returns
     -------
     dict of str to bytes
-        CSV files under ``data/processed/`` (each with a ``data_label`` column first)
-        and ``data/processed/run_report.json``.
+        CSV files under ``data/processed/`` (each with a ``data_label`` column first;
+        ``access_grid.csv`` with ``[accessibility]``) and ``data/processed/run_report.json``.
     """
     label = results.label
     cw = results.crosswalk
@@ -262,6 +293,8 @@ def processed_files(results: Results) -> dict[str, bytes]:
         "data/processed/sobol_boundary_areas.csv": results.sobol,
         "data/processed/choice_evidence.csv": results.evidence,
     }
+    if results.access_grid is not None:
+        tables["data/processed/access_grid.csv"] = access_grid_table(results)
     if results.study.points:
         tables["data/processed/points_by_area.csv"] = points_by_area(results)
     files = {path: _csv(df, label) for path, df in tables.items()}

@@ -421,6 +421,99 @@ class ComparisonConfig(_Strict):
     )
 
 
+class AccessNetworkInput(_Strict):
+    """The ``[accessibility.network]`` table: a line layer of roads and paths (a file)."""
+
+    path: Path
+    layer: str | None = None
+    tolerance: float = Field(default=0.5, ge=0, description="Vertices this close are one node.")
+
+
+class AccessDestination(_Strict):
+    """One ``[accessibility.destinations.<stem>]`` table: a point or polygon layer.
+
+    Attributes
+    ----------
+    path : pathlib.Path, optional
+        The layer's file; relative to the TOML file. Required when the study is read
+        from files (the embedded demo passes its layers in memory).
+    layer : str, optional
+        The layer within a multi-layer file.
+    where : dict, optional
+        Keep the features whose columns equal these values (``{ kind = "barneskole" }``).
+    thresholds : list of float, optional
+        Distances in metres (overrides ``[accessibility] thresholds``).
+    kind : {"euclidean", "network"}, optional
+        Straight line or along the network (overrides ``[accessibility] kind``).
+    """
+
+    path: Path | None = None
+    layer: str | None = None
+    where: dict[str, str | int | float | bool] = Field(default_factory=dict)
+    thresholds: list[float] | None = None
+    kind: Literal["euclidean", "network"] | None = None
+
+    @model_validator(mode="after")
+    def _thresholds(self) -> AccessDestination:
+        _check_thresholds(self.thresholds)
+        return self
+
+
+def _check_thresholds(thresholds: list[float] | None) -> None:
+    if thresholds is None:
+        return
+    if not thresholds or any(t <= 0 for t in thresholds):
+        raise ValueError(f"thresholds must be positive distances in metres, got {thresholds}")
+    if any(b <= a for a, b in zip(thresholds, thresholds[1:], strict=False)):
+        raise ValueError(f"thresholds must be increasing and distinct, got {thresholds}")
+
+
+class AccessibilityConfig(_Strict):
+    """The ``[accessibility]`` table: destinations, an optional network and the distances.
+
+    See ``docs/accessibility.md``. Each destination ``<stem>`` gives the indicators
+    ``<stem>_avstand_snitt``, ``<stem>_avstand_median`` and ``<stem>_innen_<t>m``.
+    """
+
+    kind: Literal["euclidean", "network"] = "euclidean"
+    thresholds: list[float] = Field(default_factory=lambda: [500.0, 1000.0])
+    max_snap: float = Field(
+        default=1000.0, gt=0, description="Origins farther from the network are unreachable."
+    )
+    spacing: float = Field(
+        default=10.0, gt=0, description="Metres between entry points along polygon outlines."
+    )
+    land_from_areas: bool = Field(
+        default=True,
+        description="Represent a cell whose centre is in water by a point on land (grunnkretser).",
+    )
+    years: tuple[int, int] | None = Field(
+        default=None,
+        description="Years the layers describe (default: every year the indicator table has).",
+    )
+    network: AccessNetworkInput | None = None
+    destinations: dict[str, AccessDestination] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _valid(self) -> AccessibilityConfig:
+        import re
+
+        _check_thresholds(self.thresholds)
+        for stem, d in self.destinations.items():
+            if not re.fullmatch(r"[a-z][a-z0-9_]*", stem):
+                raise ValueError(
+                    f"destination {stem!r}: the name must be lower-case letters, digits and "
+                    "'_', starting with a letter (it starts the indicator ids)"
+                )
+            if (d.kind or self.kind) == "network" and self.network is None:
+                raise ValueError(
+                    f"destination {stem!r} uses kind = 'network': give [accessibility.network]"
+                )
+        if self.years is not None and self.years[0] > self.years[1]:
+            raise ValueError(f"years must be [first, last], got {list(self.years)}")
+        return self
+
+
 class OutputConfig(_Strict):
     """The ``[output]`` table: which outputs to write and how maps are classified."""
 
@@ -461,6 +554,8 @@ class StudyConfig(_Strict):
         ``[targets]``.
     output : OutputConfig
         ``[output]``.
+    accessibility : AccessibilityConfig, optional
+        ``[accessibility]``: accessibility indicators from the population layer.
     points : dict of str to PointLayer
         ``[points.<name>]`` layers to draw and count per lokalsamfunn.
     """
@@ -476,6 +571,7 @@ class StudyConfig(_Strict):
     initiative: InitiativeConfig
     targets: TargetsConfig = TargetsConfig()
     output: OutputConfig = OutputConfig()
+    accessibility: AccessibilityConfig | None = None
     points: dict[str, PointLayer] = Field(default_factory=dict)
 
 
@@ -548,6 +644,11 @@ def _resolve_paths(cfg: StudyConfig, base: Path) -> None:
             src.population = fix(src.population)
     for pts in cfg.points.values():
         pts.path = fix(pts.path)
+    if cfg.accessibility is not None:
+        if cfg.accessibility.network is not None:
+            cfg.accessibility.network.path = fix(cfg.accessibility.network.path)
+        for d in cfg.accessibility.destinations.values():
+            d.path = fix(d.path)
 
 
 @dataclass
@@ -577,6 +678,10 @@ class Study:
     points : dict of str to geopandas.GeoDataFrame
         Point layers to draw and count (schools, meeting places), by their bokmål title:
         ``name, kind, symbol, geometry`` in EPSG:25833.
+    destinations : dict of str to geopandas.GeoDataFrame
+        The ``[accessibility]`` destination layers by stem, in EPSG:25833.
+    network : geopandas.GeoDataFrame or None
+        The ``[accessibility.network]`` line layer in EPSG:25833, or None.
     source : str, default "study"
         Where the study came from (the TOML path), for error messages.
     reports : list of LayerReport
@@ -595,6 +700,8 @@ class Study:
     code_changes: pd.DataFrame | None
     catalogue: Catalogue
     points: dict[str, gpd.GeoDataFrame] = field(default_factory=dict)
+    destinations: dict[str, gpd.GeoDataFrame] = field(default_factory=dict)
+    network: gpd.GeoDataFrame | None = None
     source: str = "study"
     reports: list[LayerReport] = field(default_factory=list)
     findings: Findings = field(default_factory=Findings)
@@ -743,6 +850,7 @@ def study_from_config(cfg: StudyConfig, *, source: str) -> Study:
     changes = None
     if cfg.indicators.code_changes is not None:
         changes = read_code_changes(cfg.indicators.code_changes)
+    destinations, network = _access_layers(cfg, source)
     return Study(
         config=cfg,
         grunnkretser=gk,
@@ -753,8 +861,32 @@ def study_from_config(cfg: StudyConfig, *, source: str) -> Study:
         reference=reference,
         code_changes=changes,
         catalogue=catalogue,
+        destinations=destinations,
+        network=network,
         points=points,
         source=source,
         reports=reports,
         findings=findings,
     )
+
+
+def _access_layers(
+    cfg: StudyConfig, source: str
+) -> tuple[dict[str, gpd.GeoDataFrame], gpd.GeoDataFrame | None]:
+    """Read the ``[accessibility]`` destination layers and the network, if any."""
+    from .io.layers import read_features
+
+    acc = cfg.accessibility
+    if acc is None:
+        return {}, None
+    layers = {}
+    for stem, d in acc.destinations.items():
+        if d.path is None:
+            raise ConfigError(
+                f"{source}: accessibility.destinations.{stem}.path: give the layer's file."
+            )
+        layers[stem] = read_features(d.path, layer=d.layer, where=d.where)
+    network = None
+    if acc.network is not None:
+        network = read_features(acc.network.path, layer=acc.network.layer)
+    return layers, network

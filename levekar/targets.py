@@ -252,7 +252,8 @@ def targets_for_initiative(
                     scale if (ind.kind == "share" and 0 < base < 1 and 0 < target < 1) else "linear"
                 )
                 path = trajectory(base, target, plan_years, scale=use_scale)
-                mdc = detectable_change(base, den, kind=ind.kind)
+                # Exact counts have no sampling error: any change is a real one.
+                mdc = _mdc(base, den, ind)
                 row = {
                     "focus_area": focus,
                     "code": area,
@@ -276,7 +277,7 @@ def targets_for_initiative(
                     ),
                     "denominator": den,
                 }
-                row.update(_measurable_if(base, target, den, ind.kind, len(base_years)))
+                row.update(_measurable_if(base, target, den, ind, len(base_years)))
                 row.update({f"target_{y}": v for y, v in zip(plan_years, path, strict=True)})
                 rows.append(row)
     out = pd.DataFrame(rows)
@@ -293,16 +294,21 @@ def _pooled_value(a: pd.DataFrame, ind) -> float:
     return float(a["value"].mean())
 
 
-def _measurable_if(base: float, target: float, den: float, kind: str, n_years: int) -> dict:
+def _mdc(base, den, ind) -> float:
+    """Return the detectable change; 0 for exact counts (no sampling error)."""
+    return 0.0 if ind.exact else detectable_change(base, den, kind=ind.kind)
+
+
+def _measurable_if(base: float, target: float, den: float, ind, n_years: int) -> dict:
     """Say what would make a target measurable.
 
     The smallest change the numbers can show, and whether comparing three pooled years
     (at the end as at the start) would show the target's change.
     """
     change = abs(target - base) if np.isfinite(target) else np.nan
-    years3 = detectable_change(base, 3 * den, kind=kind)
+    years3 = _mdc(base, 3 * den, ind)
     return {
-        "measurable_change": detectable_change(base, den, kind=kind),
+        "measurable_change": _mdc(base, den, ind),
         "measurable_if_years_pooled": bool(np.isfinite(years3) and change >= years3),
     }
 
@@ -313,7 +319,7 @@ def _areas_pooled(out: pd.DataFrame, catalogue: Catalogue) -> pd.Series:
         return pd.Series(dtype=bool)
     total = out.groupby("indicator")["denominator"].transform("sum")
     mdc = [
-        detectable_change(b, n, kind=catalogue[i].kind)
+        _mdc(b, n, catalogue[i])
         for b, n, i in zip(out["baseline"], total, out["indicator"], strict=True)
     ]
     change = (out["target_value"] - out["baseline"]).abs()

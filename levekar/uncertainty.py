@@ -7,7 +7,8 @@ configured source of uncertainty:
 
 * **sampling**: every area's counts re-drawn around what was observed (binomial for
   shares, Poisson for rates; a suppressed part first drawn uniformly within its
-  bounds). Means and medians (income) carry no sampling model and are held fixed.
+  bounds). Means and medians (income) carry no sampling model and are held fixed, and
+  so are exact counts (``sampling = "exact"`` in the catalogue: accessibility).
 * **weights**: indicator weights drawn from a Dirichlet around the specified ones.
 * **methods**: each draw uses one normalisation/aggregation pair, chosen uniformly.
 * **leave-one-out**: each draw leaves out one indicator (from domains that keep another).
@@ -177,7 +178,7 @@ def _draw_values(
     out = np.empty((draws, len(rows), len(spec.indicators)))
     for k, ind in enumerate(spec.indicators):
         kind = catalogue[ind.column].kind
-        if kind in ("mean", "median"):
+        if kind in ("mean", "median") or catalogue[ind.column].exact:
             out[:, :, k] = data.value[rows, k][None, :]
         else:
             out[:, :, k] = _counts(data, rows, k, kind, rng, rng, draws)

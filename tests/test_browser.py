@@ -158,7 +158,8 @@ def test_map_outline_on_top_domain_tooltips_and_phone(browser, outputs, demo_res
                })""",
         n_init,
     )
-    assert len(themes) == 26 and all(themes), themes  # index, 5 domains, 20 indicators
+    # index, 5 domains, 20 register and 16 accessibility indicators
+    assert len(themes) == 42 and all(themes), themes
     # The legend has the outline (a dashed line) and "ingen data".
     legend = page.locator(".levekar-legend:visible").inner_text()
     assert "Områdesatsing Fredrikstad" in legend and "ingen data" in legend

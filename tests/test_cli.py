@@ -172,6 +172,8 @@ def test_debug_shows_the_traceback(capsys):
 def test_study_without_population_or_reference(capsys, demo_dir, tmp_path):
     def without(t):
         t = t.replace('[population]\npath = "befolkning_250m.gpkg"\ncolumn = "popTot"\n', "")
+        # Accessibility counts people: without a population layer it goes too.
+        t = t[: t.index("[accessibility]")] + t[t.index("[initiative]") :]
         return t.replace('reference = "referanse_norge.csv"\n', "").replace(
             "draws = 2000", "draws = 100"
         )

@@ -102,9 +102,8 @@ def test_natural_breaks_from_the_configuration_and_map_size(demo_results):
     for label in legend_labels(breaks, fmt=format_number):
         assert html.escape(label) in page, label
     quantile = legend_labels(class_breaks(scaled, k=5), fmt=format_number)
-    assert (
-        html.escape(quantile[1]) not in page
-    )  # the configured scheme, not the default, drew the legend
+    # The configured scheme, not the default, drew the legend (the two may share a break).
+    assert not all(html.escape(label) in page for label in quantile)
     assert len(page.encode("utf-8")) < 5 * 2**20  # the self-contained map stays under 5 MB
     assert page.startswith('<!DOCTYPE html>\n<html lang="nb">')
 
@@ -155,12 +154,13 @@ def test_the_report_says_why_these_areas(demo_results):
     section = page[i : page.index("<figure>", i)]
     for name in ("Sentrum", "Sellebakk", "Lisleby", "Seut"):
         assert f"<h3>{name}" in section, name
-    assert "Lisleby er med i satsingen, men pekes ikke ut av regelen" in section
+    # Sellebakk, not Lisleby, since the accessibility indicators entered the demo's index.
+    assert "Sellebakk er med i satsingen, men pekes ikke ut av regelen" in section
     assert "Regelen peker ut Seut, som ikke er med i satsingen" in section
     assert "(forverring)" in section and "sannsynlighet for å være blant de 3 svakeste" in section
     assert "gjenskaper disse valget nøyaktig" in section and "med utviklingen vektet" in section
     sheets = fact_sheets(report_inputs(demo_results))
-    lisleby = next(v.decode() for k, v in sheets.items() if k.endswith("lisleby.html"))
-    assert "Begrunnelse:" in lisleby and "pekes ikke ut av regelen" in lisleby
+    sellebakk = next(v.decode() for k, v in sheets.items() if k.endswith("sellebakk.html"))
+    assert "Begrunnelse:" in sellebakk and "pekes ikke ut av regelen" in sellebakk
     seut = next(v.decode() for k, v in sheets.items() if k.endswith("seut.html"))
     assert "Regelen peker ut Seut, som ikke er med i satsingen" in seut

@@ -18,6 +18,8 @@ them is "Syntetiske demodata".
 
 from __future__ import annotations
 
+import copy
+import functools
 from dataclasses import dataclass
 
 import geopandas as gpd
@@ -29,6 +31,7 @@ from scipy.spatial import cKDTree
 
 __all__ = [
     "AccessLayers",
+    "demo_access_layers",
     "demo_bus_stops",
     "demo_green_areas",
     "demo_path_network",
@@ -80,6 +83,30 @@ def make_access_layers(
         green_areas=demo_green_areas(land, population, seed=seed),
         bus_stops=demo_bus_stops(network, population),
     )
+
+
+def demo_access_layers(seed: int = 2023) -> AccessLayers:
+    """Return the layers of the demo study for ``seed`` (generated once per process, copied).
+
+    Parameters
+    ----------
+    seed : int, default 2023
+        The demo's seed (:func:`levekar.demo.make_demo_study`).
+
+    Returns
+    -------
+    AccessLayers
+        A deep copy: callers may change what they get.
+    """
+    return copy.deepcopy(_layers(seed))
+
+
+@functools.lru_cache(maxsize=2)
+def _layers(seed: int) -> AccessLayers:
+    from .generator import make_demo_study
+
+    demo = make_demo_study(seed)
+    return make_access_layers(demo.grunnkretser, demo.population, demo.schools, seed=seed)
 
 
 def demo_path_network(land, centre: tuple[float, float], *, seed: int = 2023) -> gpd.GeoDataFrame:

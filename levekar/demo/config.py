@@ -55,6 +55,31 @@ def demo_config() -> dict:
             "methods": ["z/weighted_mean", "minmax/weighted_mean", "rank/weighted_mean"],
             "leave_one_out": True,
         },
+        "accessibility": {
+            "kind": "euclidean",
+            "thresholds": [500, 1000],
+            "max_snap": 1000,
+            "network": {"path": "vegnett.gpkg", "layer": "vegnett"},
+            "destinations": {
+                "skole": {
+                    "path": "skoler_og_moteplasser.gpkg",
+                    "where": {"kind": "barneskole"},
+                    "kind": "network",
+                    "thresholds": [500, 1000],
+                },
+                "moteplass": {
+                    "path": "skoler_og_moteplasser.gpkg",
+                    "where": {"kind": "møteplass"},
+                    "thresholds": [1000, 2000],
+                },
+                "grontomrade": {"path": "grontomrader.gpkg", "thresholds": [200, 500]},
+                "buss": {
+                    "path": "bussholdeplasser.gpkg",
+                    "kind": "network",
+                    "thresholds": [300, 500],
+                },
+            },
+        },
         "initiative": {
             "name": "Områdesatsing Fredrikstad",
             "areas": ["Sentrum", "Sellebakk", "Lisleby"],

@@ -20,9 +20,11 @@ __all__ = ["demo_study", "demo_study_toml", "write_demo_inputs"]
 
 def demo_study(seed: int = 2023) -> Study:
     """Build the embedded synthetic demo study in memory (``levekar run`` with no config)."""
+    from .access import demo_access_layers
     from .generator import make_demo_study
 
     demo = make_demo_study(seed)
+    layers = demo_access_layers(seed)
     cfg = parse_config(demo_config(), source="demo study")
     cfg.study.seed = seed
     gk, rep = standardise_layer(
@@ -47,6 +49,13 @@ def demo_study(seed: int = 2023) -> Study:
         code_changes=demo.code_changes,
         catalogue=load_catalogue(),
         points={"Skoler": demo.schools, "Møteplasser": demo.places},
+        destinations={
+            "skole": demo.schools,
+            "moteplass": demo.places,
+            "grontomrade": layers.green_areas,
+            "buss": layers.bus_stops,
+        },
+        network=layers.network,
         source="demo study",
         reports=[rep],
     )
@@ -61,9 +70,11 @@ def demo_study_toml(seed: int = 2023) -> str:
 
 def write_demo_inputs(out_dir: Path, *, seed: int = 2023) -> list[Path]:
     """Write the demo study's input files and its ``study.toml`` into ``out_dir``."""
+    from .access import demo_access_layers
     from .generator import make_demo_study
 
     demo = make_demo_study(seed)
+    layers = demo_access_layers(seed)
 
     def gpkg(gdf: gpd.GeoDataFrame, layer: str) -> Callable[[Path], None]:
         return lambda p: gdf.to_file(p, layer=layer, driver="GPKG", engine="pyogrio")
@@ -78,6 +89,9 @@ def write_demo_inputs(out_dir: Path, *, seed: int = 2023) -> list[Path]:
         "skoler_og_moteplasser.gpkg": gpkg(
             pd.concat([demo.schools, demo.places], ignore_index=True), "steder"
         ),
+        "vegnett.gpkg": gpkg(layers.network, "vegnett"),
+        "grontomrader.gpkg": gpkg(layers.green_areas, "grontomrader"),
+        "bussholdeplasser.gpkg": gpkg(layers.bus_stops, "bussholdeplasser"),
         "skolekrets_lokalsamfunn.csv": csv_(demo.catchment_table),
         "indikatorer_grunnkrets.csv": csv_(demo.observations),
         "referanse_norge.csv": csv_(demo.reference),
@@ -87,6 +101,7 @@ def write_demo_inputs(out_dir: Path, *, seed: int = 2023) -> list[Path]:
             "Syntetiske demodata\n\n"
             "Disse filene er laget av levekar (levekar demo) og er IKKE ekte data.\n"
             "Geografien ligner Fredrikstad, men grensene og tallene er syntetiske.\n"
+            "Veinettet, grøntområdene og bussholdeplassene er også laget av levekar.\n"
             "Kjør: levekar run --config study.toml --out <mappe>\n"
         ),
     }

@@ -23,10 +23,13 @@ otherwise set to plausible values; each is marked below:
   had Holmen/Seut among the worst (Dagsavisen). The demo mirrors this: Seut is as
   deprived as the three initiative areas but slowly getting better (drift −0.06 a year),
   while Lisleby worsens fastest (+0.11 a year), then Sellebakk (+0.06) and Sentrum
-  (+0.04). So one year's data (2023) put Seut among the three weakest and Lisleby fourth,
-  while a rule over the latest mappings that counts the worsening picks Sentrum,
-  Sellebakk and Lisleby — the choice is not trivial, and the report can show which
-  defensible rules give it. (These drifts are plausible, not published figures.)
+  (+0.04). So one year's data (2023) put Seut among the three weakest and one initiative
+  area fourth (Sellebakk, since the synthetic accessibility indicators of
+  :mod:`levekar.demo.access` entered the index: Lisleby is the farthest of the three from
+  a school; without them, Lisleby), while a rule over the latest mappings that counts the
+  worsening picks Sentrum, Sellebakk and Lisleby — the choice is not trivial, and the
+  report can show which defensible rules give it. (These drifts are plausible, not
+  published figures.)
 * Population: Fredrikstad has about 85,000 inhabitants (SSB, folkemengde 2023).
 * Kommune codes 0106 (≤2019) → 3004 (2020–2023) → 3107 (2024–) (SSB KLASS).
 

@@ -18,6 +18,7 @@ __all__ = [
     "NAME_COLUMNS",
     "POPULATION_COLUMNS",
     "read_area_layer",
+    "read_features",
     "read_layer",
     "read_point_layer",
     "read_population",
@@ -301,3 +302,51 @@ def read_point_layer(
     out = out.to_crs(CRS) if out.crs.to_epsg() != CRS else out
     first = ["name", "kind", "symbol"]
     return out[first + [c for c in out.columns if c not in first]]
+
+
+def read_features(
+    path: Path, *, layer: str | None = None, where: dict | None = None
+) -> gpd.GeoDataFrame:
+    """Read a layer of places or lines (schools, bus stops, green areas, a path network).
+
+    For the ``[accessibility]`` destinations and network: any vector format GDAL reads,
+    in any CRS it declares; returned in EPSG:25833 with every column kept.
+
+    Parameters
+    ----------
+    path : pathlib.Path
+        The file.
+    layer : str, optional
+        The layer within a multi-layer file.
+    where : dict, optional
+        Keep the features whose columns equal these values (e.g. ``{"kind": "barneskole"}``).
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        The features kept, in EPSG:25833, index reset.
+
+    Raises
+    ------
+    DataError
+        If the file does not read, has no CRS, ``where`` names a column it does not
+        have, or no feature is left.
+    """
+    raw = read_layer(path, layer=layer)
+    if raw.crs is None:
+        raise DataError(f"{path}: the layer has no CRS; set it (e.g. EPSG:25833).")
+    for col, value in (where or {}).items():
+        if col not in raw.columns:
+            raise DataError(
+                f"{path}: where: no column {col!r}; columns are "
+                f"{[c for c in raw.columns if c != raw.geometry.name]}."
+            )
+        raw = raw[raw[col] == value]
+    if raw.empty:
+        raise DataError(
+            f"{path}: no feature"
+            + (f" where {dict(where)}" if where else "")
+            + "; the layer must hold at least one place."
+        )
+    raw = raw.reset_index(drop=True)
+    return raw.to_crs(25833) if raw.crs.to_epsg() != 25833 else raw

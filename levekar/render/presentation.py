@@ -108,6 +108,10 @@ FINDING_LABELS = {
     "coverage_gap": "grunnkretser som ikke dekkes av noe lokalsamfunn",
     "coverage_overlap": "lokalsamfunn som overlapper",
     "rows_lost_in_crosswalk": "tall som ikke havnet i noe lokalsamfunn",
+    "unreachable": (
+        "bosatte som ikke når noe reisemål (utenfor veinettet eller på en avskåret del), "
+        "og reisemål som ligger for langt fra veinettet"
+    ),
     "mostly_suppressed": (
         "verdier bygget mest på prikkede (skjulte) celler: ikke publisert og ikke med i indeksen"
     ),

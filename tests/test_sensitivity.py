@@ -303,7 +303,7 @@ def test_the_run_reports_sobol_indices_for_the_areas_near_the_boundary(demo_resu
     near = set(boundary_areas(demo_results.selection, demo_results.rule))
     assert set(s["code"]) == near and len(near) >= 1
     assert set(s["group"]) == {"sampling", "weights", "method", "indicator_set"}
-    tol = 0.15  # Monte Carlo error at n = 256
+    tol = 0.2  # Monte Carlo error at n = 128
     assert s["s1"].between(-tol, 1 + tol).all() and s["st"].between(-tol, 1 + tol).all()
     assert (s["s1"] <= s["st"] + tol).all()
     page = render_report(report_inputs(demo_results), b"")

@@ -390,6 +390,8 @@ def test_demo_network_distances_are_longer_than_straight_lines(demo_layers):
     e, n = res["euclidean"].grid, res["network"].grid
     ok = n["status"] == "ok"
     assert ok.mean() > 0.99
+    # Along the network is never shorter than the straight line (snapping included).
+    assert (n.loc[ok, "distance_m"] >= e.loc[ok, "distance_m"] - 1e-6).all()
     ratio = (n.loc[ok, "distance_m"] / e.loc[ok, "distance_m"].clip(lower=1)).median()
     assert 1.1 < ratio < 2.0  # circuity of a grid of streets
 

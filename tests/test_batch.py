@@ -63,6 +63,20 @@ def test_process_pool_runs_every_kommune_with_one_summary(demo_dir, tmp_path, ca
     assert a.read_bytes() == b.read_bytes()
 
 
+def test_a_scheduler_without_dask_is_a_clear_error(demo_dir, tmp_path, monkeypatch):
+    import sys
+
+    from levekar.batch import run_batch
+    from levekar.errors import ConfigError
+
+    monkeypatch.setitem(sys.modules, "distributed", None)  # as after a plain pip install
+    tasks = batch_tasks(_template(demo_dir), tmp_path, kommuner=["3107"])
+    with pytest.raises(
+        ConfigError, match=r"--scheduler needs dask.distributed: pip install 'levekar\[batch\]'"
+    ):
+        run_batch(tasks, scheduler="tcp://127.0.0.1:1")
+
+
 @pytest.mark.skipif(
     importlib.util.find_spec("distributed") is None,
     reason="dask.distributed is not installed (pip install 'levekar[batch]')",

@@ -131,3 +131,26 @@ def year_from_shares(
     rates["significantly_worse"] = significantly_worse(rates, cat)
     inds = list(dict.fromkeys(counts["indicator"]))
     return year_data(rates, year, inds, codes=list(shares))
+
+
+# Five areas on three indicators in two domains: the toy of the selection-rule tests
+# (counterfactuals, reselection).
+THREE_SPEC = {
+    "id": "code",
+    "normalisation": "z",
+    "aggregation": "weighted_mean",
+    "indicators": [
+        {"column": "leie", "domain": "bomiljo"},
+        {"column": "trangbodd", "domain": "bomiljo"},
+        {"column": "sosialhjelp", "domain": "inntekt"},
+    ],
+    "domains": {"normalisation": "none", "aggregation": "weighted_mean"},
+}
+FIVE_AREAS = {
+    "A": (0.30, 0.12, 0.08),
+    "B": (0.26, 0.10, 0.07),
+    "C": (0.25, 0.09, 0.06),
+    "D": (0.15, 0.05, 0.03),
+    "E": (0.12, 0.04, 0.02),
+}
+THREE_INDICATORS = ("leie", "trangbodd", "sosialhjelp")

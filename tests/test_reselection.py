@@ -1,6 +1,6 @@
 import pandas as pd
 import pytest
-from conftest import year_from_shares
+from conftest import FIVE_AREAS, THREE_INDICATORS, THREE_SPEC, year_from_shares
 
 from levekar.catalogue import load_catalogue
 from levekar.index import load_index_spec
@@ -9,27 +9,9 @@ from levekar.selection import SelectionRule
 from levekar.uncertainty import UncertaintyOptions, score_year
 
 CAT = load_catalogue()
-SPEC = load_index_spec(
-    {
-        "id": "code",
-        "normalisation": "z",
-        "aggregation": "weighted_mean",
-        "indicators": [
-            {"column": "leie", "domain": "bomiljo"},
-            {"column": "trangbodd", "domain": "bomiljo"},
-            {"column": "sosialhjelp", "domain": "inntekt"},
-        ],
-        "domains": {"normalisation": "none", "aggregation": "weighted_mean"},
-    }
-)
-P = {
-    "A": (0.30, 0.12, 0.08),
-    "B": (0.26, 0.10, 0.07),
-    "C": (0.25, 0.09, 0.06),
-    "D": (0.15, 0.05, 0.03),
-    "E": (0.12, 0.04, 0.02),
-}
-INDS = ("leie", "trangbodd", "sosialhjelp")
+SPEC = load_index_spec(THREE_SPEC)
+P = FIVE_AREAS
+INDS = THREE_INDICATORS
 POP = pd.Series(5000, index=list(P))
 
 

@@ -1,7 +1,8 @@
 """Benchmark: a national-size study made by tiling the demo, through the whole pipeline.
 
 80 copies of the demo study side by side (14,080 grunnkretser, 1,680 lokalsamfunn, about
-424,000 grid cells of the population layer, 6 years x 20 indicators); nothing is committed
+424,000 grid cells of the population layer, 6 years x 20 indicators, the accessibility
+layers and the road network tiled with them); nothing is committed
 as data, the study is built in memory. Each tile gets codes of its own (kommune part of the
 grunnkrets codes, lokalsamfunn codes, names after the first tile's), ``k`` grows with the
 tiles (3 per tile) and the initiative stays in the first tile.
@@ -44,8 +45,10 @@ def national_study(tiles: int = 80, draws: int = 2000) -> Study:
     base = demo_study()
     cols = int(np.ceil(np.sqrt(tiles)))
     parts: dict[str, list] = {
-        k: [] for k in ("gk", "ls", "sk", "pop", "obs", "changes", "Skoler", "Møteplasser")
+        k: [] for k in ("gk", "ls", "sk", "pop", "obs", "changes", "network")
     }
+    points: dict[str, list] = {k: [] for k in base.points}
+    destinations: dict[str, list] = {k: [] for k in base.destinations}
     for t in range(tiles):
         dx, dy = (t % cols) * _STEP, (t // cols) * _STEP
 
@@ -72,7 +75,11 @@ def national_study(tiles: int = 80, draws: int = 2000) -> Study:
         ch["old_code"], ch["new_code"] = code(ch["old_code"]), code(ch["new_code"])
         parts["changes"].append(ch)
         for key, pts in base.points.items():
-            parts[key].append(_shift(pts, dx, dy))
+            points[key].append(_shift(pts, dx, dy))
+        for key, pts in base.destinations.items():
+            destinations[key].append(_shift(pts, dx, dy))
+        if base.network is not None:
+            parts["network"].append(_shift(base.network, dx, dy))
 
     def cat(frames):
         return pd.concat(frames, ignore_index=True)
@@ -91,7 +98,9 @@ def national_study(tiles: int = 80, draws: int = 2000) -> Study:
         reference=base.reference,
         code_changes=cat(parts["changes"]),
         catalogue=base.catalogue,
-        points={k: cat(parts[k]) for k in base.points},
+        points={k: cat(v) for k, v in points.items()},
+        destinations={k: cat(v) for k, v in destinations.items()},
+        network=cat(parts["network"]) if parts["network"] else None,
         source=f"national benchmark study ({tiles} tiles)",
         reports=base.reports,
     )

@@ -40,6 +40,7 @@ __all__ = [
     "aggregate_array",
     "exponential_transform",
     "index_from_spec",
+    "index_from_year",
     "index_spec_for",
     "load_index_spec",
     "normalise",
@@ -502,7 +503,7 @@ def _check_input(data: pd.DataFrame, spec: IndexSpec, source: str) -> None:
         raise DataError(problems_text(problems, source=source))
 
 
-def _weights(spec: IndexSpec, source: str) -> pd.Series:
+def _weights(spec: IndexSpec, source: str, stacklevel: int = 3) -> pd.Series:
     w = pd.Series({i.column: i.weight for i in spec.indicators}, dtype=float)
     # Published weights are often rounded (the English IoD's sum to 0.999): allow 0.005.
     if (
@@ -516,7 +517,7 @@ def _weights(spec: IndexSpec, source: str) -> pd.Series:
             f"{source}: indicator weights sum to {w.sum():.6g}, not 1; scores are on that scale. "
             "Set rescale_weights = true to rescale them.",
             UserWarning,
-            stacklevel=3,
+            stacklevel=stacklevel,
         )
     return w
 
@@ -708,21 +709,90 @@ def index_from_spec(
             for i in spec.indicators
         ]
     )
-    w = _weights(spec, source).to_numpy()
-    dscores, total = scores_from_array(
-        values, spec, weights=w, references=_references(data, spec, values)
+    return _index_table(
+        values, data[spec.id].to_numpy(), spec, source=source, index=data.index
     )
-    out = pd.DataFrame({spec.id: data[spec.id].to_numpy()}, index=data.index)
+
+
+def _index_table(
+    values: np.ndarray,
+    ids: np.ndarray,
+    spec: IndexSpec,
+    *,
+    source: str,
+    index: pd.Index | None = None,
+    stacklevel: int = 4,
+) -> pd.DataFrame:
+    """Compute :func:`index_from_spec`'s table from values already checked.
+
+    ``values`` has shape ``(areas, indicators)`` in the spec's order: numbers or NaN,
+    none infinite, and ``ids`` are unique. :func:`index_from_spec` checks a table and
+    calls this; :func:`index_from_year` calls it on a year's arrays without building and
+    checking a table each time.
+    """
+    w = _weights(spec, source, stacklevel).to_numpy()
+    dscores, total = scores_from_array(
+        values, spec, weights=w, references=_references(None, spec, values)
+    )
+    columns: dict[str, np.ndarray] = {spec.id: np.asarray(ids)}
     for d, sc in dscores.items():
-        out[f"domain_{d}"] = sc
-    out["score"] = total
+        columns[f"domain_{d}"] = sc
+    columns["score"] = total
     n = int(np.sum(~np.isnan(total)))
     # Ranked on 12 decimals: equal scores that differ in the last bits (summation order) tie.
     rank = rank_worst_first(np.round(total, 12)).astype(float)
     rank[np.isnan(total)] = np.nan
-    out["rank"] = pd.array(rank, dtype="Int64")
-    out["decile"] = pd.array(np.ceil(10 * rank / n), dtype="Int64")
-    return out
+    columns["rank"] = pd.array(rank, dtype="Int64")
+    columns["decile"] = pd.array(np.ceil(10 * rank / n), dtype="Int64")
+    return pd.DataFrame(columns, index=index)
+
+
+def index_from_year(data, spec: IndexSpec, *, source: str = "index input") -> pd.DataFrame:
+    """Compute the index of one year's arrays (:class:`~levekar.indicators.YearData`).
+
+    The same table as ``index_from_spec(data.wide(), spec)``, without building and
+    checking a table: the arrays are checked with numpy (every value a number or
+    missing, codes unique, every indicator of the spec present), and anything else is
+    handed to :func:`index_from_spec`, which raises its error.
+
+    Parameters
+    ----------
+    data : YearData
+        One year's data (codes, indicators, values).
+    spec : IndexSpec
+        The index specification (its indicators are looked up by name).
+    source : str, default "index input"
+        Name used in error messages and warnings.
+
+    Returns
+    -------
+    pandas.DataFrame
+        As :func:`index_from_spec` (a fresh ``RangeIndex``).
+
+    Raises
+    ------
+    DataError, SpecError
+        As :func:`index_from_spec`.
+    """
+    pos = {c: k for k, c in enumerate(data.indicators)}
+    cols = [pos.get(i.column, -1) for i in spec.indicators]
+    values = np.asarray(data.value, dtype=float)
+    ok = (
+        spec.id == "code"
+        and len(data.codes) > 0
+        and min(cols) >= 0
+        and len(set(data.codes)) == len(data.codes)
+    )
+    if ok:
+        # C order, as index_from_spec's column_stack gives: the normalisation's sums then
+        # run in the same order, and the scores are the same to the last bit.
+        values = np.ascontiguousarray(values[:, cols])
+        ok = not np.isinf(values).any()
+    if not ok:
+        return index_from_spec(data.wide(), spec, source=source)
+    return _index_table(
+        values, np.array(data.codes, dtype=object), spec, source=source
+    )
 
 
 DEFAULT_INDEX = {

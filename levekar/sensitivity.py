@@ -451,9 +451,11 @@ def group_sobol(
 
 def _ranks(scores: np.ndarray) -> np.ndarray:
     """Rank along the last axis, 1 = highest score; ties share their average rank, NaN last."""
-    from scipy.stats import rankdata
+    # pandas' rank (as the index ranks), not scipy.stats.rankdata: importing scipy.stats
+    # costs about a second, and the average ranks are the same numbers.
+    from .index import _rank_last_axis
 
-    return rankdata(-np.where(np.isnan(scores), -np.inf, scores), method="average", axis=-1)
+    return _rank_last_axis(-np.where(np.isnan(scores), -np.inf, scores), method="average")
 
 
 def rank_sobol(

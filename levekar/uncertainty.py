@@ -27,7 +27,7 @@ import numpy as np
 import pandas as pd
 
 from .catalogue import Catalogue
-from .index import IndexSpec, index_from_spec, rank_worst_first, scores_from_array
+from .index import IndexSpec, index_from_year, rank_worst_first, scores_from_array
 from .indicators import YearData, pool_years, worse_in_batches
 from .selection import SelectionRule
 
@@ -494,7 +494,7 @@ def score_year(
     if rule.pools:
         window = [pool_years(window, catalogue)]
     last = window[-1]
-    indexes = [index_from_spec(d.wide(), spec, source=f"index {d.year}") for d in window]
+    indexes = [index_from_year(d, spec, source=f"index {d.year}") for d in window]
     table = indexes[-1].copy()
     if len(window) > 1:
         totals = np.stack([ix["score"].to_numpy(dtype=float) for ix in indexes])

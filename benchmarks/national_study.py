@@ -44,9 +44,7 @@ def national_study(tiles: int = 80, draws: int = 2000) -> Study:
     """Return the demo study tiled ``tiles`` times (codes and names made unique)."""
     base = demo_study()
     cols = int(np.ceil(np.sqrt(tiles)))
-    parts: dict[str, list] = {
-        k: [] for k in ("gk", "ls", "sk", "pop", "obs", "changes", "network")
-    }
+    parts: dict[str, list] = {k: [] for k in ("gk", "ls", "sk", "pop", "obs", "changes", "network")}
     points: dict[str, list] = {k: [] for k in base.points}
     destinations: dict[str, list] = {k: [] for k in base.destinations}
     for t in range(tiles):

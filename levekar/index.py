@@ -709,9 +709,7 @@ def index_from_spec(
             for i in spec.indicators
         ]
     )
-    return _index_table(
-        values, data[spec.id].to_numpy(), spec, source=source, index=data.index
-    )
+    return _index_table(values, data[spec.id].to_numpy(), spec, source=source, index=data.index)
 
 
 def _index_table(
@@ -790,9 +788,7 @@ def index_from_year(data, spec: IndexSpec, *, source: str = "index input") -> pd
         ok = not np.isinf(values).any()
     if not ok:
         return index_from_spec(data.wide(), spec, source=source)
-    return _index_table(
-        values, np.array(data.codes, dtype=object), spec, source=source
-    )
+    return _index_table(values, np.array(data.codes, dtype=object), spec, source=source)
 
 
 DEFAULT_INDEX = {

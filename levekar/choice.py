@@ -159,12 +159,22 @@ def rules_giving(
 
     want = set(chosen)
     rows = []
+    # The rules share their work: a year's index depends on the spec, not on the rule, and
+    # rules on the same years, spec and areas share one Monte Carlo (the rule is applied
+    # to its draws anew each time).
+    reuse: dict = {}
     for cand in candidates:
         cspec = spec if cand.method == "study" else preset_spec(cand.method, spec)
         if cand.method == "imd" and spec.domains is None:
             continue
         scored = score_year(
-            data, cspec, catalogue, rule=cand.rule, population=population, options=options
+            data,
+            cspec,
+            catalogue,
+            rule=cand.rule,
+            population=population,
+            options=options,
+            reuse=reuse,
         )
         table = scored.table
         picked = table.loc[table["selected"], "code"].tolist()

@@ -407,24 +407,54 @@ def rank_uncertainty(
     codes = list(data.codes)
     areas = codes if areas is None else list(areas)
     rows = np.array([codes.index(a) for a in areas], dtype=np.int64)
+    md = rule.kind == "multiple_deprivation"
+    total, n_worse, tie_break = _year_draws(data, rows, spec, catalogue, opts, worse=md)
+    return _under_rule(total, n_worse, tie_break, rule, areas, opts)
+
+
+def _year_draws(
+    data: YearData,
+    rows: np.ndarray,
+    spec: IndexSpec,
+    catalogue: Catalogue,
+    opts: UncertaintyOptions,
+    *,
+    worse: bool,
+) -> tuple[np.ndarray, np.ndarray | None, np.ndarray]:
+    """Draw one year's Monte Carlo: the index per draw, and (if ``worse``) "worse" counts.
+
+    Returns ``(total, n_worse, tie_break)``, each ``(draws, areas)``; what the rule is
+    applied to. The numbers do not depend on ``worse`` (it draws no random numbers).
+    """
     rng = np.random.default_rng(opts.seed)
     draws = opts.draws
     blocks = _value_blocks(data, rows, spec, catalogue, draws, rng, opts.sampling)
     weights = _draw_weights(spec, draws, rng, opts.weight_concentration, opts.leave_one_out)
     variants = _method_specs(spec, opts.methods)
     pick = rng.integers(0, len(variants), size=draws) if variants else None
-    total = np.empty((draws, len(areas)))
-    md = rule.kind == "multiple_deprivation"
-    n_worse = np.empty((draws, len(areas)), dtype=np.int64) if md else None
+    total = np.empty((draws, len(rows)))
+    n_worse = np.empty((draws, len(rows)), dtype=np.int64) if worse else None
     for a, b, values in blocks:
         w = None if weights is None else weights[a:b]
         total[a:b] = _scores(values, spec, w, variants, None if pick is None else pick[a:b])
-        if md:
-            worse = worse_in_batches(values, data, catalogue, rows=rows)
+        if worse:
+            flags = worse_in_batches(values, data, catalogue, rows=rows)
             if w is not None:
-                worse &= np.broadcast_to(w > 0, worse.shape)
-            n_worse[a:b] = worse.sum(axis=-1)
+                flags &= np.broadcast_to(w > 0, flags.shape)
+            n_worse[a:b] = flags.sum(axis=-1)
     tie_break = rng.random(total.shape)
+    return total, n_worse, tie_break
+
+
+def _under_rule(
+    total: np.ndarray,
+    n_worse: np.ndarray | None,
+    tie_break: np.ndarray,
+    rule: SelectionRule,
+    areas: list[str],
+    opts: UncertaintyOptions,
+) -> RankUncertainty:
+    """Rank the draws and apply the rule to them: the Monte Carlo's summary and draws."""
     ranks = _ranks_random_ties(total, tie_break)
     selected = rule.choose(
         total,
@@ -444,7 +474,7 @@ def rank_uncertainty(
         }
     )
     return RankUncertainty(
-        summary=summary, ranks=ranks, selected=selected, draws=draws, seed=opts.seed
+        summary=summary, ranks=ranks, selected=selected, draws=opts.draws, seed=opts.seed
     )
 
 
@@ -456,6 +486,7 @@ def score_year(
     rule: SelectionRule,
     population: pd.Series,
     options: UncertaintyOptions | None = None,
+    reuse: dict | None = None,
 ) -> YearScores:
     """Score one year: the index, the rule's choice and (if ``options.draws > 0``) the Monte Carlo.
 
@@ -476,6 +507,12 @@ def score_year(
     options : UncertaintyOptions, optional
         The Monte Carlo's sources and draws; default no Monte Carlo. It runs over the
         eligible areas with a score.
+    reuse : dict, optional
+        Kept by the caller across calls on the same ``YearData`` objects (as
+        :func:`~levekar.choice.rules_giving` does for its rules): each year's index per
+        spec, pooled years, and the Monte Carlo's draws per window, spec, areas and
+        options are computed once and reused; the rule is applied anew on each call. The
+        numbers are those of a call without it.
 
     Returns
     -------
@@ -491,10 +528,19 @@ def score_year(
     """
     opts = options or UncertaintyOptions(draws=0)
     window = (data if isinstance(data, list) else [data])[-rule.mappings :]
+    memo = _Memo(reuse)
+    spec_key = spec.model_dump_json() if reuse is not None else ""
     if rule.pools:
-        window = [pool_years(window, catalogue)]
+        window = [memo("pooled", window, lambda: pool_years(window, catalogue))]
     last = window[-1]
-    indexes = [index_from_year(d, spec, source=f"index {d.year}") for d in window]
+    indexes = [
+        memo(
+            ("index", spec_key),
+            [d],
+            lambda d=d: index_from_year(d, spec, source=f"index {d.year}"),
+        )
+        for d in window
+    ]
     table = indexes[-1].copy()
     if len(window) > 1:
         totals = np.stack([ix["score"].to_numpy(dtype=float) for ix in indexes])
@@ -525,16 +571,52 @@ def score_year(
     unc = None
     eligible = table.loc[table["eligible"] & table["score"].notna(), "code"].tolist()
     if opts.draws > 0 and eligible:
+        codes = list(last.codes)
+        rows = np.array([codes.index(a) for a in eligible], dtype=np.int64)
+        key = ("draws", spec_key, tuple(eligible), opts)
         if len(window) > 1:
-            unc = rank_uncertainty_window(
-                window, spec, catalogue, rule=rule, areas=eligible, options=opts
+            totals, tie_break = memo(
+                key, window, lambda: _window_draws(window, rows, spec, catalogue, opts)
             )
+            unc = _under_rule(combine_scores(totals, rule), None, tie_break, rule, eligible, opts)
         else:
-            unc = rank_uncertainty(last, spec, catalogue, rule=rule, areas=eligible, options=opts)
+            md = rule.kind == "multiple_deprivation"
+            drawn = memo(
+                key, window, lambda: _year_draws(last, rows, spec, catalogue, opts, worse=md)
+            )
+            if md and drawn[1] is None:  # drawn for a rule that did not count "worse"
+                drawn = memo.put(
+                    key, window, _year_draws(last, rows, spec, catalogue, opts, worse=True)
+                )
+            unc = _under_rule(*drawn, rule, eligible, opts)
         table = table.merge(unc.summary, on="code", how="left")
         table["p_selected"] = table["p_selected"].fillna(0.0)
         table["p_top_k"] = table["p_top_k"].fillna(0.0)
     return YearScores(year=last.year, table=table, options=opts, uncertainty=unc)
+
+
+class _Memo:
+    """What :func:`score_year` reuses across calls: keyed by the ``YearData`` objects' ids.
+
+    The dict holds the objects themselves beside each value, so an id is never that of
+    an object gone and replaced. Without a dict nothing is kept.
+    """
+
+    def __init__(self, store: dict | None) -> None:
+        self.store = store
+
+    def __call__(self, what, datas: list[YearData], compute):
+        if self.store is None:
+            return compute()
+        key = (what, tuple(id(d) for d in datas))
+        if key not in self.store:
+            self.store[key] = (list(datas), compute())
+        return self.store[key][1]
+
+    def put(self, what, datas: list[YearData], value):
+        if self.store is not None:
+            self.store[(what, tuple(id(d) for d in datas))] = (list(datas), value)
+        return value
 
 
 def combine_scores(totals: np.ndarray, rule: SelectionRule) -> np.ndarray:
@@ -612,6 +694,22 @@ def rank_uncertainty_window(
     """
     codes = list(window[-1].codes)
     rows = np.array([codes.index(a) for a in areas], dtype=np.int64)
+    totals, tie_break = _window_draws(window, rows, spec, catalogue, options)
+    return _under_rule(combine_scores(totals, rule), None, tie_break, rule, areas, options)
+
+
+def _window_draws(
+    window: list[YearData],
+    rows: np.ndarray,
+    spec: IndexSpec,
+    catalogue: Catalogue,
+    options: UncertaintyOptions,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Draw the Monte Carlo of several years: each year's index per draw, and the tie-break.
+
+    Returns ``(totals (years, draws, areas), tie_break (draws, areas))``; the rule
+    combines the years (:func:`combine_scores`) and chooses.
+    """
     rng = np.random.default_rng(options.seed)
     draws = options.draws
     weights = _draw_weights(spec, draws, rng, options.weight_concentration, options.leave_one_out)
@@ -619,30 +717,13 @@ def rank_uncertainty_window(
     pick = rng.integers(0, len(variants), size=draws) if variants else None
     totals = []
     for d in window:
-        total = np.empty((draws, len(areas)))
+        total = np.empty((draws, len(rows)))
         for a, b, values in _value_blocks(d, rows, spec, catalogue, draws, rng, options.sampling):
             w = None if weights is None else weights[a:b]
             total[a:b] = _scores(values, spec, w, variants, None if pick is None else pick[a:b])
         totals.append(total)
-    combined = combine_scores(np.stack(totals), rule)
-    tie_break = rng.random(combined.shape)
-    ranks = _ranks_random_ties(combined, tie_break)
-    selected = rule.choose(
-        combined, eligible=np.ones(len(areas), dtype=bool), codes=areas, tie_break=tie_break
-    )
-    summary = pd.DataFrame(
-        {
-            "code": areas,
-            "rank_median": np.median(ranks, axis=0),
-            "rank_p05": np.percentile(ranks, 5, axis=0, method="lower"),
-            "rank_p95": np.percentile(ranks, 95, axis=0, method="higher"),
-            "p_top_k": (ranks <= rule.k).mean(axis=0),
-            "p_selected": selected.mean(axis=0),
-        }
-    )
-    return RankUncertainty(
-        summary=summary, ranks=ranks, selected=selected, draws=draws, seed=options.seed
-    )
+    tie_break = rng.random(totals[0].shape if totals else (draws, len(rows)))
+    return np.stack(totals), tie_break
 
 
 def uncertainty_sources(

@@ -202,3 +202,41 @@ def test_draws_in_blocks_give_the_same_numbers_for_the_seed(monkeypatch, rule, d
     # The numbers the Monte Carlo gave for this seed before it ran in blocks.
     seen = hashlib.sha256(blocks.ranks.astype(np.int64).tobytes() + blocks.selected.tobytes())
     assert seen.hexdigest()[:16] == digest
+
+
+def test_rules_that_share_their_work_get_the_numbers_of_rules_scored_alone():
+    from levekar.choice import rule_family
+    from levekar.presets import preset_spec
+
+    years = [
+        year_from_shares(
+            {
+                a: {k: v * (1 + 0.1 * (y - 2021) * (a == "D")) for k, v in s.items()}
+                for a, s in P.items()
+            },
+            120,
+            year=y,
+        )
+        for y in (2021, 2022, 2023)
+    ]
+    pop = pd.Series(5000, index=list(P))
+    opts = UncertaintyOptions(draws=20, seed=9, weight_concentration=30)
+    neighbours = {
+        "A": frozenset("B"),
+        "B": frozenset("AC"),
+        "C": frozenset("BD"),
+        "D": frozenset("C"),
+    }
+    family = rule_family(SelectionRule(k=2), years=3, presets=("rank_sum",), neighbours=neighbours)
+    reuse: dict = {}
+    for cand in family:
+        spec = SPEC if cand.method == "study" else preset_spec(cand.method, SPEC)
+        alone = score_year(years, spec, CAT, rule=cand.rule, population=pop, options=opts)
+        shared = score_year(
+            years, spec, CAT, rule=cand.rule, population=pop, options=opts, reuse=reuse
+        )
+        pd.testing.assert_frame_equal(alone.table, shared.table, check_exact=True)
+        np.testing.assert_array_equal(alone.uncertainty.ranks, shared.uncertainty.ranks)
+        np.testing.assert_array_equal(alone.uncertainty.selected, shared.uncertainty.selected)
+    # One Monte Carlo per window, spec and areas, not one per rule.
+    assert sum(key[0][0] == "draws" for key in reuse) < len(family) // 2

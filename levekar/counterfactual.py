@@ -9,9 +9,11 @@ one at a time, with everything else held fixed:
   weights unchanged; domain weights re-normalised as the spec says) before the
   area's rank crosses k.
 
-The whole index is recomputed for each trial (normalisation depends on all areas)
-and the :class:`~levekar.selection.SelectionRule` itself decides whether the area is
-in; the crossing point is found by a refined grid search. For the
+The index is recomputed for each trial (normalisation depends on all areas; only the
+changed indicators are normalised again, the others reused, with the same scores to
+the last bit as the whole computation) and the :class:`~levekar.selection.SelectionRule`
+itself decides whether the area is in; the crossing point is found by a refined grid
+search. For the
 multiple-deprivation rule a value change moves the area's interval across the
 kommune's value; weights do not matter to it. The result is a short table of codes
 and numbers; :mod:`levekar.render.presentation` says it in bokmål.
@@ -23,7 +25,7 @@ import numpy as np
 import pandas as pd
 
 from .catalogue import Catalogue
-from .index import IndexSpec, scores_from_array
+from .index import IndexSpec, _ChangedIndex, scores_from_array
 from .indicators import YearData, worse_in_batches
 from .selection import SelectionRule
 
@@ -74,7 +76,7 @@ def _first_crossings(flips_for, reach: np.ndarray, grid: int = 32, rounds: int =
     return found
 
 
-def _pair(values, a, x0, sign, reach, chosen, inside) -> tuple[int, int, float] | None:
+def _pair(a, x0, sign, reach, chosen, inside) -> tuple[int, int, float] | None:
     """Find the pair of indicators that flips the area with the smallest move.
 
     Both move the same share of the way to their plausible bounds; None if no pair flips it.
@@ -86,13 +88,10 @@ def _pair(values, a, x0, sign, reach, chosen, inside) -> tuple[int, int, float] 
 
     def flips_pairs(ts, which):
         n, g = ts.shape
-        batch = np.repeat(values[None], n * g, axis=0)
-        rows = np.arange(n * g)
-        share = ts.reshape(-1)
-        for col in (0, 1):
-            cols = np.repeat(pairs[which, col], g)
-            batch[rows, a, cols] = x0[cols] + sign[cols] * share * reach[cols]
-        return (chosen(batch)[:, a] != inside).reshape(n, g)
+        cols = np.repeat(pairs[which], g, axis=0)
+        share = ts.reshape(-1, 1)
+        new = x0[cols] + sign[cols] * share * reach[cols]
+        return (chosen(a, cols, new)[:, a] != inside).reshape(n, g)
 
     t = _first_crossings(flips_pairs, np.ones(len(pairs)))
     if not np.isfinite(t).any():
@@ -155,22 +154,25 @@ def counterfactuals(
     values = data.value
     w0 = np.array([i.weight for i in spec.indicators], dtype=float)
     n_worse0 = data.worse.sum(axis=1)
+    # Each trial changes one or two cells of one area: only those indicators are normalised
+    # again (the same scores, to the last bit, as recomputing the whole index).
+    index = _ChangedIndex(values, spec) if rule.uses_index else None
 
-    def chosen(
-        batch: np.ndarray, weights: np.ndarray | None = None, n_worse: np.ndarray | None = None
-    ):
-        if rule.uses_index:
-            _, total = scores_from_array(batch, spec, weights=weights)
-            return rule.choose(total, eligible=eligible, codes=codes)
-        return rule.choose(
-            np.zeros(batch.shape[:2]),
-            eligible=eligible,
-            n_worse=n_worse
-            if n_worse is not None
-            else worse_in_batches(batch, data, catalogue).sum(-1),
-        )
+    def chosen(a: int, cols: np.ndarray, new: np.ndarray) -> np.ndarray:
+        """Return the rule's choice in each trial: row i has ``values[a, cols[i]] = new[i]``."""
+        if index is not None:
+            return rule.choose(index.totals(a, cols, new), eligible=eligible, codes=codes)
+        batch = np.repeat(values[None], len(cols), axis=0)
+        batch[np.repeat(np.arange(len(cols)), cols.shape[1]), a, cols.ravel()] = new.ravel()
+        n_worse = worse_in_batches(batch, data, catalogue).sum(-1)
+        return rule.choose(np.zeros(batch.shape[:2]), eligible=eligible, n_worse=n_worse)
 
-    base = chosen(values[None], n_worse=n_worse0[None])[0]
+    if rule.uses_index:
+        base = rule.choose(
+            scores_from_array(values[None], spec)[1], eligible=eligible, codes=codes
+        )[0]
+    else:
+        base = rule.choose(np.zeros((1, len(codes))), eligible=eligible, n_worse=n_worse0[None])[0]
     hidden = hidden or set()
     n_ind = len(spec.indicators)
     rows = []
@@ -197,10 +199,9 @@ def counterfactuals(
 
         def flips_values(ts, which, a=a, x0=x0, sign=sign, inside=inside):
             n, g = ts.shape
-            batch = np.repeat(values[None], n * g, axis=0)
-            cols = np.repeat(which, g)
-            batch[np.arange(n * g), a, cols] = x0[cols] + sign[cols] * ts.reshape(-1)
-            return (chosen(batch)[:, a] != inside).reshape(n, g)
+            cols = np.repeat(which, g)[:, None]
+            new = x0[cols] + sign[cols] * ts.reshape(-1, 1)
+            return (chosen(a, cols, new)[:, a] != inside).reshape(n, g)
 
         t = _first_crossings(flips_values, reach)
         new = x0 + sign * t
@@ -216,7 +217,7 @@ def counterfactuals(
                 "change": rel[j],
             }
         else:
-            pair = _pair(values, a, x0, sign, reach, chosen, inside)
+            pair = _pair(a, x0, sign, reach, chosen, inside)
             if pair is not None:
                 i, j, share = pair
                 best["pair"] = {
@@ -243,8 +244,10 @@ def counterfactuals(
                 w[np.arange(n * g), 0, cols] = w0[cols] * (
                     1.0 + np.repeat(direction[which], g) * ts.reshape(-1)
                 )
-                batch = np.repeat(values[None], n * g, axis=0)
-                return (chosen(batch, weights=w)[:, a] != inside).reshape(n, g)
+                total = index.totals_weighted(w)
+                return (rule.choose(total, eligible=eligible, codes=codes)[:, a] != inside).reshape(
+                    n, g
+                )
 
             tw = _first_crossings(flips_weights, reach_w)
             if np.isfinite(tw).any():

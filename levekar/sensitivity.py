@@ -455,7 +455,8 @@ def _ranks(scores: np.ndarray) -> np.ndarray:
     # costs about a second, and the average ranks are the same numbers.
     from .index import _rank_last_axis
 
-    return _rank_last_axis(-np.where(np.isnan(scores), -np.inf, scores), method="average")
+    ranks = _rank_last_axis(-np.where(np.isnan(scores), -np.inf, scores), method="average")
+    return np.ascontiguousarray(ranks)  # as scipy's: the means over draws sum in its order
 
 
 def rank_sobol(

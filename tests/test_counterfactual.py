@@ -1,6 +1,9 @@
 import numpy as np
 import pandas as pd
+import pytest
 from conftest import FIVE_AREAS, THREE_INDICATORS, THREE_SPEC, year_from_shares
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from levekar.catalogue import load_catalogue
 from levekar.counterfactual import counterfactuals
@@ -158,3 +161,131 @@ def test_two_indicators_where_one_is_not_enough():
         row.to_dict() | {"code": "E", "kind": "pair"}, {"E": "Bydel E"}, CAT, 2
     )
     assert text.startswith("Ingen enkelt indikator er nok, men Bydel E ville gått inn blant")
+
+
+# The counterfactuals' incremental index against the whole computation, to the last bit.
+
+
+_NORMS = (
+    "z",
+    "minmax",
+    "rank",
+    "percentile",
+    "decile",
+    "score10",
+    "distance_to_reference",
+    "exponential",
+    "none",
+)
+_AGGS = ("weighted_sum", "weighted_mean", "geometric", "rank_sum")
+
+
+@st.composite
+def _changed_tables(draw):
+    """A table, a spec and copies of the table with one or two cells of one area changed."""
+    # Eight areas and more: numpy's sums over contiguous data change their order there.
+    n_areas, n_ind = draw(st.sampled_from([2, 3, 8, 9, 12, 13])), draw(st.integers(1, 5))
+    domains = draw(st.booleans())
+    spec = {
+        "normalisation": draw(st.sampled_from(("z", "distance_to_reference", *_NORMS))),
+        "aggregation": draw(st.sampled_from(_AGGS)),
+        "missing": "reweight",
+        "rescale_weights": True,
+        "indicators": [
+            {"column": f"i{k}", "higher_is_worse": k % 2 == 0, "weight": 1.0 + k % 3 / 3}
+            | ({"domain": f"d{k % 2}"} if domains else {})
+            for k in range(n_ind)
+        ],
+    }
+    if domains:
+        spec["domains"] = {
+            "normalisation": draw(st.sampled_from(("none", "z", "minmax", "rank", "percentile"))),
+            "aggregation": draw(st.sampled_from(("weighted_mean", "weighted_sum"))),
+        }
+    # Values from numpy (fast): a few repeated ones so that ties and equal sums come up.
+    rng = np.random.default_rng(draw(st.integers(0, 2**32 - 1)))
+    palette = np.array([0.1, 0.2, 0.25, 0.5, 1.0, 3.0, np.nan])
+    values = np.where(
+        rng.random((n_areas, n_ind)) < 0.5,
+        rng.choice(palette, (n_areas, n_ind)),
+        rng.uniform(0.01, 100, (n_areas, n_ind)),
+    )
+    if draw(st.booleans()):
+        values = np.asfortranarray(values)  # as a YearData's arrays may be
+    copies, cells = draw(st.integers(1, 6)), draw(st.integers(1, min(2, n_ind)))
+    area = int(rng.integers(n_areas))
+    cols = np.array([rng.permutation(n_ind)[:cells] for _ in range(copies)], dtype=np.int64)
+    new = rng.choice(palette[:-1], (copies, cells)) * rng.choice([1.0, 1.37], (copies, cells))
+    weights = rng.uniform(0, 3, (copies, 1, n_ind)) if draw(st.booleans()) else None
+    return values, load_index_spec(spec), area, cols, new, weights
+
+
+def _whole(values, spec, area, cols, new, weights):
+    from levekar.index import scores_from_array
+
+    batch = np.repeat(values[None], len(cols), axis=0)
+    batch[np.repeat(np.arange(len(cols)), cols.shape[1]), area, cols.ravel()] = new.ravel()
+    return scores_from_array(batch, spec, weights=weights)[1]
+
+
+@settings(max_examples=100, deadline=None)
+@given(_changed_tables())
+def test_the_incremental_index_gives_the_whole_computation_to_the_last_bit(case):
+    import warnings
+
+    from levekar.errors import LevekarError
+    from levekar.index import _ChangedIndex
+
+    values, spec, area, cols, new, weights = case
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        try:
+            whole = _whole(values, spec, area, cols, new, weights)
+        except LevekarError as exc:  # a zero reference, a geometric mean of a score <= 0
+            with pytest.raises(type(exc)):
+                _ChangedIndex(values, spec).totals(area, cols, new, weights)
+            return
+        fast = _ChangedIndex(values, spec).totals(area, cols, new, weights)
+        np.testing.assert_array_equal(fast, whole)
+        if weights is not None:
+            unchanged = _whole(values, spec, area, cols, values[area, cols], weights)
+            np.testing.assert_array_equal(
+                _ChangedIndex(values, spec).totals_weighted(weights), unchanged
+            )
+
+
+class _Whole:
+    """The counterfactuals' index the slow way: every trial recomputes the whole index."""
+
+    def __init__(self, values, spec):
+        self.values, self.spec = values, spec
+
+    def totals(self, area, cols, new, weights=None):
+        return _whole(self.values, self.spec, area, cols, new, weights)
+
+    def totals_weighted(self, weights):
+        from levekar.index import scores_from_array
+
+        batch = np.repeat(self.values[None], len(weights), axis=0)
+        return scores_from_array(batch, self.spec, weights=weights)[1]
+
+
+@settings(max_examples=8, deadline=None)
+@given(st.integers(0, 2**32 - 1), st.sampled_from(["z", "rank", "minmax", "exponential"]))
+def test_counterfactuals_are_those_of_the_whole_computation(seed, normalisation):
+    import levekar.counterfactual as cf_module
+
+    rng = np.random.default_rng(seed)
+    codes = [f"a{i}" for i in range(9)]
+    shares = {c: dict(zip(INDS, rng.uniform(0.02, 0.4, 3), strict=True)) for c in codes}
+    data = year_from_shares(shares, 300)
+    spec = load_index_spec({**THREE_SPEC, "normalisation": normalisation})
+    args = dict(rule=SelectionRule(k=3), eligible=np.ones(9, bool), areas=codes[:5])
+    fast = counterfactuals(data, spec, CAT, **args)
+    slow_index = cf_module._ChangedIndex
+    try:
+        cf_module._ChangedIndex = _Whole
+        slow = counterfactuals(data, spec, CAT, **args)
+    finally:
+        cf_module._ChangedIndex = slow_index
+    pd.testing.assert_frame_equal(fast, slow, check_exact=True)

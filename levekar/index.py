@@ -639,12 +639,19 @@ def _combined(
         )
     step = spec.domains
     dn = np.stack([normalise_array(dscores[d], step.normalisation) for d in domains], axis=-1)
+    dw = _domain_weights(spec, domains)
+    total = aggregate_array(dn, dw, step.aggregation, missing=spec.missing, names=domains)
+    return dscores, total
+
+
+def _domain_weights(spec: IndexSpec, domains: list[str]) -> np.ndarray:
+    """Return the weights of the step from domain scores to the total."""
+    step = spec.domains
     dw = np.array([step.weights.get(d, 0.0) if step.weights else 1.0 for d in domains], dtype=float)
     if step.aggregation == "weighted_sum" and not math.isclose(dw.sum(), 1.0, abs_tol=1e-6):
         if spec.rescale_weights or not step.weights:
             dw = dw / dw.sum()
-    total = aggregate_array(dn, dw, step.aggregation, missing=spec.missing, names=domains)
-    return dscores, total
+    return dw
 
 
 def _empty_as(like: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
@@ -658,11 +665,12 @@ class _ChangedIndex:
     """The total score of many copies of one table, each with a few cells of one area changed.
 
     What :func:`scores_from_array` gives on ``np.repeat(values[None], m, axis=0)`` with the
-    cells changed, to the last bit, at a fraction of the cost: only the changed indicators
-    are normalised again (over the areas); the others keep the table's normalised values.
-    The aggregation is then the same code on an array laid out in memory as the whole
-    computation lays it out, so every sum runs in the same order. Used by the
-    counterfactuals, which try thousands of single changes.
+    cells (or the weights) changed, to the last bit, at a fraction of the cost: only the
+    changed indicators are normalised again (over the areas), and with domains only the
+    domains they (or the changed weights) belong to are aggregated again; the rest keeps
+    the table's values. Every array is laid out in memory as the whole computation lays it
+    out (learnt from a batch of two copies), so every sum runs in the same order. Used by
+    the counterfactuals, which try thousands of single changes.
 
     Parameters
     ----------
@@ -678,21 +686,37 @@ class _ChangedIndex:
         self.refs = [i.reference if spec.reference == "given" else None for i in spec.indicators]
         self.sign = np.array([1.0 if i.higher_is_worse else -1.0 for i in spec.indicators])
         self.w = np.array([i.weight for i in spec.indicators], dtype=float)
+        self.names = [i.column for i in spec.indicators]
+        # One indicator: every change re-normalises everything; the whole computation then.
+        self.whole = self.values.shape[1] < 2
         # Two copies, as a batch is laid out: the normalised table and its memory order.
         two = _normalised(np.repeat(self.values[None], 2, axis=0), spec, self.refs)
         self.layout = two
         self.norm = np.array(two[0])
-        # One indicator: every change re-normalises everything; the whole computation then.
-        self.whole = self.values.shape[1] < 2
+        if spec.domains is None:
+            return
+        self.domains = list(dict.fromkeys(i.domain for i in spec.indicators))
+        self.idx = {
+            d: np.array([k for k, i in enumerate(spec.indicators) if i.domain == d])
+            for d in self.domains
+        }
+        self.sub_layout = {d: two[..., list(self.idx[d])] for d in self.domains}
+        # Each domain's normalised score, with the weights given as the values' trials give
+        # them (one vector) and as the weight trials do (one per copy): numpy may lay the
+        # results out differently, and the order of the sums over the areas with them.
+        step = spec.domains.normalisation
+        self.dnorm = {}
+        for shared, w in ((True, self.w), (False, np.repeat(self.w[None, None, :], 2, axis=0))):
+            dscores, _ = _combined(two, spec, w)
+            self.dnorm[shared] = {d: normalise_array(dscores[d], step)[0] for d in self.domains}
+        self.dw = _domain_weights(spec, self.domains)
 
     def _batch(self, m: int) -> np.ndarray:
         out = _empty_as(self.layout, (m, *self.norm.shape))
         out[...] = self.norm
         return out
 
-    def totals(
-        self, area: int, columns: np.ndarray, new: np.ndarray, weights: np.ndarray | None = None
-    ) -> np.ndarray:
+    def totals(self, area: int, columns: np.ndarray, new: np.ndarray) -> np.ndarray:
         """Return the total scores ``(m, areas)`` with ``values[area, columns[i, q]] = new[i, q]``.
 
         Parameters
@@ -703,8 +727,6 @@ class _ChangedIndex:
             Shape ``(m, c)``: the indicators changed in each copy (distinct within a row).
         new : numpy.ndarray
             Shape ``(m, c)``: their new values.
-        weights : numpy.ndarray, optional
-            Indicator weights per copy, as :func:`scores_from_array` takes them.
 
         Returns
         -------
@@ -712,16 +734,16 @@ class _ChangedIndex:
             The total scores.
         """
         columns = np.asarray(columns, dtype=np.int64)
+        new = np.asarray(new, dtype=float)
         m, c = columns.shape
-        if self.whole:
+        if self.whole or m == 1:  # one copy is laid out unlike a batch: compute it whole
             batch = np.repeat(self.values[None], m, axis=0)
-            rows = np.repeat(np.arange(m), c)
-            batch[rows, area, columns.ravel()] = np.asarray(new, dtype=float).ravel()
-            return scores_from_array(batch, self.spec, weights=weights)[1]
+            batch[np.repeat(np.arange(m), c), area, columns.ravel()] = new.ravel()
+            return scores_from_array(batch, self.spec)[1]
         cols = columns.ravel()
         # Each changed indicator's values over the areas, one row per change.
         changed = self.values[:, cols].T.copy()
-        changed[:, area] = np.asarray(new, dtype=float).ravel()
+        changed[:, area] = new.ravel()
         method = self.spec.normalisation
         if method == "distance_to_reference":
             renorm = np.empty_like(changed)
@@ -740,10 +762,11 @@ class _ChangedIndex:
             pair = np.empty((len(cols), changed.shape[1], 2))
             pair[..., 0] = pair[..., 1] = changed * self.sign[cols][:, None]
             renorm = normalise_array(np.moveaxis(pair, -1, -2), method)[:, 0, :]
-        norm = self._batch(m)
-        norm[np.repeat(np.arange(m), c), :, cols] = renorm
-        w = self.w if weights is None else np.asarray(weights)
-        return _combined(norm, self.spec, w)[1]
+        if self.spec.domains is None:
+            norm = self._batch(m)
+            norm[np.repeat(np.arange(m), c), :, cols] = renorm
+            return _combined(norm, self.spec, self.w)[1]
+        return self._by_domain(m, columns, renorm.reshape(m, c, -1), None)
 
     def totals_weighted(self, weights: np.ndarray) -> np.ndarray:
         """Return the total scores ``(m, areas)`` of the table under ``m`` sets of weights.
@@ -759,7 +782,53 @@ class _ChangedIndex:
             The total scores.
         """
         weights = np.asarray(weights, dtype=float)
-        return _combined(self._batch(len(weights)), self.spec, weights)[1]
+        if len(weights) == 1:
+            batch = np.repeat(self.values[None], 1, axis=0)
+            return scores_from_array(batch, self.spec, weights=weights)[1]
+        if self.spec.domains is None:
+            return _combined(self._batch(len(weights)), self.spec, weights)[1]
+        return self._by_domain(len(weights), None, None, weights)
+
+    def _by_domain(self, m, columns, renorm, weights) -> np.ndarray:
+        """Aggregate again only the domains a copy changes; the others keep the table's."""
+        spec, step = self.spec, self.spec.domains
+        n_areas = self.norm.shape[0]
+        dn = np.empty((m, n_areas, len(self.domains)))
+        for k, d in enumerate(self.domains):
+            idx = self.idx[d]
+            dn[:, :, k] = self.dnorm[weights is None][d]
+            hit = np.zeros(m, dtype=bool)
+            if columns is not None:
+                hit |= np.isin(columns, idx).any(axis=1)
+            if weights is not None:
+                hit |= (weights[:, 0, idx] != self.w[idx]).any(axis=1)
+            rows = np.flatnonzero(hit)
+            if not len(rows):
+                continue
+            # At least two copies, so that the arrays are laid out as a batch's.
+            pad = rows if len(rows) > 1 else np.repeat(rows, 2)
+            sub = _empty_as(self.sub_layout[d], (len(pad), n_areas, len(idx)))
+            sub[...] = self.norm[:, idx]
+            if columns is not None:
+                for q in range(columns.shape[1]):
+                    pos = np.searchsorted(idx, columns[pad, q])
+                    pos = np.minimum(pos, len(idx) - 1)
+                    inside = np.flatnonzero(idx[pos] == columns[pad, q])
+                    sub[inside, :, pos[inside]] = renorm[pad[inside], q]
+            wd = (self.w if weights is None else weights[pad])[..., list(idx)]
+            with np.errstate(invalid="ignore", divide="ignore"):
+                wd = wd / wd.sum(axis=-1, keepdims=True)
+            scores = aggregate_array(
+                sub,
+                wd,
+                spec.aggregation,
+                missing=spec.missing,
+                names=[self.names[j] for j in idx],
+            )
+            dn[rows, :, k] = normalise_array(scores, step.normalisation)[: len(rows)]
+        return aggregate_array(
+            dn, self.dw, step.aggregation, missing=spec.missing, names=self.domains
+        )
 
 
 def rank_worst_first(score: np.ndarray) -> np.ndarray:

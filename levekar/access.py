@@ -225,6 +225,8 @@ class Network:
         segs = shapely.linestrings(np.stack([self.nodes[self.u], self.nodes[self.v]], axis=1))
         object.__setattr__(self, "segments", segs)
         object.__setattr__(self, "tree", shapely.STRtree(segs))
+        # The same origins are snapped for every destination layer: once (see _snap).
+        object.__setattr__(self, "_snapped", {})
 
     @property
     def n_nodes(self) -> int:
@@ -335,12 +337,16 @@ def _snap(net: Network, points: np.ndarray, max_snap: float):
     Returns ``(which, seg, t, dist)``: positions of the snapped points, their segment,
     the position along it (0 at ``u``, 1 at ``v``) and the snapping distance.
     """
-    idx, dist = net.tree.query_nearest(
-        points, max_distance=max_snap, return_distance=True, all_matches=False
-    )
-    which, seg = idx
-    t = shapely.line_locate_point(net.segments[seg], points[which], normalized=True)
-    return which, seg, np.nan_to_num(t), dist
+    xy, at = shapely.get_coordinates(points, return_index=True)
+    key = (xy.tobytes(), at.tobytes(), len(points), float(max_snap))
+    if key not in net._snapped:
+        idx, dist = net.tree.query_nearest(
+            points, max_distance=max_snap, return_distance=True, all_matches=False
+        )
+        which, seg = idx
+        t = shapely.line_locate_point(net.segments[seg], points[which], normalized=True)
+        net._snapped[key] = (which, seg, np.nan_to_num(t), dist)
+    return tuple(a.copy() for a in net._snapped[key])
 
 
 def _outlines(geoms: np.ndarray, spacing: float) -> np.ndarray:

@@ -72,6 +72,17 @@ def _where(out: pd.DataFrame, mask: np.ndarray) -> list[str]:
     return [f"row {int(k)}" for k in pos]
 
 
+def _each_distinct(values: pd.Series, transform) -> pd.Series:
+    """Apply an elementwise ``transform`` of a text column once per distinct value.
+
+    The same Series as ``transform(values)`` (values, dtype, index), at the cost of the
+    distinct values only.
+    """
+    codes, distinct = pd.factorize(values, use_na_sentinel=False)
+    done = transform(pd.Series(distinct, dtype=values.dtype))
+    return pd.Series(done.array.take(codes), index=values.index, name=values.name)
+
+
 def validate_observations(
     obs: pd.DataFrame,
     catalogue: Catalogue,
@@ -137,10 +148,13 @@ def validate_observations(
             what = text(k)
             problems.append(f"{where}{', ' if what.startswith('column') else ': '}{what}")
 
-    out["status"] = out["status"].fillna("").astype(str).str.strip()
-    out["code"] = out["code"].astype(str).str.strip().str.replace(r"\.0$", "", regex=True)
+    # Text is cleaned once per distinct value: a column repeats a few values many times.
+    out["status"] = _each_distinct(out["status"].fillna("").astype(str), lambda v: v.str.strip())
+    out["code"] = _each_distinct(
+        out["code"].astype(str), lambda v: v.str.strip().str.replace(r"\.0$", "", regex=True)
+    )
     if code_width is not None:
-        not_code = ~out["code"].str.fullmatch(rf"\d{{1,{code_width}}}")
+        not_code = ~_each_distinct(out["code"], lambda v: v.str.fullmatch(rf"\d{{1,{code_width}}}"))
         flag(
             not_code,
             lambda k: (
@@ -148,8 +162,9 @@ def validate_observations(
                 f"{code_width} digits (e.g. '31071203')."
             ),
         )
-        out["code"] = out["code"].where(not_code, out["code"].str.zfill(code_width))
-    out["indicator"] = out["indicator"].astype(str).str.strip()
+        padded = _each_distinct(out["code"], lambda v: v.str.zfill(code_width))
+        out["code"] = out["code"].where(not_code, padded)
+    out["indicator"] = _each_distinct(out["indicator"].astype(str), lambda v: v.str.strip())
     flag(
         ~out["status"].isin(STATUS_SYMBOLS),
         lambda k: (
@@ -218,6 +233,8 @@ def validate_observations(
         .groupby(["code", "year", "indicator"])["index"]
         .transform("min")
         .to_numpy()
+        if dup.any()
+        else None
     )
     flag(
         dup,
@@ -400,7 +417,11 @@ def aggregate_observations(
         The counts that reached no target, as :func:`~levekar.crosswalk.apply_crosswalk`
         reports them.
     """
-    b = _bounds(obs, catalogue)
+    return _aggregate_bounded(_bounds(obs, catalogue), crosswalk)
+
+
+def _aggregate_bounded(b: pd.DataFrame, crosswalk: Crosswalk) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """:func:`aggregate_observations` on observations with their bounds (:func:`_bounds`)."""
     cols = ("numerator_low", "numerator_high", "denominator")
     cols = (*cols, "denominator_total", "denominator_suppressed")
     summed, lost = apply_crosswalk(b, crosswalk, value_columns=cols, by=("year", "indicator"))
@@ -1088,9 +1109,10 @@ def indicator_tables(
         Counts, rates (with primary and secondary suppression and shrinkage), the
         kommune's rates and the lost counts.
     """
-    counts, lost = aggregate_observations(observations, crosswalk, catalogue)
+    bounded = _bounds(observations, catalogue)  # once, for the areas and for the kommune
+    counts, lost = _aggregate_bounded(bounded, crosswalk)
     everything = total_crosswalk(crosswalk.table["source_code"].unique(), kommune)
-    kom_counts, _ = aggregate_observations(observations, everything, catalogue)
+    kom_counts, _ = _aggregate_bounded(bounded, everything)
     kommune_rates = rates_from_counts(
         kom_counts, catalogue, min_denominator=0, max_suppressed_share=max_suppressed_share
     )

@@ -26,6 +26,7 @@ __all__ = [
     "apply_code_changes",
     "code_change_merges",
     "kommune_changes",
+    "kommune_names",
     "current_kommune",
     "kommune_renumbering",
     "normalise_codes",
@@ -69,6 +70,25 @@ def kommune_changes() -> pd.DataFrame:
     """
     table = pd.DataFrame(list(_packaged_changes()), columns=list(CHANGE_TABLE_COLUMNS))
     return table.sort_values(["date", "old_code"], kind="stable").reset_index(drop=True)
+
+
+def kommune_names() -> dict[str, str]:
+    """Return the names of the kommune numbers the packaged KLASS snapshot gives a name.
+
+    Returns
+    -------
+    dict of str to str
+        Kommune number → name (the snapshot's ``name`` of each ``new_code``): the
+        kommuner the snapshot's reforms made, not every kommune in Norway.
+
+    Examples
+    --------
+    >>> kommune_names()["3107"]
+    'Fredrikstad'
+    """
+    text = resources.files("levekar").joinpath("data", KOMMUNE_CHANGES_FILE).read_text("utf-8")
+    rows = csv.DictReader(line for line in text.splitlines() if not line.startswith("#"))
+    return {r["new_code"].zfill(4): r["name"] for r in rows if r.get("name")}
 
 
 def _renumbering() -> dict[str, str]:

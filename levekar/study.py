@@ -525,6 +525,10 @@ class OutputConfig(_Strict):
     classes: int = Field(default=5, ge=2, le=5)
     tiles: Literal["auto", "none", "OpenStreetMap", "CartoDB positron"] = "auto"
     pdf: bool = False  # print the report and fact sheets to PDF with headless Chromium
+    # A study of several kommuner: one map per kommune (or fylke) and an overview map.
+    map_per: Literal["kommune", "fylke", "none"] = "kommune"
+    # With [accessibility]: the distance grid as layers of the map (off until ticked).
+    access_grid: bool = True
 
 
 class StudyConfig(_Strict):

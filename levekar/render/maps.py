@@ -154,9 +154,10 @@ OUTLINE = "#1f3a93"
 POINT_SYMBOLS = [("#1a5fb4", "square"), ("#2e7d32", "circle"), ("#6a1b9a", "diamond")]
 # Every colour a theme uses, by index (a theme sends one digit per area).
 _COLOURS = [*PALETTE, NO_DATA, NO_ROW]
-# The accessibility grid: near (light) to far (dark), and people who reach nothing.
-GRID_PALETTE = ["#ffffcc", "#a1dab4", "#41b6c4", "#2c7fb8", "#253494"]
-GRID_UNREACHABLE = "#c51b8a"
+# The accessibility grid: near (light) to far (dark; magma, unlike the themes' palette and
+# the outline's blue), and people who reach nothing (cyan).
+GRID_PALETTE = ["#fcfdbf", "#fc8961", "#b73779", "#51127c", "#000004"]
+GRID_UNREACHABLE = "#17becf"
 # A map's boundaries are simplified by about one pixel of a map this many pixels wide.
 MAP_PIXELS = 2000
 
@@ -1060,11 +1061,11 @@ def _draw(
         for k, (stem, dest) in enumerate(grid.destinations.items()):
             how = "langs vei og sti" if stem in grid.network else "i luftlinje"
             title = f"Avstand til nærmeste {dest}"
-            name = html.escape(f"Avstand til {dest}")
+            name = html.escape(title)
             fg = folium.FeatureGroup(name=name, overlay=True, show=False)
             fg.add_to(m)
             grid_groups.append(fg.get_name())
-            groups[name] = "Avstand til nærmeste, per rute"
+            groups[name] = f"Rutenett ({cell} m), bare ruter der noen bor"
             grid_payload["layers"][k]["title"] = html.escape(title)
             grid_legends.append(
                 _grid_legend_html(
@@ -1156,10 +1157,10 @@ levekarThemeGroups.forEach(function (g, k) {
   g.on('add', function () { levekarTheme(k); });
   if (__MAP__.hasLayer(g)) { levekarTheme(k); }
 });
-// Panes inside the overlay pane, after the themes' own: the grid above the themes, the
-// outline above the grid.
-__MAP__.createPane('levekarGrid', __MAP__.getPane('overlayPane')).style.zIndex = 1;
-__MAP__.createPane('levekarOutline', __MAP__.getPane('overlayPane')).style.zIndex = 2;
+// Panes inside the overlay pane, after the themes' own (Leaflet's CSS puts that at
+// z-index 200): the grid above the themes, the outline above the grid.
+__MAP__.createPane('levekarGrid', __MAP__.getPane('overlayPane')).style.zIndex = 300;
+__MAP__.createPane('levekarOutline', __MAP__.getPane('overlayPane')).style.zIndex = 310;
 if (__OUTLINE__) {
   levekarOutline = L.geoJSON(levekar.shapes, {
     filter: function (f) { return levekar.init[f.properties.i] === 1; },

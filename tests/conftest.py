@@ -154,3 +154,16 @@ FIVE_AREAS = {
     "E": (0.12, 0.04, 0.02),
 }
 THREE_INDICATORS = ("leie", "trangbodd", "sosialhjelp")
+
+
+def page_data(page: str) -> dict:
+    """The data a map page carries (``var levekar = {...};``), as Python objects."""
+    import json
+
+    start = page.index("var levekar = ") + len("var levekar = ")
+    return json.JSONDecoder().raw_decode(page[start:])[0]
+
+
+def tooltip(data: dict, theme: int, area: int) -> str:
+    """A theme's tooltip of one area, as the map page builds it."""
+    return "<br>".join(data["lines"][n] for n in data["themes"][theme]["t"][area])

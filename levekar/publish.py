@@ -573,6 +573,12 @@ def map_files(results: Results, say: Callable[[str], None] = lambda _: None) -> 
     groups = map_groups(results)
     if groups is None:
         say("Kart")
+        cap = map_options(results).grid_max_cells
+        if grid is not None and len(grid.cells) > cap:
+            say(
+                f"Avstand per rute vises ikke i kartet: {len(grid.cells):,} ruter er flere enn "
+                f"{cap:,} (ett kart for hele studien; [output] map_per)"
+            )
         return {MAP: results_map(results).get_root().render().encode("utf-8")}
     per = results.study.config.output.map_per
     maps = groups.drop_duplicates("group").set_index("group")

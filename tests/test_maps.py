@@ -306,3 +306,27 @@ def test_maps_per_kommune_take_their_own_areas_points_and_cells(demo_results):
     assert sum(len(page_data(p.get_root().render())["grid"]["ij"]) for p in pages.values()) == (
         2 * (cells != "").sum()
     )
+
+
+def test_a_map_with_too_many_grid_cells_says_so_instead(demo_results):
+    from dataclasses import replace
+
+    from levekar.publish import distance_grid, map_options
+    from levekar.render.maps import index_map
+
+    rates = demo_results.rates
+    rates = rates[(rates["year"] == demo_results.year) & (rates["indicator"] == "bor_alene")]
+    page = (
+        index_map(
+            demo_results.study.lokalsamfunn,
+            demo_results.selection,
+            rates,
+            demo_results.study.catalogue,
+            options=replace(map_options(demo_results), grid_max_cells=1000),
+            grid=distance_grid(demo_results),
+        )
+        .get_root()
+        .render()
+    )
+    assert page_data(page)["grid"] is None
+    assert "Avstand per rute vises ikke her: 5\u2009294 ruter er for mange for ett kart" in page

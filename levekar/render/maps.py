@@ -103,6 +103,9 @@ class MapOptions:
         The kommune (or fylke) a map of part of the study shows, in its title.
     overview_href, overview_text : str, optional
         A link back to the overview map (relative to the page) and its text.
+    grid_max_cells : int, default 100,000
+        The most accessibility-grid cells one map draws (about 27 bytes each in the
+        page: 100,000 cells add about 2.7 MB); a map with more says so instead.
     """
 
     title: str
@@ -122,6 +125,7 @@ class MapOptions:
     place: str | None = None
     overview_href: str | None = None
     overview_text: str = "Alle kommuner"
+    grid_max_cells: int = 100_000
 
 
 @dataclass(frozen=True)
@@ -1053,7 +1057,17 @@ def _draw(
         groups[html.escape(name)] = "Vis også"
     if options.tiles:
         groups["Bakgrunnskart"] = "Vis også"
-    grid_payload = _grid_payload(grid) if grid is not None and len(grid.cells) else None
+    grid_payload = None
+    if grid is not None and len(grid.cells) > options.grid_max_cells:
+        m.get_root().html.add_child(
+            folium.Element(
+                '<div class="levekar-grid-legends"><div class="levekar-grid-legend">'
+                f"Avstand per rute vises ikke her: {format_number(len(grid.cells))} ruter er "
+                "for mange for ett kart. Se kartene per kommune.</div></div>"
+            )
+        )
+    elif grid is not None and len(grid.cells):
+        grid_payload = _grid_payload(grid)
     grid_groups, grid_legends = [], []
     if grid_payload is not None:
         cell = format_number(grid_payload.pop("size"))

@@ -153,8 +153,8 @@ def main() -> None:
     inputs = tiled_inputs(results, args.tiles, grid=grid)
     cells = 0 if inputs["grid"] is None else len(inputs["grid"].cells)
     print(
-        f"{args.tiles} tiles: {len(inputs['layer']):,} lokalsamfunn, {cells:,} grid cells "
-        f"drawn; load average " + " ".join(f"{x:.2f}" for x in os.getloadavg())
+        f"{args.tiles} tiles: {len(inputs['layer']):,} lokalsamfunn, {cells:,} inhabited grid cells"
+        f"; load average " + " ".join(f"{x:.2f}" for x in os.getloadavg())
     )
     for case in args.case:
         w0, c0 = _clock()

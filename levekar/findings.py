@@ -44,6 +44,7 @@ KINDS = {
     # code changes
     "code_change_cycle": "a code that is changed and changed into on the same date",
     "code_change_merge": "several old codes merged into one",
+    "code_change_split": "an old code's counts divided between new codes by shares",
     "same_row_from_two_codes": "one area, year and indicator reached from two codes",
     # geometry and coverage
     "geometry_repaired": "invalid polygons repaired",

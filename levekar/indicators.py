@@ -854,13 +854,15 @@ def _split_findings(carried, changes, catalogue, source, findings) -> None:
     findings.warn(
         "code_change_split",
         f"{len(olds)} old code(s) ({', '.join(olds[:5])}{' …' if len(olds) > 5 else ''}) were "
-        f"split between {len(news)} new codes; {len(split)} rows' counts were divided by the "
-        "change table's shares"
+        f"split between {len(news)} new codes; their counts were divided by the change "
+        "table's shares"
         + (" (equal shares: a guess, not the people's real split)" if guessed else ""),
         source=source,
         rows=len(split),
         people=float(people) if people else None,
-        fix="give the split's real shares (e.g. by population) in the change table's share column",
+        fix="give the split's real shares (e.g. by population) in the change table's share column"
+        if guessed
+        else "none needed if the shares are the people's split; check them",
     )
 
 

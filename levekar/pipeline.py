@@ -428,9 +428,9 @@ def run(
     if rule.kind != "multiple_deprivation" and len(eligible) <= rule.k:
         why = f"selection.min_population = {rule.min_population}"
         if rule.exclude:
-            why += f" and selection.exclude ({len(rule.exclude)} areas)"
+            why += f" with selection.exclude ({len(rule.exclude)} areas)"
         raise ConfigError(
-            f"{study.source}: {why} leave {len(eligible)} lokalsamfunn, not more than "
+            f"{study.source}: {why} leaves {len(eligible)} lokalsamfunn, not more than "
             f"k = {rule.k}; lower it, or give a population layer ([population])."
         )
     shrink = cfg.indicators is not None and cfg.indicators.shrinkage

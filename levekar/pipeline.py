@@ -840,7 +840,8 @@ def _scorable_indicators(
     study: Study, rates: pd.DataFrame, year: int, findings: Findings
 ) -> list[str]:
     """Return the indicators with a value in the selection year; warn of the others."""
-    present = [i for i in study.catalogue if i in set(rates["indicator"])]
+    seen = set(rates["indicator"].unique())
+    present = [i for i in study.catalogue if i in seen]
     this = rates[rates["year"] == year]
     has_value = set(this.loc[this["value"].notna(), "indicator"])
     for ind in present:

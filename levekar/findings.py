@@ -208,7 +208,8 @@ class Findings:
         -------
         pandas.DataFrame
             ``severity, kind, where, message, people, rows, fix`` (``where`` joins the
-            source, column, line and area that are known).
+            source, column, line and area that are known; ``people`` and ``rows`` are
+            NaN where unknown).
         """
         import pandas as pd
 
@@ -225,7 +226,8 @@ class Findings:
             for f in self.items
         ]
         columns = ["severity", "kind", "where", "message", "people", "rows", "fix"]
-        return pd.DataFrame(rows, columns=columns)
+        out = pd.DataFrame(rows, columns=columns)
+        return out.astype({"people": float, "rows": float})
 
     def __repr__(self) -> str:
         """Count the findings by kind (every finding is in :attr:`items`)."""

@@ -50,7 +50,10 @@ def codes(values: Iterable[object], *, limit: int = 8) -> str:
 
 def figures(rows: Iterable[tuple[str, object]]) -> str:
     """Return a two-column table of labelled figures, every cell escaped."""
-    body = "".join(f"<tr><th>{esc(label)}</th><td>{esc(value)}</td></tr>" for label, value in rows)
+    body = "".join(
+        f'<tr><th style="text-align: left">{esc(label)}</th><td>{esc(value)}</td></tr>'
+        for label, value in rows
+    )
     return f'<table class="levekar-figures">{body}</table>'
 
 

@@ -113,7 +113,7 @@ ind = "barn_lavinntekt"
 kind = study.catalogue[ind].kind
 rates = results.rates.query("year == @results.year and indicator == @ind")
 columns = ["name", "denominator", "value", "ci_low", "ci_high", "kommune_value"]
-rates[columns + ["significantly_worse", "publish_status"]].sort_values("denominator")
+rates[columns + ["significantly_worse", "publish_status"]].sort_values("denominator").round(3)
 
 # %%
 shown = rates[rates["published"]].sort_values("denominator")

@@ -58,7 +58,6 @@ results
 # skyldes tallene, og hvor mye som skyldes valgene bak indeksen.
 
 # %%
-
 from levekar.uncertainty import UncertaintyOptions, rank_uncertainty
 
 data = results.data[year]  # the year's indicators as arrays (areas × indicators)

@@ -579,14 +579,16 @@ def _quality(
     outside_source_pop,
     tol,
 ) -> CrosswalkQuality:
-    n_targets = table.groupby("source_code")["target_code"].nunique()
-    split = n_targets[n_targets > 1]
-    sub = table[table["source_code"].isin(split.index)]
+    # Codes as integer labels: counting and grouping on them is far cheaper than on strings.
+    src_ids, src_codes = pd.factorize(table["source_code"])
+    pairs = pd.unique(src_ids * (len(target) + 1) + pd.factorize(table["target_code"])[0])
+    n_targets = np.bincount(pairs // (len(target) + 1), minlength=len(src_codes))
+    is_split = n_targets[src_ids] > 1
     split_detail: dict[str, dict[str, float]] = {}
     for s, t, w in zip(
-        sub["source_code"].tolist(),
-        sub["target_code"].tolist(),
-        sub["weight"].tolist(),
+        src_codes.to_numpy(dtype=object)[src_ids[is_split]].tolist(),
+        table["target_code"].to_numpy(dtype=object)[is_split].tolist(),
+        table["weight"].to_numpy(dtype=float)[is_split].tolist(),
         strict=True,
     ):
         split_detail.setdefault(str(s), {})[str(t)] = round(w, 6)
@@ -595,7 +597,7 @@ def _quality(
         weighting=weighting,
         n_sources=len(source),
         n_targets=len(target),
-        n_sources_split=len(split),
+        n_sources_split=len(split_detail),
         sources_split=split_detail,
         n_slivers=len(slivers),
         sliver_tolerance=tol,
@@ -603,7 +605,10 @@ def _quality(
         if total_area
         else float("nan"),
         n_unassigned_sources=len(unassigned),
-        targets_without_source=sorted(set(target["code"]) - set(table["target_code"])),
+        targets_without_source=sorted(
+            set(target["code"].to_numpy(dtype=object))
+            - set(table["target_code"].to_numpy(dtype=object))
+        ),
     )
     if weighting == "population":
         total_pop = float(pop_total.sum())
@@ -677,7 +682,7 @@ def apply_crosswalk(
     for col in value_columns:
         vals[col] = pd.to_numeric(vals[col])
     vals["code"] = vals["code"].astype(str)
-    known = vals["code"].isin(set(table["source_code"]))
+    known = vals["code"].isin(table["source_code"].unique())
     unknown = vals[~known].assign(share=1.0, reason="unknown code")
     merged = vals[known].merge(table, left_on="code", right_on="source_code", how="inner")
     for col in value_columns:

@@ -44,9 +44,11 @@ KINDS = {
     "unmatched_codes": "rows whose code matches no grunnkrets after code changes",
     "ambiguous_name": "a name used to pick areas that belongs to several areas",
     "schools_unplaced": "schools with results but no point in an area",
+    "kommune_split": "a kommune number of a kommune split since: its kommune left missing",
     # code changes
     "code_change_cycle": "a code that is changed and changed into on the same date",
     "code_change_merge": "several old codes merged into one",
+    "code_change_split": "an old code's counts divided between new codes by shares",
     "same_row_from_two_codes": "one area, year and indicator reached from two codes",
     # geometry and coverage
     "geometry_repaired": "invalid polygons repaired",

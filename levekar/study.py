@@ -879,13 +879,8 @@ def study_from_config(cfg: StudyConfig, *, source: str) -> Study:
         points=layers_by_key,
     )
     findings = Findings()
-    for note in notes:
-        findings.warn(
-            "schools_unplaced",
-            note,
-            source=cfg.indicators.source_names(),
-            fix="give the schools a point inside the areas (levekar fetch skoler)",
-        )
+    for kind, message, fix in notes:
+        findings.warn(kind, message, source=cfg.indicators.source_names(), fix=fix)
     reference = None
     if cfg.indicators.reference is not None:
         reference = read_reference(cfg.indicators.reference)

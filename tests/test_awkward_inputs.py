@@ -133,6 +133,18 @@ def _merge(df):
     return out
 
 
+def _split(df):
+    # One grunnkrets of 2019 split in 2020 between its own 2020 code and a neighbour's,
+    # with equal shares (as KLASS gives splits).
+    out = df.copy()
+    k = _row(out, old_code="01061104")[0]
+    half = out.loc[[k]].assign(new_code="30041103", share="0.5", share_basis="equal")
+    out.loc[k, "share"] = "0.5"
+    out["share_basis"] = "exact"
+    out.loc[k, "share_basis"] = "equal"
+    return pd.concat([out, half], ignore_index=True)
+
+
 def _xlsx_with_empty_cells(src, dst):
     # Two years (a workbook of all six takes openpyxl seconds); the study is cut to them.
     df = pd.read_csv(src, dtype=str, keep_default_na=False)
@@ -625,6 +637,7 @@ CASES = [
         "a cycle or a chain within one date",
     ),
     Case("code-change-merge", table("kodeendringer.csv", _merge), "warn", "code_change_merge"),
+    Case("code-change-split", table("kodeendringer.csv", _split), "warn", "code_change_split"),
     Case(
         "code-change-bad-date",
         table("kodeendringer.csv", lambda d: _set(d, [4], date="1. januar")),

@@ -274,6 +274,9 @@ def selection_rule(study: Study) -> SelectionRule:
         mappings=sc.mappings,
         combine=sc.combine,
         trend_weight=sc.trend_weight,
+        exclude=frozenset(
+            _resolve_areas(sc.exclude, study.lokalsamfunn, study.source, key="selection.exclude")
+        ),
     )
 
 
@@ -481,14 +484,16 @@ def run(
     codes = sorted(rates["code"].unique())
     eligible = [
         c
-        for c, ok in zip(codes, rule.eligible(pd.Series(codes).map(population)), strict=True)
+        for c, ok in zip(codes, rule.eligible(pd.Series(codes).map(population), codes), strict=True)
         if ok
     ]
     if rule.kind != "multiple_deprivation" and len(eligible) <= rule.k:
+        why = f"selection.min_population = {rule.min_population}"
+        if rule.exclude:
+            why += f" and selection.exclude ({len(rule.exclude)} areas)"
         raise ConfigError(
-            f"{study.source}: selection.min_population = {rule.min_population} leaves "
-            f"{len(eligible)} lokalsamfunn, not more than k = {rule.k}; lower it, or give a "
-            "population layer ([population])."
+            f"{study.source}: {why} leave {len(eligible)} lokalsamfunn, not more than "
+            f"k = {rule.k}; lower it, or give a population layer ([population])."
         )
     shrink = cfg.indicators is not None and cfg.indicators.shrinkage
     value_column = "value_shrunk" if shrink else "value"
@@ -1000,13 +1005,14 @@ def _why_these(
         options=family_opts,
     )
     unc = this.uncertainty
+    # "The k worst" are the k worst of the areas the rule may choose from.
+    ranked, ranks = (
+        unc.ranks_among(selection.loc[selection["eligible"], "code"])
+        if unc is not None
+        else ([], None)
+    )
     evidence, overall = choice_evidence(
-        selection,
-        resel.table,
-        family,
-        ranks=unc.ranks if unc is not None else None,
-        ranked=unc.summary["code"].tolist() if unc is not None else [],
-        k=rule.k,
+        selection, resel.table, family, ranks=ranks, ranked=ranked, k=rule.k
     )
     overall["study_rule"] = rule.id
     return family, evidence, overall
@@ -1157,7 +1163,9 @@ def _compare(
     return ranks, pd.DataFrame(rows)
 
 
-def _resolve_areas(wanted: list[str], layer, source: str) -> list[str]:
+def _resolve_areas(
+    wanted: list[str], layer, source: str, *, key: str = "initiative.areas"
+) -> list[str]:
     """Resolve initiative areas given by code or by name; a name must be unique."""
     codes = set(layer["code"])
     out = []
@@ -1170,12 +1178,12 @@ def _resolve_areas(wanted: list[str], layer, source: str) -> list[str]:
             out.append(hits[0])
         elif len(hits) > 1:
             raise ConfigError(
-                f"{source}: initiative.areas: the name {a!r} belongs to {len(hits)} lokalsamfunn "
+                f"{source}: {key}: the name {a!r} belongs to {len(hits)} lokalsamfunn "
                 f"(codes {sorted(hits)}); give the code instead."
             )
         else:
             raise ConfigError(
-                f"{source}: initiative.areas: {a!r} is neither a code nor a name of a "
+                f"{source}: {key}: {a!r} is neither a code nor a name of a "
                 "lokalsamfunn; "
                 f"names are {sorted(layer['name'])}."
             )

@@ -317,6 +317,13 @@ class SelectionConfig(_Strict):
     k: int = Field(default=3, ge=1)
     min_indicators_worse: int = Field(default=5, ge=1)
     min_population: int = Field(default=0, ge=0)
+    exclude: list[str] = Field(
+        default_factory=list,
+        description=(
+            "Areas (codes or unique names) scored and shown but never chosen, e.g. an "
+            "'unknown address' zone."
+        ),
+    )
     year: int | None = None
     draws: int = Field(default=2000, ge=0, le=200_000)
     weight_concentration: float | None = Field(default=None, gt=0)

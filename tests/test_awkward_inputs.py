@@ -637,6 +637,12 @@ CASES = [
         "a cycle or a chain within one date",
     ),
     Case("code-change-merge", table("kodeendringer.csv", _merge), "warn", "code_change_merge"),
+    Case(
+        "exclude-unknown-area",
+        config(lambda t: t.replace("[selection]\n", '[selection]\nexclude = ["Atlantis"]\n')),
+        "error",
+        r"selection\.exclude: 'Atlantis' is neither a code nor a name",
+    ),
     Case("code-change-split", table("kodeendringer.csv", _split), "warn", "code_change_split"),
     Case(
         "code-change-bad-date",

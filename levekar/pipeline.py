@@ -17,6 +17,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
+from . import _html
 from .crosswalk import (
     Crosswalk,
     coverage_findings,
@@ -140,6 +141,67 @@ class Results:
     def label(self) -> str:
         """The data label every output shows."""
         return self.study.label
+
+    def _names(self, codes: list[str]) -> str:
+        return _html.codes(self.names.get(c, c) for c in codes)
+
+    def _summary(self) -> list[tuple[str, str]]:
+        """Return the run in labelled figures (what the displays show above the selection)."""
+        sel = self.selection
+        chosen = sel.loc[sel["selected"].astype(bool), "code"].tolist()
+        initiative = sel.loc[sel["in_initiative"].astype(bool), "code"].tolist()
+        first, last = self.study_years
+        rows = [
+            ("data", self.label),
+            ("study", self.study.source),
+            ("years", f"{first}–{last}, selection year {self.year}"),
+            ("areas scored", f"{len(sel) - len(self.without_data)} of {len(sel)}"),
+            ("rule", self.rule.id),
+            ("selected", self._names(chosen)),
+            ("initiative", self._names(initiative)),
+        ]
+        p = self.choice.get("p_exact_set")
+        if p is not None and np.isfinite(p):
+            rows.append((f"P(initiative = the {self.rule.k} worst)", _html.share(p)))
+        q = self.crosswalk.quality
+        rows.append(
+            (
+                "crosswalk",
+                f"{q.n_sources} → {q.n_targets}, {q.n_sources_split} split"
+                + (
+                    f", {_html.share(q.population_assigned_share, decimals=2)} of people assigned"
+                    if q.population_assigned_share is not None
+                    else ""
+                ),
+            )
+        )
+        rows.append(("findings", self.findings.summary()))
+        return rows
+
+    def __repr__(self) -> str:
+        """Say the run in one line: data, years, rule, the choice and the findings."""
+        sel = self.selection
+        chosen = sel.loc[sel["selected"].astype(bool), "code"].tolist()
+        return (
+            f"Results({self.label}: {len(sel)} areas, {self.year}, {self.rule.id}; selected "
+            f"{self._names(chosen)}; {self.findings.summary()})"
+        )
+
+    def _repr_html_(self) -> str:
+        """Show the run's summary and the areas nearest the top with their bands in Jupyter."""
+        scores = self.scores.get(self.year)
+        top = self.rule.k + 3
+        parts = [_html.figures(self._summary())]
+        if scores is not None:
+            bands = scores.bands()
+            bands.insert(1, "name", bands["code"].map(self.names))
+            inside = set(self.selection.loc[self.selection["in_initiative"], "code"])
+            bands["in_initiative"] = bands["code"].isin(inside)
+            parts.append(f"<p>The {top} areas ranked most deprived in {self.year}:</p>")
+            parts.append(
+                _html.table(bands.head(top), max_rows=top, percent=("p_top_k", "p_selected"))
+            )
+        return _html.block(f"levekar results: {self.label}", *parts)
 
     @property
     def synthetic(self) -> bool:
@@ -845,7 +907,8 @@ def _scorable_indicators(
     study: Study, rates: pd.DataFrame, year: int, findings: Findings
 ) -> list[str]:
     """Return the indicators with a value in the selection year; warn of the others."""
-    present = [i for i in study.catalogue if i in set(rates["indicator"])]
+    seen = set(rates["indicator"].unique())
+    present = [i for i in study.catalogue if i in seen]
     this = rates[rates["year"] == year]
     has_value = set(this.loc[this["value"].notna(), "indicator"])
     for ind in present:

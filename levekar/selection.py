@@ -68,7 +68,8 @@ class SelectionRule:
         Areas with fewer people are not eligible.
     neighbours : mapping of str to frozenset of str, optional
         For ``contiguous`` (required there): each area's neighbours, by code. Not
-        compared when rules are compared.
+        compared when rules are compared, and not shown in the repr (:attr:`id` names
+        the rule).
     mappings : int, default 1
         How many of the latest mappings (years with data) the score is taken over: the
         kommune chose its areas "from the last years' levekårskartlegginger", not one year.
@@ -93,7 +94,7 @@ class SelectionRule:
     k: int = 3
     min_indicators_worse: int = 5
     min_population: int = 0
-    neighbours: Mapping[str, frozenset[str]] | None = field(default=None, compare=False)
+    neighbours: Mapping[str, frozenset[str]] | None = field(default=None, compare=False, repr=False)
     mappings: int = 1
     combine: Literal["mean_score", "mean_rank", "pooled"] = "mean_score"
     trend_weight: float = 0.0

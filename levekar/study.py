@@ -718,6 +718,48 @@ class Study:
         """The data label every output shows (e.g. "Syntetiske demodata")."""
         return self.config.study.data_label
 
+    def _figures(self) -> list[tuple[str, str]]:
+        """Return what the study holds, as labelled figures."""
+        from . import _html
+
+        obs = self.observations
+        years = (
+            f"{int(obs['year'].min())}–{int(obs['year'].max())}"
+            if len(obs) and "year" in obs
+            else "none"
+        )
+        n_ind = obs["indicator"].nunique() if "indicator" in obs else 0
+        rows = [
+            ("data", self.label),
+            ("source", self.source),
+            ("kommune", f"{self.config.study.kommune} {self.config.study.kommune_name}"),
+            ("grunnkretser", f"{len(self.grunnkretser):,}"),
+            ("lokalsamfunn", f"{len(self.lokalsamfunn):,}"),
+            ("observations", f"{len(obs):,} rows, {n_ind} indicators, {years}"),
+        ]
+        if self.population is not None:
+            col = "popTot" if "popTot" in self.population else None
+            people = _html.number(float(self.population[col].sum())) if col else "?"
+            rows.append(("population", f"{people} people in {len(self.population):,} features"))
+        if self.points or self.destinations:
+            layers = list(self.points) + [f"{d} (accessibility)" for d in self.destinations]
+            rows.append(("point layers", _html.codes(layers)))
+        rows.append(("findings", self.findings.summary()))
+        return rows
+
+    def __repr__(self) -> str:
+        """Say what the study holds in one line (the frames are in the attributes)."""
+        return (
+            f"Study({self.source!r}, {self.label}: {len(self.grunnkretser)} grunnkretser, "
+            f"{len(self.lokalsamfunn)} lokalsamfunn, {len(self.observations):,} observation rows)"
+        )
+
+    def _repr_html_(self) -> str:
+        """Show what the study holds in Jupyter."""
+        from . import _html
+
+        return _html.block("levekar study", _html.figures(self._figures()))
+
     @property
     def synthetic(self) -> bool:
         """Whether the study's data are synthetic."""

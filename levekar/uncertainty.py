@@ -26,6 +26,7 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 import pandas as pd
 
+from . import _html
 from .catalogue import Catalogue
 from .index import IndexSpec, index_from_spec, rank_worst_first, scores_from_array
 from .indicators import YearData, pool_years, worse_in_batches
@@ -161,6 +162,12 @@ class RankUncertainty:
         sub = self.ranks[:, cols]
         return [ranked[j] for j in cols], sub.argsort(axis=1).argsort(axis=1) + 1
 
+    def __repr__(self) -> str:
+        """Say how many draws over how many areas (the arrays are in the attributes)."""
+        return (
+            f"RankUncertainty({self.draws:,} draws × {len(self.summary)} areas, seed {self.seed})"
+        )
+
 
 @dataclass
 class YearScores:
@@ -187,6 +194,58 @@ class YearScores:
     table: pd.DataFrame
     options: UncertaintyOptions
     uncertainty: RankUncertainty | None = field(default=None, repr=False)
+
+    def bands(self) -> pd.DataFrame:
+        """Return the areas by rank with their rank bands and probabilities.
+
+        Returns
+        -------
+        pandas.DataFrame
+            ``code`` (and ``name`` when the table has one), ``score``, ``rank``, ``band``
+            (the 90 % rank band, e.g. ``"2–4"``, empty without a Monte Carlo), ``p_top_k``,
+            ``p_selected`` and ``selected``, sorted by rank (areas without a score last).
+        """
+        t = self.table.sort_values(["rank", "code"], na_position="last")
+        out = t[[c for c in ("code", "name", "score", "rank") if c in t]].copy()
+        if {"rank_p05", "rank_p95"} <= set(t.columns):
+            out["band"] = [
+                f"{lo:.0f}–{hi:.0f}" if pd.notna(lo) and pd.notna(hi) else ""
+                for lo, hi in zip(t["rank_p05"], t["rank_p95"], strict=True)
+            ]
+        else:
+            out["band"] = ""
+        for col in ("p_top_k", "p_selected", "selected"):
+            if col in t:
+                out[col] = t[col].to_numpy()
+        return out.reset_index(drop=True)
+
+    def _monte_carlo(self) -> str:
+        """Say what the Monte Carlo varied, in words."""
+        if self.uncertainty is None:
+            return "no Monte Carlo"
+        varied = ", ".join(self.options.sources) or "nothing"
+        return f"{self.uncertainty.draws:,} draws varying {varied}"
+
+    def __repr__(self) -> str:
+        """Say the year, the areas, the choice and the Monte Carlo in one line."""
+        bands = self.bands()
+        chosen = bands.loc[bands["selected"].astype(bool), "code"].tolist()
+        return (
+            f"YearScores({self.year}: {len(self.table)} areas, selected "
+            f"{_html.codes(chosen)}; {self._monte_carlo()})"
+        )
+
+    def _repr_html_(self) -> str:
+        """Show the areas by rank with their bands in Jupyter."""
+        note = (
+            f"<p>{_html.esc(self._monte_carlo())}; band = the rank's 5th–95th percentile "
+            "over the draws (1 = most deprived).</p>"
+        )
+        return _html.block(
+            f"Scores {self.year}",
+            note,
+            _html.table(self.bands(), max_rows=25, percent=("p_top_k", "p_selected")),
+        )
 
 
 def _draw_values(

@@ -1,4 +1,5 @@
 import json
+from dataclasses import replace
 
 import numpy as np
 import pandas as pd
@@ -261,3 +262,21 @@ def test_other_rules_run_end_to_end_with_one_truth(demo_study, rule):
         ).all()
     else:
         assert sel["selected"].sum() == 3
+
+
+def test_results_and_study_show_a_short_summary(demo_results, demo_study):
+    r = demo_results
+    text = repr(r)
+    assert "\n" not in text and len(text) < 300 and text.startswith("Results(Syntetiske demodata")
+    chosen = r.selection.loc[r.selection["selected"], "name"].tolist()
+    assert ", ".join(chosen) in text
+    html = r._repr_html_()
+    assert f"The {r.rule.k + 3} areas ranked most deprived in {r.year}" in html
+    assert all(f"<td>{name}</td>" in html for name in chosen)
+    assert html.count("</tr>") == len(r._summary()) + 1 + r.rule.k + 3
+    assert "\n" not in repr(demo_study) and "176 grunnkretser, 21 lokalsamfunn" in repr(demo_study)
+    assert "<td>3107 Fredrikstad</td>" in demo_study._repr_html_()
+    # Names come from the data: escaped in the figures (selected, initiative) and the table.
+    first = r.selection.loc[r.selection["selected"] & r.selection["in_initiative"], "code"].iloc[0]
+    evil = replace(r, names={**r.names, first: "<script>alert(1)</script>"})._repr_html_()
+    assert "<script>" not in evil and evil.count("&lt;script&gt;alert(1)&lt;/script&gt;") == 3

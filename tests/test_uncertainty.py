@@ -231,3 +231,26 @@ def test_draws_in_blocks_give_the_same_numbers_for_the_seed(monkeypatch, rule, d
     # The numbers the Monte Carlo gave for this seed before it ran in blocks.
     seen = hashlib.sha256(blocks.ranks.astype(np.int64).tobytes() + blocks.selected.tobytes())
     assert seen.hexdigest()[:16] == digest
+
+
+def test_year_scores_show_the_bands_by_rank_and_escape_codes():
+    evil = "<script>x</script>"
+    shares = {evil if c == "A" else c: v for c, v in P.items()}
+    data = year_from_shares(shares, 60)
+    pop = pd.Series(1000, index=list(shares))
+    opts = UncertaintyOptions(draws=200, seed=5)
+    scores = score_year(data, SPEC, CAT, rule=SelectionRule(k=2), population=pop, options=opts)
+    bands = scores.bands()
+    assert bands["rank"].tolist() == [1, 2, 3, 4] and bands["code"].iloc[0] == evil
+    t = scores.table.set_index("code").loc[bands["code"]]
+    expected = [f"{lo:.0f}–{hi:.0f}" for lo, hi in zip(t["rank_p05"], t["rank_p95"], strict=True)]
+    assert bands["band"].tolist() == expected
+    text = repr(scores)
+    assert "\n" not in text and text.startswith("YearScores(2023: 4 areas, selected ")
+    assert "200 draws varying sampling" in text
+    assert repr(scores.uncertainty) == "RankUncertainty(200 draws × 4 areas, seed 5)"
+    html = scores._repr_html_()
+    assert "<script>" not in html and "&lt;script&gt;x&lt;/script&gt;" in html
+    assert f"{100 * t['p_top_k'].iloc[0]:.1f} %" in html and html.count("</tr>") == 5
+    bare = score_year(data, SPEC, CAT, rule=SelectionRule(k=2), population=pop, options=None)
+    assert "no Monte Carlo" in repr(bare) and set(bare.bands()["band"]) <= {""}

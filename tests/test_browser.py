@@ -9,8 +9,6 @@ import shutil
 
 import pytest
 
-from levekar.pipeline import write
-
 IN_CI = os.environ.get("CI") == "true"
 
 
@@ -46,10 +44,8 @@ def browser():
 
 
 @pytest.fixture(scope="module")
-def outputs(demo_results, tmp_path_factory):
-    out = tmp_path_factory.mktemp("demo_out")
-    write(demo_results, out)
-    return out
+def outputs(demo_outputs):
+    return demo_outputs
 
 
 def _open(browser, path, viewport=None):

@@ -8,7 +8,7 @@ import re
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import page_data, tooltip
+from conftest import copy_outputs, page_data, tooltip
 
 from levekar.pipeline import run, write
 from levekar.render.presentation import format_value
@@ -116,13 +116,12 @@ def test_nothing_under_the_threshold_appears_in_any_output(all_hidden):
     assert sum("ikke publisert" in t for t in tips) > 21 * 10
 
 
-def test_outputs_are_written_as_a_set(demo_results, tmp_path):
-    out = tmp_path / "out"
-    first = write(demo_results, out)
+def test_outputs_are_written_as_a_set(demo_results, demo_outputs, tmp_path):
+    out = copy_outputs(demo_outputs, tmp_path / "out")
     listed = json.loads((out / "data/processed/run_report.json").read_text(encoding="utf-8"))[
         "outputs"
     ]
-    assert sorted(str(p.relative_to(out)) for p in first) == listed
+    assert sorted(str(p.relative_to(out)) for p in out.rglob("*") if p.is_file()) == listed
     # The landing page links every other output; the figures come as PNG and SVG.
     landing = (out / "index.html").read_text(encoding="utf-8")
     assert '<html lang="nb">' in landing and "Syntetiske demodata" in landing
@@ -140,7 +139,13 @@ def test_outputs_are_written_as_a_set(demo_results, tmp_path):
     )
     old = out / "reports/faktaark/seut.html"
     assert old.exists()
-    write(renamed, out)
+    second = write(renamed, out)
+    relisted = json.loads((out / "data/processed/run_report.json").read_text(encoding="utf-8"))[
+        "outputs"
+    ]
+    assert sorted(str(p.relative_to(out)) for p in second) == relisted
+    renamed_sheets = {"reports/faktaark/seut.html"}, {"reports/faktaark/seut-og-holmen.html"}
+    assert relisted == sorted(set(listed) - renamed_sheets[0] | renamed_sheets[1])
     assert not old.exists() and (out / "reports/faktaark/seut-og-holmen.html").exists()
     assert mine.read_text(encoding="utf-8") == "mine"
     assert not list(out.glob(".levekar-staging-*"))

@@ -109,6 +109,7 @@ FINDING_LABELS = {
     "ambiguous_name": "navn som brukes av flere områder",
     "code_change_cycle": "kodeendringer i ring",
     "code_change_merge": "grunnkretser som er slått sammen (tallene er lagt sammen)",
+    "code_change_split": "grunnkretser som er delt (tallene er fordelt etter andeler)",
     "same_row_from_two_codes": "samme tall under gammel og ny kode",
     "geometry_repaired": "ugyldige polygoner som er reparert",
     "people_outside_grunnkretser": "innbyggere utenfor alle grunnkretser",

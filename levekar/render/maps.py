@@ -39,6 +39,7 @@ from .presentation import (
     UNREACHABLE,
     UNREACHABLE_LABELS,
     distance_class_labels,
+    estimated_reason,
     format_distance,
     format_number,
     format_probability,
@@ -447,7 +448,7 @@ def _indicator_tooltip(name: str, row: pd.Series | None, ind, kommune: float, ye
             f"{e(format_value(row['ci_high'], ind.kind))})"
         )
     if is_estimated(row):
-        text += f"<br><i>{ESTIMATED}: noen grunnkretser er skjult av SSB</i>"
+        text += f"<br><i>{ESTIMATED}: {e(estimated_reason(row, ind.kind))}</i>"
     text += f"<br>Kommunen: {e(format_value(kommune, ind.kind))}"
     if np.isfinite(row.get("norway_value", np.nan)):
         text += f"; Norge: {e(format_value(row['norway_value'], ind.kind))}"

@@ -53,6 +53,7 @@ __all__ = [
     "format_value",
     "index_0_100",
     "is_estimated",
+    "estimated_reason",
     "measurable_note",
     "names_of",
     "reasons_text",
@@ -407,6 +408,30 @@ def is_estimated(row) -> bool:
     approximate = row.get("approximate", False)
     approximate = bool(approximate) and approximate == approximate  # NaN is not "approximate"
     return str(row.get("publish_status", "")) == "estimated" or approximate
+
+
+def estimated_reason(row, kind: str) -> str:
+    """Say in bokmål why a value is estimated ("anslått").
+
+    Parameters
+    ----------
+    row : mapping
+        A rates row with ``publish_status``.
+    kind : str
+        The indicator's kind (``share``, ``rate_per_1000``, ``mean``, ``median``, ...).
+
+    Returns
+    -------
+    str
+        Suppressed cells, a mean or median put together from the grunnkretser's values,
+        or a value computed from published rates without counts.
+    """
+    if str(row.get("publish_status", "")) == "estimated":
+        return "noen grunnkretser er skjult av SSB"
+    if kind in ("mean", "median"):
+        what = "median" if kind == "median" else "gjennomsnitt"
+        return f"{what} satt sammen av grunnkretsenes verdier, vektet etter antall personer"
+    return "regnet fra publiserte andeler uten tellere og nevnere"
 
 
 def index_0_100(scores):

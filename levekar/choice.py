@@ -71,7 +71,7 @@ def rule_family(
     Parameters
     ----------
     base : SelectionRule
-        The study's rule; its ``k`` and ``min_population`` are kept throughout.
+        The study's rule; its ``k``, ``min_population`` and ``exclude`` are kept throughout.
     years : int
         How many mappings (years with data) there are.
     presets : tuple of str
@@ -89,7 +89,8 @@ def rule_family(
         connected region (latest mapping, and with the trend over the latest 3).
     """
     k, pop = base.k, base.min_population
-    top = SelectionRule(kind="top_k", k=k, min_population=pop)
+    ex = base.exclude
+    top = SelectionRule(kind="top_k", k=k, min_population=pop, exclude=ex)
     out = [Candidate(top)]
     windows = sorted({w for w in (2, 3, years) if 1 < w <= years})
     for w in windows:
@@ -104,14 +105,20 @@ def rule_family(
         out.append(
             Candidate(
                 SelectionRule(
-                    kind="multiple_deprivation", k=k, min_indicators_worse=m, min_population=pop
+                    kind="multiple_deprivation",
+                    k=k,
+                    min_indicators_worse=m,
+                    min_population=pop,
+                    exclude=ex,
                 )
             )
         )
     for p in presets:
         out.append(Candidate(top, method=p))
     if neighbours is not None:
-        cont = SelectionRule(kind="contiguous", k=k, min_population=pop, neighbours=neighbours)
+        cont = SelectionRule(
+            kind="contiguous", k=k, min_population=pop, neighbours=neighbours, exclude=ex
+        )
         out.append(Candidate(cont))
         if years >= 3:
             out.append(Candidate(replace(cont, mappings=3, trend_weight=1.0)))

@@ -23,6 +23,8 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
+    # click's own help layout: flags without typer's "<bool>" placeholder (issue 14)
+    rich_markup_mode=None,
 )
 
 

@@ -11,6 +11,7 @@ table in the style of SSB KLASS (``old_code, new_code, date`` and, for splits,
 from __future__ import annotations
 
 import csv
+from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
 
@@ -23,11 +24,14 @@ __all__ = [
     "CHANGE_TABLE_COLUMNS",
     "FREDRIKSTAD_HISTORY",
     "KOMMUNE_RENUMBERING",
+    "KommuneSplit",
     "apply_code_changes",
     "code_change_merges",
     "kommune_changes",
+    "kommune_names",
     "current_kommune",
     "kommune_renumbering",
+    "kommune_split",
     "normalise_codes",
 ]
 
@@ -39,14 +43,51 @@ KOMMUNE_CHANGES_FILE = "kommuneendringer.csv"
 
 
 @lru_cache(maxsize=1)
-def _packaged_changes() -> tuple[tuple[str, str, str, float], ...]:
-    """Read the packaged KLASS snapshot (``levekar/data/kommuneendringer.csv``) once."""
+def _packaged_changes() -> tuple[tuple[str, str, str, float, str, str], ...]:
+    """Read the packaged KLASS snapshot (``levekar/data/kommuneendringer.csv``) once.
+
+    Rows whose old and new code are the same (a name change, or a kommune that kept its
+    number in a merge, such as 1103 Stavanger in 2020) move nothing and are skipped, so a
+    file refreshed with ``levekar fetch klass`` reads the same way.
+    """
     text = resources.files("levekar").joinpath("data", KOMMUNE_CHANGES_FILE).read_text("utf-8")
     rows = csv.DictReader(line for line in text.splitlines() if not line.startswith("#"))
-    return tuple(
-        (r["old_code"].zfill(4), r["new_code"].zfill(4), r["date"], float(r.get("share") or 1))
-        for r in rows
-    )
+    out = []
+    for r in rows:
+        old, new = r["old_code"].zfill(4), r["new_code"].zfill(4)
+        if old != new:
+            share = float(r.get("share") or 1)
+            basis = r.get("share_basis") or ("exact" if share == 1 else "equal")
+            out.append((old, new, r["date"], share, basis, r.get("name") or ""))
+    return tuple(out)
+
+
+@lru_cache(maxsize=1)
+def _steps() -> dict[str, tuple[tuple[str, tuple[tuple[str, str, str], ...]], ...]]:
+    """Old code → its dated steps ``(date, ((new_code, share_basis, name), ...))``, by date."""
+    grouped: dict[tuple[str, str], list[tuple[str, str, str]]] = {}
+    for old, new, date, _share, basis, name in _packaged_changes():
+        grouped.setdefault((old, date), []).append((new, basis, name))
+    out: dict[str, list] = {}
+    for (old, date), targets in sorted(grouped.items(), key=lambda kv: (kv[0][1], kv[0][0])):
+        out.setdefault(old, []).append((date, tuple(sorted(targets))))
+    return {old: tuple(steps) for old, steps in out.items()}
+
+
+def _chain(code: str) -> tuple[list[tuple[str, str, str]], tuple | None]:
+    """Follow ``code`` through whole moves: the ``(old, new, date)`` steps, then a split or None."""
+    path: list[tuple[str, str, str]] = []
+    date = ""
+    for _ in range(len(_steps()) + 1):
+        later = [s for s in _steps().get(code, ()) if s[0] > date]
+        if not later:
+            return path, None
+        date, targets = later[0]
+        if len(targets) > 1:
+            return path, (code, date, targets)
+        path.append((code, targets[0][0], date))
+        code = targets[0][0]
+    raise DataError(f"the packaged kommune changes have a cycle through {code}.")
 
 
 def kommune_changes() -> pd.DataFrame:
@@ -55,33 +96,132 @@ def kommune_changes() -> pd.DataFrame:
     Returns
     -------
     pandas.DataFrame
-        ``old_code, new_code, date, share`` (:data:`CHANGE_TABLE_COLUMNS`), sorted by date
-        and code: one row per kommune and reform step, e.g. ``0111 → 3011`` on
-        2020-01-01 and ``3011 → 3110`` on 2024-01-01. A merge is several rows into one
-        new code. Coverage and source: ``levekar/data/README.md``; refresh it with
-        ``levekar fetch klass kommune --from 2017-01-01``.
+        ``old_code, new_code, date, share`` (:data:`CHANGE_TABLE_COLUMNS`) and
+        ``share_basis, name``, sorted by date and code: one row per kommune and step from
+        2018-01-01 to 2024-01-01 for all of Norway, e.g. ``0111 → 3011`` on 2020-01-01
+        and ``3011 → 3110`` on 2024-01-01. A merge is several rows into one new code; a
+        split is several rows out of one old code, with equal shares (``share_basis``
+        ``equal``: KLASS gives no population shares). Coverage and sources:
+        ``levekar/data/README.md``; refresh it with ``levekar fetch klass kommune --from
+        2018-01-01``.
 
     Examples
     --------
     >>> t = kommune_changes()
     >>> t[t["old_code"].isin(["0111", "3011"])][["old_code", "new_code"]].values.tolist()
     [['0111', '3011'], ['3011', '3110']]
+    >>> t[t["old_code"] == "1507"][["new_code", "share", "share_basis"]].values.tolist()
+    [['1508', 0.5, 'equal'], ['1580', 0.5, 'equal']]
     """
-    table = pd.DataFrame(list(_packaged_changes()), columns=list(CHANGE_TABLE_COLUMNS))
-    return table.sort_values(["date", "old_code"], kind="stable").reset_index(drop=True)
+    columns = [*CHANGE_TABLE_COLUMNS, "share_basis", "name"]
+    table = pd.DataFrame(list(_packaged_changes()), columns=columns)
+    return table.sort_values(["date", "old_code", "new_code"], kind="stable").reset_index(drop=True)
 
 
-def _renumbering() -> dict[str, str]:
-    """Old → new kommune number for changes that move a code wholly to one new code."""
-    out: dict[str, str] = {}
-    for old, new, _date, share in sorted(_packaged_changes(), key=lambda r: r[2]):
-        if share == 1.0:
-            out[old] = new
-    return out
+def kommune_names() -> dict[str, str]:
+    """Return the names of the kommune numbers the packaged KLASS snapshot gives a name.
+
+    Returns
+    -------
+    dict of str to str
+        Kommune number → name (the snapshot's ``name`` of each ``new_code``): the
+        kommuner the snapshot's reforms made, not every kommune in Norway.
+
+    Examples
+    --------
+    >>> kommune_names()["3107"]
+    'Fredrikstad'
+    """
+    t = kommune_changes()
+    named = t[t["name"].fillna("").astype(str) != ""]
+    return dict(zip(named["new_code"], named["name"].astype(str), strict=True))
 
 
-# Kommune numbers changed by the 2020 and 2024 reforms, old → new (the packaged KLASS snapshot).
-KOMMUNE_RENUMBERING = _renumbering()
+# Kommune numbers that moved wholly to one new number (renumberings and merges, 2018–2024),
+# old → new, from the packaged KLASS snapshot. Split kommuner are not here: see kommune_split.
+KOMMUNE_RENUMBERING = {
+    old: steps[0][1][0][0] for old, steps in _steps().items() if len(steps[0][1]) == 1
+}
+
+
+@dataclass(frozen=True)
+class KommuneSplit:
+    """A kommune number that leads to several kommuner today: it, or a later number, was split.
+
+    Attributes
+    ----------
+    code
+        The number asked about (e.g. ``"1534"``, Haram until 2019).
+    via
+        The numbers it had on the way, ending with the one that was split
+        (``("1534", "1507")``).
+    date
+        The date of the split (``"2024-01-01"``).
+    new_codes, new_names
+        The kommuner it was split into (``("1508", "1580")``, ``("Ålesund", "Haram")``).
+    share_basis
+        How the packaged table divides it: ``equal`` means KLASS gives no shares.
+    """
+
+    code: str
+    via: tuple[str, ...]
+    date: str
+    new_codes: tuple[str, ...]
+    new_names: tuple[str, ...]
+    share_basis: str
+
+    @property
+    def message(self) -> str:
+        """The split in one sentence with the fix, for an error or a finding."""
+        became = ""
+        if len(self.via) > 1:
+            became = f" became {' → '.join(self.via[1:])}, and {self.via[-1]}"
+        named = zip(self.new_codes, self.new_names, strict=True)
+        into = ", ".join(f"{c} {n}".strip() for c, n in named)
+        return (
+            f"kommune {self.code}{became} was split on {self.date} into {into}, so it leads to "
+            f"no one kommune today. KLASS gives no population shares for a split (share_basis "
+            f"{self.share_basis!r}), and levekar does not guess. Carry these data by a smaller "
+            "unit (grunnkrets, school), or give apply_code_changes a change table "
+            "with known shares."
+        )
+
+
+def kommune_split(code: str) -> KommuneSplit | None:
+    """Say whether a kommune number leads to a split kommune in the packaged KLASS snapshot.
+
+    Parameters
+    ----------
+    code : str
+        A four-digit kommune number, current or historic.
+
+    Returns
+    -------
+    KommuneSplit or None
+        The split that ``code`` (followed through its whole moves) runs into, or None
+        when it leads to one kommune today.
+
+    Examples
+    --------
+    >>> kommune_split("1850").new_codes  # Tysfjord, 2020: part to Narvik, part to Hamarøy
+    ('1806', '1875')
+    >>> kommune_split("1534").via, kommune_split("1534").date  # Haram → Ålesund → split
+    (('1534', '1507'), '2024-01-01')
+    >>> kommune_split("0106") is None
+    True
+    """
+    path, split = _chain(str(code))
+    if split is None:
+        return None
+    split_code, date, targets = split
+    return KommuneSplit(
+        code=str(code),
+        via=(str(code), *(new for _old, new, _date in path)),
+        date=date,
+        new_codes=tuple(t[0] for t in targets),
+        new_names=tuple(t[2] for t in targets),
+        share_basis=", ".join(sorted({t[1] for t in targets})),
+    )
 
 
 def current_kommune(code: str) -> str:
@@ -96,21 +236,28 @@ def current_kommune(code: str) -> str:
     -------
     str
         The number the kommune has today: ``code`` followed through every renumbering
-        and merge in :data:`KOMMUNE_RENUMBERING` (:func:`kommune_changes`); ``code``
-        itself when it was never changed there.
+        and merge in :func:`kommune_changes` (2018–2024, all of Norway); ``code`` itself
+        when it was never changed there.
+
+    Raises
+    ------
+    DataError
+        If ``code`` leads to a kommune that was split (Snillfjord and Tysfjord in 2020,
+        Ålesund 1507 in 2024): the message names the split (:func:`kommune_split`).
 
     Examples
     --------
     >>> current_kommune("0106"), current_kommune("3004"), current_kommune("0301")
     ('3107', '3107', '0301')
-    >>> current_kommune("0111"), current_kommune("0219"), current_kommune("0627")
-    ('3110', '3201', '3203')
+    >>> current_kommune("0704"), current_kommune("1902"), current_kommune("1141")
+    ('3905', '5501', '1103')
     """
-    seen = set()
-    while code in KOMMUNE_RENUMBERING and code not in seen:
-        seen.add(code)
-        code = KOMMUNE_RENUMBERING[code]
-    return code
+    code = str(code)
+    split = kommune_split(code)
+    if split is not None:
+        raise DataError(split.message)
+    path, _ = _chain(code)
+    return path[-1][1] if path else code
 
 
 def normalise_codes(
@@ -195,9 +342,9 @@ def kommune_renumbering(
     Raises
     ------
     DataError
-        Without ``history``, if a step merges the kommune with others: SSB gave the
-        grunnkretser of merged kommuner new numbers, so the prefix alone cannot carry
-        them (use ``levekar fetch klass grunnkrets``).
+        Without ``history``, if a step merges the kommune with others or splits it: SSB
+        gave the grunnkretser of merged and split kommuner new numbers, so the prefix
+        alone cannot carry them (use ``levekar fetch klass grunnkrets``).
 
     Examples
     --------
@@ -212,20 +359,16 @@ def kommune_renumbering(
             for suffix in suffixes:
                 rows.append((old_k + suffix, new_k + suffix, date, 1.0))
         return pd.DataFrame(rows, columns=list(CHANGE_TABLE_COLUMNS))
-    changes = kommune_changes()
-    into = changes.groupby(["new_code", "date"])["old_code"].transform("nunique")
-    merged = changes[into > 1]
+    merged: dict[tuple[str, str], set[str]] = {}
+    for old, new, date, *_ in _packaged_changes():
+        merged.setdefault((new, date), set()).add(old)
     rows = []
     for kommune, group in codes.groupby(codes.str[:4]):
         suffixes = group.str[4:].unique()
-        k = kommune
-        for _ in range(len(changes)):
-            step = changes[changes["old_code"] == k]
-            if step.empty:
-                break
-            old, new, date = step.iloc[0][["old_code", "new_code", "date"]]
-            if ((merged["old_code"] == old) & (merged["date"] == date)).any():
-                others = sorted(set(merged.loc[merged["new_code"] == new, "old_code"]) - {old})
+        path, split = _chain(kommune)
+        for old, new, date in path:
+            others = sorted(merged[(new, date)] - {old})
+            if others:
                 raise DataError(
                     f"kommune {old} was merged with {', '.join(others)} into {new} on {date}: "
                     "SSB gave the grunnkretser of merged kommuner new numbers, so the kommune "
@@ -233,7 +376,14 @@ def kommune_renumbering(
                     "(`levekar fetch klass grunnkrets --from ...`)."
                 )
             rows += [(old + s, new + s, date, 1.0) for s in suffixes]
-            k = new
+        if split is not None:
+            old, date, targets = split
+            raise DataError(
+                f"kommune {old} was split on {date} into {', '.join(t[0] for t in targets)}: "
+                "which part a grunnkrets went to is not in its number, so the kommune prefix "
+                "cannot carry it. Use a grunnkrets change table "
+                "(`levekar fetch klass grunnkrets --from ...`)."
+            )
     return pd.DataFrame(rows, columns=list(CHANGE_TABLE_COLUMNS))
 
 

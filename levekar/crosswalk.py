@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from . import _html
 from .errors import DataError
 from .findings import Findings
 
@@ -97,6 +98,62 @@ class CrosswalkQuality:
 
         return asdict(self)
 
+    def figures(self) -> list[tuple[str, str]]:
+        """Return the quality as labelled figures, formatted (what the displays show).
+
+        Returns
+        -------
+        list of (str, str)
+            Label and formatted value, in reading order; the population rows only when
+            the crosswalk was weighted by population.
+        """
+        rows = [
+            ("weighting", self.weighting),
+            ("sources → targets", f"{self.n_sources:,} → {self.n_targets:,}"),
+            ("sources split between targets", f"{self.n_sources_split:,}"),
+            ("area assigned", _html.share(self.area_assigned_share, decimals=2)),
+            ("sources with an unassigned share", f"{self.n_unassigned_sources:,}"),
+            ("targets no source reaches", _html.codes(self.targets_without_source)),
+            ("slivers re-assigned", f"{self.n_slivers:,} (+ {self.n_gap_slivers:,} in gaps)"),
+        ]
+        if self.sources_in_overlapping_targets:
+            rows.append(
+                ("sources in overlapping targets", _html.codes(self.sources_in_overlapping_targets))
+            )
+        if self.population_total is not None:
+            rows += [
+                (
+                    "people assigned",
+                    f"{_html.number(self.population_assigned)} of "
+                    f"{_html.number(self.population_total)} "
+                    f"({_html.share(self.population_assigned_share, decimals=2)})",
+                ),
+                (
+                    "people outside the source layer",
+                    _html.number(self.population_outside_source_layer),
+                ),
+                ("sources without people", _html.codes(self.sources_without_population)),
+            ]
+        return rows
+
+    def __repr__(self) -> str:
+        """Say the quality in one line (the full figures are in :meth:`as_dict`)."""
+        people = ""
+        if self.population_total is not None:
+            people = (
+                f", people assigned {_html.number(self.population_assigned)} of "
+                f"{_html.number(self.population_total)}"
+            )
+        return (
+            f"CrosswalkQuality({self.weighting}: {self.n_sources} sources → {self.n_targets} "
+            f"targets, {self.n_sources_split} split, {self.n_unassigned_sources} with an "
+            f"unassigned share{people})"
+        )
+
+    def _repr_html_(self) -> str:
+        """Show the quality as a small table in Jupyter."""
+        return _html.block("Crosswalk quality", _html.figures(self.figures()))
+
 
 @dataclass
 class Crosswalk:
@@ -128,6 +185,50 @@ class Crosswalk:
     source_level: str = "source"
     target_level: str = "target"
     weighting: str = "area"
+
+    def split_sources(self) -> pd.DataFrame:
+        """Return the rows of the sources shared between several targets.
+
+        Returns
+        -------
+        pandas.DataFrame
+            The rows of :attr:`table` whose source reaches more than one target, sorted by
+            source and falling weight.
+        """
+        t = self.table
+        split = t["source_code"].map(t.groupby("source_code")["target_code"].nunique()) > 1
+        return (
+            t[split]
+            .sort_values(["source_code", "weight"], ascending=[True, False])
+            .reset_index(drop=True)
+        )
+
+    def __repr__(self) -> str:
+        """Say what the crosswalk maps and how well, in one line."""
+        return (
+            f"Crosswalk({self.source_level} → {self.target_level}, {self.weighting} weights: "
+            f"{len(self.table):,} rows; {self.quality!r})"
+        )
+
+    def _repr_html_(self) -> str:
+        """Show the quality, the split sources and the unassigned shares in Jupyter."""
+        cols = [
+            c
+            for c in ("source_code", "target_code", "weight", "population", "area_share")
+            if c in self.table
+        ]
+        parts = [_html.figures(self.quality.figures())]
+        split = self.split_sources()
+        if len(split):
+            parts.append(
+                f"<p>Sources split between targets ({split['source_code'].nunique()}):</p>"
+            )
+            parts.append(_html.table(split[cols]))
+        if len(self.unassigned):
+            parts.append("<p>Shares that reach no target:</p>")
+            parts.append(_html.table(self.unassigned))
+        title = f"Crosswalk {self.source_level} → {self.target_level} ({self.weighting} weights)"
+        return _html.block(title, *parts)
 
     def weights_by_source(self) -> pd.Series:
         """Return the sum of weights per source (1 unless part is unassigned).
@@ -478,14 +579,16 @@ def _quality(
     outside_source_pop,
     tol,
 ) -> CrosswalkQuality:
-    n_targets = table.groupby("source_code")["target_code"].nunique()
-    split = n_targets[n_targets > 1]
-    sub = table[table["source_code"].isin(split.index)]
+    # Codes as integer labels: counting and grouping on them is far cheaper than on strings.
+    src_ids, src_codes = pd.factorize(table["source_code"])
+    pairs = pd.unique(src_ids * (len(target) + 1) + pd.factorize(table["target_code"])[0])
+    n_targets = np.bincount(pairs // (len(target) + 1), minlength=len(src_codes))
+    is_split = n_targets[src_ids] > 1
     split_detail: dict[str, dict[str, float]] = {}
     for s, t, w in zip(
-        sub["source_code"].tolist(),
-        sub["target_code"].tolist(),
-        sub["weight"].tolist(),
+        src_codes.to_numpy(dtype=object)[src_ids[is_split]].tolist(),
+        table["target_code"].to_numpy(dtype=object)[is_split].tolist(),
+        table["weight"].to_numpy(dtype=float)[is_split].tolist(),
         strict=True,
     ):
         split_detail.setdefault(str(s), {})[str(t)] = round(w, 6)
@@ -494,7 +597,7 @@ def _quality(
         weighting=weighting,
         n_sources=len(source),
         n_targets=len(target),
-        n_sources_split=len(split),
+        n_sources_split=len(split_detail),
         sources_split=split_detail,
         n_slivers=len(slivers),
         sliver_tolerance=tol,
@@ -502,7 +605,10 @@ def _quality(
         if total_area
         else float("nan"),
         n_unassigned_sources=len(unassigned),
-        targets_without_source=sorted(set(target["code"]) - set(table["target_code"])),
+        targets_without_source=sorted(
+            set(target["code"].to_numpy(dtype=object))
+            - set(table["target_code"].to_numpy(dtype=object))
+        ),
     )
     if weighting == "population":
         total_pop = float(pop_total.sum())
@@ -576,7 +682,7 @@ def apply_crosswalk(
     for col in value_columns:
         vals[col] = pd.to_numeric(vals[col])
     vals["code"] = vals["code"].astype(str)
-    known = vals["code"].isin(set(table["source_code"]))
+    known = vals["code"].isin(table["source_code"].unique())
     unknown = vals[~known].assign(share=1.0, reason="unknown code")
     merged = vals[known].merge(table, left_on="code", right_on="source_code", how="inner")
     for col in value_columns:

@@ -16,9 +16,13 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import asdict, dataclass, field
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
+from . import _html
 from .errors import DataError
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 __all__ = ["KINDS", "Finding", "Findings", "problems_text"]
 
@@ -40,9 +44,11 @@ KINDS = {
     "unmatched_codes": "rows whose code matches no grunnkrets after code changes",
     "ambiguous_name": "a name used to pick areas that belongs to several areas",
     "schools_unplaced": "schools with results but no point in an area",
+    "kommune_split": "a kommune number of a kommune split since: its kommune left missing",
     # code changes
     "code_change_cycle": "a code that is changed and changed into on the same date",
     "code_change_merge": "several old codes merged into one",
+    "code_change_split": "an old code's counts divided between new codes by shares",
     "same_row_from_two_codes": "one area, year and indicator reached from two codes",
     # geometry and coverage
     "geometry_repaired": "invalid polygons repaired",
@@ -103,9 +109,9 @@ class Finding:
         if self.kind not in KINDS:
             raise ValueError(f"unknown finding kind {self.kind!r}")
 
-    def text(self) -> str:
-        """Say the finding in one line: where, what, how many, the fix."""
-        where = ", ".join(
+    def where(self) -> str:
+        """Say where the finding is: the source, column, line and area that are known."""
+        return ", ".join(
             p
             for p in (
                 self.source,
@@ -115,6 +121,10 @@ class Finding:
             )
             if p
         )
+
+    def text(self) -> str:
+        """Say the finding in one line: where, what, how many, the fix."""
+        where = self.where()
         counts = ", ".join(
             p
             for p in (
@@ -192,6 +202,44 @@ class Findings:
     def __len__(self) -> int:
         """Return the number of findings."""
         return len(self.items)
+
+    def frame(self) -> pd.DataFrame:
+        """Return the findings as a table, one row each, in the order they were made.
+
+        Returns
+        -------
+        pandas.DataFrame
+            ``severity, kind, where, message, people, rows, fix`` (``where`` joins the
+            source, column, line and area that are known; ``people`` and ``rows`` are
+            NaN where unknown).
+        """
+        import pandas as pd
+
+        rows = [
+            {
+                "severity": f.severity,
+                "kind": f.kind,
+                "where": f.where(),
+                "message": f.message,
+                "people": f.people,
+                "rows": f.rows,
+                "fix": f.fix,
+            }
+            for f in self.items
+        ]
+        columns = ["severity", "kind", "where", "message", "people", "rows", "fix"]
+        out = pd.DataFrame(rows, columns=columns)
+        return out.astype({"people": float, "rows": float})
+
+    def __repr__(self) -> str:
+        """Count the findings by kind (every finding is in :attr:`items`)."""
+        return f"Findings({self.summary()})"
+
+    def _repr_html_(self) -> str:
+        """Show every finding as a row of a table in Jupyter."""
+        if not self.items:
+            return _html.block("Findings", "<p>no findings</p>")
+        return _html.block(f"Findings: {self.summary()}", _html.table(self.frame(), max_rows=50))
 
 
 def problems_text(problems: list[str], *, source: str, cap: int = 20) -> str:

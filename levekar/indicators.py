@@ -856,6 +856,37 @@ def norway_values(reference: pd.DataFrame | None) -> pd.DataFrame:
     return out.astype({"year": int}).reset_index(drop=True)
 
 
+def _split_findings(carried, changes, catalogue, source, findings) -> None:
+    """Warn of counts divided between new codes by a split's shares (guessed when equal)."""
+    split = carried[carried["code_change_share"] < 1]
+    if split.empty:
+        return
+    olds = sorted(split["code_as_published"].unique())
+    news = sorted(split["code"].unique())
+    basis = changes.get("share_basis")
+    guessed = (
+        basis is not None
+        and changes.loc[changes["old_code"].astype(str).isin(olds), "share_basis"]
+        .astype(str)
+        .eq("equal")
+        .any()
+    )
+    people = population_from_denominators(split, catalogue).sum()
+    findings.warn(
+        "code_change_split",
+        f"{len(olds)} old code(s) ({', '.join(olds[:5])}{' …' if len(olds) > 5 else ''}) were "
+        f"split between {len(news)} new codes; their counts were divided by the change "
+        "table's shares"
+        + (" (equal shares: a guess, not the people's real split)" if guessed else ""),
+        source=source,
+        rows=len(split),
+        people=float(people) if people else None,
+        fix="give the split's real shares (e.g. by population) in the change table's share column"
+        if guessed
+        else "none needed if the shares are the people's split; check them",
+    )
+
+
 def current_observations(
     observations: pd.DataFrame,
     catalogue: Catalogue,
@@ -946,6 +977,7 @@ def current_observations(
                 source=changes_source,
                 area=m.new_code,
             )
+        _split_findings(carried, code_changes, catalogue, changes_source, findings)
         _two_codes(carried, changes_source)
         carried = carried.drop(columns=["code_change_share", "code_as_published", "via_merge"])
         unmatched = unmatched.drop(columns=["code_change_share", "via_merge"])

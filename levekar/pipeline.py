@@ -17,6 +17,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
+from . import _html
 from .crosswalk import (
     Crosswalk,
     coverage_findings,
@@ -141,6 +142,67 @@ class Results:
         """The data label every output shows."""
         return self.study.label
 
+    def _names(self, codes: list[str]) -> str:
+        return _html.codes(self.names.get(c, c) for c in codes)
+
+    def _summary(self) -> list[tuple[str, str]]:
+        """Return the run in labelled figures (what the displays show above the selection)."""
+        sel = self.selection
+        chosen = sel.loc[sel["selected"].astype(bool), "code"].tolist()
+        initiative = sel.loc[sel["in_initiative"].astype(bool), "code"].tolist()
+        first, last = self.study_years
+        rows = [
+            ("data", self.label),
+            ("study", self.study.source),
+            ("years", f"{first}–{last}, selection year {self.year}"),
+            ("areas scored", f"{len(sel) - len(self.without_data)} of {len(sel)}"),
+            ("rule", self.rule.id),
+            ("selected", self._names(chosen)),
+            ("initiative", self._names(initiative)),
+        ]
+        p = self.choice.get("p_exact_set")
+        if p is not None and np.isfinite(p):
+            rows.append((f"P(initiative = the {self.rule.k} worst)", _html.share(p)))
+        q = self.crosswalk.quality
+        rows.append(
+            (
+                "crosswalk",
+                f"{q.n_sources} → {q.n_targets}, {q.n_sources_split} split"
+                + (
+                    f", {_html.share(q.population_assigned_share, decimals=2)} of people assigned"
+                    if q.population_assigned_share is not None
+                    else ""
+                ),
+            )
+        )
+        rows.append(("findings", self.findings.summary()))
+        return rows
+
+    def __repr__(self) -> str:
+        """Say the run in one line: data, years, rule, the choice and the findings."""
+        sel = self.selection
+        chosen = sel.loc[sel["selected"].astype(bool), "code"].tolist()
+        return (
+            f"Results({self.label}: {len(sel)} areas, {self.year}, {self.rule.id}; selected "
+            f"{self._names(chosen)}; {self.findings.summary()})"
+        )
+
+    def _repr_html_(self) -> str:
+        """Show the run's summary and the areas nearest the top with their bands in Jupyter."""
+        scores = self.scores.get(self.year)
+        top = self.rule.k + 3
+        parts = [_html.figures(self._summary())]
+        if scores is not None:
+            bands = scores.bands()
+            bands.insert(1, "name", bands["code"].map(self.names))
+            inside = set(self.selection.loc[self.selection["in_initiative"], "code"])
+            bands["in_initiative"] = bands["code"].isin(inside)
+            parts.append(f"<p>The {top} areas ranked most deprived in {self.year}:</p>")
+            parts.append(
+                _html.table(bands.head(top), max_rows=top, percent=("p_top_k", "p_selected"))
+            )
+        return _html.block(f"levekar results: {self.label}", *parts)
+
     @property
     def synthetic(self) -> bool:
         """Whether the data are synthetic."""
@@ -212,6 +274,9 @@ def selection_rule(study: Study) -> SelectionRule:
         mappings=sc.mappings,
         combine=sc.combine,
         trend_weight=sc.trend_weight,
+        exclude=frozenset(
+            _resolve_areas(sc.exclude, study.lokalsamfunn, study.source, key="selection.exclude")
+        ),
     )
 
 
@@ -419,14 +484,16 @@ def run(
     codes = sorted(rates["code"].unique())
     eligible = [
         c
-        for c, ok in zip(codes, rule.eligible(pd.Series(codes).map(population)), strict=True)
+        for c, ok in zip(codes, rule.eligible(pd.Series(codes).map(population), codes), strict=True)
         if ok
     ]
     if rule.kind != "multiple_deprivation" and len(eligible) <= rule.k:
+        why = f"selection.min_population = {rule.min_population}"
+        if rule.exclude:
+            why += f" with selection.exclude ({len(rule.exclude)} areas)"
         raise ConfigError(
-            f"{study.source}: selection.min_population = {rule.min_population} leaves "
-            f"{len(eligible)} lokalsamfunn, not more than k = {rule.k}; lower it, or give a "
-            "population layer ([population])."
+            f"{study.source}: {why} leaves {len(eligible)} lokalsamfunn, not more than "
+            f"k = {rule.k}; lower it, or give a population layer ([population])."
         )
     shrink = cfg.indicators is not None and cfg.indicators.shrinkage
     value_column = "value_shrunk" if shrink else "value"
@@ -840,8 +907,8 @@ def _scorable_indicators(
     study: Study, rates: pd.DataFrame, year: int, findings: Findings
 ) -> list[str]:
     """Return the indicators with a value in the selection year; warn of the others."""
-    have = set(rates["indicator"])
-    present = [i for i in study.catalogue if i in have]
+    seen = set(rates["indicator"].unique())
+    present = [i for i in study.catalogue if i in seen]
     this = rates[rates["year"] == year]
     has_value = set(this.loc[this["value"].notna(), "indicator"])
     for ind in present:
@@ -938,13 +1005,14 @@ def _why_these(
         options=family_opts,
     )
     unc = this.uncertainty
+    # "The k worst" are the k worst of the areas the rule may choose from.
+    ranked, ranks = (
+        unc.ranks_among(selection.loc[selection["eligible"], "code"])
+        if unc is not None
+        else ([], None)
+    )
     evidence, overall = choice_evidence(
-        selection,
-        resel.table,
-        family,
-        ranks=unc.ranks if unc is not None else None,
-        ranked=unc.summary["code"].tolist() if unc is not None else [],
-        k=rule.k,
+        selection, resel.table, family, ranks=ranks, ranked=ranked, k=rule.k
     )
     overall["study_rule"] = rule.id
     return family, evidence, overall
@@ -1095,7 +1163,9 @@ def _compare(
     return ranks, pd.DataFrame(rows)
 
 
-def _resolve_areas(wanted: list[str], layer, source: str) -> list[str]:
+def _resolve_areas(
+    wanted: list[str], layer, source: str, *, key: str = "initiative.areas"
+) -> list[str]:
     """Resolve initiative areas given by code or by name; a name must be unique."""
     codes = set(layer["code"])
     out = []
@@ -1108,12 +1178,12 @@ def _resolve_areas(wanted: list[str], layer, source: str) -> list[str]:
             out.append(hits[0])
         elif len(hits) > 1:
             raise ConfigError(
-                f"{source}: initiative.areas: the name {a!r} belongs to {len(hits)} lokalsamfunn "
+                f"{source}: {key}: the name {a!r} belongs to {len(hits)} lokalsamfunn "
                 f"(codes {sorted(hits)}); give the code instead."
             )
         else:
             raise ConfigError(
-                f"{source}: initiative.areas: {a!r} is neither a code nor a name of a "
+                f"{source}: {key}: {a!r} is neither a code nor a name of a "
                 "lokalsamfunn; "
                 f"names are {sorted(layer['name'])}."
             )

@@ -18,11 +18,14 @@ import pandas as pd
 
 if TYPE_CHECKING:  # pragma: no cover
     from .pipeline import Results
-    from .render.maps import MapOptions
+    from .render.maps import DistanceGrid, MapOptions
     from .render.report import ReportInputs
 
 __all__ = [
     "access_grid_table",
+    "distance_grid",
+    "map_files",
+    "map_groups",
     "map_options",
     "output_files",
     "points_by_area",
@@ -307,6 +310,7 @@ def processed_files(results: Results) -> dict[str, bytes]:
             "kind": results.rule.kind,
             "k": results.rule.k,
             "min_population": results.rule.min_population,
+            "exclude": sorted(results.rule.exclude),
             "min_indicators_worse": results.rule.min_indicators_worse,
         },
         "uncertainty_sources": list(results.scores[results.year].options.sources),
@@ -368,8 +372,42 @@ def map_options(results: Results) -> MapOptions:
     )
 
 
+def distance_grid(results: Results) -> DistanceGrid | None:
+    """Return the accessibility grid as the map draws it: inhabited cells, no person counts.
+
+    Parameters
+    ----------
+    results : Results
+        A run's results.
+
+    Returns
+    -------
+    DistanceGrid or None
+        The cells of :attr:`Results.access_grid` where people live and that lie in a
+        grunnkrets, with each destination's distance and status (the people column
+        left out), the destinations' bokmål names and which are measured along the
+        network; None without ``[accessibility]`` or with ``[output] access_grid = false``.
+    """
+    from .render.maps import DistanceGrid
+    from .render.presentation import destination_name
+
+    cfg = results.study.config
+    grid = results.access_grid
+    if grid is None or cfg.accessibility is None or not cfg.output.access_grid:
+        return None
+    acc = cfg.accessibility
+    stems = [s for s in acc.destinations if f"{s}_distance_m" in grid]
+    keep = (grid["people"].astype(float) > 0) & (grid["code"].astype(str) != "")
+    cols = [c for s in stems for c in (f"{s}_distance_m", f"{s}_status")]
+    return DistanceGrid(
+        cells=grid.loc[keep, [*cols, grid.geometry.name]].reset_index(drop=True),
+        destinations={s: destination_name(s, results.study.catalogue) for s in stems},
+        network=frozenset(s for s in stems if (acc.destinations[s].kind or acc.kind) == "network"),
+    )
+
+
 def results_map(results: Results, **options):
-    """Draw the run's interactive map.
+    """Draw the run's interactive map of every area (with the accessibility grid, if any).
 
     Parameters
     ----------
@@ -396,7 +434,184 @@ def results_map(results: Results, **options):
         results.study.catalogue,
         options=replace(map_options(results), **options),
         points=results.study.points,
+        grid=distance_grid(results),
     )
+
+
+MAP = "maps/levekar_kart.html"
+_MAP_FOLDERS = {"kommune": "maps/kommuner", "fylke": "maps/fylker"}
+
+
+def _kommune_of_areas(results: Results) -> pd.Series:
+    """Return each lokalsamfunn's kommune number, by code.
+
+    The kommune holding most of the lokalsamfunn's people in the crosswalk (a grunnkrets
+    code's first four digits; the area breaks ties); the study's own kommune where the
+    crosswalk has no grunnkrets code for an area.
+    """
+    t = results.crosswalk.table
+    src = t["source_code"].astype(str)
+    frame = pd.DataFrame(
+        {
+            "code": t["target_code"].astype(str),
+            "kommune": src.str[:4],
+            "weight": t["population"].astype(float).fillna(0.0)
+            + 1e-9 * t["area_m2"].astype(float).fillna(0.0),
+        }
+    )[src.str.fullmatch(r"\d{8}").to_numpy()]
+    best = (
+        frame.groupby(["code", "kommune"], sort=True)["weight"]
+        .sum()
+        .reset_index()
+        .sort_values(["code", "weight"], ascending=[True, False], kind="stable")
+        .drop_duplicates("code")
+        .set_index("code")["kommune"]
+    )
+    codes = results.study.lokalsamfunn["code"].astype(str)
+    return pd.Series(
+        codes.map(best).fillna(results.study.config.study.kommune).to_numpy(), index=codes
+    )
+
+
+def map_groups(results: Results) -> pd.DataFrame | None:
+    """Say which map each lokalsamfunn is drawn in, when a study covers several kommuner.
+
+    With ``[output] map_per = "kommune"`` (the default) and areas in more than one
+    kommune, each kommune gets a map of its own; with ``"fylke"``, each fylke (the
+    kommune number's first two digits) when there is more than one; ``"none"`` keeps
+    one map. A lokalsamfunn's kommune is the one holding most of its people in the
+    crosswalk (its grunnkretser's codes).
+
+    Parameters
+    ----------
+    results : Results
+        A run's results.
+
+    Returns
+    -------
+    pandas.DataFrame or None
+        One row per lokalsamfunn: ``code``, ``group`` (kommune or fylke number),
+        ``group_name`` and ``path`` (its map, ``maps/kommuner/<slug>.html`` or
+        ``maps/fylker/<slug>.html``, slugs of the names); None for one map.
+    """
+    from .codes import kommune_names
+    from .render.presentation import FYLKE_NAMES
+    from .render.slug import unique_slugs
+
+    cfg = results.study.config
+    per = cfg.output.map_per
+    if per == "none":
+        return None
+    kommune = _kommune_of_areas(results)
+    group = kommune if per == "kommune" else kommune.str[:2]
+    if group.nunique() < 2:
+        return None
+    if per == "kommune":
+        known = {**kommune_names(), cfg.study.kommune: cfg.study.kommune_name}
+        names = {g: known.get(g, f"Kommune {g}") for g in group.unique()}
+    else:
+        names = {g: FYLKE_NAMES.get(g, f"Fylke {g}") for g in group.unique()}
+    keys = sorted(names)
+    slugs = dict(zip(keys, unique_slugs([names[g] for g in keys], keys), strict=True))
+    return pd.DataFrame(
+        {
+            "code": group.index,
+            "group": group.to_numpy(),
+            "group_name": group.map(names).to_numpy(),
+            "path": [f"{_MAP_FOLDERS[per]}/{slugs[g]}.html" for g in group],
+        }
+    )
+
+
+def _overview_areas(results: Results, groups: pd.DataFrame):
+    """Return one polygon per map's group with its counts and its map's link (from the overview)."""
+    from pathlib import PurePosixPath
+
+    layer = results.study.lokalsamfunn[["code", "geometry"]].merge(groups, on="code")
+    sel = results.selection.set_index("code")
+    layer["selected"] = layer["code"].map(sel["selected"]).fillna(False).astype(bool)
+    layer["initiative"] = layer["code"].map(sel["in_initiative"]).fillna(False).astype(bool)
+    shapes = layer.dissolve(by="group", sort=True)
+    counts = layer.groupby("group", sort=True).agg(
+        name=("group_name", "first"),
+        path=("path", "first"),
+        n_areas=("code", "size"),
+        n_selected=("selected", "sum"),
+        n_initiative=("initiative", "sum"),
+    )
+    out = shapes[["geometry"]].join(counts).reset_index(names="code")
+    out["href"] = [str(PurePosixPath(p).relative_to("maps")) for p in out["path"]]
+    return out
+
+
+def map_files(results: Results, say: Callable[[str], None] = lambda _: None) -> dict[str, bytes]:
+    """Draw the run's maps: one, or one per kommune (or fylke) and an overview.
+
+    Parameters
+    ----------
+    results : Results
+        A run's results.
+    say : callable, optional
+        Called with a short bokmål message per step.
+
+    Returns
+    -------
+    dict of str to bytes
+        ``maps/levekar_kart.html`` (the map, or the overview of the kommuner when
+        :func:`map_groups` splits the study) and, when split, one page per group.
+    """
+    from dataclasses import replace
+
+    from .render.maps import index_maps, is_regular_grid, overview_map
+
+    grid = distance_grid(results)
+    if grid is not None and not is_regular_grid(grid.cells.geometry):
+        say(
+            "Avstand per rute vises ikke i kartet: befolkningslaget er ikke et rutenett av "
+            "like store ruter (se data/processed/access_grid.csv)"
+        )
+        grid = None
+    groups = map_groups(results)
+    if groups is None:
+        say("Kart")
+        cap = map_options(results).grid_max_cells
+        if grid is not None and len(grid.cells) > cap:
+            say(
+                f"Avstand per rute vises ikke i kartet: {len(grid.cells):,} ruter er flere enn "
+                f"{cap:,} (ett kart for hele studien; [output] map_per)"
+            )
+        return {MAP: results_map(results).get_root().render().encode("utf-8")}
+    per = results.study.config.output.map_per
+    maps = groups.drop_duplicates("group").set_index("group")
+    say(f"Kart: {len(maps)} {'kommuner' if per == 'kommune' else 'fylker'} og en oversikt")
+    options = map_options(results)
+    files = {}
+    pages = index_maps(
+        results.study.lokalsamfunn,
+        results.selection,
+        results.rates[results.rates["year"] == results.year],
+        results.study.catalogue,
+        options=replace(
+            options,
+            overview_href="../levekar_kart.html",
+            overview_text="Alle kommuner" if per == "kommune" else "Alle fylker",
+        ),
+        groups={
+            g: (maps.at[g, "group_name"], list(codes))
+            for g, codes in groups.groupby("group", sort=True)["code"]
+        },
+        points=results.study.points,
+        grid=grid,
+    )
+    for g, page in pages:
+        files[maps.at[g, "path"]] = page.get_root().render().encode("utf-8")
+    files[MAP] = (
+        overview_map(_overview_areas(results, groups), options=options, unit=per)
+        .get_root()
+        .render()
+        .encode("utf-8")
+    )
+    return files
 
 
 def report_inputs(results: Results) -> ReportInputs:
@@ -424,6 +639,7 @@ def report_inputs(results: Results) -> ReportInputs:
         k=results.rule.k,
         rule=results.rule.kind,
         min_population=results.rule.min_population,
+        excluded=tuple(results.names.get(c, c) for c in sorted(results.rule.exclude)),
         draws=results.scores[results.year].options.draws,
         initiative_name=cfg.initiative.name,
         plan_start=cfg.initiative.start,
@@ -501,10 +717,7 @@ def _render(results: Results, say: Callable[[str], None]) -> dict[str, bytes]:
         job = pool.apply_async(report_figures, (inp,))
     try:
         if out.map:
-            say("Kart")
-            files["maps/levekar_kart.html"] = (
-                results_map(results).get_root().render().encode("utf-8")
-            )
+            files.update(map_files(results, say))
         if inp is not None:
             say("Rapport")
             from .render.report import report_files
@@ -562,6 +775,11 @@ def _landing(results: Results, files: dict[str, bytes]) -> bytes:
         from .render.report import fact_sheet_names
 
         names = fact_sheet_names(report_inputs(results))
+    groups = map_groups(results) if results.study.config.output.map else None
+    if groups is not None:
+        unit = "kommunene" if results.study.config.output.map_per == "kommune" else "fylkene"
+        names[MAP] = f"Oversiktskart over {unit}: klikk for kartet over hver"
+        names.update(zip(groups["path"], groups["group_name"], strict=True))
     return landing_page(
         [*files, "index.html"],
         title=results.study.config.study.name,
@@ -595,6 +813,22 @@ def output_files(results: Results, say: Callable[[str], None]) -> dict[str, byte
     files.update(_render(results, say))
     files["index.html"] = _landing(results, files)
     meta = json.loads(files[RUN_REPORT])
+    groups = map_groups(results) if results.study.config.output.map else None
+    if groups is not None:
+        meta["maps"] = {
+            "per": results.study.config.output.map_per,
+            "overview": MAP,
+            "maps": [
+                {
+                    "path": path,
+                    "code": g["group"].iloc[0],
+                    "name": g["group_name"].iloc[0],
+                    "areas": len(g),
+                    "bytes": len(files[path]),
+                }
+                for path, g in groups.groupby("path", sort=True)
+            ],
+        }
     meta["outputs"] = sorted(files)
     files[RUN_REPORT] = (json.dumps(meta, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
     return files

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from . import _html
 from .index import IndexSpec, normalise_array
 from .indicators import YearData
 from .uncertainty import YearScores
@@ -52,6 +53,23 @@ class Reselection:
     summary: pd.DataFrame
     k: int
     initiative: list[str]
+
+    def __repr__(self) -> str:
+        """Say the years and how often the choice changed, in one line."""
+        years = self.summary["year"].tolist() if len(self.summary) else []
+        span = f"{years[0]}–{years[-1]}" if years else "no years"
+        changes = int((self.table["change"] != "").sum()) if "change" in self.table else 0
+        clear = int(self.table["clear_change"].sum()) if "clear_change" in self.table else 0
+        return (
+            f"Reselection({span}, k={self.k}: {changes} areas entered or left, "
+            f"{clear} of them clearly)"
+        )
+
+    def _repr_html_(self) -> str:
+        """Show the choice year by year in Jupyter."""
+        return _html.block(
+            f"The rule year by year (k = {self.k})", _html.table(self.summary, max_rows=30)
+        )
 
 
 def _contributions(data: YearData, spec: IndexSpec) -> pd.DataFrame:

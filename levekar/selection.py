@@ -68,7 +68,8 @@ class SelectionRule:
         Areas with fewer people are not eligible.
     neighbours : mapping of str to frozenset of str, optional
         For ``contiguous`` (required there): each area's neighbours, by code. Not
-        compared when rules are compared.
+        compared when rules are compared, and not shown in the repr (:attr:`id` names
+        the rule).
     mappings : int, default 1
         How many of the latest mappings (years with data) the score is taken over: the
         kommune chose its areas "from the last years' levekårskartlegginger", not one year.
@@ -79,6 +80,9 @@ class SelectionRule:
     trend_weight : float, default 0
         Adds ``trend_weight`` × the change in the area's score over the window (the fitted
         slope × the years spanned) to the combined score: worsening counts as deprivation.
+    exclude : frozenset of str, default empty
+        Codes of areas that are scored and shown but never chosen (e.g. a zone of
+        unknown addresses, which is no place an initiative can work in).
 
     Raises
     ------
@@ -90,10 +94,11 @@ class SelectionRule:
     k: int = 3
     min_indicators_worse: int = 5
     min_population: int = 0
-    neighbours: Mapping[str, frozenset[str]] | None = field(default=None, compare=False)
+    neighbours: Mapping[str, frozenset[str]] | None = field(default=None, compare=False, repr=False)
     mappings: int = 1
     combine: Literal["mean_score", "mean_rank", "pooled"] = "mean_score"
     trend_weight: float = 0.0
+    exclude: frozenset[str] = frozenset()
 
     def __post_init__(self) -> None:
         """Check the rule's kind, and that a contiguous rule has neighbours."""
@@ -129,6 +134,8 @@ class SelectionRule:
             parts.append(f"trend={self.trend_weight:g}")
         if self.min_population:
             parts.append(f"min_population={self.min_population}")
+        if self.exclude:
+            parts.append(f"exclude={','.join(sorted(self.exclude))}")
         return ":".join(parts)
 
     @property
@@ -136,21 +143,37 @@ class SelectionRule:
         """Whether the choice depends on the index scores (and so on weights and methods)."""
         return self.kind != "multiple_deprivation"
 
-    def eligible(self, population: np.ndarray | pd.Series) -> np.ndarray:
-        """Return which areas may be chosen: population at least ``min_population``.
+    def eligible(
+        self,
+        population: np.ndarray | pd.Series,
+        codes: list[str] | np.ndarray | pd.Series | None = None,
+    ) -> np.ndarray:
+        """Return which areas may be chosen: population at least ``min_population``, not excluded.
 
         Parameters
         ----------
         population : numpy.ndarray or pandas.Series
             People per area; missing counts as 0.
+        codes : list of str or array, optional
+            The areas' codes in the same order (needed when the rule excludes areas).
 
         Returns
         -------
         numpy.ndarray of bool
             True where the area is eligible.
+
+        Raises
+        ------
+        ValueError
+            If the rule excludes areas and ``codes`` is not given.
         """
         pop = np.nan_to_num(np.asarray(population, dtype=float), nan=0.0)
-        return pop >= self.min_population
+        ok = pop >= self.min_population
+        if self.exclude:
+            if codes is None:
+                raise ValueError("a rule that excludes areas needs the areas' codes")
+            ok &= ~np.isin(np.asarray(codes, dtype=object), list(self.exclude))
+        return ok
 
     def choose(
         self,

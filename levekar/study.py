@@ -317,6 +317,13 @@ class SelectionConfig(_Strict):
     k: int = Field(default=3, ge=1)
     min_indicators_worse: int = Field(default=5, ge=1)
     min_population: int = Field(default=0, ge=0)
+    exclude: list[str] = Field(
+        default_factory=list,
+        description=(
+            "Areas (codes or unique names) scored and shown but never chosen, e.g. an "
+            "'unknown address' zone."
+        ),
+    )
     year: int | None = None
     draws: int = Field(default=2000, ge=0, le=200_000)
     weight_concentration: float | None = Field(default=None, gt=0)
@@ -525,6 +532,10 @@ class OutputConfig(_Strict):
     classes: int = Field(default=5, ge=2, le=5)
     tiles: Literal["auto", "none", "OpenStreetMap", "CartoDB positron"] = "auto"
     pdf: bool = False  # print the report and fact sheets to PDF with headless Chromium
+    # A study of several kommuner: one map per kommune (or fylke) and an overview map.
+    map_per: Literal["kommune", "fylke", "none"] = "kommune"
+    # With [accessibility]: the distance grid as layers of the map (off until ticked).
+    access_grid: bool = True
 
 
 class StudyConfig(_Strict):
@@ -711,6 +722,48 @@ class Study:
         """The data label every output shows (e.g. "Syntetiske demodata")."""
         return self.config.study.data_label
 
+    def _figures(self) -> list[tuple[str, str]]:
+        """Return what the study holds, as labelled figures."""
+        from . import _html
+
+        obs = self.observations
+        years = (
+            f"{int(obs['year'].min())}–{int(obs['year'].max())}"
+            if len(obs) and "year" in obs
+            else "none"
+        )
+        n_ind = obs["indicator"].nunique() if "indicator" in obs else 0
+        rows = [
+            ("data", self.label),
+            ("source", self.source),
+            ("kommune", f"{self.config.study.kommune} {self.config.study.kommune_name}"),
+            ("grunnkretser", f"{len(self.grunnkretser):,}"),
+            ("lokalsamfunn", f"{len(self.lokalsamfunn):,}"),
+            ("observations", f"{len(obs):,} rows, {n_ind} indicators, {years}"),
+        ]
+        if self.population is not None:
+            col = "popTot" if "popTot" in self.population else None
+            people = _html.number(float(self.population[col].sum())) if col else "?"
+            rows.append(("population", f"{people} people in {len(self.population):,} features"))
+        if self.points or self.destinations:
+            layers = list(self.points) + [f"{d} (accessibility)" for d in self.destinations]
+            rows.append(("point layers", _html.codes(layers)))
+        rows.append(("findings", self.findings.summary()))
+        return rows
+
+    def __repr__(self) -> str:
+        """Say what the study holds in one line (the frames are in the attributes)."""
+        return (
+            f"Study({self.source!r}, {self.label}: {len(self.grunnkretser)} grunnkretser, "
+            f"{len(self.lokalsamfunn)} lokalsamfunn, {len(self.observations):,} observation rows)"
+        )
+
+    def _repr_html_(self) -> str:
+        """Show what the study holds in Jupyter."""
+        from . import _html
+
+        return _html.block("levekar study", _html.figures(self._figures()))
+
     @property
     def synthetic(self) -> bool:
         """Whether the study's data are synthetic."""
@@ -837,13 +890,8 @@ def study_from_config(cfg: StudyConfig, *, source: str) -> Study:
         points=layers_by_key,
     )
     findings = Findings()
-    for note in notes:
-        findings.warn(
-            "schools_unplaced",
-            note,
-            source=cfg.indicators.source_names(),
-            fix="give the schools a point inside the areas (levekar fetch skoler)",
-        )
+    for kind, message, fix in notes:
+        findings.warn(kind, message, source=cfg.indicators.source_names(), fix=fix)
     reference = None
     if cfg.indicators.reference is not None:
         reference = read_reference(cfg.indicators.reference)

@@ -26,6 +26,7 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 import pandas as pd
 
+from . import _html
 from .catalogue import Catalogue
 from .index import IndexSpec, index_from_year, rank_worst_first, scores_from_array
 from .indicators import YearData, pool_years, worse_in_batches
@@ -119,9 +120,10 @@ class RankUncertainty:
     ----------
     summary : pandas.DataFrame
         One row per ranked area: ``code``, ``rank_median``, ``rank_p05``, ``rank_p95``
-        (5th and 95th percentiles of the rank, 1 = most deprived), ``p_top_k`` (share
-        of draws with rank ≤ k) and ``p_selected`` (share of draws where the rule
-        chose the area).
+        (5th and 95th percentiles of the rank among all ranked areas, 1 = most deprived),
+        ``p_top_k`` (share of draws where the area is among the k worst of the areas the
+        rule may choose; 0 for the others) and ``p_selected`` (share of draws where the
+        rule chose the area).
     ranks : numpy.ndarray of int
         Rank per draw and area, shape ``(draws, areas)``; ties broken at random.
     selected : numpy.ndarray of bool
@@ -137,6 +139,34 @@ class RankUncertainty:
     selected: np.ndarray
     draws: int
     seed: int
+
+    def ranks_among(self, codes: list[str] | set[str]) -> tuple[list[str], np.ndarray]:
+        """Return the draws' ranks within a subset of the areas (e.g. the eligible ones).
+
+        Parameters
+        ----------
+        codes : list or set of str
+            The areas to keep; codes not ranked are ignored.
+
+        Returns
+        -------
+        kept : list of str
+            The kept codes, in the order of :attr:`summary`.
+        ranks : numpy.ndarray of int
+            Shape ``(draws, len(kept))``: 1 = the most deprived of the subset in that draw
+            (the draw's order, ties already broken, restricted to the subset).
+        """
+        wanted = set(codes)
+        ranked = self.summary["code"].tolist()
+        cols = [j for j, c in enumerate(ranked) if c in wanted]
+        sub = self.ranks[:, cols]
+        return [ranked[j] for j in cols], sub.argsort(axis=1).argsort(axis=1) + 1
+
+    def __repr__(self) -> str:
+        """Say how many draws over how many areas (the arrays are in the attributes)."""
+        return (
+            f"RankUncertainty({self.draws:,} draws × {len(self.summary)} areas, seed {self.seed})"
+        )
 
 
 @dataclass
@@ -164,6 +194,58 @@ class YearScores:
     table: pd.DataFrame
     options: UncertaintyOptions
     uncertainty: RankUncertainty | None = field(default=None, repr=False)
+
+    def bands(self) -> pd.DataFrame:
+        """Return the areas by rank with their rank bands and probabilities.
+
+        Returns
+        -------
+        pandas.DataFrame
+            ``code`` (and ``name`` when the table has one), ``score``, ``rank``, ``band``
+            (the 90 % rank band, e.g. ``"2–4"``, empty without a Monte Carlo), ``p_top_k``,
+            ``p_selected`` and ``selected``, sorted by rank (areas without a score last).
+        """
+        t = self.table.sort_values(["rank", "code"], na_position="last")
+        out = t[[c for c in ("code", "name", "score", "rank") if c in t]].copy()
+        if {"rank_p05", "rank_p95"} <= set(t.columns):
+            out["band"] = [
+                f"{lo:.0f}–{hi:.0f}" if pd.notna(lo) and pd.notna(hi) else ""
+                for lo, hi in zip(t["rank_p05"], t["rank_p95"], strict=True)
+            ]
+        else:
+            out["band"] = ""
+        for col in ("p_top_k", "p_selected", "selected"):
+            if col in t:
+                out[col] = t[col].to_numpy()
+        return out.reset_index(drop=True)
+
+    def _monte_carlo(self) -> str:
+        """Say what the Monte Carlo varied, in words."""
+        if self.uncertainty is None:
+            return "no Monte Carlo"
+        varied = ", ".join(self.options.sources) or "nothing"
+        return f"{self.uncertainty.draws:,} draws varying {varied}"
+
+    def __repr__(self) -> str:
+        """Say the year, the areas, the choice and the Monte Carlo in one line."""
+        bands = self.bands()
+        chosen = bands.loc[bands["selected"].astype(bool), "code"].tolist()
+        return (
+            f"YearScores({self.year}: {len(self.table)} areas, selected "
+            f"{_html.codes(chosen)}; {self._monte_carlo()})"
+        )
+
+    def _repr_html_(self) -> str:
+        """Show the areas by rank with their bands in Jupyter."""
+        note = (
+            f"<p>{_html.esc(self._monte_carlo())}; band = the rank's 5th–95th percentile "
+            "over the draws (1 = most deprived).</p>"
+        )
+        return _html.block(
+            f"Scores {self.year}",
+            note,
+            _html.table(self.bands(), max_rows=25, percent=("p_top_k", "p_selected")),
+        )
 
 
 def _draw_values(
@@ -371,6 +453,7 @@ def rank_uncertainty(
     rule: SelectionRule,
     areas: list[str] | None = None,
     options: UncertaintyOptions | None = None,
+    eligible: np.ndarray | None = None,
 ) -> RankUncertainty:
     """Compute Monte Carlo rank bands, P(among the k worst) and P(chosen) for each area.
 
@@ -384,12 +467,16 @@ def rank_uncertainty(
     catalogue : Catalogue
         Indicator definitions (the kind decides the sampling model).
     rule : SelectionRule
-        The selection rule applied in every draw (all ``areas`` eligible).
+        The selection rule applied in every draw.
     areas : list of str, optional
-        The areas to rank (the eligible ones); default every area in ``data``.
+        The areas to rank (those with a score); default every area in ``data``.
     options : UncertaintyOptions, optional
         The sources to vary and the number of draws; default
         ``UncertaintyOptions()`` (2000 draws, sampling only).
+    eligible : numpy.ndarray of bool, optional
+        Which of ``areas`` the rule may choose (default all). Ranks are among all
+        ``areas``, as the point rank is; P(among the k worst) is among the eligible ones,
+        the k the rule picks from, and 0 for the others.
 
     Returns
     -------
@@ -409,7 +496,7 @@ def rank_uncertainty(
     rows = np.array([codes.index(a) for a in areas], dtype=np.int64)
     md = rule.kind == "multiple_deprivation"
     total, n_worse, tie_break = _year_draws(data, rows, spec, catalogue, opts, worse=md)
-    return _under_rule(total, n_worse, tie_break, rule, areas, opts)
+    return _under_rule(total, n_worse, tie_break, rule, areas, opts, eligible)
 
 
 def _year_draws(
@@ -453,28 +540,35 @@ def _under_rule(
     rule: SelectionRule,
     areas: list[str],
     opts: UncertaintyOptions,
+    eligible: np.ndarray | None = None,
 ) -> RankUncertainty:
     """Rank the draws and apply the rule to them: the Monte Carlo's summary and draws."""
+    elig = np.ones(len(areas), dtype=bool) if eligible is None else np.asarray(eligible, bool)
     ranks = _ranks_random_ties(total, tie_break)
-    selected = rule.choose(
-        total,
-        eligible=np.ones(len(areas), dtype=bool),
-        n_worse=n_worse,
-        codes=areas,
-        tie_break=tie_break,
+    selected = rule.choose(total, eligible=elig, n_worse=n_worse, codes=areas, tie_break=tie_break)
+    summary = _rank_summary(areas, ranks, selected, rule.k, elig)
+    return RankUncertainty(
+        summary=summary, ranks=ranks, selected=selected, draws=opts.draws, seed=opts.seed
     )
-    summary = pd.DataFrame(
+
+
+def _rank_summary(areas, ranks, selected, k, eligible) -> pd.DataFrame:
+    """Rank bands among all areas; P(among the k worst) among the eligible; P(chosen)."""
+    if eligible.all():
+        top_k = (ranks <= k).mean(axis=0)
+    else:  # the draw's order within the eligible areas (ties already broken)
+        top_k = np.zeros(len(areas))
+        among = ranks[:, eligible].argsort(axis=1).argsort(axis=1) + 1
+        top_k[eligible] = (among <= k).mean(axis=0)
+    return pd.DataFrame(
         {
             "code": areas,
             "rank_median": np.median(ranks, axis=0),
             "rank_p05": np.percentile(ranks, 5, axis=0, method="lower"),
             "rank_p95": np.percentile(ranks, 95, axis=0, method="higher"),
-            "p_top_k": (ranks <= rule.k).mean(axis=0),
+            "p_top_k": top_k,
             "p_selected": selected.mean(axis=0),
         }
-    )
-    return RankUncertainty(
-        summary=summary, ranks=ranks, selected=selected, draws=opts.draws, seed=opts.seed
     )
 
 
@@ -559,7 +653,7 @@ def score_year(
     table.insert(1, "year", last.year)
     pop = table["code"].map(population).astype(float)
     table.insert(2, "population", pop.round().astype("Int64"))
-    table.insert(3, "eligible", rule.eligible(pop.to_numpy()))
+    table.insert(3, "eligible", rule.eligible(pop.to_numpy(), table["code"].to_numpy()))
     table["n_worse"] = last.worse.sum(axis=1)
     table["n_indicators"] = (~np.isnan(last.value)).sum(axis=1)
     table["selected"] = rule.choose(
@@ -569,16 +663,20 @@ def score_year(
         codes=list(last.codes),
     )
     unc = None
-    eligible = table.loc[table["eligible"] & table["score"].notna(), "code"].tolist()
-    if opts.draws > 0 and eligible:
+    scored = table[table["score"].notna()]
+    areas, elig = scored["code"].tolist(), scored["eligible"].to_numpy(dtype=bool)
+    if opts.draws > 0 and elig.any():
         codes = list(last.codes)
-        rows = np.array([codes.index(a) for a in eligible], dtype=np.int64)
-        key = ("draws", spec_key, tuple(eligible), opts)
+        rows = np.array([codes.index(a) for a in areas], dtype=np.int64)
+        # The draws depend on the areas scored, the spec and the options, not on the rule.
+        key = ("draws", spec_key, tuple(areas), opts)
         if len(window) > 1:
             totals, tie_break = memo(
                 key, window, lambda: _window_draws(window, rows, spec, catalogue, opts)
             )
-            unc = _under_rule(combine_scores(totals, rule), None, tie_break, rule, eligible, opts)
+            unc = _under_rule(
+                combine_scores(totals, rule), None, tie_break, rule, areas, opts, elig
+            )
         else:
             md = rule.kind == "multiple_deprivation"
             drawn = memo(
@@ -588,7 +686,7 @@ def score_year(
                 drawn = memo.put(
                     key, window, _year_draws(last, rows, spec, catalogue, opts, worse=True)
                 )
-            unc = _under_rule(*drawn, rule, eligible, opts)
+            unc = _under_rule(*drawn, rule, areas, opts, elig)
         table = table.merge(unc.summary, on="code", how="left")
         table["p_selected"] = table["p_selected"].fillna(0.0)
         table["p_top_k"] = table["p_top_k"].fillna(0.0)
@@ -664,6 +762,7 @@ def rank_uncertainty_window(
     rule: SelectionRule,
     areas: list[str],
     options: UncertaintyOptions,
+    eligible: np.ndarray | None = None,
 ) -> RankUncertainty:
     """Run the Monte Carlo of a rule over several mappings (years).
 
@@ -683,9 +782,12 @@ def rank_uncertainty_window(
     rule : SelectionRule
         The rule (an index rule: multiple deprivation pools the years instead).
     areas : list of str
-        The areas to rank (the eligible ones).
+        The areas to rank (those with a score).
     options : UncertaintyOptions
         The sources and the number of draws.
+    eligible : numpy.ndarray of bool, optional
+        Which of ``areas`` the rule may choose (default all); as in
+        :func:`rank_uncertainty`.
 
     Returns
     -------
@@ -695,7 +797,8 @@ def rank_uncertainty_window(
     codes = list(window[-1].codes)
     rows = np.array([codes.index(a) for a in areas], dtype=np.int64)
     totals, tie_break = _window_draws(window, rows, spec, catalogue, options)
-    return _under_rule(combine_scores(totals, rule), None, tie_break, rule, areas, options)
+    combined = combine_scores(totals, rule)
+    return _under_rule(combined, None, tie_break, rule, areas, options, eligible)
 
 
 def _window_draws(
@@ -753,7 +856,7 @@ def uncertainty_sources(
     rule : SelectionRule
         The selection rule.
     areas : list of str
-        The areas to rank (the eligible ones).
+        The areas to rank (those with a score).
     options : UncertaintyOptions
         The sources to screen (each run alone, with ``options.draws`` draws and its own
         seed derived from ``options.seed``). It must vary at least one source: with none,

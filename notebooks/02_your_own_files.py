@@ -14,47 +14,74 @@
 # ---
 
 # %% [markdown]
-# # Bringing your own files
+# # Dine egne filer
 #
-# `levekar demo --out DIR` writes the demo's inputs as files, so you can see what your own must look
-# like: boundary layers (any format GDAL reads, any of EPSG:25832/25833/25835/4258/4326), a
-# population grid, a tidy indicator table, a code-change table and `study.toml`. Here we write
-# them to a temporary folder, read them back one by one, and run the study from its TOML file.
+# En studie er en mappe med filer og én `study.toml` som sier hva de er. Denne notatboka viser
+# hvordan filene skal se ut, hvordan levekar leser dem, og hva som skjer når noe er galt.
+#
+# `levekar demo --out MAPPE` (eller `write_demo_inputs` under) skriver demoens filer som en
+# mal: grenselag for grunnkretser og skolekretser, befolkningsrutenettet, en indikatortabell,
+# en tabell over kodeendringer og `study.toml`. Bytt ut filene med dine egne, og rett
+# `study.toml` så den peker på dem.
 
 # %%
 import tempfile
 from pathlib import Path
 
+import levekar
 from levekar.demo import write_demo_inputs
-from levekar.io.layers import read_area_layer, read_population
-from levekar.io.observations import read_observations
+from levekar.render.presentation import format_number, format_percent
 
 folder = Path(tempfile.mkdtemp())
 sorted(p.name for p in write_demo_inputs(folder))
 
 # %% [markdown]
-# ## Boundary layers: the Kartverket grunnkrets schema is recognised
+# ## Grenselag
+#
+# Alle formater GDAL leser, går: GeoPackage, GeoJSON, Shapefile, GML, FileGDB. Kartverkets
+# skjema for grunnkretser (`grunnkretsnummer`, `grunnkretsnavn`) kjennes igjen; ellers sier du
+# hvilke kolonner som er kode og navn. Laget gjøres om til EPSG:25833 (UTM 33, meter) uansett
+# hvilket av EPSG:25832/25833/25835/4258/4326 det kommer i, og ugyldige polygoner repareres –
+# og rapporteres.
 
 # %%
+from levekar.io.layers import read_area_layer, read_population
+
 gk, report = read_area_layer(folder / "grunnkretser.gpkg", level="grunnkrets")
-gk.head(3), report.crs_in, report.repaired
+print(
+    f"{report.n_features} grunnkretser lest fra {report.crs_in}, {len(report.repaired)} reparert."
+)
+gk.head(3)
 
 # %% [markdown]
-# ## SSB's 250 m population grid
+# ## Befolkningen
+#
+# SSBs rutenett på 250 m (`BefolkningPåRuter250m`, som GML eller GeoPackage) eller
+# adressepunkter med antall bosatte. Det brukes til å dele grunnkretser som ligger i flere
+# lokalsamfunn etter hvor folk bor.
 
 # %%
 grid = read_population(folder / "befolkning_250m.gpkg")
-len(grid), grid["popTot"].sum()
+print(f"{len(grid)} ruter med til sammen {format_number(grid['popTot'].sum())} innbyggere.")
 
 # %% [markdown]
-# ## Indicators: one tidy table, SSB's symbols kept in `status`
+# ## Indikatorene
+#
+# Den enkleste formen er én lang tabell: `code, year, indicator, numerator, denominator,
+# status`, én rad per grunnkrets, år og indikator. Teller og nevner – ikke andeler – så
+# levekar kan summere over grunnkretser og regne intervaller. SSBs symboler beholdes i
+# `status`: `:` er prikket (skjult fordi tallet er lite), `..` mangler, `.` finnes ikke.
 
 # %%
+from levekar.io.observations import read_observations
+
 obs = read_observations(folder / "indikatorer_grunnkrets.csv")
 obs["status"].value_counts()
 
 # %% [markdown]
-# ## An SSB statbank download (semicolon, latin-1, decimal comma) becomes the same tidy table
+# En nedlasting fra SSBs statistikkbank (semikolon, latin-1, desimalkomma) blir den samme lange
+# tabellen. I `study.toml` er det `format = "ssb-csv"`; her gjør vi det for hånd for å se hva
+# som skjer:
 
 # %%
 from levekar.io.ssb import observations_from_long, read_statbank_csv
@@ -75,11 +102,73 @@ observations_from_long(
 )
 
 # %% [markdown]
-# ## Run the study from its configuration
+# ## Studien
+#
+# `study.toml` binder filene sammen og sier hvordan analysen skal gjøres: områdene,
+# befolkningen, indikatorene, indeksen, utvelgelsesregelen, satsingens områder og målene.
+# Stier er relative til filen. Alle nøklene er beskrevet i `docs/study-config.md`.
 
 # %%
-import levekar
+print((folder / "study.toml").read_text(encoding="utf-8")[:900])
 
+# %% [markdown]
+# `levekar.load_study` leser og sjekker alt på én gang. Resultatet viser hva som ble lest:
+
+# %%
 study = levekar.load_study(folder / "study.toml")
-results = levekar.run(study)
-results.selection[["name", "rank", "p_top_k", "selected"]].head(5)
+study
+
+# %% [markdown]
+# ## Når noe er galt
+#
+# Feil stopper med én melding som sier hvilken fil eller nøkkel, hva som var forventet, hva
+# som kom, og hva du kan gjøre. Her en skrivefeil i regelen:
+
+# %%
+bad = folder / "feil.toml"
+bad.write_text(
+    (folder / "study.toml").read_text(encoding="utf-8").replace('rule = "top_k"', 'rule = "topp3"'),
+    encoding="utf-8",
+)
+try:
+    levekar.load_study(bad)
+except levekar.ConfigError as err:
+    print(err)
+
+# %% [markdown]
+# ## Krysstabellen fra dine lag
+#
+# Første steg i analysen er krysstabellen grunnkretser → lokalsamfunn. Den kan lages alene,
+# for å se om lagene passer sammen før du kjører alt: hvor mange grunnkretser som deles, og om
+# alle innbyggerne når fram. Grunnkretser eller folk som faller utenfor, blir funn i kjøringen.
+
+# %%
+cw = levekar.crosswalk_from_overlay(
+    study.grunnkretser,
+    study.lokalsamfunn,
+    weighting="population",
+    population=study.population,
+    population_column="popTot",
+    sliver_tolerance=0.001,
+)
+cw
+
+# %%
+q = cw.quality
+print(
+    f"{q.n_sources_split} av {q.n_sources} grunnkretser deles mellom lokalsamfunn; "
+    f"{format_percent(q.population_assigned_share)} av {format_number(q.population_total)} "
+    "innbyggere når fram til et lokalsamfunn."
+)
+
+# %% [markdown]
+# ## Kjør
+#
+# Nå er studien klar. Resten er som i notatbok 01:
+#
+# ```python
+# results = levekar.run(study)
+# levekar.write(results, "ut")
+# ```
+#
+# eller på kommandolinjen: `levekar run --config MAPPE/study.toml --out ut`.

@@ -14,77 +14,132 @@
 # ---
 
 # %% [markdown]
-# # Uncertainty and the choice of areas
+# # Hvor sikkert er valget?
 #
-# How sure are we that the chosen areas are the right ones, and will they still be next year?
-# Synthetic demo data (*Syntetiske demodata*).
+# Notatbok 01 viste at Sentrum og Lisleby pekes ut av regelen, mens Sellebakk havner like
+# utenfor. Her går vi dypere: hvor usikkerheten kommer fra, hva som skal til for å endre
+# valget, om valget holder seg år for år, og om andre kommuners metoder ville valgt det samme.
+#
+# (Om de svake områdene ligger samlet – Moran's I og LISA-klynger – regnes når studien har
+# `spatial = true` under `[selection]`; svaret står da i `results.spatial` og i rapporten om
+# utvelgelse over tid.)
+#
+# Syntetiske demodata. Antall trekninger kan settes ned med miljøvariabelen
+# `LEVEKAR_NOTEBOOK_DRAWS` (testene gjør det); tallene blir da litt mindre presise.
 
 # %%
+import os
+
 import levekar
-from levekar.uncertainty import UncertaintyOptions, rank_uncertainty, uncertainty_sources
+from levekar.render.presentation import format_percent
 
-results = levekar.run(levekar.demo_study())
-data = results.data[results.year]  # the year's indicators as arrays, reshaped once
+# Monte Carlo draws: the study's own 2000 unless LEVEKAR_NOTEBOOK_DRAWS asks for fewer.
+DRAWS = int(os.environ.get("LEVEKAR_NOTEBOOK_DRAWS", 2000))
+
+study = levekar.demo_study()
+study.config.selection.draws = DRAWS
+results = levekar.run(study)
+names, k, year = results.names, results.rule.k, results.year
+results
+
+# %% [markdown]
+# ## Fire kilder til usikkerhet
+#
+# Monte Carlo-simuleringen varierer fire ting, hver for seg eller samtidig:
+#
+# * **utvalg** (`sampling`): tellingene trekkes på nytt rundt det som ble observert – små tall
+#   svinger mest;
+# * **vekter** (`weights`): indikatorenes vekter trekkes rundt de valgte (et faglig skjønn, ikke
+#   en naturlov);
+# * **metode** (`methods`): z-verdier, min–maks eller rang som normalisering;
+# * **indikatorsett** (`leave_one_out`): én indikator utelates i hver trekning.
+#
+# Først bare utvalgsusikkerheten, så alle fire. Forskjellen viser hvor mye av usikkerheten som
+# skyldes tallene, og hvor mye som skyldes valgene bak indeksen.
+
+# %%
+from levekar.uncertainty import UncertaintyOptions, rank_uncertainty
+
+data = results.data[year]  # the year's indicators as arrays (areas × indicators)
 areas = results.index["code"].tolist()
-spec, rule, cat = results.spec, results.rule, results.study.catalogue
+every_source = results.scores[year].options
+only_sampling = UncertaintyOptions(draws=every_source.draws, seed=every_source.seed)
 
-# %% [markdown]
-# ## Sampling error alone, then weights, methods and leaving an indicator out as well
+
+def p_top_k(options):
+    """P(among the k worst) per area code under ``options``."""
+    u = rank_uncertainty(
+        data, results.spec, study.catalogue, rule=results.rule, areas=areas, options=options
+    )
+    return u.summary.set_index("code")["p_top_k"]
+
+
+compare = results.index[["code", "name", "rank"]].assign(
+    p_sampling_only=lambda t: t["code"].map(p_top_k(only_sampling)),
+    p_every_source=lambda t: t["code"].map(p_top_k(every_source)),
+)
+compare.sort_values("rank").head(6)
 
 # %%
-sampling = UncertaintyOptions(draws=2000, seed=1)
-every_source = UncertaintyOptions(
-    draws=2000,
-    seed=1,
-    weight_concentration=40,
-    methods=("z/weighted_mean", "rank/weighted_mean"),
-    leave_one_out=True,
+edge = compare.sort_values("rank").iloc[k]  # the first area outside the k worst
+print(
+    f"{edge['name']} (rang {edge['rank']}): blant de {k} svakeste i "
+    f"{format_percent(edge['p_sampling_only'], decimals=0)} av trekningene med bare "
+    f"utvalgsusikkerhet, og i {format_percent(edge['p_every_source'], decimals=0)} med alle fire."
 )
-only_sampling = rank_uncertainty(data, spec, cat, rule=rule, areas=areas, options=sampling).summary
-everything = rank_uncertainty(data, spec, cat, rule=rule, areas=areas, options=every_source).summary
-names = results.names
-compare = only_sampling.assign(name=only_sampling["code"].map(names))[["name", "p_top_k"]].merge(
-    everything.assign(name=everything["code"].map(names))[["name", "p_top_k"]],
-    on="name",
-    suffixes=("_sampling", "_all"),
-)
-compare.sort_values("p_top_k_all", ascending=False).head(6)
 
 # %% [markdown]
-# ## Which source moves the ranks most
+# ## Hvilken kilde betyr mest?
+#
+# For hvert område sier `main_source` hvilken kilde som alene flytter rangen mest, og
+# `share_*` hvor stor del av variasjonen hver kilde står for. For områdene nær grensen regnes
+# også **Sobol-indekser** for P(blant de 3 svakeste): `s1` er kildens effekt alene, `st` med
+# samspillet med de andre. En kilde med lav `s1` men høy `st` betyr mest i kombinasjon.
 
 # %%
-from dataclasses import replace
+shares = [c for c in results.selection if c.startswith("share_")]
+results.selection[["name", "rank", "main_source", *shares]].head(6)
 
-sources = uncertainty_sources(
-    data, spec, cat, rule=rule, areas=areas, options=replace(every_source, draws=500)
-)
-sources.assign(name=sources["code"].map(names))[["name", "main_source"]].head(8)
+# %%
+sobol = results.sobol.assign(name=results.sobol["code"].map(names))
+sobol.pivot(index="name", columns="group", values="st").round(2)
 
 # %% [markdown]
-# ## What would change the choice, and the choice year by year
+# ## Hva skal til for å endre valget?
+#
+# For områdene nær grensen: den minste enkeltendringen – i én indikator eller én vekt – som
+# ville flyttet området inn blant eller ut av de tre svakeste. Er endringen liten sammenlignet
+# med usikkerheten i tallet, står valget svakt.
 
 # %%
 from levekar.render.presentation import counterfactual_text
 
-[counterfactual_text(r, names, cat, rule.k) for r in results.counterfactuals.to_dict("records")]
-
-# %%
-results.reselection.summary[["year", "selected", "initiative_not_selected", "entered", "left"]]
+for row in results.counterfactuals.to_dict("records"):
+    print(counterfactual_text(row, names, study.catalogue, k))
 
 # %% [markdown]
-# ## Is deprivation clustered in space?
+# ## År for år
+#
+# Den samme regelen, med de samme kildene til usikkerhet, brukes på hvert års tall. Et område
+# som går inn eller ut, er en *tydelig* endring bare når sannsynligheten for å bli valgt gikk
+# fra høyst 5 % til minst 95 % (eller omvendt) – ellers kan det være støy.
 
 # %%
-from levekar.spatial import spatial_clusters
+results.reselection
 
-clusters = spatial_clusters(
-    results.study.lokalsamfunn, results.index.set_index("code")["score"], seed=1
-)
-clusters.as_dict()
+# %%
+table = results.reselection.table
+for code in results.selection.loc[results.selection["in_initiative"], "code"]:
+    chosen = table[(table["code"] == code) & table["selected"]]["year"].tolist()
+    years = table["year"].nunique()
+    print(f"{names[code]} er valgt av regelen {len(chosen)} av {years} år: {chosen}")
 
 # %% [markdown]
-# ## The peer methods side by side
+# ## Andre kommuners metoder
+#
+# Indeksen sammenlignes med SSBs metode (poeng 1–10), rangsum, den engelske indeksen (IMD) og
+# OECDs z-snitt på de samme dataene: korrelasjonen med studiens indeks (Spearman) og hvor
+# mange av de tre svakeste de har felles.
 
 # %%
 results.agreement

@@ -1,6 +1,8 @@
 from __future__ import annotations
 
 import os
+import pickle
+import time
 from pathlib import Path
 
 import geopandas as gpd
@@ -77,11 +79,81 @@ def demo_study():
     return demo_as_study()
 
 
+def _session_root(tmp_path_factory) -> Path:
+    """A folder shared by every xdist worker of this test session (its base temp otherwise)."""
+    base = tmp_path_factory.getbasetemp()
+    return base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
+
+
+def _once_per_session(tmp_path_factory, name, make):
+    """``make()`` computed by one worker of the session; the others wait and unpickle it.
+
+    The first worker to create ``NAME.lock`` computes; a failure there leaves ``NAME.failed``
+    and the others compute for themselves (and fail with the same error, in their own test).
+    Callers must treat the value as read-only.
+    """
+    root = _session_root(tmp_path_factory)
+    done, failed = root / f"{name}.pickle", root / f"{name}.failed"
+    try:
+        os.close(os.open(root / f"{name}.lock", os.O_CREAT | os.O_EXCL | os.O_WRONLY))
+    except FileExistsError:
+        deadline = time.monotonic() + 900
+        while not done.exists() and not failed.exists() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        if done.exists():
+            return pickle.loads(done.read_bytes())
+        return make()
+    try:
+        value = make()
+    except BaseException:
+        failed.touch()
+        raise
+    partial = root / f"{name}.partial"
+    partial.write_bytes(pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL))
+    os.replace(partial, done)
+    return value
+
+
 @pytest.fixture(scope="session")
-def demo_results(demo_study):
+def demo_results(demo_study, tmp_path_factory):
+    """The demo run with its own settings, computed once for the whole session (read-only)."""
     from levekar.pipeline import run
 
-    return run(demo_study)
+    return _once_per_session(tmp_path_factory, "demo_results", lambda: run(demo_study))
+
+
+@pytest.fixture(scope="session")
+def demo_results_again(demo_study, tmp_path_factory):
+    """The same demo run computed a second time (on another worker when there is one)."""
+    from levekar.pipeline import run
+
+    return _once_per_session(tmp_path_factory, "demo_results_again", lambda: run(demo_study))
+
+
+@pytest.fixture(scope="session")
+def demo_outputs(demo_results, tmp_path_factory) -> Path:
+    """The demo run written once for the whole session: read it, never change it.
+
+    A test that changes outputs copies the folder first (:func:`copy_outputs`).
+    """
+    from levekar.pipeline import write
+
+    root = _session_root(tmp_path_factory)
+
+    def make():
+        out = root / "demo_outputs"
+        write(demo_results, out)
+        return out
+
+    return _once_per_session(tmp_path_factory, "demo_outputs", make)
+
+
+def copy_outputs(outputs: Path, dest: Path) -> Path:
+    """A private copy of written outputs, for a test that changes them."""
+    import shutil
+
+    shutil.copytree(outputs, dest)
+    return dest
 
 
 def year_from_shares(
@@ -154,3 +226,16 @@ FIVE_AREAS = {
     "E": (0.12, 0.04, 0.02),
 }
 THREE_INDICATORS = ("leie", "trangbodd", "sosialhjelp")
+
+
+def page_data(page: str) -> dict:
+    """The data a map page carries (``var levekar = {...};``), as Python objects."""
+    import json
+
+    start = page.index("var levekar = ") + len("var levekar = ")
+    return json.JSONDecoder().raw_decode(page[start:])[0]
+
+
+def tooltip(data: dict, theme: int, area: int) -> str:
+    """A theme's tooltip of one area, as the map page builds it."""
+    return "<br>".join(data["lines"][n] for n in data["themes"][theme]["t"][area])

@@ -20,7 +20,8 @@ from levekar.study import load_study
 # The findings the unchanged demo already has (its suppression is realistic, and 68 people on
 # islands without a bridge cannot reach a school or bus stop along its synthetic path network):
 # other cases are compared with these, so a "plain success" means nothing new was found.
-BASELINE = {"mostly_suppressed", "unreachable"}
+# What the demo itself is warned of: suppression, people off the path network, one split.
+BASELINE = {"mostly_suppressed", "unreachable", "code_change_split"}
 
 
 @dataclass(frozen=True)
@@ -131,6 +132,18 @@ def _merge(df):
     k = _row(out, old_code="01061104")[0]
     out.loc[k, "new_code"] = "30041103"
     return out
+
+
+def _split(df):
+    # One grunnkrets of 2019 split in 2020 between its own 2020 code and a neighbour's,
+    # with equal shares (as KLASS gives splits).
+    out = df.copy()
+    k = _row(out, old_code="01061104")[0]
+    half = out.loc[[k]].assign(new_code="30041103", share="0.5", share_basis="equal")
+    out.loc[k, "share"] = "0.5"
+    out["share_basis"] = "exact"
+    out.loc[k, "share_basis"] = "equal"
+    return pd.concat([out, half], ignore_index=True)
 
 
 def _xlsx_with_empty_cells(src, dst):
@@ -625,6 +638,13 @@ CASES = [
         "a cycle or a chain within one date",
     ),
     Case("code-change-merge", table("kodeendringer.csv", _merge), "warn", "code_change_merge"),
+    Case(
+        "exclude-unknown-area",
+        config(lambda t: t.replace("[selection]\n", '[selection]\nexclude = ["Atlantis"]\n')),
+        "error",
+        r"selection\.exclude: 'Atlantis' is neither a code nor a name",
+    ),
+    Case("code-change-split", table("kodeendringer.csv", _split), "warn", "code_change_split"),
     Case(
         "code-change-bad-date",
         table("kodeendringer.csv", lambda d: _set(d, [4], date="1. januar")),

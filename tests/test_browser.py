@@ -9,8 +9,6 @@ import shutil
 
 import pytest
 
-from levekar.pipeline import write
-
 IN_CI = os.environ.get("CI") == "true"
 
 
@@ -46,10 +44,8 @@ def browser():
 
 
 @pytest.fixture(scope="module")
-def outputs(demo_results, tmp_path_factory):
-    out = tmp_path_factory.mktemp("demo_out")
-    write(demo_results, out)
-    return out
+def outputs(demo_outputs):
+    return demo_outputs
 
 
 def _open(browser, path, viewport=None):
@@ -209,4 +205,30 @@ def test_background_tiles_survive_a_theme_switch(browser, demo_results, tmp_path
     assert page.get_by_label("Bakgrunnskart").is_checked()
     bars = page.locator(".leaflet-control-attribution")
     assert bars.count() == 1 and "Testfliser" in bars.inner_text()
+    assert problems == []
+
+
+def test_access_grid_layer_in_a_real_browser(browser, outputs):
+    """A distance layer switched on shows cells with distance tooltips and its legend; off,
+    its canvas goes, so the themes' tooltips work again."""
+    page, problems = _open(browser, outputs / "maps" / "levekar_kart.html")
+    page.wait_for_selector(".leaflet-control-layers")
+    assert not page.locator(".levekar-grid-legend").first.is_visible()  # off at first
+    page.hover(".leaflet-control-layers")
+    page.get_by_label("Avstand til nærmeste skole", exact=True).check()
+    legend = page.locator("#levekar-grid-legend-0")
+    assert legend.is_visible() and "ikke nåbar" in legend.inner_text()
+    assert page.locator(".leaflet-overlay-pane canvas").count() == 1
+    page.mouse.move(640, 450)  # the middle of the kommune: inhabited cells
+    tooltip = page.locator(".leaflet-tooltip").first
+    tooltip.wait_for(state="visible", timeout=5000)
+    assert tooltip.inner_text().startswith("Avstand til nærmeste skole: ")
+    page.hover(".leaflet-control-layers")
+    page.get_by_label("Avstand til nærmeste skole", exact=True).uncheck()
+    assert not legend.is_visible()
+    assert page.locator(".leaflet-overlay-pane canvas").count() == 0
+    page.mouse.move(0, 0)
+    box = page.locator(".leaflet-overlay-pane path").nth(5).bounding_box()
+    page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    page.locator(".leaflet-tooltip", has_text="Levekårsindeks: rang").wait_for(timeout=5000)
     assert problems == []

@@ -21,6 +21,16 @@ def test_version_and_help(capsys):
     assert code == 0 and "run" in out and "demo" in out
 
 
+@pytest.mark.parametrize(
+    "command",
+    [[], ["run"], ["demo"], ["reselect"], ["batch"], ["index"], ["fetch"], ["fetch", "ssb"]],
+)
+def test_help_shows_flags_without_type_placeholders(capsys, command):
+    code, out, _ = cli(capsys, *command, "--help")
+    assert code == 0 and "Usage" in out and "--help" in out
+    assert "<bool>" not in out and "Traceback" not in out
+
+
 def test_bare_levekar_shows_help_and_exits_0(capsys):
     code, out, err = cli(capsys)
     assert code == 0 and "Usage" in out + err and "Traceback" not in out + err

@@ -173,3 +173,20 @@ def test_area_weights_identical_to_tobler(case):
     ours, _ = apply_crosswalk(src[["code", "n"]], cw, value_columns=["n"])
     ours = ours.set_index("code")["n"].reindex(tgt["code"]).fillna(0.0).to_numpy()
     np.testing.assert_allclose(ours, theirs["n"].to_numpy(), rtol=1e-9, atol=1e-9)
+
+
+def test_crosswalk_shows_its_quality_and_escapes_codes_from_the_data():
+    evil = "<script>alert(1)</script>"
+    source = layer([evil, "g2"], list(SOURCE.geometry), level="<b>gk</b>")
+    cw = crosswalk_from_overlay(source, TARGET)
+    text = repr(cw)
+    assert "\n" not in text and "2 sources → 2 targets, 1 split" in text
+    html = cw._repr_html_()
+    assert "<script>" not in html and "<b>gk</b>" not in html
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html and "&lt;b&gt;gk&lt;/b&gt;" in html
+    # The split source with both its pieces, and the half of g2 that reaches no target.
+    assert cw.split_sources()["target_code"].tolist() == ["B", "A"]
+    assert "Sources split between targets (1)" in html and "0.7" in html
+    assert "partly outside every target area" in html
+    assert ("area assigned", "75.00 %") in cw.quality.figures()
+    assert cw.quality._repr_html_().count("<tr>") == len(cw.quality.figures())

@@ -34,6 +34,10 @@ def test_stavanger_runs_from_its_published_files(stavanger):
     assert sel["score"].notna().all() and sel["rank"].notna().all()
     assert (sel["rank_p05"] <= sel["rank"]).all() and (sel["rank"] <= sel["rank_p95"]).all()
     assert sel["selected"].sum() == 5
+    # Zone 99 («Udefinert»: people without a known address) is scored but never chosen.
+    udef = sel.set_index("code").loc["99"]
+    assert not udef["eligible"] and not udef["selected"] and udef["p_top_k"] == 0
+    assert r.rule.exclude == frozenset({"99"})
     # No published denominators: every scored value is approximate, and so is every area.
     assert sel["approximate"].all()
     scored = r.reselection.table[r.reselection.table["score"].notna()]
@@ -61,3 +65,4 @@ def test_stavanger_tables_map_and_report(stavanger):
     assert "Sentrum" in html
     page = render_report(report_inputs(stavanger), b"")
     assert "Stavanger" in page
+    assert "utenom Udefinert, som er holdt utenfor valget" in page

@@ -359,3 +359,47 @@ def test_suppressed_medians_are_left_out_of_the_weighted_mean():
     only = [("g2", 2020, "inntekt_forbruksenhet", None, 15, ":")]
     counts, _ = aggregate_observations(validate_observations(obs(only), CAT), CW, CAT)
     assert counts.set_index("code").loc["A", "status"] == ":"
+
+
+def test_a_split_is_found_with_its_people_and_equal_shares_called_a_guess():
+    from levekar.catalogue import load_catalogue
+    from levekar.indicators import current_observations
+
+    cat = load_catalogue()
+    obs = pd.DataFrame(
+        {
+            "code": ["01060101", "01060101", "01060102"],
+            "year": [2019, 2019, 2019],
+            "indicator": ["barn_lavinntekt", "leie", "leie"],
+            "numerator": [10.0, 40.0, 30.0],
+            "denominator": [100.0, 200.0, 150.0],
+        }
+    )
+
+    def changes(share_basis):
+        return pd.DataFrame(
+            {
+                "old_code": ["01060101", "01060101", "01060102"],
+                "new_code": ["30040101", "30040103", "30040102"],
+                "date": ["2020-01-01"] * 3,
+                "share": [0.5, 0.5, 1.0],
+                "share_basis": [share_basis, share_basis, "exact"],
+            }
+        )
+
+    valid = {"30040101", "30040102", "30040103"}
+    carried, _, found = current_observations(
+        obs, cat, valid_codes=valid, code_changes=changes("equal")
+    )
+    # Nothing lost: the split's counts are divided, and their sum is what came in.
+    assert carried.groupby("indicator")["denominator"].sum().to_dict() == {
+        "barn_lavinntekt": 100.0,
+        "leie": 350.0,
+    }
+    (split,) = [f for f in found.items if f.kind == "code_change_split"]
+    assert "01060101" in split.message and "a guess" in split.message
+    assert split.rows == 4 and split.severity == "warning"
+    assert "give the split's real shares" in split.fix
+    _, _, found = current_observations(obs, cat, valid_codes=valid, code_changes=changes("exact"))
+    (split,) = [f for f in found.items if f.kind == "code_change_split"]
+    assert "a guess" not in split.message and "check them" in split.fix

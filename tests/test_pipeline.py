@@ -1,8 +1,10 @@
 import json
+from dataclasses import replace
 
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import copy_outputs
 
 from levekar.pipeline import run, write
 from levekar.publish import processed_files
@@ -52,11 +54,9 @@ def test_published_tables_hide_small_denominators(demo_results):
     assert (shown["denominator"] >= 30).all()
 
 
-def test_outputs_say_synthetic_and_are_deterministic(demo_results, demo_study, tmp_path):
-    from levekar.pipeline import run
-
+def test_outputs_say_synthetic_and_are_deterministic(demo_results, demo_results_again):
     files = processed_files(demo_results)
-    again = processed_files(run(demo_study))
+    again = processed_files(demo_results_again)
     assert files.keys() == again.keys()
     for name, data in files.items():
         assert data == again[name], name
@@ -64,9 +64,12 @@ def test_outputs_say_synthetic_and_are_deterministic(demo_results, demo_study, t
             assert b"Syntetiske demodata" in data, name
 
 
-def test_write_creates_all_outputs(demo_results, tmp_path):
-    paths = write(demo_results, tmp_path)
-    rel = sorted(str(p.relative_to(tmp_path)) for p in paths)
+def test_write_creates_all_outputs(demo_outputs):
+    tmp_path = demo_outputs
+    rel = json.loads((tmp_path / "data/processed/run_report.json").read_text(encoding="utf-8"))[
+        "outputs"
+    ]
+    assert rel == sorted(str(p.relative_to(tmp_path)) for p in tmp_path.rglob("*") if p.is_file())
     assert "maps/levekar_kart.html" in rel and "reports/levekar_rapport.html" in rel
     assert "data/processed/crosswalk_grunnkrets_lokalsamfunn.csv" in rel
     html = (tmp_path / "maps/levekar_kart.html").read_text(encoding="utf-8")
@@ -82,8 +85,10 @@ def test_write_creates_all_outputs(demo_results, tmp_path):
     assert meta["synthetic"] is True
 
 
-def test_failed_write_leaves_previous_outputs_intact(demo_results, tmp_path, monkeypatch):
-    write(demo_results, tmp_path)
+def test_failed_write_leaves_previous_outputs_intact(
+    demo_results, demo_outputs, tmp_path, monkeypatch
+):
+    tmp_path = copy_outputs(demo_outputs, tmp_path / "out")
     before = {p: p.read_bytes() for p in tmp_path.rglob("*") if p.is_file()}
     import levekar.render.report
 
@@ -113,10 +118,10 @@ def test_peer_methods_run_side_by_side(demo_results):
     assert len(demo_results.comparison) == 21
 
 
-def test_handlingsplan_xlsx_has_all_focus_areas(demo_results, tmp_path):
+def test_handlingsplan_xlsx_has_all_focus_areas(demo_outputs):
     from openpyxl import load_workbook
 
-    write(demo_results, tmp_path)
+    tmp_path = demo_outputs
     wb = load_workbook(tmp_path / "reports" / "handlingsplan.xlsx")
     ws = wb["Handlingsplan"]
     assert "Syntetiske demodata" in ws["A2"].value
@@ -177,6 +182,8 @@ def test_shrinkage_switch_changes_the_index_and_says_so(demo_results):
     study = demo_as_study()
     cfg = default_demo_config()
     cfg["indicators"]["shrinkage"] = True
+    # The point index does not depend on the draws; few draws keep the test quick.
+    cfg["selection"]["draws"] = 200
     study.config = parse_config(cfg)
     results = run(study)
     r = results.rates
@@ -191,8 +198,7 @@ def test_shrinkage_switch_changes_the_index_and_says_so(demo_results):
     assert "Utjevning av små tall" in render_report(report_inputs(results), b"")
 
 
-def test_report_gives_band_and_p_top_3_for_every_lokalsamfunn(demo_results, demo_study):
-    from levekar.pipeline import run
+def test_report_gives_band_and_p_top_3_for_every_lokalsamfunn(demo_results, demo_results_again):
     from levekar.publish import report_inputs
     from levekar.render.report import render_report
 
@@ -202,7 +208,7 @@ def test_report_gives_band_and_p_top_3_for_every_lokalsamfunn(demo_results, demo
     for row in sel.itertuples():
         assert f"<td>{row.name}</td>" in page
         assert f"{int(row.rank_p05)}–{int(row.rank_p95)}" in page
-    again = run(demo_study).selection
+    again = demo_results_again.selection
     pd.testing.assert_frame_equal(sel, again)  # identical for the same seed
 
 
@@ -256,3 +262,21 @@ def test_other_rules_run_end_to_end_with_one_truth(demo_study, rule):
         ).all()
     else:
         assert sel["selected"].sum() == 3
+
+
+def test_results_and_study_show_a_short_summary(demo_results, demo_study):
+    r = demo_results
+    text = repr(r)
+    assert "\n" not in text and len(text) < 300 and text.startswith("Results(Syntetiske demodata")
+    chosen = r.selection.loc[r.selection["selected"], "name"].tolist()
+    assert ", ".join(chosen) in text
+    html = r._repr_html_()
+    assert f"The {r.rule.k + 3} areas ranked most deprived in {r.year}" in html
+    assert all(f"<td>{name}</td>" in html for name in chosen)
+    assert html.count("</tr>") == len(r._summary()) + 1 + r.rule.k + 3
+    assert "\n" not in repr(demo_study) and "176 grunnkretser, 21 lokalsamfunn" in repr(demo_study)
+    assert "<td>3107 Fredrikstad</td>" in demo_study._repr_html_()
+    # Names come from the data: escaped in the figures (selected, initiative) and the table.
+    first = r.selection.loc[r.selection["selected"] & r.selection["in_initiative"], "code"].iloc[0]
+    evil = replace(r, names={**r.names, first: "<script>alert(1)</script>"})._repr_html_()
+    assert "<script>" not in evil and evil.count("&lt;script&gt;alert(1)&lt;/script&gt;") == 3

@@ -40,3 +40,17 @@ def test_no_negative_zero_and_probabilities_never_certain():
 def test_one_colour_per_area_whatever_the_order():
     assert area_colours(["b", "a", "c"]) == area_colours(["c", "a", "b"])
     assert len(set(area_colours([f"LS{i:02d}" for i in range(21)]).values())) == 21
+
+
+def test_an_estimated_value_says_why():
+    from levekar.render.presentation import estimated_reason, is_estimated
+
+    suppressed = {"publish_status": "estimated", "approximate": False}
+    assert is_estimated(suppressed)
+    assert estimated_reason(suppressed, "share") == "noen grunnkretser er skjult av SSB"
+    median = {"publish_status": "published", "approximate": True}
+    assert is_estimated(median)
+    assert estimated_reason(median, "median").startswith("median satt sammen av grunnkretsenes")
+    assert estimated_reason(median, "mean").startswith("gjennomsnitt satt sammen")
+    assert "uten tellere" in estimated_reason(median, "share")  # a share from published rates
+    assert not is_estimated({"publish_status": "published", "approximate": float("nan")})

@@ -8,6 +8,7 @@ import re
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import copy_outputs, page_data, tooltip
 
 from levekar.pipeline import run, write
 from levekar.render.presentation import format_value
@@ -110,17 +111,17 @@ def test_nothing_under_the_threshold_appears_in_any_output(all_hidden):
     cf = pd.read_csv(out / "data/processed/counterfactuals.csv")
     assert (cf["kind"] != "value").all()  # a value counterfactual would reveal the value
     # The map says where values are hidden.
-    page = texts["maps/levekar_kart.html"]
-    assert page.count("ikke publisert") > 21 * 10
+    data = page_data(texts["maps/levekar_kart.html"])
+    tips = [tooltip(data, k, i) for k in range(len(data["themes"])) for i in range(21)]
+    assert sum("ikke publisert" in t for t in tips) > 21 * 10
 
 
-def test_outputs_are_written_as_a_set(demo_results, tmp_path):
-    out = tmp_path / "out"
-    first = write(demo_results, out)
+def test_outputs_are_written_as_a_set(demo_results, demo_outputs, tmp_path):
+    out = copy_outputs(demo_outputs, tmp_path / "out")
     listed = json.loads((out / "data/processed/run_report.json").read_text(encoding="utf-8"))[
         "outputs"
     ]
-    assert sorted(str(p.relative_to(out)) for p in first) == listed
+    assert sorted(str(p.relative_to(out)) for p in out.rglob("*") if p.is_file()) == listed
     # The landing page links every other output; the figures come as PNG and SVG.
     landing = (out / "index.html").read_text(encoding="utf-8")
     assert '<html lang="nb">' in landing and "Syntetiske demodata" in landing
@@ -138,7 +139,13 @@ def test_outputs_are_written_as_a_set(demo_results, tmp_path):
     )
     old = out / "reports/faktaark/seut.html"
     assert old.exists()
-    write(renamed, out)
+    second = write(renamed, out)
+    relisted = json.loads((out / "data/processed/run_report.json").read_text(encoding="utf-8"))[
+        "outputs"
+    ]
+    assert sorted(str(p.relative_to(out)) for p in second) == relisted
+    renamed_sheets = {"reports/faktaark/seut.html"}, {"reports/faktaark/seut-og-holmen.html"}
+    assert relisted == sorted(set(listed) - renamed_sheets[0] | renamed_sheets[1])
     assert not old.exists() and (out / "reports/faktaark/seut-og-holmen.html").exists()
     assert mine.read_text(encoding="utf-8") == "mine"
     assert not list(out.glob(".levekar-staging-*"))
@@ -220,3 +227,46 @@ def test_a_failed_move_puts_the_earlier_outputs_back(tmp_path, monkeypatch):
     monkeypatch.setattr(atomic.os, "replace", real)
     assert (out / "a.txt").read_bytes() == b"old a" and (out / "b.txt").read_bytes() == b"old b"
     assert not (out / "c.txt").exists() and not list(out.glob(".levekar-staging-*"))
+
+
+def test_two_kommuner_give_a_map_each_and_an_overview_all_linked(demo_results):
+    """Lokalsamfunn whose grunnkretser lie in two kommuner: two maps, an overview, links."""
+    from dataclasses import replace
+
+    from levekar.publish import map_groups, output_files
+
+    cw = demo_results.crosswalk.table.copy()
+    moss = cw["target_code"].isin([f"LS{i:02d}" for i in range(1, 11)])
+    cw.loc[moss, "source_code"] = "3103" + cw.loc[moss, "source_code"].str[4:]
+    cfg = demo_results.study.config.model_copy(deep=True)
+    cfg.output.report = False  # the maps and the landing page are what is tested here
+    cfg.output.access_grid = False  # (split by area in tests/test_maps.py)
+    results = replace(
+        demo_results,
+        crosswalk=replace(demo_results.crosswalk, table=cw),
+        study=replace(demo_results.study, config=cfg),
+    )
+    groups = map_groups(results)
+    assert groups.groupby("group_name")["code"].size().to_dict() == {"Fredrikstad": 11, "Moss": 10}
+    files = output_files(results, lambda _: None)
+    kommune_maps = ["maps/kommuner/fredrikstad.html", "maps/kommuner/moss.html"]
+    meta = json.loads(files["data/processed/run_report.json"])
+    assert {*kommune_maps, "maps/levekar_kart.html"} <= set(meta["outputs"])
+    assert [(m["name"], m["areas"]) for m in meta["maps"]["maps"]] == [
+        ("Fredrikstad", 11),
+        ("Moss", 10),
+    ]
+    landing = files["index.html"].decode("utf-8")
+    for path in [*kommune_maps, "maps/levekar_kart.html"]:
+        assert f'href="{path}"' in landing, path
+    assert "Kart per kommune" in landing and ">Moss<" in landing
+    overview = files["maps/levekar_kart.html"].decode("utf-8")
+    hrefs = re.search(r'"hrefs":(\[[^]]*\])', overview).group(1)
+    assert sorted(json.loads(hrefs)) == ["kommuner/fredrikstad.html", "kommuner/moss.html"]
+    assert "alle kommuner" in overview
+    for path, n in zip(kommune_maps, (11, 10), strict=True):
+        page = files[path].decode("utf-8")
+        assert page.count('"type":"Feature"') == n  # only its own areas
+        assert 'href="../levekar_kart.html"' in page  # back to the overview
+        assert "av 21 (1 = svakest)" in page  # ranks over the whole study
+    assert "– Moss</title>" in files["maps/kommuner/moss.html"].decode("utf-8")

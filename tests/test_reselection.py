@@ -82,3 +82,11 @@ def test_reselection_row_of_a_year_is_that_years_scores(rule):
     own = scores[2023].table.set_index("code").sort_index()
     for col in ("selected", "rank_p05", "rank_p95", "p_top_k", "p_selected"):
         pd.testing.assert_series_equal(row[col], own[col], check_names=False)
+
+
+def test_reselection_says_its_years_in_one_line_and_shows_the_summary():
+    data, scores = _scores([2022, 2023], n=20_000, changes={2023: {("C", "sosialhjelp"): 0.20}})
+    r = reselect(scores, data, SPEC, initiative=["A", "B"], k=2)
+    assert repr(r) == "Reselection(2022–2023, k=2: 2 areas entered or left, 2 of them clearly)"
+    html = r._repr_html_()
+    assert "The rule year by year (k = 2)" in html and html.count("</tr>") == 3

@@ -52,7 +52,7 @@ def _scores(rule, *, population=(500, 3000, 4000), score=(2.0, 1.0, -1.0), n_wor
             "n_indicators": 1,
         }
     )
-    table["eligible"] = rule.eligible(table["population"])
+    table["eligible"] = rule.eligible(table["population"], table["code"])
     table["selected"] = rule.choose(
         table["score"].to_numpy(),
         eligible=table["eligible"].to_numpy(),
@@ -60,6 +60,16 @@ def _scores(rule, *, population=(500, 3000, 4000), score=(2.0, 1.0, -1.0), n_wor
         codes=table["code"].tolist(),
     )
     return table
+
+
+def test_excluded_areas_are_never_eligible_and_named_in_the_rule_id():
+    rule = SelectionRule(k=1, exclude=frozenset({"A"}))
+    assert rule.eligible([500, 3000, 4000], ["A", "B", "C"]).tolist() == [False, True, True]
+    with pytest.raises(ValueError, match="needs the areas' codes"):
+        rule.eligible([500, 3000, 4000])
+    assert rule.id == "top_k:k=1:exclude=A"
+    table = _scores(rule)
+    assert table["selected"].tolist() == [False, True, False]
 
 
 def test_top_k_with_minimum_population_and_reasons():

@@ -68,6 +68,35 @@ def test_p_top_k_sums_to_k_and_is_seeded():
     np.testing.assert_array_equal(a.summary["p_selected"], a.summary["p_top_k"])
 
 
+def test_an_excluded_area_keeps_its_rank_but_is_never_among_the_k_chosen_from():
+    data = year_from_shares(P, 60)
+    opts = UncertaintyOptions(draws=500, seed=11)
+    rule = SelectionRule(k=2, exclude=frozenset({"A"}))
+    pop = pd.Series(1000.0, index=list(P))
+    scores = score_year([data], SPEC, CAT, rule=rule, population=pop, options=opts).table
+    s = scores.set_index("code")
+    # Bands are ranks among every area, as the point rank is: they contain it.
+    assert (s["rank_p05"] <= s["rank"]).all() and (s["rank"] <= s["rank_p95"]).all()
+    assert s.loc["A", "rank"] == 1 and not s.loc["A", "eligible"] and not s.loc["A", "selected"]
+    # P(among the k worst) is among the areas the rule chooses from: A has none, B–D share k.
+    assert s.loc["A", "p_top_k"] == 0 and s.loc["A", "p_selected"] == 0
+    assert s["p_top_k"].sum() == pytest.approx(2.0)
+    np.testing.assert_array_equal(s["p_selected"], s["p_top_k"])
+    assert s.loc[["B", "C"], "selected"].all()
+    # The same draws without the exclusion: identical bands, and ranks among B–D are the
+    # draws' order restricted to them.
+    plain = rank_uncertainty(data, SPEC, CAT, rule=SelectionRule(k=2), options=opts)
+    pd.testing.assert_frame_equal(
+        plain.summary[["code", "rank_p05", "rank_p95"]],
+        scores[["code", "rank_p05", "rank_p95"]].astype({"rank_p05": int, "rank_p95": int}),
+        check_dtype=False,
+    )
+    kept, among = plain.ranks_among({"B", "C", "D", "Z"})
+    assert kept == ["B", "C", "D"] and ((np.sort(among, axis=1)) == [1, 2, 3]).all()
+    full = plain.ranks[:, 1:]
+    assert (np.argsort(among, axis=1) == np.argsort(full, axis=1)).all()
+
+
 def test_multiple_deprivation_probability_follows_the_rule_not_the_rank():
     data = year_from_shares(P, 400)
     rule = SelectionRule(kind="multiple_deprivation", k=2, min_indicators_worse=2)
@@ -219,7 +248,7 @@ def test_rules_that_share_their_work_get_the_numbers_of_rules_scored_alone():
         )
         for y in (2021, 2022, 2023)
     ]
-    pop = pd.Series(5000, index=list(P))
+    pop = pd.Series({"A": 5000, "B": 5000, "C": 5000, "D": 800})  # D may not be chosen
     opts = UncertaintyOptions(draws=20, seed=9, weight_concentration=30)
     neighbours = {
         "A": frozenset("B"),
@@ -227,7 +256,8 @@ def test_rules_that_share_their_work_get_the_numbers_of_rules_scored_alone():
         "C": frozenset("BD"),
         "D": frozenset("C"),
     }
-    family = rule_family(SelectionRule(k=2), years=3, presets=("rank_sum",), neighbours=neighbours)
+    base = SelectionRule(k=2, min_population=1000)
+    family = rule_family(base, years=3, presets=("rank_sum",), neighbours=neighbours)
     reuse: dict = {}
     for cand in family:
         spec = SPEC if cand.method == "study" else preset_spec(cand.method, SPEC)
@@ -240,3 +270,26 @@ def test_rules_that_share_their_work_get_the_numbers_of_rules_scored_alone():
         np.testing.assert_array_equal(alone.uncertainty.selected, shared.uncertainty.selected)
     # One Monte Carlo per window, spec and areas, not one per rule.
     assert sum(key[0][0] == "draws" for key in reuse) < len(family) // 2
+
+
+def test_year_scores_show_the_bands_by_rank_and_escape_codes():
+    evil = "<script>x</script>"
+    shares = {evil if c == "A" else c: v for c, v in P.items()}
+    data = year_from_shares(shares, 60)
+    pop = pd.Series(1000, index=list(shares))
+    opts = UncertaintyOptions(draws=200, seed=5)
+    scores = score_year(data, SPEC, CAT, rule=SelectionRule(k=2), population=pop, options=opts)
+    bands = scores.bands()
+    assert bands["rank"].tolist() == [1, 2, 3, 4] and bands["code"].iloc[0] == evil
+    t = scores.table.set_index("code").loc[bands["code"]]
+    expected = [f"{lo:.0f}–{hi:.0f}" for lo, hi in zip(t["rank_p05"], t["rank_p95"], strict=True)]
+    assert bands["band"].tolist() == expected
+    text = repr(scores)
+    assert "\n" not in text and text.startswith("YearScores(2023: 4 areas, selected ")
+    assert "200 draws varying sampling" in text
+    assert repr(scores.uncertainty) == "RankUncertainty(200 draws × 4 areas, seed 5)"
+    html = scores._repr_html_()
+    assert "<script>" not in html and "&lt;script&gt;x&lt;/script&gt;" in html
+    assert f"{100 * t['p_top_k'].iloc[0]:.1f} %" in html and html.count("</tr>") == 5
+    bare = score_year(data, SPEC, CAT, rule=SelectionRule(k=2), population=pop, options=None)
+    assert "no Monte Carlo" in repr(bare) and set(bare.bands()["band"]) <= {""}

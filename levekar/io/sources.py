@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 
 from ..catalogue import Catalogue
+from ..codes import kommune_split
 from ..errors import DataError
 from ..indicators import observations_from_rates
 from .observations import read_observations
@@ -212,7 +213,7 @@ def read_indicator_source(
     catalogue: Catalogue,
     areas: gpd.GeoDataFrame | None = None,
     points: Mapping[str, gpd.GeoDataFrame] | None = None,
-) -> tuple[pd.DataFrame, list[str]]:
+) -> tuple[pd.DataFrame, list[tuple[str, str, str]]]:
     """Read one indicator source (a ``[[indicators.sources]]`` entry) into tidy observations.
 
     Parameters
@@ -230,8 +231,10 @@ def read_indicator_source(
     -------
     observations : pandas.DataFrame
         ``code, year, indicator, numerator, denominator, status[, approximate][, line]``.
-    notes : list of str
-        What was left out on the way (schools placed in no area), for the findings.
+    notes : list of (str, str, str)
+        What was left out on the way, as ``(kind, message, fix)`` for the findings:
+        schools placed in no area (``schools_unplaced``), kommune numbers of a kommune
+        split since (``kommune_split``).
 
     Raises
     ------
@@ -279,11 +282,26 @@ def read_indicator_source(
         )
         obs, unplaced = observations_from_udir(results, schools, areas, org_column=org)
         notes = []
+        for code in sorted(set(results.loc[results["kommune"].isna(), "kommune_as_published"])):
+            split = kommune_split(code)
+            if split is not None:
+                notes.append(
+                    (
+                        "kommune_split",
+                        f"{src}: the kommune number is left missing: {split.message}",
+                        "none needed for the areas (schools are placed by their points); "
+                        "for kommune totals, give the kommune by hand",
+                    )
+                )
         if len(unplaced):
             names = sorted(set(unplaced["school"]))
             notes.append(
-                f"{src}: {len(names)} school(s) with results have no point in an area and "
-                f"are left out: {', '.join(names[:8])}"
+                (
+                    "schools_unplaced",
+                    f"{src}: {len(names)} school(s) with results have no point in an area and "
+                    f"are left out: {', '.join(names[:8])}",
+                    "give the schools a point inside the areas (levekar fetch skoler)",
+                )
             )
         return obs, notes
     raise DataError(f"{src}: unknown format {fmt!r}; expected one of {FORMATS}.")
@@ -295,7 +313,7 @@ def read_indicator_sources(
     catalogue: Catalogue,
     areas: gpd.GeoDataFrame | None = None,
     points: Mapping[str, gpd.GeoDataFrame] | None = None,
-) -> tuple[pd.DataFrame, list[str]]:
+) -> tuple[pd.DataFrame, list[tuple[str, str, str]]]:
     """Read every indicator source and stack them into one tidy table.
 
     Parameters
@@ -314,8 +332,8 @@ def read_indicator_sources(
     observations : pandas.DataFrame
         ``code, year, indicator, numerator, denominator, status, approximate, line,
         source`` (``approximate`` False where a source has no such flag).
-    notes : list of str
-        What the readers left out, for the findings.
+    notes : list of (str, str, str)
+        What the readers left out, as ``(kind, message, fix)`` for the findings.
 
     Raises
     ------

@@ -21,7 +21,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from ..codes import current_kommune
+from ..codes import current_kommune, kommune_split
 from ..errors import DataError
 from .tables import parse_numbers, read_table
 
@@ -42,7 +42,8 @@ _LEVEL = {"1": "national", "2": "fylke", "3": "kommune", "4": "school"}
 def read_udir_national_tests(path: str | Path) -> pd.DataFrame:
     """Read one Skoleporten national-test export into a long table.
 
-    Columns: ``level`` (national/fylke/kommune/school), ``kommune`` (today's code),
+    Columns: ``level`` (national/fylke/kommune/school), ``kommune`` (today's code;
+    missing for a kommune that was split since, see :func:`levekar.codes.kommune_split`),
     ``kommune_as_published``, ``org_number``, ``school`` (stripped), ``school_year``
     (``"2023-24"``), ``year`` (the autumn the test was taken, 2023), ``subject``,
     ``grade``, ``scale_points``, ``uncertainty``, ``pupils`` and ``status`` (``:``
@@ -89,7 +90,9 @@ def read_udir_national_tests(path: str | Path) -> pd.DataFrame:
             "school": table["EnhetNavn"].str.strip(),
         }
     )
-    base["kommune"] = base["kommune_as_published"].map(current_kommune)
+    published = base["kommune_as_published"]
+    today = {c: None if kommune_split(c) else current_kommune(c) for c in published.unique()}
+    base["kommune"] = published.map(today)  # a split kommune stays missing, never a guess
     frames = []
     for (school_year, year, subject, grade), cols in sorted(groups.items()):
         part = base.copy()

@@ -17,7 +17,15 @@ _KNOWN = {
     "reports/faktaark.pdf": ("Faktaark", "Alle faktaark som én PDF (A4)"),
     "data/processed/run_report.json": ("Datatabeller", "Kjøringsrapport (JSON): alt som er talt"),
 }
-_SECTIONS = ("Kart og rapporter", "Faktaark", "Handlingsplan", "Figurer", "Datatabeller")
+_SECTIONS = (
+    "Kart og rapporter",
+    "Kart per kommune",
+    "Kart per fylke",
+    "Faktaark",
+    "Handlingsplan",
+    "Figurer",
+    "Datatabeller",
+)
 
 
 def landing_page(
@@ -41,7 +49,8 @@ def landing_page(
     synthetic : bool
         Show the red banner.
     names : dict of str to str, optional
-        Link texts by path (the fact sheets' area names).
+        Link texts by path (the fact sheets' area names, the kommune maps' kommuner),
+        also replacing the usual text of a known output.
 
     Returns
     -------
@@ -56,6 +65,11 @@ def landing_page(
         p = PurePosixPath(path)
         if path in _KNOWN:
             section, text = _KNOWN[path]
+            text = names.get(path, text)
+        elif path.startswith("maps/kommuner/"):
+            section, text = "Kart per kommune", names.get(path, p.stem)
+        elif path.startswith("maps/fylker/"):
+            section, text = "Kart per fylke", names.get(path, p.stem)
         elif path.startswith("reports/faktaark/"):
             section, text = "Faktaark", names.get(path, p.stem)
         elif path.startswith("reports/figurer/"):

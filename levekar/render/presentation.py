@@ -27,25 +27,33 @@ __all__ = [
     "CHANGE_LABELS",
     "CLUSTER_LABELS",
     "COMBINE_LABELS",
+    "DISTANCE_BREAKS_M",
+    "FYLKE_NAMES",
     "FINDING_LABELS",
     "MISSING",
     "PRESET_LABELS",
     "SOURCE_LABELS",
     "STATUS_LABELS",
     "TREND_LABELS",
+    "UNREACHABLE",
+    "UNREACHABLE_LABELS",
     "VERDICT_LABELS",
     "VERDICT_LABELS_OUTSIDE",
     "THIN_SPACE",
     "ESTIMATED",
     "area_colours",
     "counterfactual_text",
+    "destination_name",
+    "distance_class_labels",
     "evidence_text",
+    "format_distance",
     "format_number",
     "format_percent",
     "format_probability",
     "format_value",
     "index_0_100",
     "is_estimated",
+    "estimated_reason",
     "measurable_note",
     "names_of",
     "reasons_text",
@@ -102,6 +110,7 @@ FINDING_LABELS = {
     "ambiguous_name": "navn som brukes av flere områder",
     "code_change_cycle": "kodeendringer i ring",
     "code_change_merge": "grunnkretser som er slått sammen (tallene er lagt sammen)",
+    "code_change_split": "grunnkretser som er delt (tallene er fordelt etter andeler)",
     "same_row_from_two_codes": "samme tall under gammel og ny kode",
     "geometry_repaired": "ugyldige polygoner som er reparert",
     "people_outside_grunnkretser": "innbyggere utenfor alle grunnkretser",
@@ -126,6 +135,34 @@ PRESET_LABELS = {
     "rank_sum": "Rangsum (som i kommunale levekårskartlegginger)",
     "imd": "Engelsk deprivasjonsindeks (eksponentiell domenevekting)",
     "oecd_z_mean": "OECD (z-skår, gjennomsnitt)",
+}
+
+# access.STATUS codes of a cell with no distance (the map's accessibility grid).
+UNREACHABLE = "ikke nåbar"
+UNREACHABLE_LABELS = {
+    "off_network": "ikke nåbar: for langt fra vei og sti",
+    "disconnected": "ikke nåbar: vei og sti herfra når ikke fram",
+    "no_destination": "ikke nåbar: ingen reisemål i kartlaget",
+}
+# The classes of the accessibility grid on the map (metres; "til og med" each bound).
+DISTANCE_BREAKS_M = (250.0, 500.0, 1000.0, 2000.0)
+# Fylker by number (from 2024; source: SSB KLASS 104, Standard for fylkesinndeling).
+FYLKE_NAMES = {
+    "03": "Oslo",
+    "11": "Rogaland",
+    "15": "Møre og Romsdal",
+    "18": "Nordland",
+    "31": "Østfold",
+    "32": "Akershus",
+    "33": "Buskerud",
+    "34": "Innlandet",
+    "39": "Vestfold",
+    "40": "Telemark",
+    "42": "Agder",
+    "46": "Vestland",
+    "50": "Trøndelag",
+    "55": "Troms",
+    "56": "Finnmark",
 }
 
 THIN_SPACE = "\u2009"
@@ -373,6 +410,30 @@ def is_estimated(row) -> bool:
     return str(row.get("publish_status", "")) == "estimated" or approximate
 
 
+def estimated_reason(row, kind: str) -> str:
+    """Say in bokmål why a value is estimated ("anslått").
+
+    Parameters
+    ----------
+    row : mapping
+        A rates row with ``publish_status``.
+    kind : str
+        The indicator's kind (``share``, ``rate_per_1000``, ``mean``, ``median``, ...).
+
+    Returns
+    -------
+    str
+        Suppressed cells, a mean or median put together from the grunnkretser's values,
+        or a value computed from published rates without counts.
+    """
+    if str(row.get("publish_status", "")) == "estimated":
+        return "noen grunnkretser er skjult av SSB"
+    if kind in ("mean", "median"):
+        what = "median" if kind == "median" else "gjennomsnitt"
+        return f"{what} satt sammen av grunnkretsenes verdier, vektet etter antall personer"
+    return "regnet fra publiserte andeler uten tellere og nevnere"
+
+
 def index_0_100(scores):
     """Put index scores on a 0–100 scale a reader understands: 0 the best area, 100 the weakest.
 
@@ -525,3 +586,86 @@ def measurable_note(row) -> str:
     if not row.get("measurable_if_years_pooled") and not row.get("measurable_if_areas_pooled"):
         parts.append("heller ikke med tre år eller områdene samlet")
     return "; ".join(parts)
+
+
+def _metres(x: float) -> str:
+    """Write a distance bound: whole kilometres in km, the rest in metres."""
+    if x >= 1000 and x % 1000 == 0:
+        return f"{format_number(x / 1000)} km"
+    return f"{format_number(x)} m"
+
+
+def format_distance(metres: float | None, *, step: float = 10.0) -> str:
+    """Format a distance in metres, rounded to ``step`` metres (``1 170 m``).
+
+    Parameters
+    ----------
+    metres : float or None
+        The distance.
+    step : float, default 10
+        Rounded to a multiple of this (the grid places a person within 177 m of the
+        cell's point, so metres would be false precision).
+
+    Returns
+    -------
+    str
+        The distance with a thin-space thousands separator and "m"; ``"–"`` when missing.
+
+    Examples
+    --------
+    >>> format_distance(1166.4)
+    '1\u2009170 m'
+    """
+    if metres is None or not math.isfinite(metres):
+        return MISSING
+    return f"{format_number(round(metres / step) * step)} m"
+
+
+def distance_class_labels(breaks=DISTANCE_BREAKS_M) -> list[str]:
+    """Write the accessibility grid's distance classes in bokmål, neither overlapping nor gapping.
+
+    Parameters
+    ----------
+    breaks : sequence of float
+        Upper bounds in metres, increasing (each class holds its bound); a last class
+        holds everything above the last bound.
+
+    Returns
+    -------
+    list of str
+        ``len(breaks) + 1`` labels.
+
+    Examples
+    --------
+    >>> distance_class_labels([250, 1000])
+    ['til og med 250 m', 'over 250 m til og med 1 km', 'over 1 km']
+    """
+    labels = [f"til og med {_metres(breaks[0])}"]
+    labels += [
+        f"over {_metres(a)} til og med {_metres(b)}"
+        for a, b in zip(breaks[:-1], breaks[1:], strict=True)
+    ]
+    return [*labels, f"over {_metres(breaks[-1])}"]
+
+
+def destination_name(stem: str, catalogue) -> str:
+    """Return a destination layer's bokmål name ("skole") from its indicators' labels.
+
+    Parameters
+    ----------
+    stem : str
+        The destination's stem in ``[accessibility.destinations]``.
+    catalogue : Catalogue
+        The indicator catalogue; the name is read from ``<stem>_avstand_snitt``'s short
+        label ("Avstand til skole, snitt (m)").
+
+    Returns
+    -------
+    str
+        The name, or the stem when the catalogue has no such indicator.
+    """
+    import re
+
+    ind = catalogue.get(f"{stem}_avstand_snitt")
+    found = re.match(r"Avstand til (.+?), snitt", ind.short_label) if ind is not None else None
+    return found.group(1) if found else stem

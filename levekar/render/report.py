@@ -105,6 +105,8 @@ class ReportInputs:
         Whether the index scored smoothed values.
     sources : tuple of str
         The sources of uncertainty the Monte Carlo varied.
+    excluded : tuple of str
+        Names of the areas the rule never chooses (``selection.exclude``).
     """
 
     title: str
@@ -136,6 +138,7 @@ class ReportInputs:
     sources: tuple[str, ...] = ()
     findings: list[dict] = field(default_factory=list)
     evidence: pd.DataFrame = field(default_factory=pd.DataFrame)
+    excluded: tuple[str, ...] = ()
     rule_family: pd.DataFrame = field(default_factory=pd.DataFrame)
     choice: dict = field(default_factory=dict)
     sobol: pd.DataFrame = field(default_factory=pd.DataFrame)
@@ -352,6 +355,7 @@ def _context(inp: ReportInputs, figure_png: bytes) -> dict:
         "k": inp.k,
         "rule": inp.rule,
         "min_population": inp.min_population,
+        "excluded": list(inp.excluded),
         "initiative_name": inp.initiative_name,
         "initiative": initiative,
         "chosen": chosen,
@@ -754,6 +758,7 @@ def render_reselection(inp: ReportInputs, figure: bytes | None = None) -> str:
             synthetic=inp.synthetic,
             k=inp.k,
             min_population=inp.min_population,
+            excluded=list(inp.excluded),
             initiative_name=inp.initiative_name,
             initiative=initiative,
             summary=_summary_rows(inp),

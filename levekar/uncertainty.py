@@ -414,6 +414,10 @@ def _draw_weights(
     return out[:, None, :]
 
 
+#: Values scored at once (draws × areas × indicators): the index's temporaries stay this small.
+SCORE_CELLS = 2_000_000
+
+
 def _scores(
     values: np.ndarray,
     spec: IndexSpec,
@@ -423,14 +427,34 @@ def _scores(
 ) -> np.ndarray:
     """Score a block of draws; ``pick`` gives each draw's method (one of ``variants``)."""
     if not variants:
-        return scores_from_array(values, spec, weights=weights)[1]
+        return _scores_in_parts(values, spec, weights)
     total = np.empty(values.shape[:2])
     for m, variant in enumerate(variants):
         sel = pick == m
         if sel.any():
-            total[sel] = scores_from_array(
-                values[sel], variant, weights=None if weights is None else weights[sel]
-            )[1]
+            total[sel] = _scores_in_parts(
+                values[sel], variant, None if weights is None else weights[sel]
+            )
+    return total
+
+
+def _scores_in_parts(values: np.ndarray, spec: IndexSpec, weights: np.ndarray | None):
+    """Score draws a part at a time (:data:`SCORE_CELLS` values), so memory stays bounded.
+
+    Each draw's score is computed on its own row, so the parts give the numbers of one
+    call; no part has a single draw (one draw is laid out in memory unlike several).
+    """
+    n = len(values)
+    step = max(2, SCORE_CELLS // max(1, values[0].size))
+    if n < 2 * step:
+        return scores_from_array(values, spec, weights=weights)[1]
+    starts = list(range(0, n, step))
+    if n - starts[-1] < 2:
+        starts.pop()
+    total = np.empty(values.shape[:2])
+    for a, b in zip(starts, [*starts[1:], n], strict=True):
+        w = None if weights is None else weights[a:b]
+        total[a:b] = scores_from_array(values[a:b], spec, weights=w)[1]
     return total
 
 

@@ -228,6 +228,11 @@ def test_draws_in_blocks_give_the_same_numbers_for_the_seed(monkeypatch, rule, d
     np.testing.assert_array_equal(whole.ranks, blocks.ranks)
     np.testing.assert_array_equal(whole.selected, blocks.selected)
     pd.testing.assert_frame_equal(whole.summary, blocks.summary)
+    # Scored three draws at a time (4 areas x 2 indicators a draw): the same numbers.
+    monkeypatch.setattr(unc, "SCORE_CELLS", 24)
+    parts = rank_uncertainty(data, SPEC, CAT, rule=rule, options=opts)
+    np.testing.assert_array_equal(whole.ranks, parts.ranks)
+    np.testing.assert_array_equal(whole.selected, parts.selected)
     # The numbers the Monte Carlo gave for this seed before it ran in blocks.
     seen = hashlib.sha256(blocks.ranks.astype(np.int64).tobytes() + blocks.selected.tobytes())
     assert seen.hexdigest()[:16] == digest

@@ -1,6 +1,9 @@
 """Benchmark: Monte Carlo rank uncertainty on the demo study (21 areas × 19 scored indicators).
 
-Run:  python benchmarks/bench_uncertainty.py [--draws 100000] [--runs 3]
+Run:  PYTHONPATH=. python benchmarks/bench_uncertainty.py [--draws 100000] [--runs 3]
+
+(from the checkout to measure: without PYTHONPATH the script's own folder comes first on
+``sys.path`` and ``levekar`` is whichever copy is installed; the first line names it.)
 
 For sampling only and for every source, wall and CPU time (median and range of the runs)
 and the peak of numpy's allocations (tracemalloc, in a run of its own so that it does not
@@ -18,6 +21,7 @@ import tracemalloc
 import numpy as np
 from _timing import in_process, line, load
 
+import levekar
 from levekar.demo import demo_study
 from levekar.pipeline import run
 from levekar.uncertainty import UncertaintyOptions, rank_uncertainty
@@ -68,6 +72,7 @@ def main() -> None:
             "leave_one_out": True,
         },
     }
+    print(f"levekar from {levekar.__file__}")
     print(f"{len(areas)} areas x {len(spec.indicators)} indicators, {args.draws:,} draws; {load()}")
     jobs = {
         label: (

@@ -329,14 +329,12 @@ def normalise_array(
         )
     x = np.asarray(x, dtype=float)
     o = x if higher_is_worse else -x
-    n = np.sum(~np.isnan(o), axis=-1, keepdims=True)
     with np.errstate(invalid="ignore", divide="ignore"), warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)
         if method == "none":
             return o
         if method == "z":
-            sd = np.nanstd(o, axis=-1, ddof=1, keepdims=True)
-            return np.where(sd > 0, (o - np.nanmean(o, axis=-1, keepdims=True)) / sd, 0.0 * o)
+            return _z_scores(o)
         if method in ("minmax", "score10"):
             lo = np.nanmin(o, axis=-1, keepdims=True)
             span = np.nanmax(o, axis=-1, keepdims=True) - lo
@@ -351,6 +349,7 @@ def normalise_array(
             if np.any(ref == 0):
                 raise SpecError("distance_to_reference needs a non-zero reference value.")
             return (x / ref - 1.0) * (1.0 if higher_is_worse else -1.0)
+    n = np.sum(~np.isnan(o), axis=-1, keepdims=True)
     rank = _deprivation_rank(o)
     if method == "rank":
         return rank
@@ -359,6 +358,22 @@ def normalise_array(
     if method == "decile":
         return 11 - np.ceil(10 * (n + 1 - rank) / n)
     return exponential_transform(rank, n)
+
+
+def _z_scores(o: np.ndarray) -> np.ndarray:
+    """z-scores along the last axis (sample standard deviation), NaN left out; 0 when all equal.
+
+    Without a NaN, plain mean and standard deviation: the same sums in the same order as
+    the nan-aware ones, without their copies and masks (the same numbers to the last bit).
+    """
+    if np.isnan(o).any():
+        sd = np.nanstd(o, axis=-1, ddof=1, keepdims=True)
+        mean = np.nanmean(o, axis=-1, keepdims=True)
+    else:
+        sd = np.std(o, axis=-1, ddof=1, keepdims=True)
+        mean = np.mean(o, axis=-1, keepdims=True)
+    z = (o - mean) / sd
+    return z if (sd > 0).all() else np.where(sd > 0, z, 0.0 * o)
 
 
 def normalise(
@@ -444,7 +459,8 @@ def aggregate_array(
     if method == "rank_sum":
         s = np.moveaxis(_rank_last_axis(np.moveaxis(s, -1, -2)), -1, -2)
     avail = ~np.isnan(s)
-    if missing == "error" and not avail.all():
+    complete = bool(avail.all())
+    if missing == "error" and not complete:
         col = int(np.flatnonzero((~avail).reshape(-1, s.shape[-1]).any(axis=0))[0])
         name = names[col] if names else col
         raise DataError(
@@ -453,7 +469,7 @@ def aggregate_array(
         )
     wmat = np.where(avail, w, 0.0)
     wsum = wmat.sum(axis=-1)
-    values = np.where(avail, s, 0.0)
+    values = s if complete else np.where(avail, s, 0.0)
     with np.errstate(invalid="ignore", divide="ignore"):
         if method == "geometric":
             if np.any(values[avail] <= 0):

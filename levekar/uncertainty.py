@@ -248,6 +248,53 @@ class YearScores:
         )
 
 
+@dataclass(frozen=True)
+class _Model:
+    """One indicator's sampling model over the ranked areas, worked out once per run.
+
+    ``kind`` is ``"fixed"`` (means, medians and exact counts: ``fixed`` is used as it
+    is), ``"share"`` (binomial) or ``"rate_per_1000"`` (Poisson). A centre is drawn as
+    ``low + spread × U(0, 1)`` (``spread`` is 0 unless a suppressed part has bounds);
+    areas where ``ok`` is False (no numerator or no denominator) get NaN.
+    """
+
+    kind: str
+    fixed: np.ndarray
+    low: np.ndarray
+    spread: np.ndarray
+    ok: np.ndarray
+    den: np.ndarray
+    n: np.ndarray
+    n_div: np.ndarray
+
+
+def _models(
+    data: YearData, rows: np.ndarray, spec: IndexSpec, catalogue: Catalogue
+) -> list[_Model]:
+    """Work out every indicator's sampling model once (see :class:`_Model`)."""
+    out = []
+    for k, ind in enumerate(spec.indicators):
+        entry = catalogue[ind.column]
+        den = data.denominator[rows, k]
+        low, high = data.numerator_low[rows, k], data.numerator_high[rows, k]
+        ok = ~np.isnan(low) & ~np.isnan(high) & (den > 0)
+        n = np.where(ok, np.round(np.nan_to_num(den)), 0).astype(np.int64)
+        fixed = entry.kind in ("mean", "median") or entry.exact
+        out.append(
+            _Model(
+                kind="fixed" if fixed else entry.kind,
+                fixed=data.value[rows, k],
+                low=low,
+                spread=high - low,
+                ok=ok,
+                den=np.where(den > 0, den, 1),
+                n=n,
+                n_div=np.maximum(n, 1),
+            )
+        )
+    return out
+
+
 def _draw_values(
     data: YearData,
     rows: np.ndarray,
@@ -256,18 +303,24 @@ def _draw_values(
     draws: int,
     rng: np.random.Generator,
 ) -> np.ndarray:
-    """Re-sample values around the observed counts: an array (draws, areas, indicators)."""
-    out = np.empty((draws, len(rows), len(spec.indicators)))
-    for k, ind in enumerate(spec.indicators):
-        kind = catalogue[ind.column].kind
-        if kind in ("mean", "median") or catalogue[ind.column].exact:
-            out[:, :, k] = data.value[rows, k][None, :]
+    """Re-sample values around the observed counts: an array (draws, areas, indicators).
+
+    One stream for everything: each indicator in turn, its centres for every draw, then
+    its counts. These are the numbers of one block (see :func:`_value_blocks`).
+    """
+    models = _models(data, rows, spec, catalogue)
+    out = np.empty((draws, len(rows), len(models)))
+    for k, m in enumerate(models):
+        if m.kind == "fixed":
+            out[:, :, k] = m.fixed[None, :]
         else:
-            out[:, :, k] = _counts(data, rows, k, kind, rng, rng, draws)
+            out[:, :, k] = _counts(m, rng, rng, draws)
     return out
 
 
 #: Draws per block: the Monte Carlo holds the values of at most this many draws at once.
+#: Up to one block, the draws come from :func:`_draw_values`; above, from a stream per
+#: indicator and block (:func:`_block_values`), so the numbers depend on this size.
 BLOCK_DRAWS = 10_000
 
 
@@ -283,15 +336,14 @@ def _value_blocks(
 ):
     """Return an iterator of ``(start, stop, values)`` over blocks of draws.
 
-    The values are those :func:`_draw_values` gives (same seed, same numbers) and ``rng``
-    is left where :func:`_draw_values` leaves it, before the first block is asked for. With
-    more draws than a block, each indicator's two streams (the uniform centres, then the
-    binomial or Poisson counts) are first run through once to record the generator's state
-    where each starts, and every block then resumes them: twice the sampling's random
-    numbers for memory that grows with the block, not with the draws.
+    Up to one block, the values are those :func:`_draw_values` gives, from ``rng``
+    itself, and ``rng`` is left where :func:`_draw_values` leaves it (the numbers every
+    run with the default 2,000 draws has always had). With more draws, ``rng`` spawns
+    one :class:`numpy.random.SeedSequence` (it is not advanced) and each block of each
+    indicator is drawn from its own child of it (:func:`_block_values`): any block can
+    be drawn alone, in any order, and the sampling's random numbers are drawn once.
     """
     block = block or BLOCK_DRAWS
-    n_areas = len(rows)
     if not sampling:
         fixed = data.value[rows][None]
         return (
@@ -300,65 +352,65 @@ def _value_blocks(
         )
     if draws <= block:
         return iter([(0, draws, _draw_values(data, rows, spec, catalogue, draws, rng))])
-    streams = []
-    for k, ind in enumerate(spec.indicators):
-        kind = catalogue[ind.column].kind
-        if kind in ("mean", "median"):
-            streams.append(None)
+    models = _models(data, rows, spec, catalogue)
+    root = rng.bit_generator.seed_seq.spawn(1)[0]
+    stops = [min(a + block, draws) for a in range(0, draws, block)]
+    return (
+        (a, b, _block_values(models, root, a // block, b - a))
+        for a, b in zip(range(0, draws, block), stops, strict=True)
+    )
+
+
+def _block_values(
+    models: list[_Model], root: np.random.SeedSequence, index: int, draws: int
+) -> np.ndarray:
+    """Draw block ``index`` of ``draws`` draws: an array (draws, areas, indicators).
+
+    Indicator ``k`` draws from the child ``(k, index)`` of ``root`` (what
+    ``root.spawn(k + 1)[k].spawn(index + 1)[index]`` gives), area by area.
+    """
+    n_areas = models[0].fixed.size if models else 0
+    out = np.empty((draws, n_areas, len(models)))
+    for k, m in enumerate(models):
+        if m.kind == "fixed":
+            out[:, :, k] = m.fixed[None, :]
             continue
-        centre_state = rng.bit_generator.state
-        for a in range(0, draws, block):
-            rng.random((min(a + block, draws) - a, n_areas))
-        count_state = rng.bit_generator.state
-        centres = _resumed(centre_state)
-        for a in range(0, draws, block):
-            _counts(data, rows, k, kind, centres, rng, min(a + block, draws) - a)
-        streams.append((kind, _resumed(centre_state), _resumed(count_state)))
-
-    def blocks():
-        for a in range(0, draws, block):
-            b = min(a + block, draws)
-            out = np.empty((b - a, n_areas, len(spec.indicators)))
-            for k, stream in enumerate(streams):
-                if stream is None:
-                    out[:, :, k] = data.value[rows, k][None, :]
-                else:
-                    kind, centres, counts = stream
-                    out[:, :, k] = _counts(data, rows, k, kind, centres, counts, b - a)
-            yield a, b, out
-
-    return blocks()
-
-
-def _resumed(state: dict) -> np.random.Generator:
-    """Return a new generator resuming a recorded bit-generator state."""
-    bit = np.random.PCG64()
-    bit.state = state
-    return np.random.Generator(bit)
+        child = np.random.SeedSequence(root.entropy, spawn_key=(*root.spawn_key, k, index))
+        _counts_by_area(m, np.random.Generator(np.random.PCG64(child)), out[:, :, k])
+    return out
 
 
 def _counts(
-    data: YearData,
-    rows: np.ndarray,
-    k: int,
-    kind: str,
-    centres: np.random.Generator,
-    counts: np.random.Generator,
-    draws: int,
+    m: _Model, centres: np.random.Generator, counts: np.random.Generator, draws: int
 ) -> np.ndarray:
-    """Draw one indicator's values: centres from one stream, counts from the other."""
-    n_areas = len(rows)
-    den = data.denominator[rows, k]
-    lo, hi = data.numerator_low[rows, k], data.numerator_high[rows, k]
-    centre = lo + (hi - lo) * centres.random((draws, n_areas))
-    ok = ~np.isnan(centre) & (den > 0)
-    n_int = np.where(ok[0], np.round(np.nan_to_num(den)), 0).astype(np.int64)
-    if kind == "share":
-        p = np.clip(np.where(ok, centre / np.where(den > 0, den, 1), 0.0), 0, 1)
-        x = counts.binomial(np.broadcast_to(n_int, p.shape), p)
-        return np.where(ok, x / np.maximum(n_int, 1), np.nan)
-    x = counts.poisson(np.where(ok, centre, 0.0))
-    return np.where(ok, 1000.0 * x / np.where(den > 0, den, 1), np.nan)
+    """Draw one indicator's values (draws, areas): centres from one stream, counts from another."""
+    centre = m.low + m.spread * centres.random((draws, m.ok.size))
+    if m.kind == "share":
+        p = np.clip(np.where(m.ok, centre / m.den, 0.0), 0, 1)
+        x = counts.binomial(np.broadcast_to(m.n, p.shape), p)
+        return np.where(m.ok, x / m.n_div, np.nan)
+    x = counts.poisson(np.where(m.ok, centre, 0.0))
+    return np.where(m.ok, 1000.0 * x / m.den, np.nan)
+
+
+def _counts_by_area(m: _Model, rng: np.random.Generator, out: np.ndarray) -> None:
+    """Draw one indicator's values area by area into ``out`` (draws, areas).
+
+    The model of :func:`_counts`, with each area's centres (only where a suppressed part
+    has bounds) and then its counts drawn in turn: an area whose centre is fixed draws
+    with one ``n`` and ``p``, which numpy's binomial sets up once.
+    """
+    draws = out.shape[0]
+    for j in range(m.ok.size):
+        if not m.ok[j]:
+            out[:, j] = np.nan
+            continue
+        centre = m.low[j] + m.spread[j] * rng.random(draws) if m.spread[j] > 0 else m.low[j]
+        if m.kind == "share":
+            x = rng.binomial(m.n[j], np.clip(centre / m.den[j], 0, 1), size=draws)
+            np.divide(x, m.n_div[j], out=out[:, j])
+        else:
+            np.divide(1000.0 * rng.poisson(centre, size=draws), m.den[j], out=out[:, j])
 
 
 def _method_specs(spec: IndexSpec, methods: tuple[str, ...] | list[str]) -> list[IndexSpec]:

@@ -76,7 +76,7 @@ def test_demo_run_publishes_exact_accessibility_indicators_with_people_conserved
 
 
 def test_exact_indicators_are_held_fixed_in_the_monte_carlo(demo_results):
-    from levekar.uncertainty import _draw_values
+    from levekar.uncertainty import _draw_values, _value_blocks
 
     data = demo_results.data[demo_results.year]
     spec = demo_results.spec
@@ -93,6 +93,12 @@ def test_exact_indicators_are_held_fixed_in_the_monte_carlo(demo_results):
         np.testing.assert_array_equal(drawn[:, :, k], np.broadcast_to(data.value[:, k], (50, 21)))
     random_share = [i.column for i in spec.indicators].index("lavinntekt")
     assert np.nanstd(drawn[:, :, random_share], axis=0).max() > 0  # the others are re-drawn
+    # Above one block too (each block from its own streams); they were re-drawn there.
+    blocks = _value_blocks(data, rows, spec, cat, 50, np.random.default_rng(1), True, block=20)
+    drawn = np.concatenate([v for *_, v in blocks])
+    for k in exact:
+        np.testing.assert_array_equal(drawn[:, :, k], np.broadcast_to(data.value[:, k], (50, 21)))
+    assert np.nanstd(drawn[:, :, random_share], axis=0).max() > 0
 
 
 def test_rates_from_counts_gives_exact_counts_no_interval():

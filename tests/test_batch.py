@@ -82,15 +82,16 @@ def test_a_scheduler_without_dask_is_a_clear_error(demo_dir, tmp_path, monkeypat
     reason="dask.distributed is not installed (pip install 'levekar[batch]')",
 )
 def test_dask_cluster_runs_the_same_task(demo_dir, tmp_path):
-    import dask
     from distributed import LocalCluster
 
     tasks = batch_tasks(_template(demo_dir), tmp_path)
-    # Worker processes forked from this one (levekar already imported): the two run at once.
-    with (
-        dask.config.set({"distributed.worker.multiprocessing-method": "fork"}),
-        LocalCluster(n_workers=2, threads_per_worker=1, dashboard_address=None) as cluster,
-    ):
+    # Two workers in this process (threads): the scheduler, the workers and the task function
+    # talk over TCP as on a real cluster, without starting processes that import levekar
+    # again (the process pool's test covers separate processes).
+    with LocalCluster(
+        n_workers=2, threads_per_worker=1, processes=False, dashboard_address=None
+    ) as cluster:
+        assert len(cluster.workers) == 2
         summary = run_batch(tasks, scheduler=cluster.scheduler_address)
     assert summary["kommune"].tolist() == ["3107", "3103"]
     assert (summary["error"] == "").all(), summary["error"].tolist()

@@ -41,23 +41,39 @@ def test_unknown_option_is_a_usage_error_not_a_traceback(capsys):
     assert code == 2 and "No such option: --bogus" in out + err and "Traceback" not in out + err
 
 
-def test_end_to_end_through_the_entry_point(tmp_path):
-    """The one subprocess test: the installed command runs the embedded demo."""
+def test_end_to_end_through_the_entry_point(demo_dir, demo_results, tmp_path):
+    """The one subprocess test: the installed command runs the demo's files (as `levekar demo`
+    writes them) and gives the embedded demo's results, byte for byte.
+
+    (The embedded demo without --config goes through the same entry point in
+    test_reselect_command, and CI's .ci/plain-install runs `levekar run` after a plain install.)
+    """
+    from levekar.publish import processed_files
+
     exe = shutil.which("levekar") or None
     cmd = [exe] if exe else [sys.executable, "-m", "levekar.cli"]
+    out = tmp_path / "out"
     r = subprocess.run(
-        [*cmd, "run", "--out", str(tmp_path)], capture_output=True, text=True, timeout=300
+        [*cmd, "run", "--config", str(demo_dir / "study.toml"), "--out", str(out)],
+        capture_output=True,
+        text=True,
+        timeout=300,
     )
     assert r.returncode == 0, r.stderr
-    assert (tmp_path / "maps" / "levekar_kart.html").exists()
+    assert (out / "maps" / "levekar_kart.html").exists()
     assert "Syntetiske demodata" in r.stderr + r.stdout
+    # The run ends by saying which file to open: the landing page.
+    landing = (out / "index.html").resolve()
+    assert landing.exists() and r.stdout.strip().splitlines()[-1] == f"Åpne: {landing}"
+    # The same results as the embedded demo.
+    embedded = processed_files(demo_results)
+    for rel in ("data/processed/index_lokalsamfunn.csv", "data/processed/selection.csv"):
+        assert (out / rel).read_bytes() == embedded[rel], rel
     r = subprocess.run([*cmd, "--version"], capture_output=True, text=True, timeout=60)
     assert r.returncode == 0 and r.stdout.strip() == f"levekar {__version__}"
 
 
-def test_demo_files_then_run_with_config(capsys, demo_dir, demo_results, tmp_path):
-    from levekar.publish import processed_files
-
+def test_demo_files_then_run_with_config(capsys, demo_dir, tmp_path):
     cfg = tomllib.loads((demo_dir / "study.toml").read_text(encoding="utf-8"))
     assert cfg["study"]["data_label"] == "Syntetiske demodata"
     for name in (
@@ -69,18 +85,16 @@ def test_demo_files_then_run_with_config(capsys, demo_dir, demo_results, tmp_pat
         "skolekrets_lokalsamfunn.csv",
     ):
         assert (demo_dir / name).exists(), name
-    code, out, err = cli(
-        capsys, "run", "--config", str(demo_dir / "study.toml"), "--out", str(tmp_path / "out")
-    )
+    # In process, with few draws (the subprocess test compares the full run to the embedded one).
+    quick = edited_study(demo_dir, "quick", lambda t: t.replace("draws = 2000", "draws = 100"))
+    code, out, err = cli(capsys, "run", "--config", str(quick), "--out", str(tmp_path / "out"))
     assert code == 0, err
     assert (tmp_path / "out" / "maps" / "levekar_kart.html").exists()
     # The run ends by saying which file to open: the landing page.
     landing = (tmp_path / "out" / "index.html").resolve()
     assert landing.exists() and out.strip().splitlines()[-1] == f"Åpne: {landing}"
-    # The same results as the embedded demo.
-    embedded = processed_files(demo_results)
-    for rel in ("data/processed/index_lokalsamfunn.csv", "data/processed/selection.csv"):
-        assert (tmp_path / "out" / rel).read_bytes() == embedded[rel], rel
+    sel = (tmp_path / "out" / "data/processed/selection.csv").read_text(encoding="utf-8")
+    assert len(sel.splitlines()) == 22 and "Syntetiske demodata" in sel
 
 
 def test_demo_command_writes_the_inputs(capsys, tmp_path):
@@ -156,7 +170,18 @@ def test_index_command(capsys, tmp_path):
     assert code == 2 and "index.normalisation" in err and "Traceback" not in err
 
 
-def test_reselect_command(capsys, tmp_path):
+def test_reselect_command(capsys, tmp_path, monkeypatch):
+    import levekar.demo.files
+
+    # The embedded demo (no --config), with fewer draws than its 2,000.
+    full = levekar.demo.files.demo_config
+
+    def fewer_draws():
+        cfg = full()
+        cfg["selection"]["draws"] = 200
+        return cfg
+
+    monkeypatch.setattr(levekar.demo.files, "demo_config", fewer_draws)
     code, _, err = cli(
         capsys, "reselect", "--years", "2021-2023", "--out", str(tmp_path), "--no-spatial"
     )

@@ -220,3 +220,36 @@ def test_score_is_monotone_in_the_worse_direction(values, which, method):
     worse.loc[which, "x"] = max(values) + 1.0  # more of a bad thing
     after = index_from_spec(worse, spec)
     assert after["rank"].iloc[which] <= before["rank"].iloc[which]
+
+
+def _layouts(a):
+    """The same numbers laid out in memory four ways (the sums' order can follow the layout)."""
+    return {
+        "C": np.ascontiguousarray(a),
+        "F": np.asfortranarray(a),
+        "last two swapped": np.moveaxis(np.ascontiguousarray(np.moveaxis(a, -1, -2)), -2, -1),
+        "strided": np.concatenate([a, a], axis=-1)[..., ::2],
+    }
+
+
+@pytest.mark.parametrize("with_nan", [False, True])
+def test_z_and_weighted_mean_without_missing_values_are_the_nan_aware_numbers(with_nan):
+    from levekar.index import aggregate_array, normalise_array
+
+    rng = np.random.default_rng(4)
+    base = rng.normal(size=(40, 21, 22)) * 1e3
+    base[:, 3] = base[:, 4]  # ties
+    base[2, :, 5] = 7.0  # one draw where an indicator is the same everywhere: z = 0
+    if with_nan:
+        base[rng.random(base.shape) < 0.05] = np.nan
+    w = rng.random(22)
+    for name, a in _layouts(base).items():
+        sd = np.nanstd(a, axis=-1, ddof=1, keepdims=True)
+        with np.errstate(invalid="ignore"):
+            z = np.where(sd > 0, (a - np.nanmean(a, axis=-1, keepdims=True)) / sd, 0.0 * a)
+        np.testing.assert_array_equal(normalise_array(a, "z"), z, err_msg=name)
+        avail = ~np.isnan(a)
+        wmat = np.where(avail, np.broadcast_to(w, a.shape), 0.0)
+        wmean = (wmat * np.where(avail, a, 0.0)).sum(axis=-1) / wmat.sum(axis=-1)
+        got = aggregate_array(a, w, "weighted_mean", missing="reweight")
+        np.testing.assert_array_equal(got, wmean, err_msg=name)

@@ -209,7 +209,7 @@ def test_pooled_years_sum_the_counts():
         ),
     ],
 )
-def test_draws_in_blocks_give_the_same_numbers_for_the_seed(monkeypatch, rule, digest):
+def test_draws_up_to_one_block_give_the_same_numbers_for_the_seed(monkeypatch, rule, digest):
     import hashlib
 
     import levekar.uncertainty as unc
@@ -223,19 +223,128 @@ def test_draws_in_blocks_give_the_same_numbers_for_the_seed(monkeypatch, rule, d
         leave_one_out=True,
     )
     whole = rank_uncertainty(data, SPEC, CAT, rule=rule, options=opts)
-    monkeypatch.setattr(unc, "BLOCK_DRAWS", 7)  # 8 blocks, the last one short
-    blocks = rank_uncertainty(data, SPEC, CAT, rule=rule, options=opts)
-    np.testing.assert_array_equal(whole.ranks, blocks.ranks)
-    np.testing.assert_array_equal(whole.selected, blocks.selected)
-    pd.testing.assert_frame_equal(whole.summary, blocks.summary)
+    # The numbers the Monte Carlo gave for this seed before it ran in blocks.
+    seen = hashlib.sha256(whole.ranks.astype(np.int64).tobytes() + whole.selected.tobytes())
+    assert seen.hexdigest()[:16] == digest
+    monkeypatch.setattr(unc, "BLOCK_DRAWS", 50)  # exactly one block: still the same numbers
+    one = rank_uncertainty(data, SPEC, CAT, rule=rule, options=opts)
+    np.testing.assert_array_equal(whole.ranks, one.ranks)
+    np.testing.assert_array_equal(whole.selected, one.selected)
+    pd.testing.assert_frame_equal(whole.summary, one.summary)
     # Scored three draws at a time (4 areas x 2 indicators a draw): the same numbers.
     monkeypatch.setattr(unc, "SCORE_CELLS", 24)
     parts = rank_uncertainty(data, SPEC, CAT, rule=rule, options=opts)
     np.testing.assert_array_equal(whole.ranks, parts.ranks)
     np.testing.assert_array_equal(whole.selected, parts.selected)
-    # The numbers the Monte Carlo gave for this seed before it ran in blocks.
-    seen = hashlib.sha256(blocks.ranks.astype(np.int64).tobytes() + blocks.selected.tobytes())
-    assert seen.hexdigest()[:16] == digest
+
+
+def _with_bounds(data):
+    """The toy with A's sosialhjelp suppressed between 2 and 14 of its 60 (observed 18)."""
+    from dataclasses import replace
+
+    low, high = data.numerator_low.copy(), data.numerator_high.copy()
+    k = data.indicators.index("sosialhjelp")
+    low[0, k], high[0, k] = 2.0, 14.0
+    return replace(data, numerator_low=low, numerator_high=high)
+
+
+SHARE_AND_RATE = {
+    a: {"leie": v["leie"], "sosialhjelp": v["sosialhjelp"], "utflytting": 1000 * v["leie"] / 5}
+    for a, v in P.items()
+}
+
+
+def _blocks(data, draws, seed, block=None):
+    from levekar.uncertainty import _value_blocks
+
+    spec = load_index_spec({"id": "code", "indicators": [{"column": c} for c in data.indicators]})
+    rows = np.arange(len(data.codes))
+    rng = np.random.default_rng(seed)
+    return _value_blocks(data, rows, spec, CAT, draws, rng, True, block=block), spec, rng
+
+
+def test_draws_above_one_block_come_block_by_block_from_their_own_streams():
+    from levekar.uncertainty import _block_values, _models, _value_blocks
+
+    data = _with_bounds(year_from_shares(SHARE_AND_RATE, 60))
+    blocks, spec, rng = _blocks(data, 50, seed=5, block=7)
+    drawn = list(blocks)
+    assert [(a, b) for a, b, _ in drawn] == [(a, min(a + 7, 50)) for a in range(0, 50, 7)]
+    values = np.concatenate([v for *_, v in drawn])
+    # Seeded: the same seed gives the same numbers; the run's generator is not advanced.
+    again = np.concatenate([v for *_, v in _blocks(data, 50, seed=5, block=7)[0]])
+    np.testing.assert_array_equal(values, again)
+    assert rng.random() == np.random.default_rng(5).random()
+    other = np.concatenate([v for *_, v in _blocks(data, 50, seed=6, block=7)[0]])
+    assert not np.array_equal(values, other)
+    # Any block alone, in any order, gives the numbers it gives in the run: block i of
+    # indicator k is the child (k, i) of the seed sequence the run spawns.
+    root = np.random.default_rng(5).bit_generator.seed_seq.spawn(1)[0]
+    models = _models(data, np.arange(4), spec, CAT)
+    for i in reversed(range(len(drawn))):
+        a, b, v = drawn[i]
+        np.testing.assert_array_equal(_block_values(models, root, i, b - a), v)
+    # A second run from the same generator (the next year of a window) has its own streams.
+    gen = np.random.default_rng(5)
+    first = [v for *_, v in _value_blocks(data, np.arange(4), spec, CAT, 50, gen, True, 7)]
+    nxt = [v for *_, v in _value_blocks(data, np.arange(4), spec, CAT, 50, gen, True, 7)]
+    np.testing.assert_array_equal(np.concatenate(first), values)
+    assert not np.array_equal(np.concatenate(nxt), values)
+    # The model: shares are counts out of the denominator, rates per 1,000 of it.
+    n = 60
+    np.testing.assert_allclose(values[..., :2] * n, np.round(values[..., :2] * n), atol=1e-9)
+    np.testing.assert_allclose(values[..., 2] * n / 1000, np.round(values[..., 2] * n / 1000))
+
+
+def test_blocks_draw_the_same_distribution_as_one_block():
+    # Cell by cell, mean and standard deviation of 20,000 draws in blocks of 2,500 (the
+    # streams per block) against 20,000 in one block (one stream): within Monte Carlo error.
+    data = _with_bounds(year_from_shares(SHARE_AND_RATE, 60))
+    one = next(_blocks(data, 20_000, seed=3)[0])[2]
+    parts = np.concatenate([v for *_, v in _blocks(data, 20_000, seed=3, block=2_500)[0]])
+    sd = one.std(axis=0)
+    se_mean = np.sqrt(2 / 20_000) * sd
+    np.testing.assert_array_less(np.abs(parts.mean(axis=0) - one.mean(axis=0)), 4.5 * se_mean)
+    # The standard deviation's standard error is about sd / sqrt(2 n).
+    np.testing.assert_array_less(np.abs(parts.std(axis=0) - sd), 4.5 * sd / np.sqrt(20_000))
+    # The suppressed cell's centre is uniform within its bounds: mean (2 + 14) / 2 of 60.
+    assert abs(parts[:, 0, 1].mean() - 8 / 60) < 4.5 * sd[0, 1] / np.sqrt(20_000)
+
+
+def test_p_top_k_in_blocks_agrees_with_one_block(monkeypatch):
+    import levekar.uncertainty as unc
+
+    data = year_from_shares(P, 60)
+    opts = UncertaintyOptions(draws=4_000, seed=11)
+    one = rank_uncertainty(data, SPEC, CAT, rule=SelectionRule(k=2), options=opts)
+    monkeypatch.setattr(unc, "BLOCK_DRAWS", 1_000)
+    blocks = rank_uncertainty(data, SPEC, CAT, rule=SelectionRule(k=2), options=opts)
+    assert not np.array_equal(one.ranks, blocks.ranks)  # other streams, the same model
+    assert blocks.summary["p_top_k"].sum() == pytest.approx(2.0)
+    # Each area's share of draws at each rank: within 4.5 standard errors of the difference.
+    for r in range(1, 5):
+        p1, p2 = (one.ranks == r).mean(axis=0), (blocks.ranks == r).mean(axis=0)
+        se = np.sqrt((p1 * (1 - p1) + p2 * (1 - p2)) / 4_000)
+        assert (np.abs(p1 - p2) <= 4.5 * se + 1e-12).all(), (r, p1, p2)
+    again = rank_uncertainty(data, SPEC, CAT, rule=SelectionRule(k=2), options=opts)
+    np.testing.assert_array_equal(blocks.ranks, again.ranks)
+
+
+def test_memory_of_the_draws_is_one_block_not_all_of_them():
+    import tracemalloc
+
+    data = _with_bounds(year_from_shares(SHARE_AND_RATE, 60))
+    block_bytes = 2_000 * 4 * 3 * 8
+    blocks, *_ = _blocks(data, 80_000, seed=1, block=2_000)  # 40 blocks
+    tracemalloc.start()
+    seen = 0
+    for a, b, v in blocks:
+        seen += b - a
+        del v
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    assert seen == 80_000
+    assert peak < 2 * block_bytes, peak  # all the draws' values would be 40 blocks
 
 
 def test_rules_that_share_their_work_get_the_numbers_of_rules_scored_alone():

@@ -91,6 +91,43 @@ def run(
     typer.echo(f"Åpne: {(out / 'index.html').resolve()}")
 
 
+@app.command()
+def check(
+    config: Annotated[
+        Path | None,
+        typer.Option("--config", "-c", help="Study TOML file. Without it: the demo study."),
+    ] = None,
+    strict: Annotated[
+        bool,
+        typer.Option("--strict", help="Treat every data-quality warning as an error (exit 2)."),
+    ] = False,
+) -> None:
+    """Check a study's files and settings in seconds: every finding, nothing written.
+
+    The inputs, the index and the rule's choice without the Monte Carlo and without the
+    reasons for the choice; exit 2 on an error (every error at once).
+    """
+    from .pipeline import run as run_study
+
+    console, say = _progress()
+    say("Leser studien" + ("" if config else " (innebygd demo: syntetiske demodata)"))
+    study = _load(config)
+    study.config.selection.draws = 0
+    results = run_study(study, progress=say, strict=strict, explain=False)
+    sel = results.selection
+    first, last = results.study_years
+    q = results.crosswalk.quality
+    console.print(
+        f"[bold]Studien kan kjøres:[/bold] {q.n_sources} grunnkretser → {q.n_targets} "
+        f"lokalsamfunn, år {first}–{last}, {len(results.spec.indicators)} indikatorer i "
+        f"indeksen, utvalgsår {results.year}."
+    )
+    console.print(f"[bold]Valgt av regelen:[/bold] {', '.join(sel.loc[sel['selected'], 'name'])}")
+    _print_findings(console, results.findings, limit=None)
+    if not len(results.findings):
+        console.print("Ingen funn i datagrunnlaget.")
+
+
 def _check_out(out: Path) -> None:
     """Refuse an output folder that cannot be one before any work is done."""
     from .errors import ConfigError
@@ -106,20 +143,19 @@ def _check_out(out: Path) -> None:
         )
 
 
-def _print_findings(console, findings) -> None:
+def _print_findings(console, findings, *, limit: int | None = 10) -> None:
     """Print the run's data-quality findings last, on stderr: a count and the first few."""
     if not len(findings):
         return
-    console.print(
-        f"[bold yellow]Data quality:[/bold yellow] {findings.summary()} "
-        "(all of them in data/processed/run_report.json and the report's «Om tallene»)"
-    )
-    for f in findings.items[:10]:
+    where = "" if limit is None else " (all of them in data/processed/run_report.json and "
+    where += "" if limit is None else "the report's «Om tallene»)"
+    console.print(f"[bold yellow]Data quality:[/bold yellow] {findings.summary()}{where}")
+    for f in findings.items[:limit]:
         console.print(
             f"  {f.severity} {f.kind}: {f.text()}", markup=False, highlight=False, soft_wrap=True
         )
-    if len(findings) > 10:
-        console.print(f"  … and {len(findings) - 10} more")
+    if limit is not None and len(findings) > limit:
+        console.print(f"  … and {len(findings) - limit} more")
 
 
 @app.command()

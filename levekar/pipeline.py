@@ -107,6 +107,9 @@ class Results:
     without_data : list of str
         Lokalsamfunn with no observation at all: not scored, listed as "ingen data" in
         the published selection table (``has_data`` False).
+    explained : bool
+        Whether the run computed why these areas (:func:`run`'s ``explain``); results
+        without it are a check and cannot be written.
     """
 
     study: Study
@@ -136,6 +139,7 @@ class Results:
     access_grid: gpd.GeoDataFrame | None = None
     years: tuple[int, int] | None = None
     without_data: list[str] = field(default_factory=list)
+    explained: bool = True
 
     @property
     def label(self) -> str:
@@ -378,8 +382,15 @@ def run(
     progress: Progress | None = None,
     reselect_years: list[int] | None = None,
     strict: bool = False,
+    explain: bool = True,
 ) -> Results:
     """Run the whole analysis on a loaded study and return the results in memory.
+
+    Four stages, each a function of what the earlier ones gave: the inputs (crosswalk,
+    observations on today's codes, accessibility, indicator tables), the scores (the
+    index and its uncertainty for every year, under the one selection rule), the choice
+    (selection, reselection and why these areas) and the plan (targets, peer methods,
+    accounting).
 
     Parameters
     ----------
@@ -392,6 +403,10 @@ def run(
         selection year is always included.
     strict : bool, default False
         Treat every warning as an error.
+    explain : bool, default True
+        Also compute why these areas: the sources of uncertainty, Sobol indices,
+        counterfactuals and the family of rules (``levekar check`` leaves them out; such
+        results cannot be written).
 
     Returns
     -------
@@ -410,12 +425,89 @@ def run(
         an index specification that does not validate.
     """
     say = progress or (lambda _msg: None)
+    findings = _layer_findings(study)
+    findings.extend(study.findings)
+    inputs = _inputs_stage(study, findings, say)
+    findings.raise_errors(strict=strict, source=study.source)
+    say("Indeks og usikkerhet")
+    scored = _scores_stage(study, inputs, reselect_years, findings)
+    say("Utvelgelse og mål")
+    chosen = _choice_stage(study, inputs, scored, findings, say, explain=explain)
+    # An initiative area without any data gets no targets (it is warned of as "ingen data").
+    rates, initiative = inputs.tables.rates, inputs.initiative
+    with_data = set(rates["code"])
+    areas = [a for a in initiative if a in with_data]
+    targets = _targets(study, rates, areas, inputs.names, findings)
+    comparison, agreement = _compare(
+        scored.data[scored.year].wide(),
+        scored.spec,
+        scored.scores[scored.year].table,
+        scored.rule.k,
+        study.config.index_comparison.presets,
+        findings,
+    )
+    findings.raise_errors(strict=strict, source=study.source)
+    return Results(
+        study=study,
+        crosswalk=inputs.crosswalk,
+        observations=inputs.observations,
+        unmatched=pd.concat([inputs.unmatched, inputs.tables.lost], ignore_index=True),
+        tables=inputs.tables,
+        spec=scored.spec,
+        rule=scored.rule,
+        year=scored.year,
+        data=scored.data,
+        scores=scored.scores,
+        selection=chosen.selection,
+        counterfactuals=chosen.counterfactuals,
+        reselection=chosen.reselection,
+        targets=targets,
+        comparison=comparison,
+        agreement=agreement,
+        spatial=chosen.spatial,
+        names=inputs.names,
+        accounting=_accounting(
+            inputs.crosswalk,
+            study,
+            inputs.observations,
+            inputs.unmatched,
+            inputs.tables,
+            inputs.topology,
+            inputs.access,
+        ),
+        findings=findings,
+        access_grid=inputs.access.grid,
+        rule_family=chosen.family,
+        evidence=chosen.evidence,
+        choice=chosen.overall,
+        sobol=chosen.sobol,
+        years=inputs.study_years,
+        without_data=chosen.without_data,
+        explained=explain,
+    )
+
+
+@dataclass
+class _Inputs:
+    """The inputs stage: the study's files on today's codes, as indicator tables."""
+
+    names: dict[str, str]
+    initiative: list[str]
+    crosswalk: Crosswalk
+    topology: dict
+    observations: pd.DataFrame
+    unmatched: pd.DataFrame
+    access: AccessStage
+    tables: IndicatorTables
+    study_years: tuple[int, int]
+
+
+def _inputs_stage(study: Study, findings: Findings, say: Progress) -> _Inputs:
+    """Crosswalk, observations on today's codes, accessibility and the indicator tables."""
     cfg = study.config
     names = dict(zip(study.lokalsamfunn["code"], study.lokalsamfunn["name"], strict=True))
     initiative = _resolve_areas(cfg.initiative.areas, study.lokalsamfunn, study.source)
     _check_targets(study, initiative, names)
-    findings = _layer_findings(study)
-    findings.extend(study.findings)
     say("Krysstabell grunnkretser → lokalsamfunn")
     cw = _crosswalk(study, findings)
     topology = _topology(study)
@@ -463,11 +555,30 @@ def run(
         names=names,
     )
     findings.extend(tables.findings)
-    findings.raise_errors(strict=strict, source=study.source)
-    rates = tables.rates
+    return _Inputs(names, initiative, cw, topology, obs, unmatched, access, tables, study_years)
 
-    say("Indeks og usikkerhet")
-    year = cfg.selection.year or study_years[1]
+
+@dataclass
+class _Scored:
+    """The scores stage: the index and its uncertainty for every year, under one rule."""
+
+    year: int
+    years_with_data: list[int]
+    spec: IndexSpec
+    rule: SelectionRule
+    population: pd.Series
+    data: dict[int, YearData]
+    scores: dict[int, YearScores]
+    options: UncertaintyOptions
+
+
+def _scores_stage(
+    study: Study, inputs: _Inputs, reselect_years: list[int] | None, findings: Findings
+) -> _Scored:
+    """Score every year the reselection needs, with the same sources of uncertainty."""
+    cfg = study.config
+    rates, cw = inputs.tables.rates, inputs.crosswalk
+    year = cfg.selection.year or inputs.study_years[1]
     years_with_data = sorted(int(y) for y in rates["year"].unique())
     if year not in years_with_data:
         raise ConfigError(
@@ -477,33 +588,19 @@ def run(
     indicators = _scorable_indicators(study, rates, year, findings)
     spec = index_spec_for(cfg.index, study.catalogue, indicators, source=study.source)
     rule = selection_rule(study)
-    src_pop = population_from_denominators(obs, study.catalogue)
+    src_pop = population_from_denominators(inputs.observations, study.catalogue)
     # Without a population layer or population denominators, people are unknown (not 0).
     known = cw.weighting == "population" or len(src_pop)
     population = population_by_target(cw, src_pop) if known else pd.Series(dtype=float)
     codes = sorted(rates["code"].unique())
-    eligible = [
-        c
-        for c, ok in zip(codes, rule.eligible(pd.Series(codes).map(population), codes), strict=True)
-        if ok
-    ]
-    if rule.kind != "multiple_deprivation" and len(eligible) <= rule.k:
-        why = f"selection.min_population = {rule.min_population}"
-        if rule.exclude:
-            why += f" with selection.exclude ({len(rule.exclude)} areas)"
-        raise ConfigError(
-            f"{study.source}: {why} leaves {len(eligible)} lokalsamfunn, not more than "
-            f"k = {rule.k}; lower it, or give a population layer ([population])."
-        )
+    _check_enough_eligible(study, rule, codes, population)
     shrink = cfg.indicators is not None and cfg.indicators.shrinkage
     value_column = "value_shrunk" if shrink else "value"
     years = sorted(set(reselect_years or years_with_data) & set(years_with_data) | {year})
     years, kept = _stable_indicators(rates, years, year, [i.column for i in spec.indicators])
+    findings.extend(kept.findings)
     if len(kept) < len(spec.indicators):
-        findings.extend(kept.findings)
         spec = index_spec_for(cfg.index, study.catalogue, list(kept), source=study.source)
-    else:
-        findings.extend(kept.findings)
     spec_ids = [i.column for i in spec.indicators]
     # Every year with data is reshaped (a rule over several mappings looks back over them);
     # the reselection scores the requested years.
@@ -528,17 +625,66 @@ def run(
     }
     for y in years:
         _mark_approximate(scores[y].table, rates, y, spec_ids)
-    this = scores[year]
+    return _Scored(year, years_with_data, spec, rule, population, data, scores, opts)
 
-    say("Utvelgelse og mål")
+
+def _check_enough_eligible(study: Study, rule: SelectionRule, codes: list[str], population):
+    """Refuse a rule whose eligibility leaves no more areas than it chooses."""
+    ok = rule.eligible(pd.Series(codes).map(population), codes)
+    if rule.kind != "multiple_deprivation" and int(ok.sum()) <= rule.k:
+        why = f"selection.min_population = {rule.min_population}"
+        if rule.exclude:
+            why += f" with selection.exclude ({len(rule.exclude)} areas)"
+        raise ConfigError(
+            f"{study.source}: {why} leaves {int(ok.sum())} lokalsamfunn, not more than "
+            f"k = {rule.k}; lower it, or give a population layer ([population])."
+        )
+
+
+@dataclass
+class _Chosen:
+    """The choice stage: the selection, the reselection and why these areas."""
+
+    selection: pd.DataFrame
+    without_data: list[str]
+    reselection: Reselection
+    spatial: SpatialClusters | None = None
+    counterfactuals: pd.DataFrame = field(default_factory=pd.DataFrame)
+    sobol: pd.DataFrame = field(default_factory=pd.DataFrame)
+    family: pd.DataFrame = field(default_factory=pd.DataFrame)
+    evidence: pd.DataFrame = field(default_factory=pd.DataFrame)
+    overall: dict = field(default_factory=dict)
+
+
+def _choice_stage(
+    study: Study,
+    inputs: _Inputs,
+    scored: _Scored,
+    findings: Findings,
+    say: Progress,
+    *,
+    explain: bool,
+) -> _Chosen:
+    """Apply the rule to the selection year, re-run it year by year, and explain the choice."""
+    cfg, rates = study.config, inputs.tables.rates
+    year, spec, rule, data, opts = (
+        scored.year,
+        scored.spec,
+        scored.rule,
+        scored.data,
+        scored.options,
+    )
+    this = scored.scores[year]
     table = this.table.copy()
-    table.insert(1, "name", table["code"].map(names))
-    selection = select_areas(table, _worse(rates, year, spec), rule=rule, initiative=initiative)
+    table.insert(1, "name", table["code"].map(inputs.names))
+    selection = select_areas(
+        table, _worse(rates, year, spec), rule=rule, initiative=inputs.initiative
+    )
     selection = selection.assign(has_data=True)
     without_data = _areas_without_data(selection, study.lokalsamfunn, findings)
     # Unknown people are NaN (not pd.NA), also after a merge, so that every reader can test them.
     selection["population"] = selection["population"].astype(float)
-    if this.uncertainty is not None and opts.sources:
+    if explain and this.uncertainty is not None and opts.sources:
         shares = uncertainty_sources(
             data[year],
             spec,
@@ -548,78 +694,71 @@ def run(
             options=replace(opts, draws=max(200, opts.draws // 8)),
         )
         selection = selection.merge(shares, on="code", how="left")
-    sobol = _sobol(data[year], spec, study, rule, selection, opts)
+    out = _Chosen(selection, without_data, reselection=None)  # type: ignore[arg-type]
+    if explain:
+        out.sobol = _sobol(data[year], spec, study, rule, selection, opts)
+        out.counterfactuals = _counterfactuals_of_year(study, rates, scored, selection)
+    say("Utvelgelse år for år")
+    years = sorted(scored.scores)
+    out.reselection = reselect(
+        scored.scores, {y: data[y] for y in years}, spec, initiative=inputs.initiative, k=rule.k
+    )
+    if explain and cfg.selection.spatial:
+        out.spatial = _spatial(study, this.table)
+    if explain:
+        say("Hvilke regler gir valget")
+        out.family, out.evidence, out.overall = _why_these(
+            study,
+            rule,
+            spec,
+            [data[y] for y in scored.years_with_data],
+            scored.population,
+            opts,
+            inputs.initiative,
+            selection,
+            out.reselection,
+            this,
+        )
+    return out
+
+
+def _counterfactuals_of_year(
+    study: Study, rates: pd.DataFrame, scored: _Scored, selection: pd.DataFrame
+) -> pd.DataFrame:
+    """Counterfactuals on the selection year, within the published range, hiding no value."""
+    year, spec = scored.year, scored.spec
     this_rates = rates[rates["year"] == year]
     unpublished = this_rates[~this_rates["published"]]
     hidden = set(zip(unpublished["code"], unpublished["indicator"], strict=True))
     seen = rates[rates["published"]].groupby("indicator")["value_published"]
     spec_ids = [i.column for i in spec.indicators]
     bounds = (seen.min().reindex(spec_ids).to_numpy(), seen.max().reindex(spec_ids).to_numpy())
-    cf = counterfactuals_for(data[year], spec, study, rule, this.table, selection, hidden, bounds)
-    say("Utvelgelse år for år")
-    resel = reselect(scores, {y: data[y] for y in years}, spec, initiative=initiative, k=rule.k)
-    spatial = None
-    if cfg.selection.spatial:
-        from .neighbours import moran_by_reach
-        from .spatial import spatial_clusters
-
-        score = this.table.set_index("code")["score"]
-        reach = cfg.selection.neighbour_reach_m
-        spatial = spatial_clusters(study.lokalsamfunn, score, seed=cfg.study.seed, reach=reach)
-        reaches = sorted({0.0, 100.0, reach, 1000.0})
-        spatial.by_reach = moran_by_reach(
-            study.lokalsamfunn, score, reaches=reaches, permutations=199, seed=cfg.study.seed
-        )
-    say("Hvilke regler gir valget")
-    family, evidence, overall = _why_these(
-        study,
-        rule,
+    return counterfactuals_for(
+        scored.data[year],
         spec,
-        [data[y] for y in years_with_data],
-        population,
-        opts,
-        initiative,
+        study,
+        scored.rule,
+        scored.scores[year].table,
         selection,
-        resel,
-        this,
+        hidden,
+        bounds,
     )
-    # An initiative area without any data gets no targets (it is warned of as "ingen data").
-    with_data = set(rates["code"])
-    targets = _targets(study, rates, [a for a in initiative if a in with_data], names, findings)
-    comparison, agreement = _compare(
-        data[year].wide(), spec, this.table, rule.k, cfg.index_comparison.presets, findings
+
+
+def _spatial(study: Study, scores: pd.DataFrame) -> SpatialClusters:
+    """Moran's I and LISA clusters of the selection year's index, at several reaches."""
+    from .neighbours import moran_by_reach
+    from .spatial import spatial_clusters
+
+    cfg = study.config
+    score = scores.set_index("code")["score"]
+    reach = cfg.selection.neighbour_reach_m
+    spatial = spatial_clusters(study.lokalsamfunn, score, seed=cfg.study.seed, reach=reach)
+    reaches = sorted({0.0, 100.0, reach, 1000.0})
+    spatial.by_reach = moran_by_reach(
+        study.lokalsamfunn, score, reaches=reaches, permutations=199, seed=cfg.study.seed
     )
-    acc = _accounting(cw, study, obs, unmatched, tables, topology, access)
-    findings.raise_errors(strict=strict, source=study.source)
-    return Results(
-        study=study,
-        crosswalk=cw,
-        observations=obs,
-        unmatched=pd.concat([unmatched, tables.lost], ignore_index=True),
-        tables=tables,
-        spec=spec,
-        rule=rule,
-        year=year,
-        data=data,
-        scores=scores,
-        selection=selection,
-        counterfactuals=cf,
-        reselection=resel,
-        targets=targets,
-        comparison=comparison,
-        agreement=agreement,
-        spatial=spatial,
-        names=names,
-        accounting=acc,
-        findings=findings,
-        access_grid=access.grid,
-        rule_family=family,
-        evidence=evidence,
-        choice=overall,
-        sobol=sobol,
-        years=study_years,
-        without_data=without_data,
-    )
+    return spatial
 
 
 @dataclass
@@ -1355,12 +1494,20 @@ def write(
 
     Raises
     ------
+    ConfigError
+        If the results come from a check (``run(..., explain=False)``): the report's
+        reasons for the choice are missing, so nothing is written.
     DataError
         If the files cannot be written (the OS error's reason is named).
     """
     from .io.atomic import write_atomic
     from .publish import output_files, previous_outputs
 
+    if not results.explained:
+        raise ConfigError(
+            "these results come from a check (run(..., explain=False)): they lack the "
+            "reasons for the choice and are not written; run with explain=True."
+        )
     say = progress or (lambda _msg: None)
     files = output_files(results, say)
     say("Skriver filer")

@@ -737,6 +737,9 @@ CASES = [
 # placed by, the weighting, names in its findings. The others test inputs it never reads
 # (its own awkward inputs are in tests/test_access*.py), so the corpus leaves it out.
 WITH_ACCESSIBILITY = {"area-weighting", "names-with-markup", "gap-between-catchments"}
+# Cases run whole (the rule family, counterfactuals, Sobol): names, areas or values the
+# explanations handle. The rest are checks (tests/test_pipeline.py: a check finds the same).
+EXPLAINED = {"area-by-code", "contiguous", "multiple-deprivation", "shrinkage", "use-subset"}
 
 
 def _cheap(study, case):
@@ -764,7 +767,9 @@ def test_the_corpus_is_large_and_covers_every_outcome():
 def test_awkward_input(case, demo_dir, demo_study):
     def attempt():
         study = case.build(demo_dir, demo_study, f"case_{case.id}")
-        return run(_cheap(study, case), reselect_years=[2022, 2023])
+        # A check (no reasons for the choice) except where the later stages meet the input.
+        explain = case.id in WITH_ACCESSIBILITY or case.id in EXPLAINED
+        return run(_cheap(study, case), reselect_years=[2022, 2023], explain=explain)
 
     if case.outcome == "error":
         with pytest.raises(LevekarError) as info:

@@ -197,6 +197,19 @@ def test_reselect_command(capsys, tmp_path, monkeypatch):
     assert code == 2 and "outside the study's years 2018–2023" in err
 
 
+def test_check_says_every_finding_and_writes_nothing(capsys, demo_dir, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    code, out, err = cli(capsys, "check", "--config", str(demo_dir / "study.toml"))
+    assert code == 0, err
+    text = out + err
+    assert "Studien kan kjøres: 176 grunnkretser → 21 lokalsamfunn" in " ".join(text.split())
+    assert "code_change_split" in text and "mostly_suppressed" in text and "… and" not in text
+    assert list(tmp_path.iterdir()) == []  # nothing written
+    bad = edited_study(demo_dir, "check_bad", lambda t: t.replace("k = 3", "k = 0"))
+    code, out, err = cli(capsys, "check", "--config", str(bad))
+    assert code == 2 and "selection.k" in err and "Traceback" not in out + err
+
+
 def test_debug_shows_the_traceback(capsys):
     from levekar.errors import ConfigError
 

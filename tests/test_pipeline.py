@@ -280,3 +280,26 @@ def test_results_and_study_show_a_short_summary(demo_results, demo_study):
     first = r.selection.loc[r.selection["selected"] & r.selection["in_initiative"], "code"].iloc[0]
     evil = replace(r, names={**r.names, first: "<script>alert(1)</script>"})._repr_html_()
     assert "<script>" not in evil and evil.count("&lt;script&gt;alert(1)&lt;/script&gt;") == 3
+
+
+def test_a_check_runs_every_finding_stage_but_cannot_be_written(demo_study, tmp_path):
+    import copy
+
+    from levekar.errors import ConfigError
+
+    study = copy.copy(demo_study)
+    study.config = demo_study.config.model_copy(deep=True)
+    study.config.selection.draws = 0
+    checked = run(study, explain=False, reselect_years=[2023])
+    assert not checked.explained and checked.rule_family.empty and checked.counterfactuals.empty
+    assert checked.selection["selected"].sum() == 3 and len(checked.targets)
+    full = run(study, reselect_years=[2023])
+    assert full.explained and len(full.rule_family)
+    assert [f.kind for f in checked.findings.items] == [f.kind for f in full.findings.items]
+    pd.testing.assert_frame_equal(
+        checked.selection[["code", "selected", "rank"]],
+        full.selection[["code", "selected", "rank"]],
+    )
+    with pytest.raises(ConfigError, match="come from a check"):
+        write(checked, tmp_path)
+    assert list(tmp_path.iterdir()) == []

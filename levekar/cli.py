@@ -147,8 +147,11 @@ def _print_findings(console, findings, *, limit: int | None = 10) -> None:
     """Print the run's data-quality findings last, on stderr: a count and the first few."""
     if not len(findings):
         return
-    where = "" if limit is None else " (all of them in data/processed/run_report.json and "
-    where += "" if limit is None else "the report's «Om tallene»)"
+    where = (
+        ""
+        if limit is None
+        else " (all of them in data/processed/run_report.json and the report's «Om tallene»)"
+    )
     console.print(f"[bold yellow]Data quality:[/bold yellow] {findings.summary()}{where}")
     for f in findings.items[:limit]:
         console.print(

@@ -113,6 +113,7 @@ def check(
     say("Leser studien" + ("" if config else " (innebygd demo: syntetiske demodata)"))
     study = _load(config)
     study.config.selection.draws = 0
+    study.config.selection.spatial = False
     results = run_study(study, progress=say, strict=strict, explain=False)
     sel = results.selection
     first, last = results.study_years
@@ -226,7 +227,8 @@ def reselect(
     if outside:
         raise ConfigError(f"--years: {outside} are outside the study's years {have[0]}–{have[-1]}.")
     study.config.selection.spatial = spatial
-    results = run_study(study, progress=say, reselect_years=wanted)
+    # Only the stages the reselection needs: not why the selection year's areas.
+    results = run_study(study, progress=say, reselect_years=wanted, explain=False)
     _print_findings(console, results.findings)
     paths = write_atomic(reselection_files(results), out)
     from .render.presentation import names_of

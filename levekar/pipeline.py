@@ -703,7 +703,7 @@ def _choice_stage(
     out.reselection = reselect(
         scored.scores, {y: data[y] for y in years}, spec, initiative=inputs.initiative, k=rule.k
     )
-    if explain and cfg.selection.spatial:
+    if cfg.selection.spatial:
         out.spatial = _spatial(study, this.table)
     if explain:
         say("Hvilke regler gir valget")

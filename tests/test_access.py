@@ -392,8 +392,14 @@ def test_demo_network_distances_are_longer_than_straight_lines(demo_layers):
     assert ok.mean() > 0.99
     # Along the network is never shorter than the straight line (snapping included).
     assert (n.loc[ok, "distance_m"] >= e.loc[ok, "distance_m"] - 1e-6).all()
-    ratio = (n.loc[ok, "distance_m"] / e.loc[ok, "distance_m"].clip(lower=1)).median()
-    assert 1.1 < ratio < 2.0  # circuity of a grid of streets
+    # The snapping distances at both ends are part of every network distance.
+    snaps = n.loc[ok, "origin_snap_m"] + n.loc[ok, "destination_snap_m"]
+    assert (n.loc[ok, "distance_m"] >= snaps - 1e-6).all() and (snaps > 0).any()
+    # The demo's circuity for its seed (a jittered street grid with a fifth of its links
+    # removed): a change in edge lengths, snapping or the shortest paths moves it.
+    ratio = n.loc[ok, "distance_m"] / e.loc[ok, "distance_m"].clip(lower=1)
+    assert ratio.median() == pytest.approx(1.389, abs=0.005)
+    assert ratio.quantile(0.05) == pytest.approx(1.170, abs=0.01)
 
 
 @pytest.mark.realdata

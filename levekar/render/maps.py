@@ -1138,6 +1138,19 @@ def _draw(
     return m
 
 
+# Area names as labels, shown from one zoom step in (both the area maps and the overview).
+_LABELS_JS = """var levekarLabels = L.layerGroup(levekar.labels.map(function (p) {
+  return L.marker([p[0], p[1]], {interactive: false, keyboard: false,
+    icon: L.divIcon({className: 'levekar-label', html: p[2], iconSize: null})});
+}));
+var levekarLabelZoom = __MAP__.getZoom() + 1;
+function levekarShowLabels() {
+  if (__MAP__.getZoom() >= levekarLabelZoom) { levekarLabels.addTo(__MAP__); }
+  else { __MAP__.removeLayer(levekarLabels); }
+}
+__MAP__.on('zoomend', levekarShowLabels); levekarShowLabels();
+"""
+
 _PAGE_JS = """
 L.control.scale({imperial: false, position: 'bottomright'}).addTo(__MAP__);
 // One attribution bar: it collects the background tiles' attribution too.
@@ -1257,16 +1270,7 @@ __CONTROL__._update = function () {
   levekarUpdate.apply(this, arguments); levekarGroupHeaders(this); return this;
 };
 levekarGroupHeaders(__CONTROL__);
-var levekarLabels = L.layerGroup(levekar.labels.map(function (p) {
-  return L.marker([p[0], p[1]], {interactive: false, keyboard: false,
-    icon: L.divIcon({className: 'levekar-label', html: p[2], iconSize: null})});
-}));
-var levekarLabelZoom = __MAP__.getZoom() + 1;
-function levekarShowLabels() {
-  if (__MAP__.getZoom() >= levekarLabelZoom) { levekarLabels.addTo(__MAP__); }
-  else { __MAP__.removeLayer(levekarLabels); }
-}
-__MAP__.on('zoomend', levekarShowLabels); levekarShowLabels();
+__LABELS__
 levekarOutlineOnTop();
 """
 
@@ -1281,8 +1285,6 @@ def _page_script(
     attribution: str,
 ) -> str:
     """Write the page's script: themes, outline, grid, legends, group headers, labels."""
-    import re
-
     values = {
         "__PAGE__": _js(page),
         "__ATTRIBUTION__": _js(attribution),
@@ -1293,9 +1295,17 @@ def _page_script(
         "__CONTROL__": control_name,
         "__MAP__": map_name,
     }
-    # One pass, so that nothing from data is ever read as a placeholder.
-    pattern = "|".join(sorted(values, key=len, reverse=True))
-    return re.sub(pattern, lambda hit: values[hit.group(0)], _PAGE_JS)
+    return _fill(_PAGE_JS, values)
+
+
+def _fill(template: str, values: dict[str, str]) -> str:
+    """Put the shared label script, then the values, in a script's placeholders."""
+    import re
+
+    script = template.replace("__LABELS__", _LABELS_JS.rstrip("\n"))  # code only: no data
+    # One pass, longest names first, so that nothing from data is ever read as a placeholder.
+    pattern = "|".join(re.escape(k) for k in sorted(values, key=len, reverse=True))
+    return re.sub(pattern, lambda hit: values[hit.group(0)], script)
 
 
 _OVERVIEW_JS = """
@@ -1318,16 +1328,7 @@ L.geoJSON(levekar.shapes, {
     layer.on('click', function () { window.location.href = levekar.hrefs[i]; });
   }
 }).addTo(__MAP__);
-var levekarLabels = L.layerGroup(levekar.labels.map(function (p) {
-  return L.marker([p[0], p[1]], {interactive: false, keyboard: false,
-    icon: L.divIcon({className: 'levekar-label', html: p[2], iconSize: null})});
-}));
-var levekarLabelZoom = __MAP__.getZoom() + 1;
-function levekarShowLabels() {
-  if (__MAP__.getZoom() >= levekarLabelZoom) { levekarLabels.addTo(__MAP__); }
-  else { __MAP__.removeLayer(levekarLabels); }
-}
-__MAP__.on('zoomend', levekarShowLabels); levekarShowLabels();
+__LABELS__
 """
 
 # The overview's classes: how many of a kommune's lokalsamfunn the rule picks.
@@ -1404,11 +1405,7 @@ def overview_map(
         "__OUTLINE__": OUTLINE,
         "__MAP__": m.get_name(),
     }
-    import re
-
-    m.add_child(
-        _MapScript(re.sub("|".join(values), lambda hit: values[hit.group(0)], _OVERVIEW_JS))
-    )
+    m.add_child(_MapScript(_fill(_OVERVIEW_JS, values)))
     rows = "".join(
         f"<div>{_swatch(colour)}{e(label)}</div>"
         for label, colour in [*_OVERVIEW_CLASSES, _OVERVIEW_MORE]
